@@ -1,0 +1,143 @@
+"""Which database: the one resolution rule shared by the Makefile, the library and the tests.
+
+1. ``DATABASE_URL`` (the application's URL; may point through PgBouncer) and ``DIRECT_DATABASE_URL``
+   (migrations and admin work; defaults to ``DATABASE_URL``), when set.
+2. Otherwise the embedded PostgreSQL, its data under ``.postsql/`` (or ``$POSTSQL_HOME``), started
+   on demand and reused by later commands.
+
+Example::
+
+    target = resolve()
+    print(redact(target.url))
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from postsql.errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DatabaseTarget",
+    "database_name",
+    "dbmate_url",
+    "home_dir",
+    "redact",
+    "resolve",
+    "validate_url",
+    "with_database",
+]
+
+DEFAULT_DATABASE = "postsql"
+_SCHEMES = ("postgres", "postgresql")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTarget:
+    """Where the application connects (``url``) and where migrations run (``direct_url``)."""
+
+    url: str
+    direct_url: str
+    source: Literal["environment", "embedded"]
+
+    def __repr__(self) -> str:
+        return (
+            f"DatabaseTarget(url={redact(self.url)!r}, direct_url={redact(self.direct_url)!r}, "
+            f"source={self.source!r})"
+        )
+
+
+def home_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The directory holding the embedded server's data: ``$POSTSQL_HOME`` or ``./.postsql``."""
+    env = os.environ if env is None else env
+    configured = env.get("POSTSQL_HOME")
+    return Path(configured).resolve() if configured else (Path.cwd() / ".postsql").resolve()
+
+
+def resolve(env: Mapping[str, str] | None = None, *, start: bool = True) -> DatabaseTarget:
+    """Apply the resolution rule; start the embedded server when nothing is configured.
+
+    ``start=False`` only reports a running embedded server and raises when none runs.
+    """
+    env = os.environ if env is None else env
+    url = env.get("DATABASE_URL", "").strip()
+    direct = env.get("DIRECT_DATABASE_URL", "").strip()
+    if url:
+        validate_url(url, setting="DATABASE_URL")
+        if direct:
+            validate_url(direct, setting="DIRECT_DATABASE_URL")
+        return DatabaseTarget(url=url, direct_url=direct or url, source="environment")
+    if direct:
+        raise ConfigurationError(
+            "DIRECT_DATABASE_URL is set but DATABASE_URL is not: set both, or only DATABASE_URL "
+            "(the direct URL defaults to it), or neither to use the embedded server"
+        )
+    from postsql.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(home_dir(env))
+    embedded_url = server.start() if start else server.running_url()
+    return DatabaseTarget(url=embedded_url, direct_url=embedded_url, source="embedded")
+
+
+def validate_url(url: str, *, setting: str) -> None:
+    """Raise :class:`ConfigurationError` naming ``setting`` unless ``url`` is a PostgreSQL URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES:
+        raise ConfigurationError(
+            f"{setting} must be a postgres:// or postgresql:// URL, got {redact(url)!r}"
+        )
+    if not parts.hostname and not dict(parse_qsl(parts.query)).get("host"):
+        raise ConfigurationError(
+            f"{setting} names no host (neither user@HOST nor ?host=/socket/dir): {redact(url)!r}"
+        )
+
+
+def redact(url: str) -> str:
+    """``url`` with any password replaced by ``***``; never log or print a URL without this."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+
+
+def database_name(url: str) -> str:
+    """The database a URL names (``postgres`` when it names none, as libpq does for that user)."""
+    name = urlsplit(url).path.lstrip("/")
+    return name or (urlsplit(url).username or "postgres")
+
+
+def with_database(url: str, database: str) -> str:
+    """``url`` pointing at another database on the same server."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + quote(database)))
+
+
+def dbmate_url(url: str) -> str:
+    """Translate an asyncpg/libpq URL into the form dbmate's driver reads.
+
+    A Unix-socket directory given as ``?host=/dir`` becomes ``?socket=/dir``; a socket URL gets
+    ``sslmode=disable`` since TLS does not apply to it.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    out: list[tuple[str, str]] = []
+    socket = False
+    for key, value in query:
+        if key == "host" and value.startswith("/"):
+            out.append(("socket", value))
+            socket = True
+        else:
+            out.append((key, value))
+    if socket and not any(k == "sslmode" for k, _ in out):
+        out.append(("sslmode", "disable"))
+    return urlunsplit(parts._replace(scheme="postgres", query=urlencode(out, safe="/")))
