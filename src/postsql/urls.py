@@ -36,6 +36,7 @@ __all__ = [
 
 DEFAULT_DATABASE = "postsql"
 _SCHEMES = ("postgres", "postgresql")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,19 +126,21 @@ def with_database(url: str, database: str) -> str:
 def dbmate_url(url: str) -> str:
     """Translate an asyncpg/libpq URL into the form dbmate's driver reads.
 
-    A Unix-socket directory given as ``?host=/dir`` becomes ``?socket=/dir``; a socket URL gets
-    ``sslmode=disable`` since TLS does not apply to it.
+    A Unix-socket directory given as ``?host=/dir`` becomes ``?socket=/dir``. dbmate's driver has no
+    ``sslmode=prefer`` (libpq's default) and defaults to ``require``; so when the URL says nothing,
+    a socket or loopback address gets ``sslmode=disable`` (TLS buys nothing there) and any other
+    host keeps dbmate's ``require``.
     """
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     out: list[tuple[str, str]] = []
-    socket = False
+    local = parts.hostname in _LOOPBACK
     for key, value in query:
         if key == "host" and value.startswith("/"):
             out.append(("socket", value))
-            socket = True
+            local = True
         else:
             out.append((key, value))
-    if socket and not any(k == "sslmode" for k, _ in out):
+    if local and not any(k == "sslmode" for k, _ in out):
         out.append(("sslmode", "disable"))
     return urlunsplit(parts._replace(scheme="postgres", query=urlencode(out, safe="/")))
