@@ -1,4 +1,8 @@
 -- migrate:up
+-- Fail fast rather than queue behind locks on a busy server; dbmate's transaction scopes both.
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 -- Enumerations of the blog domain and the trigger function that keeps updated_at true.
 CREATE TYPE user_role AS ENUM ('USER', 'MODERATOR', 'ADMIN', 'SUPER_ADMIN');
 
@@ -22,6 +26,9 @@ COMMENT ON FUNCTION set_updated_at() IS
 'BEFORE UPDATE trigger: stamps updated_at with the transaction time.';
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 DROP FUNCTION set_updated_at();
 
 DROP EXTENSION IF EXISTS pg_trgm;

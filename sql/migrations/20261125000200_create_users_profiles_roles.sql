@@ -1,4 +1,8 @@
 -- migrate:up
+-- Fail fast rather than queue behind locks on a busy server; dbmate's transaction scopes both.
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 CREATE TABLE users (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email text NOT NULL,
@@ -53,6 +57,9 @@ CREATE TRIGGER roles_set_updated_at BEFORE UPDATE ON roles
 FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 DROP TABLE roles;
 
 DROP TABLE user_profiles;

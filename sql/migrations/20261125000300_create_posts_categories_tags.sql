@@ -1,4 +1,8 @@
 -- migrate:up
+-- Fail fast rather than queue behind locks on a busy server; dbmate's transaction scopes both.
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 CREATE TABLE posts (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     title text NOT NULL,
@@ -84,6 +88,9 @@ CREATE TABLE post_tags (
 CREATE INDEX post_tags_tag_post_idx ON post_tags (tag_id, post_id);
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 DROP TABLE post_tags;
 
 DROP TABLE post_categories;

@@ -1,4 +1,8 @@
 -- migrate:up
+-- Fail fast rather than queue behind locks on a busy server; dbmate's transaction scopes both.
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 CREATE TABLE comments (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     -- Comments go with their post when it is hard-deleted.
@@ -26,4 +30,7 @@ CREATE INDEX comments_post_id_idx ON comments (post_id);
 CREATE INDEX comments_author_id_idx ON comments (author_id);
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 DROP TABLE comments;

@@ -1,4 +1,8 @@
 -- migrate:up
+-- Fail fast rather than queue behind locks on a busy server; dbmate's transaction scopes both.
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 CREATE TABLE audit_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     table_name text NOT NULL,
@@ -20,4 +24,7 @@ CREATE INDEX audit_log_table_record_idx ON audit_log (table_name, record_id, cha
 CREATE INDEX audit_log_changed_at_idx ON audit_log (changed_at);
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 DROP TABLE audit_log;

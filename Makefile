@@ -1,0 +1,73 @@
+# postsql: every target bootstraps .venv on its own, so a fresh clone needs no other step.
+# The database: DATABASE_URL / DIRECT_DATABASE_URL when set, else the embedded PostgreSQL in .postsql/.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+POSTSQL := $(BIN)/postsql
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo test test-pg15 lint typecheck check db db-stop migrate rollback status \
+	new-migration seed codegen codegen-check clean
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
+
+# (Re)install when the virtualenv is missing or pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install postsql with its dev tools
+
+demo: $(STAMP) ## migrate, seed and show the blog at work (embedded PostgreSQL unless DATABASE_URL)
+	$(POSTSQL) demo
+
+test: $(STAMP) ## run the test suite against a real PostgreSQL (see README: which server)
+	$(PY) -m pytest
+
+lint: $(STAMP) ## ruff, sqlfluff on all SQL, squawk on migrations, the soft-delete check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint sql/
+	$(BIN)/squawk --config .squawk.toml sql/migrations/*.sql
+
+typecheck: $(STAMP) ## mypy --strict over src, scripts and tests
+	$(BIN)/mypy
+
+check: lint typecheck codegen-check test ## everything CI runs
+
+db: $(STAMP) ## start the database if needed and print its URL
+	$(POSTSQL) db start
+
+db-stop: $(STAMP) ## stop the embedded PostgreSQL
+	$(POSTSQL) db stop
+
+migrate: $(STAMP) ## apply pending migrations and dump sql/schema.sql
+	$(POSTSQL) migrate
+
+rollback: $(STAMP) ## undo the most recent migration
+	$(POSTSQL) rollback
+
+status: $(STAMP) ## list applied and pending migrations
+	$(POSTSQL) status
+
+new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_something
+	@test -n "$(NAME)" || { echo "usage: make new-migration NAME=add_something" >&2; exit 2; }
+	$(POSTSQL) new $(NAME)
+
+seed: $(STAMP) ## roles + admin user; demo data when POSTSQL_ENV=development or DEMO=1
+	$(POSTSQL) seed $(if $(DEMO),--demo)
+
+codegen: $(STAMP) ## regenerate src/postsql/generated from the schema and sql/queries
+	$(PY) scripts/codegen.py
+
+codegen-check: $(STAMP) ## fail when src/postsql/generated is stale
+	$(PY) scripts/codegen.py --check
+
+clean: ## remove caches (keeps .venv and the embedded database)
+	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist src/*.egg-info
