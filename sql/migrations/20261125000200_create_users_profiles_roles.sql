@@ -15,7 +15,8 @@ CREATE TABLE users (
     CONSTRAINT users_email_key UNIQUE (email)
 );
 
-COMMENT ON TABLE users IS 'People who write posts and comments; soft-deleted when deleted_at is set.';
+COMMENT ON TABLE users IS
+'People who write posts and comments; soft-deleted when deleted_at is set.';
 COMMENT ON COLUMN users.deleted_at IS 'Set by a soft delete; NULL for live users.';
 
 -- Listing live users newest first.
@@ -45,7 +46,7 @@ CREATE TABLE roles (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name text NOT NULL,
     description text,
-    permissions text [] NOT NULL DEFAULT '{}',
+    permissions text[] NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT roles_name_key UNIQUE (name)

@@ -17,7 +17,7 @@ CREATE TABLE audit_log (
 );
 
 COMMENT ON TABLE audit_log IS
-'Who changed what and when; written by audit triggers, never updated or deleted by the application.';
+'Who changed what and when; written by audit triggers, never updated or deleted by the application.'; -- noqa: LT05
 
 CREATE INDEX audit_log_table_record_idx ON audit_log (table_name, record_id, changed_at);
 

@@ -1,0 +1,454 @@
+-- Blog posts: listing, search, keyset pages, one post in full, status changes, statistics.
+-- Filters take NULL for "no filter". Soft-deleted posts are never listed.
+
+-- name: find_posts(status, author_id, category_id, tag_id, search, limit, offset)
+-- Returns one page of live posts matching every given filter (NULL: no filter), newest first;
+-- with a search term, by search rank, then newest first.
+-- search matches the full-text document (websearch syntax; any text is valid input) or a title
+-- substring (case-insensitive, taken literally); a blank term is no filter.
+-- Each row carries its author, its categories, its live comment count, and total_count: the number
+-- of posts matching the filter (an empty page carries none; count_posts gives it alone).
+-- rank and headline are NULL without a search term; headline wraps matches in <mark></mark> and is
+-- NOT HTML-escaped: escape it before rendering.
+-- Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+WITH search AS NOT MATERIALIZED (
+    SELECT
+        t.term,
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+    FROM (SELECT nullif(btrim(:search::text), '') AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        CASE WHEN s.term IS NOT NULL THEN ts_rank(p.search_vector, s.query) END AS rank
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND (:status::post_status IS NULL OR p.status = :status::post_status)
+        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
+        AND (
+            :category_id::bigint IS NULL
+            OR EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
+            )
+        )
+        AND (
+            :tag_id::bigint IS NULL
+            OR EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
+            )
+        )
+        AND (
+            s.term IS NULL
+            OR p.search_vector @@ s.query
+            OR p.title ILIKE s.pattern
+        )
+    ORDER BY rank DESC NULLS LAST, p.created_at DESC, p.id DESC
+    LIMIT :limit OFFSET :offset
+),
+
+total AS (
+    SELECT count(*) AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND (:status::post_status IS NULL OR p.status = :status::post_status)
+        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
+        AND (
+            :category_id::bigint IS NULL
+            OR EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
+            )
+        )
+        AND (
+            :tag_id::bigint IS NULL
+            OR EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
+            )
+        )
+        AND (
+            s.term IS NULL
+            OR p.search_vector @@ s.query
+            OR p.title ILIKE s.pattern
+        )
+)
+
+SELECT
+    pg.id,
+    pg.title,
+    pg.slug,
+    pg.excerpt,
+    pg.status,
+    pg.published_at,
+    pg.view_count,
+    pg.created_at,
+    pg.updated_at,
+    pg.rank,
+    t.total_count,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = pg.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+    ) AS comment_count,
+    CASE
+        WHEN s.term IS NOT NULL
+            THEN
+                ts_headline(
+                    'english',
+                    pg.content,
+                    s.query,
+                    'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+                )
+    END AS headline
+FROM page AS pg
+CROSS JOIN total AS t
+CROSS JOIN search AS s
+INNER JOIN users AS u ON pg.author_id = u.id
+ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;
+
+-- name: count_posts(status, author_id, category_id, tag_id, search)$
+-- Returns the number of live posts matching the filters of find_posts (same meaning, same NULLs).
+WITH search AS NOT MATERIALIZED (
+    SELECT
+        t.term,
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+    FROM (SELECT nullif(btrim(:search::text), '') AS term) AS t
+)
+
+SELECT count(*) AS total_count
+FROM posts AS p
+CROSS JOIN search AS s
+WHERE
+    p.deleted_at IS NULL
+    AND (:status::post_status IS NULL OR p.status = :status::post_status)
+    AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
+    AND (
+        :category_id::bigint IS NULL
+        OR EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
+        )
+    )
+    AND (
+        :tag_id::bigint IS NULL
+        OR EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
+        )
+    )
+    AND (
+        s.term IS NULL
+        OR p.search_vector @@ s.query
+        OR p.title ILIKE s.pattern
+    );
+
+-- name: find_posts_after(status, author_id, after_created_at, after_id, limit)
+-- Returns the next keyset page of live posts, newest created first, after the row
+-- (after_created_at, after_id); both NULL for the first page. Same row shape as find_posts,
+-- without rank, headline and total_count. Status and author filters are optional (NULL).
+-- Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (:status::post_status IS NULL OR p.status = :status::post_status)
+        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
+        AND (
+            :after_created_at::timestamptz IS NULL
+            OR (p.created_at, p.id) < (:after_created_at::timestamptz, :after_id::bigint)
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT :limit
+)
+
+SELECT
+    pg.id,
+    pg.title,
+    pg.slug,
+    pg.excerpt,
+    pg.status,
+    pg.published_at,
+    pg.view_count,
+    pg.created_at,
+    pg.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = pg.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS pg
+INNER JOIN users AS u ON pg.author_id = u.id
+ORDER BY pg.created_at DESC, pg.id DESC;
+
+-- name: find_published_posts_after(after_published_at, after_id, limit)
+-- Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication first,
+-- after the row (after_published_at, after_id); both NULL for the first page. Same row shape as
+-- find_posts_after.
+-- Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = 'PUBLISHED'
+        AND p.published_at IS NOT NULL
+        AND (
+            :after_published_at::timestamptz IS NULL
+            OR (p.published_at, p.id) < (:after_published_at::timestamptz, :after_id::bigint)
+        )
+    ORDER BY p.published_at DESC, p.id DESC
+    LIMIT :limit
+)
+
+SELECT
+    pg.id,
+    pg.title,
+    pg.slug,
+    pg.excerpt,
+    pg.status,
+    pg.published_at,
+    pg.view_count,
+    pg.created_at,
+    pg.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = pg.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS pg
+INNER JOIN users AS u ON pg.author_id = u.id
+ORDER BY pg.published_at DESC, pg.id DESC;
+
+-- name: find_post_by_slug(slug)^
+-- Returns one live post in full: its author with profile bio, its categories and tags (by name),
+-- and its live comments in time order, each with its author; NULL when no live post has the slug.
+-- Deliberately includes soft-deleted authors (of the post and of comments): their work stays.
+SELECT
+    p.id,
+    p.title,
+    p.content,
+    p.excerpt,
+    p.slug,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object(
+        'id', u.id, 'name', u.name, 'email', u.email, 'avatar', u.avatar, 'bio', pr.bio
+    ) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', tg.id, 'name', tg.name, 'slug', tg.slug)
+                    ORDER BY tg.name, tg.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_tags AS pt
+        INNER JOIN tags AS tg ON pt.tag_id = tg.id
+        WHERE pt.post_id = p.id
+    ) AS tags,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object(
+                        'id', cm.id,
+                        'content', cm.content,
+                        'created_at', cm.created_at,
+                        'updated_at', cm.updated_at,
+                        'author',
+                        jsonb_build_object('id', cu.id, 'name', cu.name, 'avatar', cu.avatar)
+                    )
+                    ORDER BY cm.created_at, cm.id
+                ),
+                '[]'::jsonb
+            )
+        FROM comments AS cm
+        INNER JOIN users AS cu ON cm.author_id = cu.id
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comments
+FROM posts AS p
+INNER JOIN users AS u ON p.author_id = u.id
+LEFT JOIN user_profiles AS pr ON u.id = pr.user_id
+WHERE p.slug = :slug AND p.deleted_at IS NULL;
+
+-- name: create_post(title, content, excerpt, slug, status, author_id)<!
+-- Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at now.
+INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
+VALUES (
+    :title,
+    :content,
+    :excerpt,
+    :slug,
+    coalesce(:status::post_status, 'DRAFT'),
+    CASE WHEN :status::post_status = 'PUBLISHED' THEN now() END,
+    :author_id
+)
+RETURNING
+    id, title, content, excerpt, slug, status, published_at, author_id, view_count, created_at,
+    updated_at;
+
+-- name: bulk_update_status(ids, status)!
+-- Sets the status of the live posts among ids; returns how many changed (rows already in that
+-- status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at only once.
+UPDATE posts AS p
+SET
+    status = :status::post_status,
+    published_at = CASE
+        WHEN :status::post_status = 'PUBLISHED' THEN coalesce(p.published_at, now())
+        ELSE p.published_at
+    END
+WHERE
+    p.id = any(:ids::bigint[])
+    AND p.deleted_at IS NULL
+    AND p.status <> :status::post_status;
+
+-- name: soft_delete_post(id)!
+-- Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
+UPDATE posts SET deleted_at = now()
+WHERE id = :id AND deleted_at IS NULL;
+
+-- name: restore_post(id)!
+-- Restores a soft-deleted post; returns 1, or 0 when it is unknown or live.
+-- Deliberately includes soft-deleted rows.
+UPDATE posts SET deleted_at = NULL
+WHERE id = :id AND deleted_at IS NOT NULL;
+
+-- name: increment_view_count(id)<!
+-- Adds one view to a live post atomically and returns its new view count; NULL when no live post
+-- has that id.
+UPDATE posts SET view_count = view_count + 1
+WHERE id = :id AND deleted_at IS NULL
+RETURNING view_count;
+
+-- name: post_statistics()^
+-- Returns statistics over live posts: their number, total and average views (0 when there are
+-- none; the average rounded to 2 places), and posts_by_status: a JSON object with every status as
+-- a key, 0 when it has no posts.
+WITH per_status AS (
+    SELECT
+        p.status,
+        count(*) AS post_count,
+        sum(p.view_count) AS total_views
+    FROM posts AS p
+    WHERE p.deleted_at IS NULL
+    GROUP BY p.status
+)
+
+SELECT
+    coalesce(sum(ps.post_count), 0)::bigint AS total_posts,
+    coalesce(sum(ps.total_views), 0)::bigint AS total_views,
+    coalesce(round(sum(ps.total_views) / nullif(sum(ps.post_count), 0), 2), 0) AS average_views,
+    jsonb_object_agg(s.status, coalesce(ps.post_count, 0)) AS posts_by_status
+FROM unnest(enum_range(NULL::post_status)) AS s (status)
+LEFT JOIN per_status AS ps ON s.status = ps.status;
+
+-- name: post_status_counts()
+-- Returns every post status (in enum order) with its number of live posts, 0 when none.
+SELECT
+    s.status,
+    (
+        SELECT count(*)
+        FROM posts AS p
+        WHERE p.status = s.status AND p.deleted_at IS NULL
+    ) AS post_count
+FROM unnest(enum_range(NULL::post_status)) WITH ORDINALITY AS s (status, ord)
+ORDER BY s.ord;
