@@ -49,7 +49,7 @@ async def table_counts(conn: asyncpg.Connection) -> dict[str, int]:
 
 
 async def run_seed(url: str, *, demo: bool, scale: int = 1, seed: int = 42) -> None:
-    """Seed roles and the admin user; with ``demo``, generated demo data too (skipped when present)."""
+    """Seed roles and the admin user; with ``demo``, demo data too (skipped when present)."""
     conn = await asyncpg.connect(url)
     try:
         base = await seed_base(conn)
@@ -58,7 +58,9 @@ async def run_seed(url: str, *, demo: bool, scale: int = 1, seed: int = 42) -> N
             if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM posts)"):
                 print("demo data: posts already present, not generating more")
             else:
-                report = await seed_demo(conn, demo_sizes(scale), seed=seed, progress=sys.stderr.isatty())
+                report = await seed_demo(
+                    conn, demo_sizes(scale), seed=seed, progress=sys.stderr.isatty()
+                )
                 print(f"seeded demo data: {report}")
     finally:
         await conn.close()

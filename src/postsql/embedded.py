@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -24,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from urllib.parse import quote
 
-from postsql.errors import EmbeddedServerError
+from postsql.errors import ConfigurationError, EmbeddedServerError
 
 __all__ = ["EmbeddedPostgres", "bin_dir"]
 
@@ -57,6 +58,10 @@ class EmbeddedPostgres:
     def __init__(self, home: Path, *, database: str = "postsql") -> None:
         self.home = home
         self.pgdata = home / "pgdata"
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", database):
+            raise ConfigurationError(
+                f"embedded database name must be a plain identifier, got {database!r}"
+            )
         self.database = database
 
     def __repr__(self) -> str:
@@ -173,11 +178,10 @@ class EmbeddedPostgres:
         exists = self._psql(
             socket_dir,
             "postgres",
-            f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'",
+            f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'",  # noqa: S608 (validated identifier)
         )
         if exists.strip() != "1":
-            ident = '"' + self.database.replace('"', '""') + '"'
-            self._psql(socket_dir, "postgres", f"CREATE DATABASE {ident}")
+            self._psql(socket_dir, "postgres", f'CREATE DATABASE "{self.database}"')
 
     def _psql(self, socket_dir: Path, database: str, sql: str) -> str:
         cmd = [
@@ -187,7 +191,9 @@ class EmbeddedPostgres:
         ]  # fmt: skip
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
-            raise EmbeddedServerError(f"psql on the embedded server failed: {result.stderr.strip()}")
+            raise EmbeddedServerError(
+                f"psql on the embedded server failed: {result.stderr.strip()}"
+            )
         return result.stdout
 
     def _pg_ctl(self, args: list[str]) -> None:

@@ -56,11 +56,11 @@ class CodegenError(PostsqlError):
 
 
 class QueryParseError(CodegenError):
-    """Raised when a query file breaks the aiosql named-query format; the message starts with file:line."""
+    """Raised when a query file breaks the aiosql format; the message starts with file:line."""
 
 
 class QueryCheckError(CodegenError):
-    """Raised when the server rejects a query while describing it; the message starts with file:line."""
+    """Raised when the server rejects a query while describing it; message starts file:line."""
 
 
 class UnsupportedTypeError(CodegenError):

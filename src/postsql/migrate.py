@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,17 @@ from postsql.embedded import bin_dir
 from postsql.errors import MigrationError
 from postsql.urls import dbmate_url, redact
 
-__all__ = ["Migrator", "dbmate_executable"]
+__all__ = ["Migrator", "dbmate_executable", "normalize_schema_dump"]
+
+# Some server builds (seen on a Debian PostgreSQL 15.20) stamp every column with an attribute
+# option `pg_attver=<number>` that differs each time a table is created; pg_dump writes it out as
+# `ALTER TABLE ONLY t ALTER COLUMN c SET (pg_attver=N);`. It is not schema, so the dump drops it.
+_ATTVER_LINE = re.compile(r"^ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_attver=\d+\);\n", re.M)
+
+
+def normalize_schema_dump(text: str) -> str:
+    """Drop server-specific noise from a schema dump so equal schemas dump equal."""
+    return _ATTVER_LINE.sub("", text)
 
 
 def dbmate_executable() -> str:
@@ -91,4 +102,9 @@ class Migrator:
         output = (result.stdout + result.stderr).replace(env["DATABASE_URL"], redact(self.url))
         if check and result.returncode != 0:
             raise MigrationError(f"dbmate {' '.join(args)} failed:\n{output.strip()}")
+        if dump and self.schema_file.exists():
+            text = self.schema_file.read_text()
+            normalized = normalize_schema_dump(text)
+            if normalized != text:
+                self.schema_file.write_text(normalized)
         return output

@@ -21,11 +21,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from postsql.embedded import EmbeddedPostgres
 from postsql.migrate import Migrator
@@ -39,18 +41,33 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def docker_engine_answers() -> bool:
-    """Whether a Docker engine answers (the client alone is not enough)."""
+def docker_engine_answers(timeout: float = 2.0) -> bool:
+    """Whether a Docker engine answers ``/_ping`` (the client alone is not enough).
+
+    Probes the socket directly: the docker library leaks its socket when the engine is absent.
+    """
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    parts = urlsplit(host)
     try:
-        import docker
-    except ImportError:
+        if parts.scheme == "unix":
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            address: str | tuple[str, int] = parts.path
+        elif parts.scheme in ("tcp", "http") and parts.hostname:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            address = (parts.hostname, parts.port or 2375)
+        else:
+            return False
+    except OSError:
         return False
-    try:
-        client = docker.from_env(timeout=3)
-        client.ping()
-    except Exception:  # docker raises many unrelated types when no engine listens
-        return False
-    return True
+    with sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(address)
+            sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+            reply = sock.recv(64)
+        except OSError:
+            return False
+    return reply.startswith(b"HTTP/") and b" 200 " in reply
 
 
 @dataclass

@@ -1,0 +1,36 @@
+"""postsql: hand-written SQL for Python services on PostgreSQL, typed by the database.
+
+The public surface is small: the error tree and the database resolution rule. Generated query
+functions live in :mod:`postsql.generated`.
+"""
+
+from postsql.errors import (
+    CodegenError,
+    ConfigurationError,
+    EmbeddedServerError,
+    MigrationError,
+    PostsqlError,
+    QueryCheckError,
+    QueryParseError,
+    SeedError,
+    UnsupportedTypeError,
+)
+from postsql.urls import DatabaseTarget, redact, resolve
+
+__all__ = [
+    "CodegenError",
+    "ConfigurationError",
+    "DatabaseTarget",
+    "EmbeddedServerError",
+    "MigrationError",
+    "PostsqlError",
+    "QueryCheckError",
+    "QueryParseError",
+    "SeedError",
+    "UnsupportedTypeError",
+    "__version__",
+    "redact",
+    "resolve",
+]
+
+__version__ = "0.1.0"

@@ -1,0 +1,81 @@
+"""The embedded server: started on demand, reused, never started twice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from postsql.embedded import EmbeddedPostgres
+
+_START = (
+    "import sys; from pathlib import Path; from postsql.embedded import EmbeddedPostgres; "
+    "print(EmbeddedPostgres(Path(sys.argv[1])).start(announce=False))"
+)
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    # Not tmp_path: the socket lives in the data directory and must stay under 107 bytes.
+    path = Path(tempfile.mkdtemp(prefix="pe-"))
+    path.chmod(0o755)
+    yield path
+    EmbeddedPostgres(path).stop()
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_two_processes_starting_at_once_share_one_server(home: Path) -> None:
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _START, str(home)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    urls = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert urls[0] == urls[1]
+    postmasters = subprocess.run(
+        ["pgrep", "-f", f"postgres -D {home / 'pgdata'}"], capture_output=True, text=True
+    ).stdout.split()
+    assert len(postmasters) == 1
+
+
+def test_a_running_server_is_reused_and_stop_reports_it(home: Path) -> None:
+    server = EmbeddedPostgres(home)
+    first = server.start(announce=False)
+    pid = (home / "pgdata" / "postmaster.pid").read_text().split()[0]
+    assert server.start(announce=False) == first
+    assert (home / "pgdata" / "postmaster.pid").read_text().split()[0] == pid
+    assert server.stop() is True
+    assert server.is_running() is False
+    assert server.stop() is False
+
+
+def test_start_announces_the_data_directory_and_a_psql_line(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    EmbeddedPostgres(home).start()
+    err = capsys.readouterr().err
+    assert str(home / "pgdata") in err
+    assert "psql -h" in err
+
+
+def test_the_embedded_server_loads_pg_stat_statements(home: Path) -> None:
+    url = EmbeddedPostgres(home).start(announce=False)
+    import asyncio
+
+    import asyncpg
+
+    async def preload() -> str:
+        conn = await asyncpg.connect(url)
+        try:
+            return str(await conn.fetchval("SHOW shared_preload_libraries"))
+        finally:
+            await conn.close()
+
+    assert "pg_stat_statements" in asyncio.run(preload())
