@@ -56,3 +56,11 @@ async def conn(db_url: str) -> AsyncIterator[asyncpg.Connection]:
         yield connection
     finally:
         await connection.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every test that reaches the session server is a database test: `pytest -m db` runs exactly
+    # those (CI uses it to repeat them on a second PostgreSQL version).
+    for item in items:
+        if "test_pg" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
