@@ -1,0 +1,119 @@
+"""Pages of results: offset pages with totals, and opaque, tamper-evident keyset cursors.
+
+A keyset cursor carries the sort key of the last row a caller saw. It is signed with HMAC-SHA256 so
+a caller cannot forge a position (or smuggle other values into the query); a cursor that was
+altered, truncated, signed with another key or made for another listing is rejected with
+:class:`InvalidCursorError`, which names the ``cursor`` parameter.
+
+Example::
+
+    codec = CursorCodec(key=b"secret from settings")
+    token = codec.encode("posts.created", [created_at.isoformat(), post_id])
+    created, post_id = codec.decode("posts.created", token)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import os
+import secrets
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from postsql.errors import PostsqlError
+
+__all__ = [
+    "CursorCodec",
+    "CursorPage",
+    "InvalidCursorError",
+    "PaginatedResult",
+    "total_pages",
+]
+
+T = TypeVar("T")
+_SIGNATURE_BYTES = 16
+_KEY_ENV = "POSTSQL_CURSOR_KEY"
+
+
+class InvalidCursorError(PostsqlError):
+    """Raised when a keyset cursor was altered, forged, truncated or made for another listing."""
+
+
+def total_pages(total: int, limit: int) -> int:
+    """Number of pages of ``limit`` rows needed for ``total`` rows (0 when there are none)."""
+    return math.ceil(total / limit) if total else 0
+
+
+class PaginatedResult(BaseModel, Generic[T]):
+    """One offset page: ``data`` plus what a client needs to draw the pager."""
+
+    model_config = ConfigDict(frozen=True)
+
+    data: list[T]
+    total: int
+    page: int
+    limit: int
+    total_pages: int
+
+
+class CursorPage(BaseModel, Generic[T]):
+    """One keyset page: ``next_cursor`` is None on the last page."""
+
+    model_config = ConfigDict(frozen=True)
+
+    data: list[T]
+    limit: int
+    next_cursor: str | None
+
+
+class CursorCodec:
+    """Signs and verifies keyset cursors; see the module docstring.
+
+    ``key`` defaults to ``$POSTSQL_CURSOR_KEY``; without it a random per-process key is used, so
+    cursors then only survive within one process (set the variable when several processes serve).
+    """
+
+    def __init__(self, key: bytes | None = None) -> None:
+        if key is None:
+            configured = os.environ.get(_KEY_ENV)
+            key = configured.encode() if configured else secrets.token_bytes(32)
+        if len(key) < 16:
+            raise InvalidCursorError(f"cursor key must be at least 16 bytes, got {len(key)}")
+        self._key = key
+
+    def __repr__(self) -> str:
+        return "CursorCodec(key=***)"
+
+    def encode(self, listing: str, values: Sequence[str | int | float | None]) -> str:
+        """An opaque cursor for ``values`` (the last row's sort key) in ``listing``."""
+        payload = json.dumps([listing, list(values)], separators=(",", ":")).encode()
+        signature = self._sign(payload)
+        return base64.urlsafe_b64encode(signature + payload).decode().rstrip("=")
+
+    def decode(self, listing: str, cursor: str) -> list[str | int | float | None]:
+        """The values a cursor of ``listing`` carries; raises :class:`InvalidCursorError`."""
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        except (ValueError, TypeError) as exc:
+            raise InvalidCursorError("cursor: not a cursor this service issued") from exc
+        signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
+        if len(signature) != _SIGNATURE_BYTES or not hmac.compare_digest(
+            signature, self._sign(payload)
+        ):
+            raise InvalidCursorError("cursor: signature does not match (altered or forged)")
+        try:
+            found_listing, values = json.loads(payload)
+        except (ValueError, TypeError) as exc:
+            raise InvalidCursorError("cursor: malformed payload") from exc
+        if found_listing != listing or not isinstance(values, list):
+            raise InvalidCursorError(f"cursor: made for listing {found_listing!r}, not {listing!r}")
+        return values
+
+    def _sign(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
