@@ -1,0 +1,1 @@
+"""Private machinery behind :mod:`postsql.codegen.nullability`; import from there."""

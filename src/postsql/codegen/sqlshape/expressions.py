@@ -1,0 +1,532 @@
+"""Nullability, type and JSON shape of one expression, given the scope it is evaluated in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Protocol
+
+from pglast import ast
+from pglast.enums import (
+    FRAMEOPTION_NONDEFAULT,
+    A_Expr_Kind,
+    BoolExprType,
+    MinMaxOp,
+    SQLValueFunctionOp,
+    SubLinkType,
+)
+
+from . import functions as fn
+from .model import (
+    Col,
+    NestedField,
+    NestedShape,
+    Rel,
+    Scope,
+    Value,
+    non_null,
+    nullable,
+    unknown,
+    weakest,
+)
+from .names import (
+    column_names,
+    const_string,
+    const_type,
+    func_name,
+    last_name,
+    strip_casts,
+    svf_name,
+    type_name,
+)
+from .refine import refine_frame
+
+# How aggregates behave at this query level:
+#   "ungrouped"     no GROUP BY: one row even over zero input rows, so sum() etc. can be NULL;
+#   "grouped"       plain GROUP BY: every group has at least one row;
+#   "grouping_sets" ROLLUP/CUBE/GROUPING SETS: the empty set may aggregate zero rows, and grouped
+#                   columns read NULL in super-aggregate rows.
+AggMode = Literal["ungrouped", "grouped", "grouping_sets"]
+
+
+class SubqueryAnalyzer(Protocol):
+    """The part of the statement analyser expressions need for subqueries."""
+
+    def subquery(self, node: ast.Node, scope: Scope) -> tuple[Col, ...] | None:
+        """Output columns of a subquery evaluated inside ``scope`` (None if unknown)."""
+        ...
+
+    def returns_one_row(self, node: ast.Node) -> bool:
+        """True only if the query provably returns exactly one row."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """Where an expression is evaluated."""
+
+    scope: Scope
+    sub: SubqueryAnalyzer
+    params: frozenset[int]
+    agg_mode: AggMode = "ungrouped"
+    in_aggregate: bool = False
+    windows: Mapping[str, ast.WindowDef] = field(default_factory=dict)
+
+
+def infer(node: object, ctx: Ctx) -> Value:
+    """What we can prove about ``node``; anything unrecognised is nullable, certainty unknown."""
+    handler = _HANDLERS.get(type(node)) if isinstance(node, ast.Node) else None
+    if handler is None:
+        return unknown(f"{type(node).__name__} is not analysed")
+    return handler(node, ctx)
+
+
+def _all_non_null(values: list[Value], reason: str, type_name: str | None = None) -> Value:
+    weak = weakest(values, reason)
+    if weak is not None:
+        return weak.with_type(type_name)
+    return non_null(reason, type_name)
+
+
+# --------------------------------------------------------------------------- leaves
+
+
+def _const(node: ast.A_Const, ctx: Ctx) -> Value:
+    if node.isnull:
+        return nullable("NULL literal")
+    return non_null("literal", const_type(node))
+
+
+def _param(node: ast.ParamRef, ctx: Ctx) -> Value:
+    if node.number in ctx.params:
+        return nullable(f"parameter ${node.number} admits NULL")
+    return non_null(f"parameter ${node.number} is non-null")
+
+
+def _column_ref(node: ast.ColumnRef, ctx: Ctx) -> Value:
+    names = column_names(node)
+    if names is None:
+        return unknown("* in an expression")
+    value = resolve_column(names, ctx.scope)
+    if ctx.agg_mode == "grouping_sets" and not ctx.in_aggregate and not value.nullable:
+        return nullable(
+            "grouped column under GROUPING SETS/ROLLUP/CUBE", value.type_name, value.nested
+        )
+    return value
+
+
+def resolve_column(names: list[str], scope: Scope | None) -> Value:
+    """Look ``a.b`` / ``b`` / ``s.a.b`` up through the scope chain."""
+    while scope is not None:
+        found = _lookup(names, scope)
+        if found is not None:
+            return found
+        scope = scope.parent
+    return unknown(f"{'.'.join(names)} could not be resolved")
+
+
+def _lookup(names: list[str], scope: Scope) -> Value | None:
+    frame = scope.frame
+    if len(names) == 1:
+        name = names[0]
+        for merged in frame.merged:
+            if merged.name == name:
+                return merged.current()
+        for rel in frame.rels:
+            i = rel.index(name)
+            if i is not None:
+                return rel.value_at(i)
+        for rel in frame.rels:
+            if rel.alias == name:
+                return whole_row(rel)
+        if any(not rel.complete for rel in frame.rels):
+            return unknown(f"{name} may belong to a relation whose columns are unknown")
+        return None
+    qualifier, name = names[-2], names[-1]
+    for rel in frame.rels:
+        if rel.alias == qualifier:
+            i = rel.index(name)
+            if i is not None:
+                return rel.value_at(i)
+            return unknown(f"{qualifier}.{name} is not a known column")
+    return None
+
+
+def whole_row(rel: Rel) -> Value:
+    """A whole-row reference (``p`` in ``row_to_json(p)``): its shape is an object of columns."""
+    shape: NestedShape | None = None
+    if rel.complete:
+        fields = tuple(
+            NestedField(col.name, value.type_name, value.nullable, value.nested)
+            for col, value in zip(rel.cols, rel.values(), strict=True)
+        )
+        shape = NestedShape("object", fields)
+    if rel.row_nullable():
+        return nullable(f"row {rel.alias}: {rel.nulled_by}", rel.type_name, shape)
+    return non_null(f"row {rel.alias}", rel.type_name, shape)
+
+
+# --------------------------------------------------------------------------- operators
+
+
+def _a_expr(node: ast.A_Expr, ctx: Ctx) -> Value:
+    kind = node.kind
+    if kind in (A_Expr_Kind.AEXPR_DISTINCT, A_Expr_Kind.AEXPR_NOT_DISTINCT):
+        return non_null("IS [NOT] DISTINCT FROM is never NULL", "boolean")
+    if kind == A_Expr_Kind.AEXPR_NULLIF:
+        left = infer(node.lexpr, ctx)
+        return nullable("nullif() can return NULL", left.type_name)
+    if kind == A_Expr_Kind.AEXPR_OP:
+        return _operator(node, ctx)
+    if kind in (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE, A_Expr_Kind.AEXPR_SIMILAR):
+        values = [infer(node.lexpr, ctx), infer(node.rexpr, ctx)]
+        return _all_non_null(values, "pattern match of non-null operands", "boolean")
+    if kind in (
+        A_Expr_Kind.AEXPR_IN,
+        A_Expr_Kind.AEXPR_BETWEEN,
+        A_Expr_Kind.AEXPR_NOT_BETWEEN,
+        A_Expr_Kind.AEXPR_BETWEEN_SYM,
+        A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM,
+    ):
+        items = node.rexpr if isinstance(node.rexpr, tuple) else (node.rexpr,)
+        values = [infer(node.lexpr, ctx)] + [infer(item, ctx) for item in items]
+        return _all_non_null(values, "IN/BETWEEN over non-null operands", "boolean")
+    if kind in (A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXPR_OP_ALL):
+        return _any_all(node, ctx)
+    return unknown(f"operator kind {getattr(kind, 'name', kind)} is not analysed")
+
+
+def _operator(node: ast.A_Expr, ctx: Ctx) -> Value:
+    op = last_name(node.name)
+    operands = [infer(side, ctx) for side in (node.lexpr, node.rexpr) if side is not None]
+    result_type = _operator_type(op, operands)
+    if op not in fn.STRICT_OPERATORS:
+        return nullable(f"operator {op} can return NULL", result_type)
+    return _all_non_null(operands, f"operator {op} of non-null operands", result_type)
+
+
+def _operator_type(op: str, operands: list[Value]) -> str | None:
+    types = [v.type_name for v in operands]
+    if op in fn.COMPARISON_OPERATORS:
+        return "boolean"
+    if op == "->>" or op == "#>>":
+        return "text"
+    if op in ("->", "#>", "#-") or (op == "-" and "jsonb" in types):
+        return types[0] if types and types[0] in ("json", "jsonb") else None
+    if op == "||":
+        if "jsonb" in types:
+            return "jsonb"
+        if "text" in types and all(t is not None and not t.endswith("[]") for t in types):
+            return "text"
+        return None
+    if len(set(types)) == 1 and op in ("+", "-", "*", "/", "%"):
+        return types[0]
+    return None
+
+
+def _any_all(node: ast.A_Expr, ctx: Ctx) -> Value:
+    op = last_name(node.name)
+    right = strip_casts(node.rexpr)
+    if op in fn.STRICT_OPERATORS and isinstance(right, ast.A_ArrayExpr):
+        values = [infer(node.lexpr, ctx)] + [infer(e, ctx) for e in right.elements or ()]
+        return _all_non_null(values, "ANY/ALL over a non-null array literal", "boolean")
+    return nullable("ANY/ALL can be NULL when the array holds NULLs", "boolean")
+
+
+def _bool_expr(node: ast.BoolExpr, ctx: Ctx) -> Value:
+    values = [infer(arg, ctx) for arg in node.args or ()]
+    op = "NOT" if node.boolop == BoolExprType.NOT_EXPR else "AND/OR"
+    return _all_non_null(values, f"{op} of non-null operands", "boolean")
+
+
+def _null_test(node: ast.NullTest, ctx: Ctx) -> Value:
+    return non_null("IS [NOT] NULL is never NULL", "boolean")
+
+
+def _boolean_test(node: ast.BooleanTest, ctx: Ctx) -> Value:
+    return non_null("IS [NOT] TRUE/FALSE/UNKNOWN is never NULL", "boolean")
+
+
+# --------------------------------------------------------------------------- structural
+
+
+def _type_cast(node: ast.TypeCast, ctx: Ctx) -> Value:
+    inner = infer(node.arg, ctx)
+    target = type_name(node.typeName) if node.typeName is not None else None
+    nested = inner.nested if target in ("json", "jsonb") else None
+    return replace(inner, type_name=target, nested=nested)
+
+
+def _collate(node: ast.CollateClause, ctx: Ctx) -> Value:
+    return infer(node.arg, ctx)
+
+
+def _coalesce(node: ast.CoalesceExpr, ctx: Ctx) -> Value:
+    values = [infer(arg, ctx) for arg in node.args or ()]
+    type_ = next((v.type_name for v in values if v.type_name is not None), None)
+    nested = next((v.nested for v in values if v.nested is not None), None)
+    for i, value in enumerate(values):
+        if not value.nullable:
+            return non_null(
+                f"coalesce() argument {i + 1} is non-null: {value.reason}", type_, nested
+            )
+    weak = weakest(values, "coalesce() of nullable arguments")
+    return replace(weak or unknown("coalesce()"), type_name=type_, nested=nested)
+
+
+def _min_max(node: ast.MinMaxExpr, ctx: Ctx) -> Value:
+    values = [infer(arg, ctx) for arg in node.args or ()]
+    name = "greatest" if node.op == MinMaxOp.IS_GREATEST else "least"
+    type_ = values[0].type_name if values and len({v.type_name for v in values}) == 1 else None
+    if any(not v.nullable for v in values):
+        return non_null(f"{name}() with a non-null argument", type_)
+    return replace(weakest(values, f"{name}()") or unknown(name), type_name=type_)
+
+
+def _case(node: ast.CaseExpr, ctx: Ctx) -> Value:
+    results = [infer(w.result, ctx) for w in node.args or () if isinstance(w, ast.CaseWhen)]
+    type_ = next((v.type_name for v in results if v.type_name is not None), None)
+    if node.defresult is None:
+        return nullable("CASE without ELSE", type_)
+    results.append(infer(node.defresult, ctx))
+    type_ = type_ or results[-1].type_name
+    return _all_non_null(results, "CASE whose branches are all non-null", type_)
+
+
+def _array_expr(node: ast.A_ArrayExpr, ctx: Ctx) -> Value:
+    elements = [infer(e, ctx) for e in node.elements or ()]
+    element_type = elements[0].type_name if elements else None
+    return non_null("ARRAY[...] constructor", element_type + "[]" if element_type else None)
+
+
+def _row_expr(node: ast.RowExpr, ctx: Ctx) -> Value:
+    return non_null("row constructor", "record")
+
+
+def _indirection(node: ast.A_Indirection, ctx: Ctx) -> Value:
+    return nullable("subscript or field selection can be NULL")
+
+
+def _svf(node: ast.SQLValueFunction, ctx: Ctx) -> Value:
+    name = svf_name(node)
+    if node.op == SQLValueFunctionOp.SVFOP_CURRENT_SCHEMA:
+        return nullable("current_schema is NULL with an empty search_path", "name")
+    return non_null(name, _SVF_TYPES.get(name, "name"))
+
+
+_SVF_TYPES = {
+    "current_date": "date",
+    "current_time": "time with time zone",
+    "current_timestamp": "timestamp with time zone",
+    "localtime": "time without time zone",
+    "localtimestamp": "timestamp without time zone",
+}
+
+
+def _grouping(node: ast.GroupingFunc, ctx: Ctx) -> Value:
+    return non_null("GROUPING()", "integer")
+
+
+def _sublink(node: ast.SubLink, ctx: Ctx) -> Value:
+    kind = node.subLinkType
+    if kind == SubLinkType.EXISTS_SUBLINK:
+        return non_null("EXISTS is never NULL", "boolean")
+    if node.subselect is None:
+        return unknown("empty subquery")
+    cols = ctx.sub.subquery(node.subselect, ctx.scope)
+    first = cols[0].value if cols else None
+    if kind == SubLinkType.ARRAY_SUBLINK:
+        element = first.type_name if first else None
+        return non_null("ARRAY(subquery) is never NULL", element + "[]" if element else None)
+    if kind == SubLinkType.EXPR_SUBLINK:
+        return _scalar_subquery(node.subselect, first, ctx)
+    return nullable("IN/ANY/ALL (subquery) can be NULL", "boolean")
+
+
+def _scalar_subquery(select: ast.Node, first: Value | None, ctx: Ctx) -> Value:
+    if first is None:
+        return unknown("scalar subquery could not be analysed")
+    if not ctx.sub.returns_one_row(select):
+        return nullable("scalar subquery may return no row", first.type_name, first.nested)
+    return replace(first, reason=f"scalar subquery returning one row: {first.reason}")
+
+
+# --------------------------------------------------------------------------- function calls
+
+
+def _func_call(node: ast.FuncCall, ctx: Ctx) -> Value:
+    name = func_name(node)
+    if node.over is not None:
+        return _window_call(node, name, ctx)
+    if node.agg_within_group:
+        return nullable(f"{name}() WITHIN GROUP can be NULL")
+    if name in fn.AGGREGATES:
+        return _aggregate(node, name, ctx)
+    args = [infer(arg, ctx) for arg in node.args or ()]
+    result_type = fn.result_type(name, [a.type_name for a in args])
+    builder = _JSON_BUILDERS.get(name)
+    if builder is not None:
+        return builder(node, args, result_type, ctx)
+    if name in fn.ALWAYS_NON_NULL:
+        return non_null(f"{name}() is never NULL", result_type)
+    if name == "concat_ws" and args:
+        return _all_non_null(args[:1], "concat_ws() with a non-null separator", "text")
+    if name == "format" and args:
+        return _all_non_null(args[:1], "format() with a non-null format", "text")
+    if name in fn.NON_NULL_PRESERVING:
+        return _all_non_null(args, f"{name}() of non-null arguments", result_type)
+    if name in fn.SET_RETURNING:
+        return nullable(f"{name}() elements may be NULL", result_type)
+    return unknown(f"{name}() is not known to be non-null", result_type)
+
+
+def _json_object(node: ast.FuncCall, args: list[Value], type_: str | None, ctx: Ctx) -> Value:
+    raw = node.args or ()
+    fields: list[NestedField] = []
+    for i in range(0, len(raw) - 1, 2):
+        key = const_string(raw[i])
+        if key is None:
+            return non_null(f"{func_name(node)}() is never NULL", type_)
+        value = args[i + 1]
+        fields.append(NestedField(key, value.type_name, value.nullable, value.nested))
+    return non_null(
+        f"{func_name(node)}() is never NULL", type_, NestedShape("object", tuple(fields))
+    )
+
+
+def _json_array(node: ast.FuncCall, args: list[Value], type_: str | None, ctx: Ctx) -> Value:
+    types = {a.type_name for a in args}
+    shape = NestedShape(
+        "array",
+        element_type_name=types.pop() if len(types) == 1 else None,
+        element_nullable=any(a.nullable for a in args),
+    )
+    return non_null(f"{func_name(node)}() is never NULL", type_, shape)
+
+
+def _to_json(node: ast.FuncCall, args: list[Value], type_: str | None, ctx: Ctx) -> Value:
+    if len(args) != 1:
+        return unknown(f"{func_name(node)}() with {len(args)} arguments", type_)
+    arg = args[0]
+    nested = arg.nested if arg.nested is not None and arg.nested.kind == "object" else None
+    if arg.nullable:
+        return replace(
+            arg, type_name=type_, nested=nested, reason=f"{func_name(node)}(): {arg.reason}"
+        )
+    return non_null(f"{func_name(node)}() of a non-null value", type_, nested)
+
+
+_JSON_BUILDERS = {
+    "json_build_object": _json_object,
+    "jsonb_build_object": _json_object,
+    "json_build_array": _json_array,
+    "jsonb_build_array": _json_array,
+    "row_to_json": _to_json,
+    "to_json": _to_json,
+    "to_jsonb": _to_json,
+}
+
+
+def _aggregate(node: ast.FuncCall, name: str, ctx: Ctx) -> Value:
+    inner = ctx
+    if node.agg_filter is not None:
+        inner = replace(
+            ctx, scope=replace(ctx.scope, frame=refine_frame(ctx.scope.frame, node.agg_filter))
+        )
+    inner = replace(inner, in_aggregate=True)
+    args = [infer(arg, inner) for arg in node.args or ()]
+    type_ = fn.result_type(name, [a.type_name for a in args])
+    nested = _agg_shape(name, args)
+    if name == "count":
+        return non_null("count() is never NULL", "bigint")
+    if ctx.agg_mode != "grouped":
+        return nullable(f"{name}() is NULL over zero rows", type_, nested)
+    if node.agg_filter is not None:
+        return nullable(f"{name}() FILTER may aggregate zero rows", type_, nested)
+    if name in fn.COLLECTING_AGGREGATES:
+        return non_null(f"{name}() over a non-empty group", type_, nested)
+    if name in fn.VALUE_AGGREGATES and args:
+        value = _all_non_null(
+            args[:1], f"{name}() over a non-empty group of non-null values", type_
+        )
+        return replace(value, nested=nested)
+    return nullable(f"{name}() can be NULL", type_, nested)
+
+
+def _agg_shape(name: str, args: list[Value]) -> NestedShape | None:
+    if name not in ("json_agg", "jsonb_agg", "json_agg_strict", "jsonb_agg_strict") or not args:
+        return None
+    element = args[0]
+    element_nullable = element.nullable and not name.endswith("_strict")
+    if element.nested is not None:
+        return NestedShape("array", element=element.nested, element_nullable=element_nullable)
+    return NestedShape(
+        "array", element_type_name=element.type_name, element_nullable=element_nullable
+    )
+
+
+def _window_call(node: ast.FuncCall, name: str, ctx: Ctx) -> Value:
+    inner = replace(ctx, in_aggregate=True)
+    args = [infer(arg, inner) for arg in node.args or ()]
+    type_ = fn.result_type(name, [a.type_name for a in args])
+    if name == "count" or name in fn.WINDOW_NON_NULL:
+        return non_null(f"window {name}() is never NULL", type_)
+    if name == "ntile":
+        return _all_non_null(args, "ntile() of a non-null bucket count", type_)
+    if name in fn.WINDOW_NULLABLE:
+        return nullable(f"window {name}() can be NULL", type_)
+    frame_includes_row = _default_frame(node.over, ctx) and node.agg_filter is None
+    nested = _agg_shape(name, args)
+    if frame_includes_row and name in fn.COLLECTING_AGGREGATES:
+        return non_null(f"window {name}() over a frame holding the current row", type_, nested)
+    if frame_includes_row and name in fn.VALUE_AGGREGATES and args:
+        value = _all_non_null(args[:1], f"window {name}() over the current row's frame", type_)
+        return replace(value, nested=nested)
+    return nullable(f"window {name}() can be NULL", type_, nested)
+
+
+def _default_frame(window: ast.WindowDef | None, ctx: Ctx) -> bool:
+    """True when the frame is the default one, which always holds the current row."""
+    seen: set[str] = set()
+    while window is not None:
+        if (window.frameOptions or 0) & FRAMEOPTION_NONDEFAULT:
+            return False
+        ref = window.refname or window.name
+        if ref is None or ref in seen:
+            return True
+        seen.add(ref)
+        window = ctx.windows.get(ref)
+        if window is None:
+            return False
+    return True
+
+
+_HANDLERS: dict[type[ast.Node], Callable[[Any, Ctx], Value]] = {}
+
+
+def _register() -> None:
+    pairs: list[tuple[type[ast.Node], Callable[[Any, Ctx], Value]]] = [
+        (ast.A_Const, _const),
+        (ast.ParamRef, _param),
+        (ast.ColumnRef, _column_ref),
+        (ast.A_Expr, _a_expr),
+        (ast.BoolExpr, _bool_expr),
+        (ast.NullTest, _null_test),
+        (ast.BooleanTest, _boolean_test),
+        (ast.TypeCast, _type_cast),
+        (ast.CollateClause, _collate),
+        (ast.CoalesceExpr, _coalesce),
+        (ast.MinMaxExpr, _min_max),
+        (ast.CaseExpr, _case),
+        (ast.A_ArrayExpr, _array_expr),
+        (ast.RowExpr, _row_expr),
+        (ast.A_Indirection, _indirection),
+        (ast.SQLValueFunction, _svf),
+        (ast.GroupingFunc, _grouping),
+        (ast.SubLink, _sublink),
+        (ast.FuncCall, _func_call),
+    ]
+    _HANDLERS.update(pairs)
+
+
+_register()

@@ -1,0 +1,89 @@
+"""Which ``$n`` parameters the SQL itself admits as NULL.
+
+A parameter is nullable when some use of it handles NULL on purpose: ``$1 IS NULL``,
+``$1 IS [NOT] DISTINCT FROM x``, a non-last ``coalesce($1, ...)`` argument, ``nullif($1, ...)``,
+or a value stored into a column that allows NULL (INSERT values/select list, UPDATE SET,
+ON CONFLICT DO UPDATE SET). Every other parameter is non-null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from pglast import ast
+from pglast.enums import A_Expr_Kind
+
+from .model import CatalogColumn, CatalogLookup
+from .names import param_number, walk
+
+
+def nullable_params(stmt: ast.Node, catalog: CatalogLookup) -> frozenset[int]:
+    """1-based numbers of the parameters that may be passed NULL."""
+    found: set[int] = set()
+    for node in walk(stmt):
+        found.update(n for n in _admitting(node, catalog) if n is not None)
+    return frozenset(found)
+
+
+def _admitting(node: ast.Node, catalog: CatalogLookup) -> Iterator[int | None]:
+    if isinstance(node, ast.NullTest):
+        yield param_number(node.arg)
+    elif isinstance(node, ast.A_Expr):
+        if node.kind in (A_Expr_Kind.AEXPR_DISTINCT, A_Expr_Kind.AEXPR_NOT_DISTINCT):
+            yield param_number(node.lexpr)
+            yield param_number(node.rexpr)
+        elif node.kind == A_Expr_Kind.AEXPR_NULLIF:
+            yield param_number(node.lexpr)
+    elif isinstance(node, ast.CoalesceExpr):
+        args = node.args or ()
+        yield from (param_number(arg) for arg in args[:-1])
+    elif isinstance(node, ast.InsertStmt):
+        yield from _insert(node, catalog)
+    elif isinstance(node, ast.UpdateStmt) and node.relation is not None:
+        yield from _assignments(node.targetList or (), _columns(catalog, node.relation))
+
+
+def _columns(catalog: CatalogLookup, relation: ast.RangeVar) -> dict[str, CatalogColumn]:
+    columns = catalog.relation(relation.schemaname, relation.relname or "") or ()
+    return {c.name: c for c in columns}
+
+
+def _insert(node: ast.InsertStmt, catalog: CatalogLookup) -> Iterator[int | None]:
+    if node.relation is None:
+        return
+    columns = _columns(catalog, node.relation)
+    names = [t.name for t in node.cols or () if isinstance(t, ast.ResTarget) and t.name]
+    if not node.cols:
+        names = list(columns)
+    targets = [columns.get(name) for name in names]
+    select = node.selectStmt
+    if isinstance(select, ast.SelectStmt):
+        rows: Sequence[object] = select.valuesLists or ()
+        if not rows and select.targetList:
+            rows = [tuple(t.val for t in select.targetList if isinstance(t, ast.ResTarget))]
+        for row in rows:
+            for value, column in zip(row if isinstance(row, tuple) else (), targets, strict=False):
+                if column is not None and not column.not_null:
+                    yield param_number(value)
+    conflict = node.onConflictClause
+    if conflict is not None:
+        yield from _assignments(conflict.targetList or (), columns)
+
+
+def _assignments(
+    targets: Sequence[object], columns: dict[str, CatalogColumn]
+) -> Iterator[int | None]:
+    """``SET col = $n`` and ``SET (a, b) = ($1, $2)`` into nullable columns."""
+    for target in targets:
+        if not isinstance(target, ast.ResTarget) or not target.name:
+            continue
+        column = columns.get(target.name)
+        if column is None or column.not_null or target.indirection:
+            continue
+        value = target.val
+        if isinstance(value, ast.MultiAssignRef):
+            source = value.source
+            items = source.args if isinstance(source, ast.RowExpr) else None
+            colno = value.colno or 0
+            value = items[colno - 1] if items and 0 < colno <= len(items) else None
+        yield param_number(value)
