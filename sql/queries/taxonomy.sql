@@ -45,31 +45,43 @@ WHERE post_id = :post_id AND tag_id = :tag_id;
 
 -- name: list_categories_with_post_counts()
 -- Returns every category by name with the number of live posts in it (0 when none).
+WITH live_counts AS (
+    SELECT
+        pc.category_id,
+        count(*) AS post_count
+    FROM post_categories AS pc
+    INNER JOIN posts AS p ON pc.post_id = p.id
+    WHERE p.deleted_at IS NULL
+    GROUP BY pc.category_id
+)
+
 SELECT
     c.id,
     c.name,
     c.slug,
     c.description,
-    (
-        SELECT count(*)
-        FROM post_categories AS pc
-        INNER JOIN posts AS p ON pc.post_id = p.id
-        WHERE pc.category_id = c.id AND p.deleted_at IS NULL
-    ) AS post_count
+    coalesce(lc.post_count, 0) AS post_count
 FROM categories AS c
+LEFT JOIN live_counts AS lc ON c.id = lc.category_id
 ORDER BY c.name, c.id;
 
 -- name: list_tags_with_post_counts()
 -- Returns every tag by name with the number of live posts carrying it (0 when none).
+WITH live_counts AS (
+    SELECT
+        pt.tag_id,
+        count(*) AS post_count
+    FROM post_tags AS pt
+    INNER JOIN posts AS p ON pt.post_id = p.id
+    WHERE p.deleted_at IS NULL
+    GROUP BY pt.tag_id
+)
+
 SELECT
     tg.id,
     tg.name,
     tg.slug,
-    (
-        SELECT count(*)
-        FROM post_tags AS pt
-        INNER JOIN posts AS p ON pt.post_id = p.id
-        WHERE pt.tag_id = tg.id AND p.deleted_at IS NULL
-    ) AS post_count
+    coalesce(lc.post_count, 0) AS post_count
 FROM tags AS tg
+LEFT JOIN live_counts AS lc ON tg.id = lc.tag_id
 ORDER BY tg.name, tg.id;
