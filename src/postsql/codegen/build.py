@@ -1,0 +1,577 @@
+"""Assemble the IR: catalog + parsed queries + the server's describes + nullability + overrides.
+
+No I/O here: :func:`build_project` gets everything it needs as arguments, collects every problem
+(all failing queries, not just the first) and raises one :class:`CodegenError` listing them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
+
+import pglast
+from pglast import ast, enums
+
+from postsql.codegen.config import CodegenConfig, parse_annotation
+from postsql.codegen.introspect import Catalog, Described
+from postsql.codegen.ir import (
+    Column,
+    EnumDef,
+    NestedModel,
+    Param,
+    Project,
+    PyType,
+    Query,
+    ResultColumn,
+    Table,
+    TableKind,
+)
+from postsql.codegen.loader import QueryDef
+from postsql.codegen.naming import pascal, singular
+from postsql.codegen.typemap import BASE_TYPES, TypeMapper
+from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
+
+__all__ = ["Analysis", "build_project", "fallback_analysis", "load_analyzer"]
+
+_JSON_TYPES = ("json", "jsonb")
+_KINDS: Mapping[str, TableKind] = {
+    "r": "table",
+    "p": "table",
+    "v": "view",
+    "m": "materialized_view",
+    "c": "composite",
+}
+
+
+class _Field(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def type_name(self) -> str | None: ...
+    @property
+    def nullable(self) -> bool: ...
+    @property
+    def nested(self) -> Any: ...
+
+
+class _Column(Protocol):
+    @property
+    def nullable(self) -> bool: ...
+    @property
+    def certainty(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def nested(self) -> Any: ...
+
+
+class Analysis(Protocol):
+    """The part of ``nullability.QueryAnalysis`` codegen reads."""
+
+    @property
+    def columns(self) -> Sequence[_Column]: ...
+    @property
+    def nullable_params(self) -> frozenset[int]: ...
+    @property
+    def tables_read(self) -> frozenset[str]: ...
+    @property
+    def tables_written(self) -> frozenset[str]: ...
+    @property
+    def read_only(self) -> bool: ...
+
+
+Analyzer = Callable[[str, Catalog, Sequence[str]], Analysis]
+
+
+@dataclass(frozen=True, slots=True)
+class _FallbackColumn:
+    nullable: bool = True
+    certainty: str = "unknown"
+    reason: str = "no nullability analysis available"
+    nested: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class _FallbackAnalysis:
+    columns: tuple[_FallbackColumn, ...]
+    nullable_params: frozenset[int] = frozenset()
+    tables_read: frozenset[str] = frozenset()
+    tables_written: frozenset[str] = frozenset()
+    read_only: bool = False
+
+
+def fallback_analysis(sql: str, catalog: Catalog, column_names: Sequence[str]) -> Analysis:
+    """Every result column nullable, every parameter non-null: used until nullability.py exists."""
+    return _FallbackAnalysis(tuple(_FallbackColumn() for _ in column_names))
+
+
+def load_analyzer() -> Analyzer:
+    """``nullability.analyze_query`` when that module exists, else :func:`fallback_analysis`."""
+    try:
+        module = importlib.import_module("postsql.codegen.nullability")
+    except ImportError as exc:
+        if exc.name != "postsql.codegen.nullability":
+            raise
+        print(
+            "postsql codegen: warning: postsql.codegen.nullability not found; every result "
+            "column is treated as nullable",
+            file=sys.stderr,
+        )
+        return fallback_analysis
+    return cast(Analyzer, module.analyze_query)
+
+
+@dataclass
+class _Errors:
+    messages: list[str] = field(default_factory=list)
+    kinds: set[type[CodegenError]] = field(default_factory=set)
+
+    def add(self, kind: type[CodegenError], message: str) -> None:
+        self.messages.append(message)
+        self.kinds.add(kind)
+
+    def raise_if_any(self) -> None:
+        if not self.messages:
+            return
+        kind = next(iter(self.kinds)) if len(self.kinds) == 1 else CodegenError
+        count = len(self.messages)
+        header = f"{count} problem{'s' if count > 1 else ''} found:\n" if count > 1 else ""
+        raise kind(header + "\n".join(self.messages))
+
+
+def _class_names(catalog: Catalog) -> tuple[dict[int, str], dict[int, str]]:
+    """Class names for enums (by type oid) and relations (by relation oid); unique, stable."""
+    taken: dict[str, str] = {}
+    enum_names: dict[int, str] = {}
+    rel_names: dict[int, str] = {}
+
+    def claim(wanted: list[str], owner: str) -> str:
+        for name in wanted:
+            if name not in taken:
+                taken[name] = owner
+                return name
+        raise CodegenError(f"{owner}: no free class name among {wanted} (taken by {taken})")
+
+    prefix = {
+        s: "" if s == "public" else pascal(s) for s in {t.schema for t in catalog.types.values()}
+    }
+    for oid in sorted(catalog.enums, key=lambda o: catalog.types[o].formatted):
+        pg = catalog.types[oid]
+        base = prefix.get(pg.schema, "") + pascal(pg.name)
+        enum_names[oid] = claim([base, base + "Enum"], pg.formatted)
+    for rel in catalog.relations:
+        if rel.from_extension:
+            continue
+        base = prefix.get(rel.schema, pascal(rel.schema)) + pascal(singular(rel.name))
+        plural = prefix.get(rel.schema, pascal(rel.schema)) + pascal(rel.name)
+        rel_names[rel.oid] = claim([base, plural, plural + "Row"], f"{rel.schema}.{rel.name}")
+    return enum_names, rel_names
+
+
+def _always_one_row(sql: str) -> bool:
+    """Whether a SELECT returns exactly one row: no FROM and no WHERE, or an ungrouped aggregate."""
+    try:
+        stmts = pglast.parse_sql(sql)
+    except pglast.parser.ParseError:
+        return False
+    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
+        return False
+    stmt = stmts[0].stmt
+    if stmt.op != enums.SetOperation.SETOP_NONE or stmt.valuesLists:
+        return False
+    if stmt.groupClause or stmt.havingClause or stmt.limitCount or stmt.limitOffset:
+        return False
+    if not stmt.fromClause:
+        return stmt.whereClause is None
+    return any(_has_aggregate(target) for target in stmt.targetList or ())
+
+
+_AGGREGATES = frozenset(
+    {"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every", "array_agg",
+     "string_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg", "bit_and",
+     "bit_or", "stddev", "variance", "percentile_cont", "percentile_disc", "mode", "xmlagg"}
+)  # fmt: skip
+
+
+def _has_aggregate(node: object) -> bool:
+    if isinstance(node, ast.SubLink | ast.SelectStmt):
+        return False
+    if isinstance(node, ast.FuncCall) and node.over is None:
+        name = node.funcname[-1].sval if node.funcname else ""
+        if name in _AGGREGATES:
+            return True
+    if isinstance(node, ast.Node):
+        return any(_has_aggregate(getattr(node, attr)) for attr in node)
+    if isinstance(node, tuple | list):
+        return any(_has_aggregate(item) for item in node)
+    return False
+
+
+def _returns_a_row(sql: str) -> bool:
+    """Whether an INSERT ... VALUES ... RETURNING always returns its row (no DO NOTHING)."""
+    try:
+        stmts = pglast.parse_sql(sql)
+    except pglast.parser.ParseError:
+        return False
+    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.InsertStmt):
+        return False
+    stmt = stmts[0].stmt
+    select = stmt.selectStmt
+    if not isinstance(select, ast.SelectStmt) or not select.valuesLists:
+        return False
+    conflict = stmt.onConflictClause
+    return conflict is None or conflict.action != enums.OnConflictAction.ONCONFLICT_NOTHING
+
+
+class _Builder:
+    def __init__(self, catalog: Catalog, config: CodegenConfig, analyzer: Analyzer) -> None:
+        self.catalog = catalog
+        self.config = config
+        self.analyzer = analyzer
+        self.errors = _Errors()
+        self.enum_names, self.rel_names = _class_names(catalog)
+        composites = {
+            rel.oid: self.rel_names[rel.oid]
+            for rel in catalog.relations
+            if rel.relkind == "c" and rel.oid in self.rel_names
+        }
+        self.types = TypeMapper(catalog, enum_classes=self.enum_names, composite_classes=composites)
+        self.json_columns: dict[tuple[str, str], PyType] = {}
+        for key, value in sorted(config.json_columns.items()):
+            table, _, column = key.partition(".")
+            rel = catalog.find(None, table)
+            where = f"[tool.postsql.json_columns] {key}"
+            if rel is None or not any(c.name == column for c in rel.columns):
+                raise ConfigurationError(f"{where}: no such table column")
+            self.json_columns[(rel.name, column)] = parse_annotation(value, where=where)
+
+    # -- catalog ---------------------------------------------------------------------------
+    def enums(self) -> tuple[EnumDef, ...]:
+        out = [
+            EnumDef(
+                schema=self.catalog.types[oid].schema,
+                name=self.catalog.types[oid].name,
+                class_name=name,
+                values=self.catalog.enums[oid],
+                comment=self.catalog.enum_comments.get(oid),
+            )
+            for oid, name in self.enum_names.items()
+        ]
+        return tuple(sorted(out, key=lambda e: e.class_name))
+
+    def tables(self) -> tuple[Table, ...]:
+        out: list[Table] = []
+        for rel in self.catalog.relations:
+            if rel.oid not in self.rel_names:
+                continue
+            columns: list[Column] = []
+            for col in rel.columns:
+                what = f"{rel.schema}.{rel.name}.{col.name}"
+                try:
+                    py = self.json_columns.get((rel.name, col.name)) or self.types.map(
+                        col.type_oid, what=f"column {what}"
+                    )
+                except UnsupportedTypeError as exc:
+                    self.errors.add(UnsupportedTypeError, str(exc))
+                    continue
+                columns.append(
+                    Column(
+                        name=col.name,
+                        pg_type=col.formatted,
+                        type_oid=col.type_oid,
+                        py=py,
+                        nullable=not col.not_null,
+                        has_default=col.has_default,
+                        identity=col.identity,  # type: ignore[arg-type]
+                        generated=col.generated,
+                        comment=col.comment,
+                    )
+                )
+            out.append(
+                Table(
+                    schema=rel.schema,
+                    name=rel.name,
+                    kind=_KINDS[rel.relkind],
+                    class_name=self.rel_names[rel.oid],
+                    columns=tuple(columns),
+                    comment=rel.comment,
+                )
+            )
+        return tuple(sorted(out, key=lambda t: t.class_name))
+
+    # -- queries ---------------------------------------------------------------------------
+    def query(self, q: QueryDef, described: Described, tables: Sequence[Table]) -> Query | None:
+        where = f"{q.location}: {q.name}:"
+        problems_before = len(self.errors.messages)
+        if len(described.params) != len(q.params):
+            self.errors.add(
+                QueryCheckError,
+                f"{where} the server sees {len(described.params)} parameters, the query names "
+                f"{len(q.params)}",
+            )
+            return None
+        names = [name for name, _ in described.columns]
+        try:
+            analysis = self.analyzer(q.sql, self.catalog, names)
+        except Exception as exc:  # the analysis is best effort; never let it hide a query
+            print(
+                f"postsql codegen: warning: {where} nullability analysis failed "
+                f"({type(exc).__name__}: {exc}); treating every column as nullable",
+                file=sys.stderr,
+            )
+            analysis = fallback_analysis(q.sql, self.catalog, names)
+        if len(analysis.columns) != len(names):
+            analysis = fallback_analysis(q.sql, self.catalog, names)
+
+        params = self._params(q, described, analysis, where)
+        row_class = pascal(q.name) + "Row"
+        columns = self._columns(q, described, analysis, where, row_class)
+        if len(self.errors.messages) > problems_before:
+            return None
+        reuses: str | None = None
+        if q.operation in ("select", "select_one", "insert_returning") and columns:
+            reuses = _matching_table(columns, tables)
+        if reuses is not None:
+            row_class = reuses
+        value_nullable = True
+        if q.operation == "select_value" and columns:
+            first = columns[0]
+            forced = any(n == first.name for n, _ in q.directives.nonnull)
+            value_nullable = first.nullable or not (forced or _always_one_row(q.sql))
+        return Query(
+            name=q.name,
+            module=q.module,
+            file=q.file,
+            line=q.line,
+            operation=q.operation,
+            sql=q.sql,
+            doc=q.doc,
+            params=params,
+            columns=columns,
+            tables_read=frozenset(analysis.tables_read),
+            tables_written=frozenset(analysis.tables_written),
+            read_only=bool(analysis.read_only),
+            row_class=row_class,
+            reuses_table=reuses,
+            returns_optional=not _returns_a_row(q.sql),
+            value_nullable=value_nullable,
+        )
+
+    def _params(
+        self, q: QueryDef, described: Described, analysis: Analysis, where: str
+    ) -> tuple[Param, ...]:
+        nullable = set(analysis.nullable_params)
+        index_of = {name: i for i, name in enumerate(q.params, start=1)}
+        for name, is_nullable, line in q.directives.param_nullable:
+            position = index_of.get(name)
+            if position is None:
+                self.errors.add(
+                    QueryCheckError,
+                    f"{q.file}:{line}: {q.name}: @param names unknown parameter {name!r} "
+                    f"(parameters: {', '.join(q.params) or 'none'})",
+                )
+                continue
+            if is_nullable:
+                nullable.add(position)
+            else:
+                nullable.discard(position)
+        out: list[Param] = []
+        for position, (oid, sql_name, py_name) in enumerate(
+            zip(described.params, q.params, q.python_params, strict=True), start=1
+        ):
+            try:
+                py = self.types.map(oid, what=f"{where} parameter :{sql_name}")
+            except UnsupportedTypeError as exc:
+                self.errors.add(UnsupportedTypeError, str(exc))
+                continue
+            out.append(
+                Param(
+                    name=py_name,
+                    sql_name=sql_name,
+                    position=position,
+                    pg_type=self.types.formatted(oid),
+                    type_oid=oid,
+                    py=py,
+                    nullable=position in nullable,
+                )
+            )
+        return tuple(out)
+
+    def _columns(
+        self,
+        q: QueryDef,
+        described: Described,
+        analysis: Analysis,
+        where: str,
+        row_class: str,
+    ) -> tuple[ResultColumn, ...]:
+        names = [name for name, _ in described.columns]
+        if q.operation in ("insert_update_delete", "insert_update_delete_many", "script"):
+            return ()
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                self.errors.add(
+                    QueryCheckError,
+                    f"{where} two result columns are named {name!r}; alias one (AS other_name)",
+                )
+            seen.add(name)
+            if name == "?column?":
+                self.errors.add(
+                    QueryCheckError,
+                    f"{where} a result column has no name ('?column?'); give it one with AS",
+                )
+        nonnull = dict(q.directives.nonnull)
+        nullable = dict(q.directives.nullable)
+        json_over = {n: (a, line) for n, a, line in q.directives.json}
+        for key, value in self.config.json_results.items():
+            query_name, _, column = key.partition(".")
+            if query_name == q.name:
+                json_over.setdefault(column, (value, q.line))
+        for directive, table in (
+            ("@nonnull", nonnull),
+            ("@nullable", nullable),
+            ("@json", json_over),
+        ):
+            for name, entry in table.items():
+                if name not in seen:
+                    line = entry[1] if isinstance(entry, tuple) else entry
+                    self.errors.add(
+                        QueryCheckError,
+                        f"{q.file}:{line}: {q.name}: {directive} names unknown column {name!r} "
+                        f"(columns: {', '.join(names) or 'none'})",
+                    )
+        out: list[ResultColumn] = []
+        for (name, oid), inference in zip(described.columns, analysis.columns, strict=True):
+            what = f"{where} column {name!r}"
+            is_nullable = bool(inference.nullable)
+            reason = str(inference.reason)
+            if name in nonnull:
+                is_nullable, reason = False, "@nonnull override"
+            if name in nullable:
+                if inference.certainty == "proven_non_null":
+                    self.errors.add(
+                        QueryCheckError,
+                        f"{q.file}:{nullable[name]}: {q.name}: @nullable {name} contradicts a "
+                        f"proof that it is never NULL ({inference.reason})",
+                    )
+                is_nullable, reason = True, "@nullable override"
+            pg_type = self.types.formatted(oid)
+            nested: tuple[NestedModel, ...] = ()
+            try:
+                if name in json_over:
+                    if pg_type not in _JSON_TYPES:
+                        self.errors.add(
+                            QueryCheckError,
+                            f"{q.file}:{json_over[name][1]}: {q.name}: @json {name}: the column "
+                            f"is {pg_type}, not json or jsonb",
+                        )
+                        continue
+                    py = parse_annotation(
+                        json_over[name][0], where=f"{q.file}:{json_over[name][1]}"
+                    )
+                elif pg_type in _JSON_TYPES and inference.nested is not None:
+                    py, nested = self._nested(inference.nested, row_class + pascal(name), what)
+                elif pg_type in _JSON_TYPES and (configured := self._json_column(name, analysis)):
+                    py = configured
+                else:
+                    py = self.types.map(oid, what=what)
+            except UnsupportedTypeError as exc:
+                self.errors.add(UnsupportedTypeError, str(exc))
+                continue
+            except ConfigurationError as exc:
+                self.errors.add(QueryCheckError, str(exc))
+                continue
+            out.append(ResultColumn(name, pg_type, py, is_nullable, reason, nested))
+        return tuple(out)
+
+    def _json_column(self, name: str, analysis: Analysis) -> PyType | None:
+        matches = {
+            py
+            for (table, column), py in self.json_columns.items()
+            if column == name and table in analysis.tables_read
+        }
+        return matches.pop() if len(matches) == 1 else None
+
+    def _nested(
+        self, shape: Any, class_name: str, what: str
+    ) -> tuple[PyType, tuple[NestedModel, ...]]:
+        if shape.kind == "object":
+            fields: list[ResultColumn] = []
+            models: list[NestedModel] = []
+            for f in cast(Sequence[_Field], shape.fields):
+                if f.nested is not None:
+                    sub_name = class_name + pascal(f.name)
+                    py, subs = self._nested(f.nested, sub_name, f"{what}.{f.name}")
+                    models.extend(subs)
+                else:
+                    py = self._json_scalar(f.type_name, f"{what}.{f.name}")
+                fields.append(ResultColumn(f.name, f.type_name or "json", py, bool(f.nullable)))
+            model = NestedModel(class_name, tuple(fields))
+            return PyType(class_name, frozenset({(".", class_name)})), (model, *models)
+        if shape.element is not None:
+            inner, models_t = self._nested(shape.element, singular(class_name), what)
+            inner = inner.optional(bool(shape.element_nullable))
+            return PyType(f"list[{inner.annotation}]", inner.imports), models_t
+        scalar = self._json_scalar(shape.element_type_name, what).optional(
+            bool(shape.element_nullable)
+        )
+        return PyType(f"list[{scalar.annotation}]", scalar.imports), ()
+
+    def _json_scalar(self, type_name: str | None, what: str) -> PyType:
+        if type_name is None:
+            return BASE_TYPES["json"]
+        oid = self.types.oid_of(type_name)
+        if oid is None:
+            raise UnsupportedTypeError(f"{what}: unknown type {type_name!r} inside JSON")
+        mapped = self.types.map(oid, what=what)
+        if mapped.annotation == "bytes":  # JSON carries bytea as a "\\x..." string
+            return PyType("str")
+        return mapped
+
+
+def _matching_table(columns: Sequence[ResultColumn], tables: Sequence[Table]) -> str | None:
+    wanted = [(c.name, c.pg_type, c.nullable, c.py.annotation) for c in columns]
+    for table in tables:
+        if table.kind == "composite":
+            continue
+        have = [
+            (c.name, c.pg_type.split("(")[0], c.nullable, c.py.annotation) for c in table.columns
+        ]
+        if [(n, t.split("(")[0], nl, a) for n, t, nl, a in wanted] == have:
+            return table.class_name
+    return None
+
+
+def build_project(
+    catalog: Catalog,
+    queries: Sequence[QueryDef],
+    described: Mapping[str, Described],
+    config: CodegenConfig,
+    *,
+    analyzer: Analyzer | None = None,
+    check_errors: Sequence[str] = (),
+) -> Project:
+    """The IR for ``queries`` (each described by the server) over ``catalog``.
+
+    ``check_errors`` are server rejections found while describing; they are reported together with
+    every problem found here.
+    """
+    builder = _Builder(catalog, config, analyzer or load_analyzer())
+    for message in check_errors:
+        builder.errors.add(QueryCheckError, message)
+    enums_ = builder.enums()
+    tables = builder.tables()
+    built: list[Query] = []
+    for q in queries:
+        d = described.get(q.name)
+        if d is None:
+            continue
+        result = builder.query(q, d, tables)
+        if result is not None:
+            built.append(result)
+    builder.errors.raise_if_any()
+    return Project(enums=enums_, tables=tables, queries=tuple(built))

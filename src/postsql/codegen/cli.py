@@ -1,0 +1,410 @@
+"""``python scripts/codegen.py``: generate, check (``--check``) and describe (``--manifest``).
+
+Example::
+
+    python scripts/codegen.py                    # write src/postsql/generated/
+    python scripts/codegen.py --check            # exit 1 and print a diff when stale
+    python scripts/codegen.py --manifest q.json  # every query and table as data
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import asyncpg
+
+from postsql.codegen.build import build_project
+from postsql.codegen.config import CodegenConfig, load_config
+from postsql.codegen.introspect import (
+    Catalog,
+    Described,
+    apply_schema,
+    describe,
+    migration_scripts,
+    read_catalog,
+    schema_scripts,
+    scratch_database,
+)
+from postsql.codegen.ir import Project
+from postsql.codegen.loader import QueryDef, load_queries
+from postsql.codegen.render import HEADER, render
+from postsql.errors import CodegenError, PostsqlError
+
+__all__ = ["Generated", "format_sources", "generate", "main", "manifest", "server_error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """The result of one run: the IR and the formatted files (by path relative to ``out``)."""
+
+    project: Project
+    files: dict[str, str]
+
+
+def server_error(query: QueryDef, exc: asyncpg.PostgresError) -> str:
+    """``file:line: name: message``, the SQL line with a caret under the position, detail, hint."""
+    message = getattr(exc, "message", None) or str(exc)
+    position = int(getattr(exc, "position", None) or 0)
+    line = query.file_line_of(position)
+    out = [f"{query.file}:{line}: {query.name}: {message}"]
+    if position:
+        start = query.sql.rfind("\n", 0, position - 1) + 1
+        end = query.sql.find("\n", position - 1)
+        text = query.sql[start : end if end != -1 else len(query.sql)]
+        out.append(f"    {text}")
+        out.append("    " + " " * (position - 1 - start) + "^")
+    for label in ("detail", "hint"):
+        value = getattr(exc, label, None)
+        if value:
+            out.append(f"    {label.upper()}: {value}")
+    return "\n".join(out)
+
+
+async def _check_script(conn: asyncpg.Connection, sql: str) -> None:
+    # Scripts cannot be prepared (several statements); run them in a transaction we roll back.
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        await conn.execute(sql)
+    finally:
+        await tx.rollback()
+
+
+async def describe_all(
+    admin_url: str, scripts: Sequence[tuple[str, str]], queries: Sequence[QueryDef]
+) -> tuple[Catalog, dict[str, Described], list[str]]:
+    """Apply the schema to a scratch database, read the catalog and describe every query."""
+    async with scratch_database(admin_url) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await apply_schema(conn, scripts)
+            catalog = await read_catalog(conn)
+            described: dict[str, Described] = {}
+            errors: list[str] = []
+            for query in queries:
+                try:
+                    if query.operation == "script":
+                        await _check_script(conn, query.sql)
+                        described[query.name] = Described((), ())
+                    else:
+                        described[query.name] = await describe(conn, query.sql)
+                except asyncpg.ActiveSQLTransactionError:
+                    described[query.name] = Described((), ())  # e.g. VACUUM: fine outside one
+                except asyncpg.PostgresError as exc:
+                    errors.append(server_error(query, exc))
+        finally:
+            await conn.close()
+    return catalog, described, errors
+
+
+def package_of(out: Path, root: Path) -> str:
+    """The output directory's import path: ``src/postsql/generated`` → ``postsql.generated``."""
+    try:
+        parts = list(out.resolve().relative_to(root.resolve()).parts)
+    except ValueError as exc:
+        raise CodegenError(f"{out}: the output directory must be inside {root}") from exc
+    if parts and parts[0] == "src":
+        parts = parts[1:]
+    if not parts or not all(p.isidentifier() for p in parts):
+        raise CodegenError(f"{out}: not an importable package path")
+    return ".".join(parts)
+
+
+def ruff_executable() -> str:
+    """ruff next to this interpreter, else on PATH."""
+    beside = Path(sys.executable).parent / "ruff"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("ruff")
+    if found is None:
+        raise CodegenError("ruff not found: install the dev extras (pip install -e '.[dev]')")
+    return found
+
+
+def format_sources(files: dict[str, str], *, out: Path, root: Path, package: str) -> dict[str, str]:
+    """Sort imports and format every file with ruff (with the project's configuration).
+
+    The generated package is declared first-party explicitly: ruff otherwise decides by whether the
+    module's file exists yet, which would make the first run differ from the next.
+    """
+    ruff = ruff_executable()
+    first_party = f"lint.isort.known-first-party = [{json.dumps(package.split('.')[0])}]"
+    formatted: dict[str, str] = {}
+    for rel, text in files.items():
+        name = str(out / rel)
+        steps = (
+            [ruff, "check", "--fix", "--select", "I", "--quiet", "--exit-zero",
+             "--config", first_party,
+             "--stdin-filename", name, "-"],
+            [ruff, "format", "--quiet", "--stdin-filename", name, "-"],
+        )  # fmt: skip
+        for cmd in steps:
+            result = subprocess.run(
+                cmd, input=text, capture_output=True, text=True, cwd=root, check=False
+            )
+            if result.returncode != 0:
+                raise CodegenError(
+                    f"ruff could not format generated {rel} (a codegen bug):\n{result.stderr}"
+                )
+            text = result.stdout
+        formatted[rel] = text
+    return formatted
+
+
+async def generate(
+    config: CodegenConfig, *, admin_url: str, format_output: bool = True
+) -> Generated:
+    """Parse, describe, build and render; ``files`` are formatted unless ``format_output=False``."""
+    queries = load_queries(list(config.queries), root=config.root)
+    if config.schema:
+        scripts = schema_scripts(config.schema)
+        source = ", ".join(_rel(p, config.root) for p in config.schema)
+    else:
+        assert config.migrations is not None  # noqa: S101 - load_config sets one of the two
+        scripts = migration_scripts(config.migrations)
+        source = _rel(config.migrations, config.root)
+    catalog, described, errors = await describe_all(admin_url, scripts, queries)
+    project = build_project(catalog, queries, described, config, check_errors=errors)
+    package = package_of(config.out, config.root)
+    files = render(project, package=package, migrations_source=source)
+    if format_output:
+        files = format_sources(files, out=config.out, root=config.root, package=package)
+    return Generated(project, files)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def manifest(project: Project) -> dict[str, object]:
+    """Every query, table and enum as JSON-ready data (see docs/codegen.md for the shape)."""
+    return {
+        "queries": [
+            {
+                "name": q.name,
+                "file": q.file,
+                "line": q.line,
+                "operation": q.operation,
+                "params": [
+                    {
+                        "name": p.sql_name,
+                        "pg_type": p.pg_type,
+                        "python_type": p.py.optional(p.nullable).annotation,
+                        "nullable": p.nullable,
+                    }
+                    for p in q.params
+                ],
+                "columns": [
+                    {
+                        "name": c.name,
+                        "pg_type": c.pg_type,
+                        "python_type": c.annotation.annotation,
+                        "nullable": c.nullable,
+                        "reason": c.reason,
+                    }
+                    for c in q.columns
+                ],
+                "row_class": q.row_class if q.columns else None,
+                "tables_read": sorted(q.tables_read),
+                "tables_written": sorted(q.tables_written),
+                "read_only": q.read_only,
+                "doc": q.doc,
+            }
+            for q in sorted(project.queries, key=lambda q: (q.file, q.line))
+        ],
+        "tables": [
+            {
+                "name": t.name if t.schema == "public" else f"{t.schema}.{t.name}",
+                "kind": t.kind,
+                "class_name": t.class_name,
+                "comment": t.comment,
+                "columns": [
+                    {
+                        "name": c.name,
+                        "pg_type": c.pg_type,
+                        "python_type": c.py.optional(c.nullable).annotation,
+                        "nullable": c.nullable,
+                        "has_default": c.has_default or c.identity != "" or c.generated,
+                        "identity": c.identity or None,
+                        "generated": c.generated,
+                        "comment": c.comment,
+                    }
+                    for c in t.columns
+                ],
+            }
+            for t in sorted(project.tables, key=lambda t: (t.schema, t.name))
+        ],
+        "enums": [
+            {"name": e.name, "values": list(e.values), "class_name": e.class_name}
+            for e in sorted(project.enums, key=lambda e: e.name)
+        ],
+    }
+
+
+def stale_diff(files: dict[str, str], out: Path, *, root: Path) -> str:
+    """A unified diff from what is on disk to ``files`` (plus generated files that should go)."""
+    chunks: list[str] = []
+    for rel, text in sorted(files.items()):
+        path = out / rel
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        if old != text:
+            shown = _rel(path, root)
+            chunks.extend(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    text.splitlines(keepends=True),
+                    fromfile=f"a/{shown}" if old else "/dev/null",
+                    tofile=f"b/{shown}",
+                )
+            )
+    for path in _stale_files(files, out):
+        old = path.read_text(encoding="utf-8")
+        chunks.extend(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                [],
+                fromfile=f"a/{_rel(path, root)}",
+                tofile="/dev/null",
+            )
+        )
+    return "".join(chunks)
+
+
+def _stale_files(files: dict[str, str], out: Path) -> list[Path]:
+    """Files we generated earlier (they carry our header) that this run no longer produces."""
+    if not out.is_dir():
+        return []
+    marker = HEADER.split("{source}")[0]
+    stale: list[Path] = []
+    for path in sorted(out.rglob("*.py")):
+        rel = path.relative_to(out).as_posix()
+        if rel in files:
+            continue
+        with path.open(encoding="utf-8") as fh:
+            if fh.readline().startswith(marker):
+                stale.append(path)
+    return stale
+
+
+def write(files: dict[str, str], out: Path) -> list[str]:
+    """Write changed files, delete stale generated ones; return what changed."""
+    changed: list[str] = []
+    for rel, text in sorted(files.items()):
+        path = out / rel
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        changed.append(rel)
+    for path in _stale_files(files, out):
+        path.unlink()
+        changed.append(f"{path.relative_to(out).as_posix()} (removed)")
+    return changed
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python scripts/codegen.py",
+        description="Generate typed models and async query functions (see docs/codegen.md).",
+    )
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--migrations", type=Path, metavar="DIR", help="dbmate migrations (default sql/migrations)"
+    )
+    source.add_argument(
+        "--schema",
+        type=Path,
+        action="append",
+        metavar="FILE.sql",
+        help="plain DDL, repeatable, applied in order",
+    )
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="query directory, repeatable (default sql/queries)",
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="output package (default src/postsql/generated)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="print a diff and exit 1 when the generated code is stale",
+    )
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        metavar="FILE.json",
+        help="also write every query and table as JSON",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="server for the scratch database (default: the project's URL rule)",
+    )
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
+    return parser  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 done or up to date, 1 stale or failed)."""
+    args = _parser().parse_args(argv)
+    root: Path = args.root.resolve()
+    started = time.perf_counter()
+    try:
+        config = load_config(root)
+        if args.migrations is not None:
+            config = replace(config, migrations=root / args.migrations, schema=())
+        if args.schema:
+            config = replace(config, schema=tuple(root / p for p in args.schema), migrations=None)
+        if args.queries:
+            config = replace(config, queries=tuple(root / p for p in args.queries))
+        if args.out is not None:
+            config = replace(config, out=root / args.out)
+        if args.database_url:
+            admin_url = args.database_url
+        else:
+            from postsql.urls import resolve
+
+            admin_url = resolve().direct_url
+        generated = asyncio.run(generate(config, admin_url=admin_url))
+    except PostsqlError as exc:
+        print(f"codegen failed:\n{exc}", file=sys.stderr)
+        return 1
+    if args.manifest is not None:
+        data = json.dumps(manifest(generated.project), indent=2, sort_keys=False) + "\n"
+        args.manifest.parent.mkdir(parents=True, exist_ok=True)
+        args.manifest.write_text(data, encoding="utf-8")
+    elapsed = time.perf_counter() - started
+    count = len(generated.project.queries)
+    if args.check:
+        diff = stale_diff(generated.files, config.out, root=root)
+        if diff:
+            sys.stdout.write(diff)
+            print(
+                f"\ngenerated code in {_rel(config.out, root)} is stale: "
+                "run python scripts/codegen.py",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"generated code is up to date ({count} queries, {elapsed:.1f}s)", file=sys.stderr)
+        return 0
+    changed = write(generated.files, config.out)
+    summary = ", ".join(changed) if changed else "nothing changed"
+    print(f"codegen: {count} queries in {elapsed:.1f}s; {summary}", file=sys.stderr)
+    return 0

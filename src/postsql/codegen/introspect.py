@@ -1,0 +1,283 @@
+"""Talk to PostgreSQL: apply the schema to a scratch database, read its catalog, describe queries.
+
+The scratch database gets a unique name and is dropped in ``finally``, even when something fails.
+
+Example::
+
+    async with scratch_database(admin_url) as url:
+        conn = await asyncpg.connect(url)
+        await apply_schema(conn, migration_scripts(Path("sql/migrations")))
+        catalog = await read_catalog(conn)
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from postsql.errors import CodegenError
+from postsql.urls import redact, with_database
+
+__all__ = [
+    "Catalog",
+    "CatalogColumn",
+    "Described",
+    "PgType",
+    "Relation",
+    "RelationColumn",
+    "apply_schema",
+    "describe",
+    "migration_scripts",
+    "read_catalog",
+    "schema_scripts",
+    "scratch_database",
+]
+
+_SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogColumn:
+    """The nullability module's view of a column (see ``codegen/nullability.py``)."""
+
+    name: str
+    type_name: str
+    not_null: bool
+    type_oid: int
+
+
+@dataclass(frozen=True, slots=True)
+class PgType:
+    """One row of ``pg_type``, with ``format_type()``'s spelling in ``formatted``."""
+
+    oid: int
+    schema: str
+    name: str
+    kind: str  # typtype: b base, c composite, d domain, e enum, p pseudo, r range, m multirange
+    category: str
+    elem: int
+    base: int
+    relid: int
+    formatted: str
+
+
+@dataclass(frozen=True, slots=True)
+class RelationColumn:
+    """A column as the catalog stores it."""
+
+    name: str
+    type_oid: int
+    formatted: str
+    not_null: bool
+    has_default: bool
+    identity: str
+    generated: bool
+    comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A table (``r``/``p``), view (``v``), materialized view (``m``) or composite type (``c``)."""
+
+    oid: int
+    schema: str
+    name: str
+    relkind: str
+    columns: tuple[RelationColumn, ...]
+    comment: str | None
+    view_sql: str | None
+    from_extension: bool
+
+
+@dataclass
+class Catalog:
+    """The catalog as codegen needs it; also the nullability module's ``CatalogLookup``."""
+
+    types: dict[int, PgType]
+    enums: dict[int, tuple[str, ...]]
+    enum_comments: dict[int, str]
+    relations: list[Relation]
+    search_path: tuple[str, ...] = ("public",)
+    _by_name: dict[tuple[str, str], Relation] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {(r.schema, r.name): r for r in self.relations}
+
+    def find(self, schema: str | None, name: str) -> Relation | None:
+        """The relation ``schema.name``, or the first on the search path when ``schema`` is None."""
+        if schema is not None:
+            return self._by_name.get((schema, name))
+        for candidate in self.search_path:
+            found = self._by_name.get((candidate, name))
+            if found is not None:
+                return found
+        return None
+
+    def relation(self, schema: str | None, name: str) -> Sequence[CatalogColumn] | None:
+        found = self.find(schema, name)
+        if found is None:
+            return None
+        return [CatalogColumn(c.name, c.formatted, c.not_null, c.type_oid) for c in found.columns]
+
+    def view_sql(self, schema: str | None, name: str) -> str | None:
+        found = self.find(schema, name)
+        return None if found is None else found.view_sql
+
+
+def migration_scripts(directory: Path) -> list[tuple[str, str]]:
+    """``(file, up SQL)`` of every dbmate migration, in filename order."""
+    if not directory.is_dir():
+        raise CodegenError(f"{directory}: migrations directory not found")
+    out: list[tuple[str, str]] = []
+    for path in sorted(directory.glob("*.sql")):
+        text = path.read_text(encoding="utf-8")
+        up = re.search(r"^--\s*migrate:up\b.*$", text, re.MULTILINE)
+        if up is None:
+            raise CodegenError(f"{path}:1: no '-- migrate:up' line (dbmate format)")
+        down = re.search(r"^--\s*migrate:down\b.*$", text[up.end() :], re.MULTILINE)
+        body = text[up.end() : up.end() + down.start()] if down else text[up.end() :]
+        out.append((str(path), "\n" * text[: up.end()].count("\n") + body))
+    return out
+
+
+def schema_scripts(files: Sequence[Path]) -> list[tuple[str, str]]:
+    """``(file, SQL)`` of plain DDL files, in the order given."""
+    out: list[tuple[str, str]] = []
+    for path in files:
+        if not path.is_file():
+            raise CodegenError(f"{path}: schema file not found")
+        out.append((str(path), path.read_text(encoding="utf-8")))
+    return out
+
+
+@asynccontextmanager
+async def scratch_database(admin_url: str) -> AsyncIterator[str]:
+    """Create a uniquely named database next to ``admin_url``; yield its URL; always drop it."""
+    name = f"postsql_codegen_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = await asyncpg.connect(admin_url)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise CodegenError(f"cannot connect to {redact(admin_url)}: {exc}") from exc
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield with_database(admin_url, name)
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def apply_schema(conn: asyncpg.Connection, scripts: Sequence[tuple[str, str]]) -> None:
+    """Run each script; a failure names the file and line PostgreSQL complained about."""
+    for file, sql in scripts:
+        try:
+            await conn.execute(sql)
+        except asyncpg.PostgresError as exc:
+            position = getattr(exc, "position", None)
+            line = sql[: int(position) - 1].count("\n") + 1 if position else 1
+            raise CodegenError(f"{file}:{line}: schema failed to apply: {exc}") from exc
+
+
+_TYPES_SQL = """
+SELECT t.oid::int AS oid, n.nspname AS schema, t.typname AS name, t.typtype::text AS kind,
+       t.typcategory::text AS category, t.typelem::int AS elem, t.typbasetype::int AS base,
+       t.typrelid::int AS relid, format_type(t.oid, NULL) AS formatted
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+"""
+
+_ENUMS_SQL = """
+SELECT e.enumtypid::int AS oid, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels,
+       obj_description(e.enumtypid, 'pg_type') AS comment
+FROM pg_enum e GROUP BY e.enumtypid
+"""
+
+_RELATIONS_SQL = """
+SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
+       obj_description(c.oid, 'pg_class') AS comment,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS view_sql,
+       EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+               AND d.objid = c.oid AND d.deptype = 'e')
+       OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
+               AND d.objid = c.reltype AND d.deptype = 'e') AS from_extension
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+  AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'
+"""
+
+_COLUMNS_SQL = """
+SELECT a.attrelid::int AS relid, a.attname AS name, a.atttypid::int AS type_oid,
+       format_type(a.atttypid, a.atttypmod) AS formatted, a.attnotnull AS not_null,
+       a.atthasdef AS has_default, a.attidentity::text AS identity,
+       a.attgenerated::text <> '' AS generated, col_description(a.attrelid, a.attnum) AS comment
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c')
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+ORDER BY a.attrelid, a.attnum
+"""
+
+
+async def read_catalog(conn: asyncpg.Connection) -> Catalog:
+    """Types, enums and every user relation with its columns."""
+    types = {
+        r["oid"]: PgType(
+            r["oid"], r["schema"], r["name"], r["kind"], r["category"], r["elem"], r["base"],
+            r["relid"], r["formatted"],
+        )
+        for r in await conn.fetch(_TYPES_SQL)
+    }  # fmt: skip
+    enums: dict[int, tuple[str, ...]] = {}
+    enum_comments: dict[int, str] = {}
+    for r in await conn.fetch(_ENUMS_SQL):
+        enums[r["oid"]] = tuple(r["labels"])
+        if r["comment"]:
+            enum_comments[r["oid"]] = r["comment"]
+    columns: dict[int, list[RelationColumn]] = {}
+    for r in await conn.fetch(_COLUMNS_SQL):
+        columns.setdefault(r["relid"], []).append(
+            RelationColumn(
+                r["name"], r["type_oid"], r["formatted"], r["not_null"], r["has_default"],
+                {"a": "always", "d": "by_default"}.get(r["identity"], ""), r["generated"],
+                r["comment"],
+            )
+        )  # fmt: skip
+    relations = [
+        Relation(
+            r["oid"], r["schema"], r["name"], r["relkind"], tuple(columns.get(r["oid"], [])),
+            r["comment"], r["view_sql"], r["from_extension"],
+        )
+        for r in await conn.fetch(_RELATIONS_SQL)
+    ]  # fmt: skip
+    relations.sort(key=lambda rel: (rel.schema, rel.name))
+    path = await conn.fetchval("SELECT current_schemas(false)")
+    return Catalog(types, enums, enum_comments, relations, tuple(path) or ("public",))
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """The server's describe of a prepared statement: ``(name, type oid)`` pairs."""
+
+    params: tuple[int, ...]
+    columns: tuple[tuple[str, int], ...]
+
+
+async def describe(conn: asyncpg.Connection, sql: str) -> Described:
+    """Prepare ``sql`` (never executing it) and return its parameter and column types."""
+    stmt = await conn.prepare(sql)
+    return Described(
+        params=tuple(t.oid for t in stmt.get_parameters()),
+        columns=tuple((a.name, a.type.oid) for a in stmt.get_attributes()),
+    )
+
+
+def is_system_schema(schema: str) -> bool:
+    """Whether ``schema`` belongs to PostgreSQL itself."""
+    return schema in _SYSTEM_SCHEMAS or schema.startswith("pg_")

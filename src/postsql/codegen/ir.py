@@ -1,0 +1,164 @@
+"""The intermediate representation: what the database told us, before any Python is written.
+
+Everything here is frozen and sorted where order is not meaningful, so :func:`render` is a pure,
+deterministic function of a :class:`Project`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "Column",
+    "EnumDef",
+    "NestedModel",
+    "Operation",
+    "Param",
+    "Project",
+    "PyType",
+    "Query",
+    "ResultColumn",
+    "Table",
+    "TableKind",
+]
+
+Operation = Literal[
+    "select",
+    "select_one",
+    "select_value",
+    "insert_returning",
+    "insert_update_delete",
+    "insert_update_delete_many",
+    "script",
+]
+TableKind = Literal["table", "view", "materialized_view", "composite"]
+
+
+@dataclass(frozen=True, slots=True)
+class PyType:
+    """A Python annotation and the imports it needs.
+
+    ``imports`` holds ``(module, name)`` pairs; module ``""`` means a name from this package's
+    generated ``models`` module, ``"."`` a name defined in the same generated module.
+    """
+
+    annotation: str
+    imports: frozenset[tuple[str, str]] = frozenset()
+
+    def optional(self, nullable: bool) -> PyType:
+        """``T | None`` when ``nullable``, else ``T`` unchanged."""
+        if not nullable or self.annotation == "None":
+            return self
+        return PyType(f"{self.annotation} | None", self.imports)
+
+
+@dataclass(frozen=True, slots=True)
+class EnumDef:
+    """A PostgreSQL enum, rendered as a ``StrEnum``."""
+
+    schema: str
+    name: str
+    class_name: str
+    values: tuple[str, ...]
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a table, view, materialized view or composite type."""
+
+    name: str
+    pg_type: str
+    type_oid: int
+    py: PyType
+    nullable: bool
+    has_default: bool = False
+    identity: Literal["", "always", "by_default"] = ""
+    generated: bool = False
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A relation or composite type; ``class_name`` is its row model's name."""
+
+    schema: str
+    name: str
+    kind: TableKind
+    class_name: str
+    columns: tuple[Column, ...]
+    comment: str | None = None
+
+    @property
+    def insert_class_name(self) -> str:
+        return f"{self.class_name}Insert"
+
+
+@dataclass(frozen=True, slots=True)
+class NestedModel:
+    """A pydantic model for a JSON value whose shape the analysis knows."""
+
+    class_name: str
+    fields: tuple[ResultColumn, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A query parameter: ``position`` is its ``$n``; ``name`` its Python keyword."""
+
+    name: str
+    sql_name: str
+    position: int
+    pg_type: str
+    type_oid: int
+    py: PyType
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResultColumn:
+    """A result column (or a field of a nested JSON model)."""
+
+    name: str
+    pg_type: str
+    py: PyType
+    nullable: bool
+    reason: str = ""
+    nested: tuple[NestedModel, ...] = ()
+
+    @property
+    def annotation(self) -> PyType:
+        return self.py.optional(self.nullable)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One named query, typed by the server and checked against the schema."""
+
+    name: str
+    module: str
+    file: str
+    line: int
+    operation: Operation
+    sql: str
+    doc: str
+    params: tuple[Param, ...]
+    columns: tuple[ResultColumn, ...]
+    tables_read: frozenset[str]
+    tables_written: frozenset[str]
+    read_only: bool
+    row_class: str
+    reuses_table: str | None = None
+    returns_optional: bool = True
+    value_nullable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """Everything :func:`postsql.codegen.render.render` needs."""
+
+    enums: tuple[EnumDef, ...]
+    tables: tuple[Table, ...]
+    queries: tuple[Query, ...]
+    source_prefix: str = ""

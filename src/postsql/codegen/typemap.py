@@ -1,0 +1,157 @@
+"""PostgreSQL type → Python annotation, following what asyncpg actually returns for each type.
+
+An unknown type raises :class:`UnsupportedTypeError`; nothing is ever mapped to ``Any``.
+
+asyncpg's decoding, type by type, and the annotation we generate:
+
+=====================================  ===============================  =========================
+PostgreSQL                             asyncpg returns                  annotation
+=====================================  ===============================  =========================
+smallint, integer, bigint, oid         int                              int
+real, double precision                 float                            float
+numeric                                Decimal                          Decimal
+text, varchar, char(n), name, citext   str                              str
+boolean                                bool                             bool
+uuid                                   asyncpg's UUID (a uuid.UUID)     UUID
+date / time / timetz                   date / time                      date / time
+timestamp                              naive datetime                   datetime
+timestamptz                            aware datetime (UTC)             AwareDatetime
+interval                               timedelta                        timedelta
+inet                                   IPv4/6Address or …Interface      the union of those
+cidr                                   IPv4Network / IPv6Network        the union of those
+bytea                                  bytes                            bytes
+tsvector, xml, money, "char"           str                              str
+json, jsonb                            str; objects once the codec of   JsonValue (or a model
+                                       ``postsql.db.init_connection``   configured per column)
+                                       is set
+enum                                   str                              its StrEnum
+domain                                 its base type                    its base type
+composite                              Record                           its model
+array of any of these                  list                             list[...]
+=====================================  ===============================  =========================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from postsql.codegen.introspect import Catalog
+from postsql.codegen.ir import PyType
+from postsql.errors import UnsupportedTypeError
+
+__all__ = ["BASE_TYPES", "TypeMapper"]
+
+_DT = "datetime"
+_IP = "ipaddress"
+
+BASE_TYPES: Mapping[str, PyType] = {
+    "bool": PyType("bool"),
+    "int2": PyType("int"),
+    "int4": PyType("int"),
+    "int8": PyType("int"),
+    "oid": PyType("int"),
+    "xid": PyType("int"),
+    "xid8": PyType("int"),
+    "float4": PyType("float"),
+    "float8": PyType("float"),
+    "numeric": PyType("Decimal", frozenset({("decimal", "Decimal")})),
+    "text": PyType("str"),
+    "varchar": PyType("str"),
+    "bpchar": PyType("str"),
+    "char": PyType("str"),
+    "name": PyType("str"),
+    "citext": PyType("str"),
+    "xml": PyType("str"),
+    "money": PyType("str"),
+    "tsvector": PyType("str"),
+    "tsquery": PyType("str"),
+    "regclass": PyType("str"),
+    "regtype": PyType("str"),
+    "regproc": PyType("str"),
+    "regconfig": PyType("str"),
+    "bytea": PyType("bytes"),
+    "uuid": PyType("UUID", frozenset({("uuid", "UUID")})),
+    "date": PyType("date", frozenset({(_DT, "date")})),
+    "time": PyType("time", frozenset({(_DT, "time")})),
+    "timetz": PyType("time", frozenset({(_DT, "time")})),
+    "timestamp": PyType("datetime", frozenset({(_DT, "datetime")})),
+    "timestamptz": PyType("AwareDatetime", frozenset({("pydantic", "AwareDatetime")})),
+    "interval": PyType("timedelta", frozenset({(_DT, "timedelta")})),
+    "inet": PyType(
+        "IPv4Address | IPv6Address | IPv4Interface | IPv6Interface",
+        frozenset(
+            {
+                (_IP, "IPv4Address"),
+                (_IP, "IPv6Address"),
+                (_IP, "IPv4Interface"),
+                (_IP, "IPv6Interface"),
+            }
+        ),
+    ),
+    "cidr": PyType(
+        "IPv4Network | IPv6Network", frozenset({(_IP, "IPv4Network"), (_IP, "IPv6Network")})
+    ),
+    "json": PyType("JsonValue", frozenset({("pydantic", "JsonValue")})),
+    "jsonb": PyType("JsonValue", frozenset({("pydantic", "JsonValue")})),
+    "void": PyType("None"),
+}
+
+
+class TypeMapper:
+    """Maps type oids of one catalog; enum and composite class names come from the caller."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        enum_classes: Mapping[int, str],
+        composite_classes: Mapping[int, str],
+    ) -> None:
+        self.catalog = catalog
+        self.enum_classes = enum_classes
+        self.composite_classes = composite_classes
+        self._by_name = {t.formatted: t.oid for t in catalog.types.values()}
+
+    def formatted(self, oid: int) -> str:
+        """``format_type(oid, NULL)``."""
+        found = self.catalog.types.get(oid)
+        return found.formatted if found else f"oid {oid}"
+
+    def oid_of(self, type_name: str) -> int | None:
+        """The oid whose ``format_type()`` spelling is ``type_name`` (ignoring a typmod)."""
+        exact = self._by_name.get(type_name)
+        if exact is not None:
+            return exact
+        base = type_name.split("(")[0].strip()
+        suffix = "[]" if type_name.endswith("[]") else ""
+        return self._by_name.get(base + suffix)
+
+    def map(self, oid: int, *, what: str) -> PyType:
+        """The annotation for type ``oid``; ``what`` names the column or parameter for errors."""
+        pg = self.catalog.types.get(oid)
+        if pg is None:
+            raise UnsupportedTypeError(f"{what}: unknown type oid {oid}")
+        if pg.kind == "e":
+            name = self.enum_classes[oid]
+            return PyType(name, frozenset({("", name)}))
+        if pg.kind == "c":
+            model = self.composite_classes.get(pg.relid) or self.composite_classes.get(oid)
+            if model is None:
+                raise UnsupportedTypeError(
+                    f"{what}: composite type {pg.formatted} has no generated model "
+                    "(anonymous records are not supported; select its columns instead)"
+                )
+            return PyType(model, frozenset({("", model)}))
+        if pg.kind == "d":
+            return self.map(pg.base, what=what)
+        if pg.category == "A" and pg.elem:
+            inner = self.map(pg.elem, what=what)
+            return PyType(f"list[{inner.annotation}]", inner.imports)
+        if pg.kind == "b" or (pg.kind == "p" and pg.name == "void"):
+            mapped = BASE_TYPES.get(pg.name)
+            if mapped is not None:
+                return mapped
+        raise UnsupportedTypeError(
+            f"{what}: PostgreSQL type {pg.formatted} has no Python mapping "
+            "(cast it in the query, e.g. ::text, or add a mapping)"
+        )

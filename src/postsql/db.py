@@ -1,0 +1,140 @@
+"""What generated query functions need at run time, and nothing more.
+
+- :class:`Executor`: the five methods generated functions call; both ``asyncpg.Connection`` and
+  ``asyncpg.Pool`` satisfy it. Cursors (the ``iter_*`` functions) need a real ``Connection``.
+- :class:`QueryInfo`: one frozen record per query (name, file:line, operation, tables, read-only),
+  exported by every generated module as data for hooks, caches and replica routing.
+- :func:`init_connection`: the JSON codecs. asyncpg returns ``json``/``jsonb`` as ``str`` unless a
+  codec is set; generated code expects decoded Python values. Pass it as ``init=`` to
+  ``asyncpg.create_pool`` (or await it on a fresh connection).
+
+Example::
+
+    pool = await asyncpg.create_pool(url, init=init_connection)
+    posts = await queries.posts.list_published_posts(pool, limit=10)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, TypeVar
+
+import asyncpg
+from pydantic import BaseModel, TypeAdapter, model_validator
+
+__all__ = [
+    "CompositeModel",
+    "Executor",
+    "Operation",
+    "QueryInfo",
+    "affected_rows",
+    "init_connection",
+    "validate_row",
+    "validate_rows",
+]
+
+Operation = Literal[
+    "select",
+    "select_one",
+    "select_value",
+    "insert_returning",
+    "insert_update_delete",
+    "insert_update_delete_many",
+    "script",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Executor(Protocol):
+    """The subset of ``asyncpg.Connection`` / ``asyncpg.Pool`` generated functions use."""
+
+    async def execute(self, query: str, *args: object) -> str: ...
+
+    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None: ...
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]: ...
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None: ...
+
+    async def fetchval(self, query: str, *args: object, column: int = ...) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueryInfo:
+    """A generated query, as data: what it is, where it was written, what it touches.
+
+    ``sql`` is the ``$n`` form sent to the server; ``params`` name ``$1``, ``$2``... in order.
+    """
+
+    name: str
+    file: str
+    line: int
+    operation: Operation
+    sql: str
+    params: tuple[str, ...] = ()
+    tables_read: frozenset[str] = frozenset()
+    tables_written: frozenset[str] = frozenset()
+    read_only: bool = False
+
+    @property
+    def location(self) -> str:
+        """``file:line`` of the query's ``-- name:`` line."""
+        return f"{self.file}:{self.line}"
+
+
+def affected_rows(status: str) -> int:
+    """Rows affected according to a command status tag: ``"UPDATE 3"`` → 3, ``"INSERT 0 1"`` → 1.
+
+    Tags without a count (``"CREATE TABLE"``) give 0.
+    """
+    last = status.rpartition(" ")[2]
+    return int(last) if last.isdigit() else 0
+
+
+def validate_rows(adapter: TypeAdapter[list[M]], records: Sequence[asyncpg.Record]) -> list[M]:
+    """Validate every record into the adapter's model in one pydantic call."""
+    return adapter.validate_python([dict(r) for r in records])
+
+
+def validate_row(model: type[M], record: asyncpg.Record | None) -> M | None:
+    """Validate one record (or pass ``None`` through)."""
+    return None if record is None else model.model_validate(dict(record))
+
+
+class CompositeModel(BaseModel):
+    """Base of models generated for composite types: asyncpg returns those as ``Record``."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_record(cls, value: object) -> object:
+        if isinstance(value, asyncpg.Record):
+            return dict(value.items())
+        return value
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Decode ``json``/``jsonb`` into Python values (and encode Python values as JSON).
+
+    Generated code relies on this: without it asyncpg returns JSON columns as ``str``.
+    """
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, schema="pg_catalog", encoder=_dumps, decoder=json.loads, format="text"
+        )
+
+
+def _dumps(value: object) -> str:
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    return json.dumps(value, default=_default)
+
+
+def _default(value: object) -> object:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
