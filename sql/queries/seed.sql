@@ -4,7 +4,7 @@
 -- created is (xmax = 0): a row version this statement inserted has no xmax, one that ON CONFLICT
 -- updated carries the updating transaction's id (the PostgreSQL idiom; works on 13 and later).
 
--- name: upsert_role<!
+-- name: seed_role(name, description, permissions)<!
 -- Create a role, or bring its description and permissions back to the seed's.
 -- Returns its id and whether it was created or updated.
 WITH upserted AS (
@@ -35,7 +35,7 @@ WHERE
     roles.name = :name
     AND NOT EXISTS (SELECT FROM upserted);
 
--- name: upsert_admin_user<!
+-- name: seed_admin_user(email, name)<!
 -- Create the admin user, or bring its name and role back to the seed's.
 -- Returns its id and whether it was created or updated; a soft-deleted admin stays deleted.
 WITH upserted AS (
@@ -64,7 +64,7 @@ WHERE
     users.email = :email
     AND NOT EXISTS (SELECT FROM upserted);
 
--- name: ensure_user_profile<!
+-- name: seed_user_profile(user_id, bio)<!
 -- Create a user's profile unless one exists (an existing profile is never overwritten).
 -- Returns user_id when created, no row when the profile existed.
 INSERT INTO user_profiles (user_id, bio)
@@ -72,12 +72,12 @@ VALUES (:user_id, :bio)
 ON CONFLICT (user_id) DO NOTHING
 RETURNING user_id;
 
--- name: lock_demo_seed$
+-- name: lock_demo_seed()$
 -- Serialise demo loads: a transaction-scoped advisory lock, released at COMMIT or ROLLBACK.
 SELECT TRUE AS acquired
 FROM pg_advisory_xact_lock(hashtext('postsql.seed_demo'));
 
--- name: demo_content_counts^
+-- name: demo_content_counts(demo_domain)^
 -- Rows already in the tables the demo loader fills (users: demo accounts only, by e-mail domain).
 SELECT
     (
@@ -89,7 +89,7 @@ SELECT
     (SELECT count(*) FROM categories) AS categories,
     (SELECT count(*) FROM tags) AS tags;
 
--- name: reserve_ids
+-- name: reserve_ids(table_name, n)
 -- Draw n ids from a table's identity sequence, so COPY can write them and the sequence stays ahead.
 SELECT nextval(pg_get_serial_sequence(:table_name, 'id')) AS id
 FROM generate_series(1, :n);

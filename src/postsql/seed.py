@@ -117,14 +117,15 @@ class DemoReport:
     """What :func:`seed_demo` loaded: rows per table (in load order), the seed and the time taken.
 
     ``skipped`` is true when demo data was present and ``if_present="skip"`` was given; then
-    ``counts`` holds what was already there and nothing was loaded.
+    ``counts`` holds what was already there and nothing was loaded. ``timings`` has the seconds
+    spent generating (``"generate"``) and loading each table.
     """
 
     counts: Mapping[str, int]
     seconds: float
     seed: int
     skipped: bool = False
-    generate_seconds: float = field(default=0.0, compare=False)
+    timings: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def rows(self) -> int:
@@ -168,22 +169,22 @@ class _SeedQueries:
         fn: Callable[..., Any] = getattr(self._queries, name)
         return fn
 
-    async def upsert_role(self, conn: asyncpg.Connection, role: RoleSpec) -> tuple[int, bool, bool]:
-        row = await self._fn("upsert_role")(
+    async def seed_role(self, conn: asyncpg.Connection, role: RoleSpec) -> tuple[int, bool, bool]:
+        row = await self._fn("seed_role")(
             conn, name=role.name, description=role.description, permissions=list(role.permissions)
         )
         return int(row["id"]), bool(row["created"]), bool(row["updated"])
 
-    async def upsert_admin_user(
+    async def seed_admin_user(
         self, conn: asyncpg.Connection, *, email: str, name: str
     ) -> tuple[int, bool, bool]:
-        row = await self._fn("upsert_admin_user")(conn, email=email, name=name)
+        row = await self._fn("seed_admin_user")(conn, email=email, name=name)
         return int(row["id"]), bool(row["created"]), bool(row["updated"])
 
-    async def ensure_user_profile(
+    async def seed_user_profile(
         self, conn: asyncpg.Connection, *, user_id: int, bio: str
     ) -> bool:
-        created = await self._fn("ensure_user_profile")(conn, user_id=user_id, bio=bio)
+        created = await self._fn("seed_user_profile")(conn, user_id=user_id, bio=bio)
         return created is not None
 
     async def lock_demo_seed(self, conn: asyncpg.Connection) -> None:
@@ -235,13 +236,13 @@ async def seed_base(
     updated: list[str] = []
     async with conn.transaction():
         for role in DEFAULT_ROLES:
-            _, was_created, was_updated = await queries.upsert_role(conn, role)
+            _, was_created, was_updated = await queries.seed_role(conn, role)
             _note(f"role:{role.name}", was_created, was_updated, created, updated)
-        admin_id, was_created, was_updated = await queries.upsert_admin_user(
+        admin_id, was_created, was_updated = await queries.seed_admin_user(
             conn, email=email, name=name
         )
         _note(f"user:{email}", was_created, was_updated, created, updated)
-        if await queries.ensure_user_profile(conn, user_id=admin_id, bio=_ADMIN_BIO):
+        if await queries.seed_user_profile(conn, user_id=admin_id, bio=_ADMIN_BIO):
             created.append(f"user_profile:{email}")
     return BaseSeedReport(
         roles=tuple(role.name for role in DEFAULT_ROLES),
@@ -313,14 +314,16 @@ async def seed_demo(
                 )
             ids = await _reserve_ids(conn, queries, sizes)
             bar.step("generating", sizes.total)
+            generating = time.perf_counter()
             data = await asyncio.to_thread(generate_demo_data, sizes, seed=seed, ids=ids)
             generated = time.perf_counter()
-            counts = await _load(conn, data, bar)
+            timings = {"generate": generated - generating}
+            counts = await _load(conn, data, bar, timings)
     return DemoReport(
         counts=MappingProxyType(counts),
         seconds=time.perf_counter() - started,
         seed=seed,
-        generate_seconds=generated - started,
+        timings=MappingProxyType(timings),
     )
 
 
@@ -335,7 +338,9 @@ async def _reserve_ids(
     )
 
 
-async def _load(conn: asyncpg.Connection, data: DemoData, bar: _Bar) -> dict[str, int]:
+async def _load(
+    conn: asyncpg.Connection, data: DemoData, bar: _Bar, timings: dict[str, float]
+) -> dict[str, int]:
     tables: list[tuple[str, Sequence[str], list[Row]]] = [
         ("users", USER_COLUMNS, data.users),
         ("user_profiles", PROFILE_COLUMNS, data.user_profiles),
@@ -349,11 +354,13 @@ async def _load(conn: asyncpg.Connection, data: DemoData, bar: _Bar) -> dict[str
     counts: dict[str, int] = {}
     for table, columns, rows in tables:
         bar.step(table, len(rows))
+        started = time.perf_counter()
         for start in range(0, len(rows), _COPY_BATCH):
             batch = rows[start : start + _COPY_BATCH]
             await conn.copy_records_to_table(table, records=batch, columns=list(columns))
             bar.advance(len(batch))
         counts[table] = len(rows)
+        timings[table] = time.perf_counter() - started
     return counts
 
 
