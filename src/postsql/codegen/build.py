@@ -16,7 +16,7 @@ import pglast
 from pglast import ast, enums
 
 from postsql.codegen.config import CodegenConfig, parse_annotation
-from postsql.codegen.introspect import Catalog, Described
+from postsql.codegen.introspect import Catalog, Described, Relation
 from postsql.codegen.ir import (
     Column,
     EnumDef,
@@ -268,6 +268,7 @@ class _Builder:
             if rel.oid not in self.rel_names:
                 continue
             columns: list[Column] = []
+            non_null = self._view_non_null(rel)
             for col in rel.columns:
                 what = f"{rel.schema}.{rel.name}.{col.name}"
                 try:
@@ -283,7 +284,7 @@ class _Builder:
                         pg_type=col.formatted,
                         type_oid=col.type_oid,
                         py=py,
-                        nullable=not col.not_null,
+                        nullable=not (col.not_null or col.name in non_null),
                         has_default=col.has_default,
                         identity=col.identity,  # type: ignore[arg-type]
                         generated=col.generated,
@@ -301,6 +302,19 @@ class _Builder:
                 )
             )
         return tuple(sorted(out, key=lambda t: t.class_name))
+
+    def _view_non_null(self, rel: Relation) -> frozenset[str]:
+        """Columns of a view or materialized view that the analysis proves never NULL."""
+        if rel.view_sql is None:
+            return frozenset()
+        names = [c.name for c in rel.columns]
+        try:
+            analysis = self.analyzer(rel.view_sql, self.catalog, names)
+        except Exception:  # best effort: a view the analysis cannot read stays all-nullable
+            return frozenset()
+        if len(analysis.columns) != len(names):
+            return frozenset()
+        return frozenset(n for n, c in zip(names, analysis.columns, strict=True) if not c.nullable)
 
     # -- queries ---------------------------------------------------------------------------
     def query(self, q: QueryDef, described: Described, tables: Sequence[Table]) -> Query | None:
@@ -534,14 +548,14 @@ class _Builder:
 
 
 def _matching_table(columns: Sequence[ResultColumn], tables: Sequence[Table]) -> str | None:
-    wanted = [(c.name, c.pg_type, c.nullable, c.py.annotation) for c in columns]
+    # Same names, nullability and Python types (a domain and its base type are the same to Python).
+    if any(c.nested for c in columns):
+        return None
+    wanted = [(c.name, c.nullable, c.py.annotation) for c in columns]
     for table in tables:
         if table.kind == "composite":
             continue
-        have = [
-            (c.name, c.pg_type.split("(")[0], c.nullable, c.py.annotation) for c in table.columns
-        ]
-        if [(n, t.split("(")[0], nl, a) for n, t, nl, a in wanted] == have:
+        if wanted == [(c.name, c.nullable, c.py.annotation) for c in table.columns]:
             return table.class_name
     return None
 

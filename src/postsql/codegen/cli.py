@@ -162,9 +162,17 @@ def format_sources(files: dict[str, str], *, out: Path, root: Path, package: str
 
 
 async def generate(
-    config: CodegenConfig, *, admin_url: str, format_output: bool = True
+    config: CodegenConfig,
+    *,
+    admin_url: str,
+    format_output: bool = True,
+    root: Path | None = None,
 ) -> Generated:
-    """Parse, describe, build and render; ``files`` are formatted unless ``format_output=False``."""
+    """Parse, describe, build and render; ``files`` are formatted unless ``format_output=False``.
+
+    ``root`` is the project whose ruff configuration formats the output (default ``config.root``).
+    """
+    project_root = root or config.root
     queries = load_queries(list(config.queries), root=config.root)
     if config.schema:
         scripts = schema_scripts(config.schema)
@@ -175,10 +183,10 @@ async def generate(
         source = _rel(config.migrations, config.root)
     catalog, described, errors = await describe_all(admin_url, scripts, queries)
     project = build_project(catalog, queries, described, config, check_errors=errors)
-    package = package_of(config.out, config.root)
+    package = package_of(config.out, project_root)
     files = render(project, package=package, migrations_source=source)
     if format_output:
-        files = format_sources(files, out=config.out, root=config.root, package=package)
+        files = format_sources(files, out=config.out, root=project_root, package=package)
     return Generated(project, files)
 
 

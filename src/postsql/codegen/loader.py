@@ -164,7 +164,8 @@ def load_file(path: Path, *, display: str | None = None) -> list[QueryDef]:
         loader = QueryLoader(adapter, None, attribute="__", mandatory_parameters=True)
         try:
             (datum,) = loader.load_query_data_from_sql(block, [], shown)
-        except (SQLParseException, SQLLoadException) as exc:
+        except (SQLParseException, SQLLoadException, ValueError) as exc:
+            # ValueError: inspect.Signature rejects a parameter named like a Python keyword.
             message = re.sub(r" at [^ ]+:\d+", "", str(exc))
             raise QueryParseError(f"{shown}:{line}: {message}") from exc
         operation: Operation = datum.operation_type.name.lower()  # type: ignore[assignment]

@@ -93,7 +93,7 @@ LIMIT $4;""",
 SOFT_DELETE_COMMENT = QueryInfo(
     name="soft_delete_comment",
     file="sql/queries/comments.sql",
-    line=54,
+    line=55,
     operation="insert_update_delete",
     sql="""\
 UPDATE comments SET deleted_at = now()
@@ -147,7 +147,8 @@ async def list_comments_for_post(
     """Returns the next keyset page of a post's live comments, oldest first, after the comment
     (after_created_at, after_id) (both NULL for the first page), each with its author's name
     and
-    avatar. Deliberately includes soft-deleted authors: their comments stay.
+    avatar.
+    Deliberately includes soft-deleted rows. (Authors: their comments stay.)
 
     SQL: ``sql/queries/comments.sql:29``.
     """
@@ -185,6 +186,6 @@ async def iter_list_comments_for_post(
 async def soft_delete_comment(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live comment; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/comments.sql:54``.
+    SQL: ``sql/queries/comments.sql:55``.
     """
     return affected_rows(await db.execute(SOFT_DELETE_COMMENT.sql, id))

@@ -901,8 +901,8 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     name),
     and its live comments in time order, each with its author; NULL when no live post has the
     slug.
-    Deliberately includes soft-deleted authors (of the post and of comments): their work
-    stays.
+    Deliberately includes soft-deleted rows. (Authors of the post and comments: their work
+    stays.)
 
     SQL: ``sql/queries/posts.sql:304``.
     """
@@ -934,7 +934,8 @@ async def find_posts(
     rank and headline are NULL without a search term; headline wraps matches in <mark></mark>
     and is
     NOT HTML-escaped: escape it before rendering.
-    Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
+    delete.)
 
     SQL: ``sql/queries/posts.sql:4``.
     """
@@ -988,7 +989,8 @@ async def find_posts_after(
     """Returns the next keyset page of live posts, newest created first, after the row
     (after_created_at, after_id); both NULL for the first page. Same row shape as find_posts,
     without rank, headline and total_count. Status and author filters are optional (NULL).
-    Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
+    delete.)
 
     SQL: ``sql/queries/posts.sql:178``.
     """
@@ -1033,7 +1035,8 @@ async def find_published_posts_after(
     after the row (after_published_at, after_id); both NULL for the first page. Same row shape
     as
     find_posts_after.
-    Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
+    delete.)
 
     SQL: ``sql/queries/posts.sql:241``.
     """

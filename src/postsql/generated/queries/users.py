@@ -581,7 +581,7 @@ async def list_users(
     """Returns a page of users, newest first: deleted NULL lists all users, FALSE live users
     only,
     TRUE soft-deleted users only. total_count is the number of users the filter selects.
-    Deliberately includes soft-deleted rows when deleted is NULL or TRUE.
+    Deliberately includes soft-deleted rows. (When deleted is NULL or TRUE.)
 
     SQL: ``sql/queries/users.sql:162``.
     """
@@ -657,7 +657,7 @@ async def upsert_user_by_email(
     to a
     soft-deleted user (restore it first): a soft delete is never undone behind the caller's
     back.
-    Deliberately includes soft-deleted rows (their email conflicts).
+    Deliberately includes soft-deleted rows. (Their emails conflict.)
 
     SQL: ``sql/queries/users.sql:202``.
     """

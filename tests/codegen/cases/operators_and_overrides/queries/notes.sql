@@ -1,0 +1,66 @@
+-- Every aiosql operator, and every override directive.
+
+-- name: list_notes(status, limit)
+-- Notes with a status (NULL: any), newest first.
+-- @param status nullable
+SELECT id, title, body, status, created_at
+FROM notes
+WHERE (:status::status IS NULL OR status = :status::status)
+ORDER BY created_at DESC, id DESC
+LIMIT :limit;
+
+-- name: get_note(id)^
+SELECT n.id, n.title, a.name AS author_name, a.bio AS author_bio
+FROM notes AS n LEFT JOIN authors AS a ON a.id = n.author_id
+WHERE n.id = :id;
+
+-- name: get_note_forced(id)^
+-- The join always finds the author (a foreign key): say so.
+-- @nonnull author_name
+SELECT n.id, a.name AS author_name
+FROM notes AS n LEFT JOIN authors AS a ON a.id = n.author_id
+WHERE n.id = :id;
+
+-- name: note_count()$
+SELECT count(*) FROM notes;
+
+-- name: note_title(id)$
+SELECT title FROM notes WHERE id = :id;
+
+-- name: add_note(author_id, title, body)<!
+INSERT INTO notes (author_id, title, body) VALUES (:author_id, :title, :body)
+RETURNING id, created_at;
+
+-- name: add_note_once(author_id, title)<!
+INSERT INTO notes (author_id, title) VALUES (:author_id, :title)
+ON CONFLICT DO NOTHING
+RETURNING id;
+
+-- name: close_notes(ids)!
+UPDATE notes SET status = 'CLOSED' WHERE id = ANY(:ids);
+
+-- name: add_authors(name, bio)*!
+INSERT INTO authors (name, bio) VALUES (:name, :bio);
+
+-- name: reset_notes#
+TRUNCATE notes;
+
+-- name: author_with_notes(author_id)^
+-- An author and their notes as nested JSON.
+SELECT
+    a.id,
+    a.name,
+    coalesce(
+        (SELECT jsonb_agg(jsonb_build_object('id', n.id, 'title', n.title, 'body', n.body)
+                          ORDER BY n.id)
+         FROM notes AS n WHERE n.author_id = a.id),
+        '[]'::jsonb
+    ) AS notes,
+    (SELECT n.meta FROM notes AS n WHERE n.author_id = a.id LIMIT 1) AS first_meta
+FROM authors AS a
+WHERE a.id = :author_id;
+
+-- name: note_meta(id)^
+-- @json meta: postsql.models_json.UserPreferences
+SELECT meta FROM notes WHERE id = :id;
+
