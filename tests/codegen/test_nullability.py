@@ -318,6 +318,12 @@ CASES = [
         {"a": True, "b": True},
     ),
     Case(
+        "row_comparisons_can_be_null",
+        "SELECT ROW(u.id, u.avatar) = ROW(u.id, u.avatar) AS r, u = u AS w, "
+        "ROW(u.id) IS NULL AS t FROM users u",
+        {"r": True, "w": True, "t": False},
+    ),
+    Case(
         "greatest_with_one_non_null",
         "SELECT greatest(published_at, created_at) AS g FROM posts",
         {"g": False},

@@ -162,8 +162,10 @@ def whole_row(rel: Rel) -> Value:
         )
         shape = NestedShape("object", fields)
     if rel.row_nullable():
-        return nullable(f"row {rel.alias}: {rel.nulled_by}", rel.type_name, shape)
-    return non_null(f"row {rel.alias}", rel.type_name, shape)
+        value = nullable(f"row {rel.alias}: {rel.nulled_by}", rel.type_name, shape)
+    else:
+        value = non_null(f"row {rel.alias}", rel.type_name, shape)
+    return replace(value, composite=True)
 
 
 # --------------------------------------------------------------------------- operators
@@ -190,6 +192,8 @@ def _a_expr(node: ast.A_Expr, ctx: Ctx) -> Value:
     ):
         items = node.rexpr if isinstance(node.rexpr, tuple) else (node.rexpr,)
         values = [infer(node.lexpr, ctx)] + [infer(item, ctx) for item in items]
+        if any(v.composite for v in values):
+            return nullable("IN/BETWEEN over row values with possibly NULL fields", "boolean")
         return _all_non_null(values, "IN/BETWEEN over non-null operands", "boolean")
     if kind in (A_Expr_Kind.AEXPR_OP_ANY, A_Expr_Kind.AEXPR_OP_ALL):
         return _any_all(node, ctx)
@@ -202,6 +206,8 @@ def _operator(node: ast.A_Expr, ctx: Ctx) -> Value:
     result_type = _operator_type(op, operands)
     if op not in fn.STRICT_OPERATORS:
         return nullable(f"operator {op} can return NULL", result_type)
+    if any(v.composite for v in operands):
+        return nullable(f"operator {op} on row values with possibly NULL fields", result_type)
     return _all_non_null(operands, f"operator {op} of non-null operands", result_type)
 
 
@@ -300,7 +306,7 @@ def _array_expr(node: ast.A_ArrayExpr, ctx: Ctx) -> Value:
 
 
 def _row_expr(node: ast.RowExpr, ctx: Ctx) -> Value:
-    return non_null("row constructor", "record")
+    return non_null("row constructor", "record", composite=True)
 
 
 def _indirection(node: ast.A_Indirection, ctx: Ctx) -> Value:

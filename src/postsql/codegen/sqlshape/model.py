@@ -92,13 +92,21 @@ class Value:
     reason: str
     type_name: str | None = None
     nested: NestedShape | None = None
+    # A row value: comparing rows with NULL fields yields NULL even when both rows are non-null.
+    composite: bool = False
 
     def with_type(self, type_name: str | None) -> Value:
         return replace(self, type_name=type_name)
 
 
-def non_null(reason: str, type_name: str | None = None, nested: NestedShape | None = None) -> Value:
-    return Value(False, "proven_non_null", reason, type_name, nested)
+def non_null(
+    reason: str,
+    type_name: str | None = None,
+    nested: NestedShape | None = None,
+    *,
+    composite: bool = False,
+) -> Value:
+    return Value(False, "proven_non_null", reason, type_name, nested, composite)
 
 
 def nullable(reason: str, type_name: str | None = None, nested: NestedShape | None = None) -> Value:
@@ -153,15 +161,11 @@ class Rel:
         col = self.cols[i]
         base = col.value
         if col.name in self.proven and base.nullable:
-            base = non_null(
-                f"{self.alias}.{col.name} is filtered to NOT NULL", base.type_name, base.nested
-            )
-        if self.nulled_by is not None and not self.present:
-            if base.nullable:
-                return base
-            return nullable(
-                f"{self.alias}.{col.name}: {self.nulled_by}", base.type_name, base.nested
-            )
+            reason = f"{self.alias}.{col.name} is filtered to NOT NULL"
+            base = replace(base, nullable=False, certainty="proven_non_null", reason=reason)
+        if self.row_nullable() and not base.nullable:
+            reason = f"{self.alias}.{col.name}: {self.nulled_by}"
+            return replace(base, nullable=True, certainty="proven_nullable", reason=reason)
         return base
 
     def values(self) -> tuple[Value, ...]:
@@ -182,7 +186,8 @@ class Merged:
     def current(self) -> Value:
         if self.nulled_by is None or self.value.nullable:
             return self.value
-        return nullable(f"{self.name}: {self.nulled_by}", self.value.type_name, self.value.nested)
+        reason = f"{self.name}: {self.nulled_by}"
+        return replace(self.value, nullable=True, certainty="proven_nullable", reason=reason)
 
 
 # A slot of ``SELECT *``: ("rel", rel index, column index) or ("merged", merged index, 0).

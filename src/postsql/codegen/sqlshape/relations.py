@@ -26,6 +26,15 @@ from .model import (
 from .names import func_name, strings, type_name
 from .refine import refine_frame
 
+_SCALAR_TYPES = frozenset(
+    {
+        "bigint", "integer", "smallint", "text", "boolean", "numeric", "real", "double precision",
+        "uuid", "json", "jsonb", "date", "bytea", "tsvector", "tsquery", "inet", "cidr", "interval",
+        "timestamp with time zone", "timestamp without time zone", "time without time zone",
+        "time with time zone", "character varying", "character", "name", "oid", "citext",
+    }
+)  # fmt: skip
+
 
 def rename(cols: tuple[Col, ...], names: Sequence[str]) -> tuple[Col, ...]:
     """Apply an alias column list (``AS x(a, b)``) to the leading columns."""
@@ -104,8 +113,18 @@ class FromBuilder:
                 value = non_null(f"{name}.{column.name} is NOT NULL", column.type_name)
             else:
                 value = nullable(f"{name}.{column.name} is nullable", column.type_name)
+            if self._is_composite(column.type_name):
+                value = replace(value, composite=True)
             cols.append(Col(column.name, value))
         return Rel(alias, rename(tuple(cols), colnames), complete=True, type_name=name)
+
+    def _is_composite(self, type_name: str) -> bool:
+        """A column of a table or composite type: its row comparisons can be NULL."""
+        base = type_name.removesuffix("[]")
+        if base in _SCALAR_TYPES:
+            return False
+        schema, _, name = base.rpartition(".")
+        return self.catalog.relation(schema or None, name.strip('"')) is not None
 
     def _range_subselect(self, node: ast.RangeSubselect, scope: Scope, before: Frame) -> Rel:
         alias = node.alias.aliasname if node.alias and node.alias.aliasname else ""

@@ -295,12 +295,14 @@ def _set_value(op: object, left: Value, right: Value) -> Value:
     nested = left.nested if left.nested == right.nested else None
     if op == SetOperation.SETOP_EXCEPT:
         return replace(left, reason=f"EXCEPT keeps the left branch: {left.reason}")
+    composite = left.composite or right.composite
     if op == SetOperation.SETOP_INTERSECT:
         for side in (left, right):
             if not side.nullable:
-                return non_null(f"INTERSECT with a non-null branch: {side.reason}", type_, nested)
-        return replace(left, type_name=type_, nested=nested)
-    return replace(_union_values([left, right], "UNION"), type_name=type_, nested=nested)
+                reason = f"INTERSECT with a non-null branch: {side.reason}"
+                return non_null(reason, type_, nested, composite=composite)
+        return replace(left, type_name=type_, nested=nested, composite=composite)
+    return _union_values([left, right], "UNION")
 
 
 def _union_values(values: list[Value], what: str) -> Value:
@@ -308,14 +310,17 @@ def _union_values(values: list[Value], what: str) -> Value:
     type_ = types.pop() if len(types) == 1 else None
     nesteds = {v.nested for v in values}
     nested = nesteds.pop() if len(nesteds) == 1 else None
+    composite = any(v.composite for v in values)
     for certainty in ("proven_nullable", "unknown"):
         for v in values:
             if v.nullable and v.certainty == certainty:
                 reason = f"{what} branch: {v.reason}"
-                return replace(v, reason=reason, type_name=type_, nested=nested)
+                return replace(
+                    v, reason=reason, type_name=type_, nested=nested, composite=composite
+                )
     if not values:
         return unknown(f"empty {what}")
-    return non_null(f"non-null in every {what} branch", type_, nested)
+    return non_null(f"non-null in every {what} branch", type_, nested, composite=composite)
 
 
 def _calls_outside_sublinks(targets: Sequence[object]) -> list[ast.FuncCall]:
