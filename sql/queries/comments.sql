@@ -29,7 +29,8 @@ RETURNING id, post_id, author_id, content, created_at, updated_at, deleted_at;
 -- name: list_comments_for_post(post_id, after_created_at, after_id, limit)
 -- Returns the next keyset page of a post's live comments, oldest first, after the comment
 -- (after_created_at, after_id) (both NULL for the first page), each with its author's name and
--- avatar. Deliberately includes soft-deleted authors: their comments stay.
+-- avatar.
+-- Deliberately includes soft-deleted rows. (Authors: their comments stay.)
 SELECT
     cm.id,
     cm.post_id,

@@ -10,7 +10,7 @@
 -- of posts matching the filter (an empty page carries none; count_posts gives it alone).
 -- rank and headline are NULL without a search term; headline wraps matches in <mark></mark> and is
 -- NOT HTML-escaped: escape it before rendering.
--- Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+-- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
 WITH search AS NOT MATERIALIZED (
     SELECT
         t.term,
@@ -179,7 +179,7 @@ WHERE
 -- Returns the next keyset page of live posts, newest created first, after the row
 -- (after_created_at, after_id); both NULL for the first page. Same row shape as find_posts,
 -- without rank, headline and total_count. Status and author filters are optional (NULL).
--- Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+-- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
 WITH page AS (
     SELECT
         p.id,
@@ -242,7 +242,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;
 -- Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication first,
 -- after the row (after_published_at, after_id); both NULL for the first page. Same row shape as
 -- find_posts_after.
--- Deliberately includes soft-deleted authors: a post outlives its author's soft delete.
+-- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
 WITH page AS (
     SELECT
         p.id,
@@ -304,7 +304,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;
 -- name: find_post_by_slug(slug)^
 -- Returns one live post in full: its author with profile bio, its categories and tags (by name),
 -- and its live comments in time order, each with its author; NULL when no live post has the slug.
--- Deliberately includes soft-deleted authors (of the post and of comments): their work stays.
+-- Deliberately includes soft-deleted rows. (Authors of the post and comments: their work stays.)
 SELECT
     p.id,
     p.title,

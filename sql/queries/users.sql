@@ -162,7 +162,7 @@ WHERE id = :id;
 -- name: list_users(deleted, limit, offset)
 -- Returns a page of users, newest first: deleted NULL lists all users, FALSE live users only,
 -- TRUE soft-deleted users only. total_count is the number of users the filter selects.
--- Deliberately includes soft-deleted rows when deleted is NULL or TRUE.
+-- Deliberately includes soft-deleted rows. (When deleted is NULL or TRUE.)
 WITH page AS (
     SELECT
         u.id,
@@ -203,7 +203,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;
 -- Inserts a user, or updates name, avatar and role of the live user with that email, making sure
 -- a profile exists; returns the user. Returns NULL, changing nothing, when the email belongs to a
 -- soft-deleted user (restore it first): a soft delete is never undone behind the caller's back.
--- Deliberately includes soft-deleted rows (their email conflicts).
+-- Deliberately includes soft-deleted rows. (Their emails conflict.)
 WITH upserted AS (
     INSERT INTO users AS u (email, name, avatar, role)
     VALUES (:email, :name, :avatar, coalesce(:role::user_role, 'USER'))

@@ -181,9 +181,7 @@ class _SeedQueries:
         row = await self._fn("seed_admin_user")(conn, email=email, name=name)
         return int(row["id"]), bool(row["created"]), bool(row["updated"])
 
-    async def seed_user_profile(
-        self, conn: asyncpg.Connection, *, user_id: int, bio: str
-    ) -> bool:
+    async def seed_user_profile(self, conn: asyncpg.Connection, *, user_id: int, bio: str) -> bool:
         created = await self._fn("seed_user_profile")(conn, user_id=user_id, bio=bio)
         return created is not None
 

@@ -78,6 +78,16 @@ TABLES: dict[str, tuple[CatalogColumn, ...]] = {
         "updated_at timestamp with time zone!",
     ),
     "post_categories": _cols("post_id bigint!", "category_id bigint!"),
+    "tags": _cols("id bigint!", "name text!", "slug text!", "created_at timestamp with time zone!"),
+    "post_tags": _cols("post_id bigint!", "tag_id bigint!"),
+    "roles": _cols(
+        "id bigint!",
+        "name text!",
+        "description text",
+        "permissions text[]!",
+        "created_at timestamp with time zone!",
+        "updated_at timestamp with time zone!",
+    ),
     "comments": _cols(
         "id bigint!",
         "post_id bigint!",
@@ -481,6 +491,19 @@ CASES = [
         "insert_returning_old_is_null",
         "INSERT INTO categories (name, slug) VALUES ($1, $2) RETURNING old.id",
         {"id": True},
+    ),
+    Case(
+        "upsert_returning_xmax_system_column",
+        "WITH up AS (INSERT INTO roles (name) VALUES ($1) ON CONFLICT (name) DO UPDATE "
+        "SET name = excluded.name RETURNING id, xmax = 0 AS created) "
+        "SELECT up.id, up.created, NOT up.created AS updated FROM up "
+        "UNION ALL SELECT r.id, false, false FROM roles r WHERE r.name = $1",
+        {"id": False, "created": False, "updated": False},
+    ),
+    Case(
+        "system_column_of_left_joined_table",
+        "SELECT r.ctid AS a, t.xmin AS b FROM roles r LEFT JOIN tags t ON t.id = r.id",
+        {"a": False, "b": True},
     ),
     Case(
         "data_modifying_cte",

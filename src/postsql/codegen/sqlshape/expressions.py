@@ -139,6 +139,10 @@ def _lookup(names: list[str], scope: Scope) -> Value | None:
         for rel in frame.rels:
             if rel.alias == name:
                 return whole_row(rel)
+        for rel in frame.rels:
+            system = rel.system_value(name)
+            if system is not None:
+                return system
         if any(not rel.complete for rel in frame.rels):
             return unknown(f"{name} may belong to a relation whose columns are unknown")
         return None
@@ -148,7 +152,7 @@ def _lookup(names: list[str], scope: Scope) -> Value | None:
             i = rel.index(name)
             if i is not None:
                 return rel.value_at(i)
-            return unknown(f"{qualifier}.{name} is not a known column")
+            return rel.system_value(name) or unknown(f"{qualifier}.{name} is not a known column")
     return None
 
 

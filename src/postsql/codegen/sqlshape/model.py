@@ -126,6 +126,16 @@ def weakest(values: Sequence[Value], reason: str) -> Value | None:
     return None
 
 
+SYSTEM_COLUMNS = {
+    "ctid": "tid",
+    "xmin": "xid",
+    "xmax": "xid",
+    "cmin": "cid",
+    "cmax": "cid",
+    "tableoid": "oid",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Col:
     """A named output column of a relation, subquery or CTE."""
@@ -150,6 +160,7 @@ class Rel:
     nulled_by: str | None = None
     present: bool = False
     proven: frozenset[str] = frozenset()
+    has_system_columns: bool = False
 
     def index(self, name: str) -> int | None:
         for i, col in enumerate(self.cols):
@@ -167,6 +178,15 @@ class Rel:
             reason = f"{self.alias}.{col.name}: {self.nulled_by}"
             return replace(base, nullable=True, certainty="proven_nullable", reason=reason)
         return base
+
+    def system_value(self, name: str) -> Value | None:
+        """``ctid``, ``xmin``, ``xmax``, ... of a table row: never NULL unless null-extended."""
+        type_ = SYSTEM_COLUMNS.get(name)
+        if type_ is None or not self.has_system_columns:
+            return None
+        if self.row_nullable():
+            return nullable(f"{self.alias}.{name}: {self.nulled_by}", type_)
+        return non_null(f"system column {name}", type_)
 
     def values(self) -> tuple[Value, ...]:
         return tuple(self.value_at(i) for i in range(len(self.cols)))

@@ -101,12 +101,13 @@ class FromBuilder:
         columns = self.catalog.relation(node.schemaname, name)
         if columns is None:
             return Rel(alias, (), complete=False)
-        view = self.view_values(node.schemaname, name, len(columns))
+        is_view = self.catalog.view_sql(node.schemaname, name) is not None
+        view = self.view_values(node.schemaname, name, len(columns)) if is_view else None
         cols: list[Col] = []
         for i, column in enumerate(columns):
             if view is not None:
                 value = replace(view[i], type_name=column.type_name)
-            elif self.catalog.view_sql(node.schemaname, name) is not None:
+            elif is_view:
                 reason = f"view column {name}.{column.name} was not analysed"
                 value = unknown(reason, column.type_name)
             elif column.not_null:
@@ -116,7 +117,8 @@ class FromBuilder:
             if self._is_composite(column.type_name):
                 value = replace(value, composite=True)
             cols.append(Col(column.name, value))
-        return Rel(alias, rename(tuple(cols), colnames), complete=True, type_name=name)
+        cols_ = rename(tuple(cols), colnames)
+        return Rel(alias, cols_, complete=True, type_name=name, has_system_columns=not is_view)
 
     def _is_composite(self, type_name: str) -> bool:
         """A column of a table or composite type: its row comparisons can be NULL."""

@@ -199,16 +199,16 @@ class SeedAdminUserRow(BaseModel):
     """A row of ``seed_admin_user``."""
 
     id: int
-    created: bool | None
-    updated: bool | None
+    created: bool
+    updated: bool
 
 
 class SeedRoleRow(BaseModel):
     """A row of ``seed_role``."""
 
     id: int
-    created: bool | None
-    updated: bool | None
+    created: bool
+    updated: bool
 
 
 class SeedUserProfileRow(BaseModel):

@@ -1,0 +1,131 @@
+"""Every query is checked against the schema; every failure names file:line and is reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from codegen.helpers import generate_case
+from postsql.errors import CodegenError, QueryCheckError, UnsupportedTypeError
+
+pytestmark = pytest.mark.db
+
+SCHEMA = """
+CREATE TABLE posts (id bigint PRIMARY KEY, title text NOT NULL, body text);
+"""
+
+
+def _case(tmp_path: Path, queries: str, schema: str = SCHEMA) -> Path:
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "schema.sql").write_text(schema, encoding="utf-8")
+    (tmp_path / "queries" / "posts.sql").write_text(queries, encoding="utf-8")
+    return tmp_path
+
+
+async def test_a_typo_fails_with_file_line_name_message_and_caret(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(
+        tmp_path, "-- name: find(id)^\nSELECT id,\n       titel\nFROM posts WHERE id = :id;\n"
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == 'queries/posts.sql:3: find: column "titel" does not exist'
+    assert lines[1] == "           titel"
+    assert lines[2] == "           ^"
+
+
+async def test_all_failing_queries_are_reported_not_just_the_first(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: a()\nSELECT nope FROM posts;\n\n"
+        "-- name: b()\nSELECT id FROM postz;\n\n"
+        "-- name: c(x)$\nSELECT :x IS NULL AS y;\n\n"
+        "-- name: fine()\nSELECT id FROM posts;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    message = str(caught.value)
+    assert message.startswith("3 problems found:")
+    assert 'queries/posts.sql:2: a: column "nope" does not exist' in message
+    assert 'queries/posts.sql:5: b: relation "postz" does not exist' in message
+    assert "queries/posts.sql:7: c: could not determine data type of parameter $1" in message
+
+
+async def test_an_unmapped_type_is_an_error_naming_the_column_never_any(
+    tmp_path: Path, admin_url: str
+) -> None:
+    schema = "CREATE TABLE posts (id bigint PRIMARY KEY, shape point);"
+    case = _case(tmp_path, "-- name: shapes()\nSELECT id FROM posts;\n", schema)
+    with pytest.raises(UnsupportedTypeError, match=r"column public\.posts\.shape: .*point"):
+        await generate_case(case, admin_url)
+
+
+async def test_an_unmapped_result_type_names_the_query_and_column(
+    tmp_path: Path, admin_url: str
+) -> None:
+    schema = "CREATE TABLE posts (id bigint PRIMARY KEY);"
+    case = _case(tmp_path, "-- name: shapes()\nSELECT point(1, 2) AS p;\n", schema)
+    with pytest.raises(UnsupportedTypeError, match=r"queries/posts.sql:1: shapes: column 'p'"):
+        await generate_case(case, admin_url)
+
+
+async def test_an_override_naming_an_unknown_column_is_an_error_at_its_line(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(tmp_path, "-- name: q()\n-- Doc.\n-- @nonnull titel\nSELECT title FROM posts;\n")
+    with pytest.raises(QueryCheckError, match=r"queries/posts.sql:3: q: @nonnull names unknown"):
+        await generate_case(case, admin_url)
+
+
+async def test_a_param_override_naming_an_unknown_parameter_is_an_error(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(tmp_path, "-- name: q(id)\n-- @param ident nullable\nSELECT :id::int AS x;\n")
+    with pytest.raises(QueryCheckError, match=r"posts.sql:2: q: @param names unknown parameter"):
+        await generate_case(case, admin_url)
+
+
+async def test_marking_nullable_a_column_proven_non_null_contradicts_a_proof(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(tmp_path, "-- name: q()\n-- @nullable title\nSELECT title FROM posts;\n")
+    with pytest.raises(
+        QueryCheckError, match=r"posts.sql:2: q: @nullable title contradicts a proof"
+    ):
+        await generate_case(case, admin_url)
+
+
+async def test_duplicate_result_column_names_must_be_aliased(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(tmp_path, "-- name: q()\nSELECT a.id, b.id FROM posts a, posts b;\n")
+    with pytest.raises(QueryCheckError, match="two result columns are named 'id'"):
+        await generate_case(case, admin_url)
+
+
+async def test_a_broken_schema_names_its_file_and_line(tmp_path: Path, admin_url: str) -> None:
+    case = _case(tmp_path, "-- name: q()\nSELECT 1 AS x;\n", "CREATE TABLE a (id int);\nCREAT x;\n")
+    with pytest.raises(CodegenError, match=r"schema.sql:2: schema failed to apply"):
+        await generate_case(case, admin_url)
+
+
+async def test_the_scratch_database_is_dropped_even_when_codegen_fails(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(tmp_path, "-- name: q()\nSELECT nope;\n")
+    with pytest.raises(QueryCheckError):
+        await generate_case(case, admin_url)
+    conn = await asyncpg.connect(admin_url)
+    try:
+        left = await conn.fetchval(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'postsql_codegen_%'"
+        )
+    finally:
+        await conn.close()
+    assert left == 0
