@@ -16,6 +16,20 @@ SET client_min_messages = warning;
 SET row_security = off;
 
 --
+-- Name: pg_stat_statements; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION pg_stat_statements; Type: COMMENT; Schema: -; Owner: -
+--
+
+COMMENT ON EXTENSION pg_stat_statements IS 'track planning and execution statistics of all SQL statements executed';
+
+
+--
 -- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
 --
 
@@ -601,6 +615,13 @@ CREATE INDEX posts_live_status_published_idx ON public.posts USING btree (status
 
 
 --
+-- Name: posts_live_status_views_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX posts_live_status_views_idx ON public.posts USING btree (status) INCLUDE (view_count) WHERE (deleted_at IS NULL);
+
+
+--
 -- Name: posts_search_vector_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -743,4 +764,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125000200'),
     ('20261125000300'),
     ('20261125000400'),
-    ('20261125000500');
+    ('20261125000500'),
+    ('20261125001000'),
+    ('20261125004000');
