@@ -24,7 +24,7 @@ SELECT
 SELECT
     coalesce(a.state, 'unknown') AS state,
     count(*) AS connections,
-    max(extract(EPOCH FROM now() - a.state_change))::float8 AS longest_seconds
+    greatest(max(extract(EPOCH FROM now() - a.state_change)), 0)::float8 AS longest_seconds
 FROM pg_stat_activity AS a
 WHERE a.datname = current_database() AND a.backend_type = 'client backend'
 GROUP BY coalesce(a.state, 'unknown')
@@ -227,20 +227,14 @@ SELECT
 FROM pg_stat_user_tables AS s
 ORDER BY s.n_dead_tup DESC, schema_name ASC, table_name ASC;
 
--- name: table_row_counts()
--- Returns the exact row count of every ordinary table in user schemas whose data pg_dump writes
--- (extension-owned tables excluded), by schema and name. Scans every table: for backups, inside
--- the backup's snapshot.
--- @nonnull schema_name, table_name, row_count
+-- name: user_tables()
+-- Returns every ordinary table in user schemas whose data pg_dump writes (extension-owned tables
+-- excluded), by schema and name: what a backup counts rows of. (Counting needs dynamic SQL, which
+-- a plain query cannot do without query_to_xml, and servers built without libxml lack that.)
+-- @nonnull schema_name, table_name
 SELECT
     n.nspname::text AS schema_name,
-    c.relname::text AS table_name,
-    (xpath(
-        '/row/n/text()',
-        query_to_xml(
-            format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), FALSE, TRUE, ''
-        )
-    ))[1]::text::bigint AS row_count
+    c.relname::text AS table_name
 FROM pg_class AS c
 INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
 WHERE
@@ -256,17 +250,9 @@ WHERE
     )
 ORDER BY schema_name, table_name;
 
--- name: last_migration()$
--- Returns the newest version in dbmate's schema_migrations, or NULL when the table is missing or
--- empty (the table is read through query_to_xml because it may not exist).
-SELECT
-    CASE
-        WHEN to_regclass('schema_migrations') IS NOT NULL
-            THEN (xpath(
-                '/row/v/text()',
-                query_to_xml('SELECT max(version) AS v FROM schema_migrations', FALSE, TRUE, '')
-            ))[1]::text
-    END AS migration_version;
+-- name: schema_migrations_exists()$
+-- Returns whether dbmate's schema_migrations table is visible (the database was migrated).
+SELECT to_regclass('schema_migrations') IS NOT NULL AS present;
 
 -- name: database_exists(name)$
 -- Returns whether a database of that name exists on this server.
@@ -291,3 +277,9 @@ WHERE
             AND d.objid = c.oid
             AND d.deptype = 'e'
     );
+
+-- name: export_snapshot()$
+-- Returns an identifier of this transaction's snapshot for pg_dump --snapshot, so a backup's
+-- recorded row counts and its data come from the same instant. Call it inside a REPEATABLE READ
+-- transaction and keep that transaction open until pg_dump has started.
+SELECT pg_export_snapshot() AS snapshot_id;

@@ -5,6 +5,7 @@ functions live in :mod:`postsql.generated`.
 """
 
 from postsql.errors import (
+    BackupError,
     CodegenError,
     ConfigurationError,
     EmbeddedServerError,
@@ -18,6 +19,7 @@ from postsql.errors import (
 from postsql.urls import DatabaseTarget, redact, resolve
 
 __all__ = [
+    "BackupError",
     "CodegenError",
     "ConfigurationError",
     "DatabaseTarget",

@@ -7,6 +7,7 @@ The tree::
     ├── EmbeddedServerError       the embedded PostgreSQL could not be started or stopped
     ├── MigrationError            dbmate (or the schema dump) failed
     ├── SeedError                 seeding failed or was asked for something impossible
+    ├── BackupError               a backup, restore or verification could not be done
     └── CodegenError              a query or the schema could not be turned into code
         ├── QueryParseError       a query file breaks the aiosql format (file:line)
         ├── QueryCheckError       the server rejected a query while describing it (file:line)
@@ -19,6 +20,7 @@ PostgreSQL's own errors are not wrapped: asyncpg raises its ``PostgresError`` su
 from __future__ import annotations
 
 __all__ = [
+    "BackupError",
     "CodegenError",
     "ConfigurationError",
     "EmbeddedServerError",
@@ -49,6 +51,11 @@ class MigrationError(PostsqlError):
 
 class SeedError(PostsqlError):
     """Raised when seeding fails or is given impossible sizes."""
+
+
+class BackupError(PostsqlError):
+    """Raised when pg_dump/pg_restore fail or no suitable one is installed, a backup file is
+    missing or fails its checksum, a restore target is not empty, or the manifest is unreadable."""
 
 
 class CodegenError(PostsqlError):

@@ -29,7 +29,16 @@ __all__ = ["CodegenConfig", "load_config", "parse_annotation"]
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _ALLOWED = re.compile(r"^[\w\s\[\],|.]+$")
-_KNOWN_KEYS = {"migrations", "schema", "queries", "out", "json_columns", "json_results"}
+# "backup" is read by postsql.backup (retention, schedule, directory), not by codegen.
+_KNOWN_KEYS = {
+    "migrations",
+    "schema",
+    "queries",
+    "out",
+    "json_columns",
+    "json_results",
+    "backup",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,16 +17,17 @@ __all__ = [
     "DATABASE_EXISTS",
     "DATABASE_SIZE",
     "DUPLICATE_INDEXES",
+    "EXPORT_SNAPSHOT",
     "INDEX_USAGE",
     "LARGEST_TABLES",
-    "LAST_MIGRATION",
     "PG_STAT_STATEMENTS_STATE",
     "REPLICATION_STATUS",
+    "SCHEMA_MIGRATIONS_EXISTS",
     "SERVER_INFO",
     "SLOW_QUERIES",
     "STANDBY_LAG",
     "TABLE_MAINTENANCE",
-    "TABLE_ROW_COUNTS",
+    "USER_TABLES",
     "USER_TABLE_COUNT",
     "ActivityByStateRow",
     "BlockingLocksRow",
@@ -41,13 +42,14 @@ __all__ = [
     "SlowQueriesRow",
     "StandbyLagRow",
     "TableMaintenanceRow",
-    "TableRowCountsRow",
+    "UserTablesRow",
     "activity_by_state",
     "blocking_locks",
     "cache_hit_ratio",
     "database_exists",
     "database_size",
     "duplicate_indexes",
+    "export_snapshot",
     "index_usage",
     "iter_activity_by_state",
     "iter_blocking_locks",
@@ -57,17 +59,17 @@ __all__ = [
     "iter_replication_status",
     "iter_slow_queries",
     "iter_table_maintenance",
-    "iter_table_row_counts",
+    "iter_user_tables",
     "largest_tables",
-    "last_migration",
     "pg_stat_statements_state",
     "replication_status",
+    "schema_migrations_exists",
     "server_info",
     "slow_queries",
     "standby_lag",
     "table_maintenance",
-    "table_row_counts",
     "user_table_count",
+    "user_tables",
 ]
 
 
@@ -80,7 +82,7 @@ ACTIVITY_BY_STATE = QueryInfo(
 SELECT
     coalesce(a.state, 'unknown') AS state,
     count(*) AS connections,
-    max(extract(EPOCH FROM now() - a.state_change))::float8 AS longest_seconds
+    greatest(max(extract(EPOCH FROM now() - a.state_change)), 0)::float8 AS longest_seconds
 FROM pg_stat_activity AS a
 WHERE a.datname = current_database() AND a.backend_type = 'client backend'
 GROUP BY coalesce(a.state, 'unknown')
@@ -142,7 +144,7 @@ WHERE d.datname = current_database();""",
 DATABASE_EXISTS = QueryInfo(
     name="database_exists",
     file="sql/queries/monitoring.sql",
-    line=271,
+    line=257,
     operation="select_value",
     sql="""\
 SELECT exists(
@@ -205,6 +207,19 @@ ORDER BY schema_name, table_name, index_names;""",
 )
 
 
+EXPORT_SNAPSHOT = QueryInfo(
+    name="export_snapshot",
+    file="sql/queries/monitoring.sql",
+    line=281,
+    operation="select_value",
+    sql="SELECT pg_export_snapshot() AS snapshot_id;",
+    params=(),
+    tables_read=frozenset(),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
 INDEX_USAGE = QueryInfo(
     name="index_usage",
     file="sql/queries/monitoring.sql",
@@ -262,27 +277,6 @@ LIMIT $1::integer;""",
 )
 
 
-LAST_MIGRATION = QueryInfo(
-    name="last_migration",
-    file="sql/queries/monitoring.sql",
-    line=259,
-    operation="select_value",
-    sql="""\
-SELECT
-    CASE
-        WHEN to_regclass('schema_migrations') IS NOT NULL
-            THEN (xpath(
-                '/row/v/text()',
-                query_to_xml('SELECT max(version) AS v FROM schema_migrations', FALSE, TRUE, '')
-            ))[1]::text
-    END AS migration_version;""",
-    params=(),
-    tables_read=frozenset(),
-    tables_written=frozenset(),
-    read_only=True,
-)
-
-
 PG_STAT_STATEMENTS_STATE = QueryInfo(
     name="pg_stat_statements_state",
     file="sql/queries/monitoring.sql",
@@ -327,6 +321,19 @@ FROM pg_stat_replication AS r
 ORDER BY r.application_name, r.pid;""",
     params=(),
     tables_read=frozenset({"pg_stat_replication"}),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
+SCHEMA_MIGRATIONS_EXISTS = QueryInfo(
+    name="schema_migrations_exists",
+    file="sql/queries/monitoring.sql",
+    line=253,
+    operation="select_value",
+    sql="SELECT to_regclass('schema_migrations') IS NOT NULL AS present;",
+    params=(),
+    tables_read=frozenset(),
     tables_written=frozenset(),
     read_only=True,
 )
@@ -435,45 +442,10 @@ ORDER BY s.n_dead_tup DESC, schema_name ASC, table_name ASC;""",
 )
 
 
-TABLE_ROW_COUNTS = QueryInfo(
-    name="table_row_counts",
-    file="sql/queries/monitoring.sql",
-    line=230,
-    operation="select",
-    sql=r"""SELECT
-    n.nspname::text AS schema_name,
-    c.relname::text AS table_name,
-    (xpath(
-        '/row/n/text()',
-        query_to_xml(
-            format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname), FALSE, TRUE, ''
-        )
-    ))[1]::text::bigint AS row_count
-FROM pg_class AS c
-INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
-WHERE
-    c.relkind = 'r'
-    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND n.nspname NOT LIKE 'pg\_toast%'
-    AND NOT EXISTS (
-        SELECT FROM pg_depend AS d
-        WHERE
-            d.classid = 'pg_class'::regclass
-            AND d.objid = c.oid
-            AND d.deptype = 'e'
-    )
-ORDER BY schema_name, table_name;""",
-    params=(),
-    tables_read=frozenset({"pg_class", "pg_depend", "pg_namespace"}),
-    tables_written=frozenset(),
-    read_only=True,
-)
-
-
 USER_TABLE_COUNT = QueryInfo(
     name="user_table_count",
     file="sql/queries/monitoring.sql",
-    line=278,
+    line=264,
     operation="select_value",
     sql=r"""SELECT count(*) AS table_count
 FROM pg_class AS c
@@ -496,12 +468,41 @@ WHERE
 )
 
 
+USER_TABLES = QueryInfo(
+    name="user_tables",
+    file="sql/queries/monitoring.sql",
+    line=230,
+    operation="select",
+    sql=r"""SELECT
+    n.nspname::text AS schema_name,
+    c.relname::text AS table_name
+FROM pg_class AS c
+INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
+WHERE
+    c.relkind = 'r'
+    AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg\_toast%'
+    AND NOT EXISTS (
+        SELECT FROM pg_depend AS d
+        WHERE
+            d.classid = 'pg_class'::regclass
+            AND d.objid = c.oid
+            AND d.deptype = 'e'
+    )
+ORDER BY schema_name, table_name;""",
+    params=(),
+    tables_read=frozenset({"pg_class", "pg_depend", "pg_namespace"}),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
 class ActivityByStateRow(BaseModel):
     """A row of ``activity_by_state``."""
 
     state: str
     connections: int
-    longest_seconds: float | None
+    longest_seconds: float
 
 
 class BlockingLocksRow(BaseModel):
@@ -634,12 +635,11 @@ class TableMaintenanceRow(BaseModel):
     bloat_bytes: int
 
 
-class TableRowCountsRow(BaseModel):
-    """A row of ``table_row_counts``."""
+class UserTablesRow(BaseModel):
+    """A row of ``user_tables``."""
 
     schema_name: str
     table_name: str
-    row_count: int
 
 
 _ACTIVITY_BY_STATE_ROWS = TypeAdapter(list[ActivityByStateRow])
@@ -654,16 +654,19 @@ _DATABASE_EXISTS_VALUE: TypeAdapter[bool] = TypeAdapter(bool)
 _DUPLICATE_INDEXES_ROWS = TypeAdapter(list[DuplicateIndexesRow])
 
 
+_EXPORT_SNAPSHOT_VALUE: TypeAdapter[str | None] = TypeAdapter(str | None)
+
+
 _INDEX_USAGE_ROWS = TypeAdapter(list[IndexUsageRow])
 
 
 _LARGEST_TABLES_ROWS = TypeAdapter(list[LargestTablesRow])
 
 
-_LAST_MIGRATION_VALUE: TypeAdapter[str | None] = TypeAdapter(str | None)
-
-
 _REPLICATION_STATUS_ROWS = TypeAdapter(list[ReplicationStatusRow])
+
+
+_SCHEMA_MIGRATIONS_EXISTS_VALUE: TypeAdapter[bool] = TypeAdapter(bool)
 
 
 _SLOW_QUERIES_ROWS = TypeAdapter(list[SlowQueriesRow])
@@ -672,10 +675,10 @@ _SLOW_QUERIES_ROWS = TypeAdapter(list[SlowQueriesRow])
 _TABLE_MAINTENANCE_ROWS = TypeAdapter(list[TableMaintenanceRow])
 
 
-_TABLE_ROW_COUNTS_ROWS = TypeAdapter(list[TableRowCountsRow])
-
-
 _USER_TABLE_COUNT_VALUE: TypeAdapter[int] = TypeAdapter(int)
+
+
+_USER_TABLES_ROWS = TypeAdapter(list[UserTablesRow])
 
 
 async def activity_by_state(db: Executor, /) -> list[ActivityByStateRow]:
@@ -732,7 +735,7 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
 async def database_exists(db: Executor, /, *, name: str) -> bool:
     """Returns whether a database of that name exists on this server.
 
-    SQL: ``sql/queries/monitoring.sql:271``.
+    SQL: ``sql/queries/monitoring.sql:257``.
     """
     return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
 
@@ -764,6 +767,17 @@ async def iter_duplicate_indexes(
     async with db.transaction():
         async for record in db.cursor(DUPLICATE_INDEXES.sql, prefetch=prefetch):
             yield DuplicateIndexesRow.model_validate(dict(record))
+
+
+async def export_snapshot(db: Executor, /) -> str | None:
+    """Returns an identifier of this transaction's snapshot for pg_dump --snapshot, so a backup's
+    recorded row counts and its data come from the same instant. Call it inside a REPEATABLE
+    READ
+    transaction and keep that transaction open until pg_dump has started.
+
+    SQL: ``sql/queries/monitoring.sql:281``.
+    """
+    return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
 
 
 async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
@@ -805,16 +819,6 @@ async def iter_largest_tables(
             yield LargestTablesRow.model_validate(dict(record))
 
 
-async def last_migration(db: Executor, /) -> str | None:
-    """Returns the newest version in dbmate's schema_migrations, or NULL when the table is
-    missing or
-    empty (the table is read through query_to_xml because it may not exist).
-
-    SQL: ``sql/queries/monitoring.sql:259``.
-    """
-    return _LAST_MIGRATION_VALUE.validate_python(await db.fetchval(LAST_MIGRATION.sql))
-
-
 async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow | None:
     """Returns whether pg_stat_statements is created in this database and preloaded by the
     server;
@@ -845,6 +849,16 @@ async def iter_replication_status(
     async with db.transaction():
         async for record in db.cursor(REPLICATION_STATUS.sql, prefetch=prefetch):
             yield ReplicationStatusRow.model_validate(dict(record))
+
+
+async def schema_migrations_exists(db: Executor, /) -> bool:
+    """Returns whether dbmate's schema_migrations table is visible (the database was migrated).
+
+    SQL: ``sql/queries/monitoring.sql:253``.
+    """
+    return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
+        await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
+    )
 
 
 async def server_info(db: Executor, /) -> ServerInfoRow | None:
@@ -908,33 +922,31 @@ async def iter_table_maintenance(
             yield TableMaintenanceRow.model_validate(dict(record))
 
 
-async def table_row_counts(db: Executor, /) -> list[TableRowCountsRow]:
-    """Returns the exact row count of every ordinary table in user schemas whose data pg_dump
-    writes
-    (extension-owned tables excluded), by schema and name. Scans every table: for backups,
-    inside
-    the backup's snapshot.
-
-    SQL: ``sql/queries/monitoring.sql:230``.
-    """
-    return validate_rows(_TABLE_ROW_COUNTS_ROWS, await db.fetch(TABLE_ROW_COUNTS.sql))
-
-
-async def iter_table_row_counts(
-    db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[TableRowCountsRow]:
-    """Stream the rows of :func:`table_row_counts` through a server-side cursor (in a
-    transaction).
-    """
-    async with db.transaction():
-        async for record in db.cursor(TABLE_ROW_COUNTS.sql, prefetch=prefetch):
-            yield TableRowCountsRow.model_validate(dict(record))
-
-
 async def user_table_count(db: Executor, /) -> int:
     """Returns how many tables exist in user schemas (extension-owned ones excluded): 0 means
     empty.
 
-    SQL: ``sql/queries/monitoring.sql:278``.
+    SQL: ``sql/queries/monitoring.sql:264``.
     """
     return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
+
+
+async def user_tables(db: Executor, /) -> list[UserTablesRow]:
+    """Returns every ordinary table in user schemas whose data pg_dump writes (extension-owned
+    tables
+    excluded), by schema and name: what a backup counts rows of. (Counting needs dynamic SQL,
+    which
+    a plain query cannot do without query_to_xml, and servers built without libxml lack that.)
+
+    SQL: ``sql/queries/monitoring.sql:230``.
+    """
+    return validate_rows(_USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
+
+
+async def iter_user_tables(
+    db: Connection, /, *, prefetch: int = 100
+) -> AsyncIterator[UserTablesRow]:
+    """Stream the rows of :func:`user_tables` through a server-side cursor (in a transaction)."""
+    async with db.transaction():
+        async for record in db.cursor(USER_TABLES.sql, prefetch=prefetch):
+            yield UserTablesRow.model_validate(dict(record))

@@ -1,0 +1,125 @@
+"""Terminal output for the ``postsql`` command: rich tables and progress bars on a terminal, plain
+aligned text when piped, and human-readable sizes.
+
+Example::
+
+    print_section(Section("Tables", ("table", "size"), [("posts", human_bytes(8192))]))
+    with progress("dumping", total=9) as advance:
+        advance(1)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+__all__ = ["Section", "human_bytes", "human_seconds", "print_section", "progress"]
+
+_UNITS = ("B", "kB", "MB", "GB", "TB", "PB")
+
+
+def human_bytes(size: int | None) -> str:
+    """``size`` as people read it, in powers of 1024 with pg_size_pretty's units.
+
+    Example: ``human_bytes(1536) == "1.5 kB"``.
+    """
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in _UNITS:
+        if abs(value) < 1024 or unit == _UNITS[-1]:
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def human_seconds(seconds: float | None) -> str:
+    """A duration as ``850 ms``, ``12.3 s``, ``4 min``, ``3.2 h`` or ``2.0 d``.
+
+    Example: ``human_seconds(90) == "1.5 min"``.
+    """
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f} min"
+    if seconds < 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} d"
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled table of strings; ``note`` is printed under it (e.g. why it is empty)."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: Sequence[Sequence[str]]
+    note: str | None = None
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def print_section(section: Section, *, stream: TextIO | None = None) -> None:
+    """Print ``section``: a rich table on a terminal, aligned plain text otherwise."""
+    out = sys.stdout if stream is None else stream
+    if _is_terminal(out):
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=section.title, title_justify="left", show_edge=False)
+        for column in section.columns:
+            table.add_column(column)
+        for row in section.rows:
+            table.add_row(*row)
+        console = Console(file=out)
+        if section.rows:
+            console.print(table)
+        else:
+            console.print(f"[bold]{section.title}[/bold]")
+        if section.note:
+            console.print(section.note, markup=False)
+        console.print()
+        return
+    out.write(f"{section.title}\n")
+    if section.rows:
+        widths = [len(c) for c in section.columns]
+        for row in section.rows:
+            widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
+        lines = [section.columns, *section.rows]
+        for line in lines:
+            out.write("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+            out.write("\n")
+    if section.note:
+        out.write(f"  {section.note}\n")
+    out.write("\n")
+
+
+@contextlib.contextmanager
+def progress(description: str, *, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; yields ``advance(steps)``.
+
+    When stderr is not a terminal nothing is drawn (logs stay clean).
+    """
+    if not _is_terminal(sys.stderr):
+        yield lambda steps: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda steps: bar.advance(task, steps)
