@@ -1,37 +1,60 @@
-"""The ``postsql`` command: database lifecycle, migrations, seeds and the demo.
+"""The ``postsql`` command: database, migrations, codegen, seeds, health, reports, backups.
 
-Every subcommand applies the project's URL rule (see :mod:`postsql.urls`). Errors print as one line
-on stderr with exit status 1; ``--debug`` shows the traceback instead.
+Every subcommand applies the project's URL rule (see :mod:`postsql.urls`). Output is a readable
+table on a terminal, plain text when piped, and JSON with ``--json`` where a machine reads it.
+Errors print as one line on stderr with exit status 1; ``--debug`` shows the traceback instead.
+
+The command groups register themselves through :data:`COMMAND_GROUPS`: one function per group
+that adds its subparsers; another module adds a group by appending its own function.
 
 Examples::
 
     postsql db start          # start the embedded server (when no DATABASE_URL) and print its URL
     postsql migrate           # apply pending migrations and dump sql/schema.sql
-    postsql seed --demo       # roles, admin user, and generated demo data
+    postsql health --json     # exit status 1 when the database is unhealthy
+    postsql backup && postsql backup verify
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from postsql.errors import PostsqlError
-from postsql.migrate import Migrator
+import asyncpg
+
+from postsql.errors import EmbeddedServerError, PostsqlError
 from postsql.urls import home_dir, redact, resolve
 
-__all__ = ["main"]
+__all__ = ["COMMAND_GROUPS", "main"]
+
+Subparsers = Any  # argparse._SubParsersAction is private; its add_parser is all we use
+Handler = Callable[[argparse.Namespace], int]
 
 
-def _migrator(args: argparse.Namespace) -> Migrator:
-    return Migrator(
-        url=resolve().direct_url,
-        migrations_dir=Path(args.migrations_dir),
-        schema_file=Path(args.schema_file),
+def _command(
+    sub: Subparsers, name: str, func: Handler, text: str, example: str, *, json_flag: bool = False
+) -> argparse.ArgumentParser:
+    """Add one subcommand with a help line, a description and an example."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=text, description=text, epilog=f"Example: {example}"
     )
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="print JSON (for machines)")
+    parser.set_defaults(func=func)
+    return parser
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+# -- db ---------------------------------------------------------------------------------------
 
 
 def _cmd_db(args: argparse.Namespace) -> int:
@@ -45,6 +68,32 @@ def _cmd_db(args: argparse.Namespace) -> int:
     target = resolve(start=args.action == "start")
     print(redact(target.url))
     return 0
+
+
+def register_db(sub: Subparsers) -> None:
+    """``postsql db start|stop|url``."""
+    db = _command(
+        sub,
+        "db",
+        _cmd_db,
+        "start: start the embedded server if needed and print the URL; url: print the URL of a "
+        "running one; stop: stop the embedded server",
+        "postsql db start",
+    )
+    db.add_argument("action", choices=["start", "stop", "url"])
+
+
+# -- migrations -------------------------------------------------------------------------------
+
+
+def _migrator(args: argparse.Namespace) -> Any:
+    from postsql.migrate import Migrator
+
+    return Migrator(
+        url=resolve().direct_url,
+        migrations_dir=Path(args.migrations_dir),
+        schema_file=Path(args.schema_file),
+    )
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
@@ -67,11 +116,61 @@ def _cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def register_migrations(sub: Subparsers) -> None:
+    """``postsql migrate | rollback | status | new NAME``."""
+    _command(
+        sub, "migrate", _cmd_migrate, "apply pending migrations, then dump sql/schema.sql",
+        "postsql migrate",
+    )  # fmt: skip
+    _command(sub, "rollback", _cmd_rollback, "undo the most recent migration", "postsql rollback")
+    _command(sub, "status", _cmd_status, "list applied and pending migrations", "postsql status")
+    new = _command(
+        sub,
+        "new",
+        _cmd_new,
+        "create sql/migrations/<timestamp>_NAME.sql with up and down sections",
+        "postsql new add_post_subtitle",
+    )
+    new.add_argument("name", metavar="NAME", help="letters, digits and underscores")
+
+
+# -- codegen ----------------------------------------------------------------------------------
+
+
+def _cmd_codegen(args: argparse.Namespace) -> int:
+    from postsql.codegen.cli import main as codegen_main
+
+    argv = ["--check"] if args.check else []
+    if args.manifest:
+        argv += ["--manifest", args.manifest]
+    return codegen_main(argv)
+
+
+def register_codegen(sub: Subparsers) -> None:
+    """``postsql codegen [--check]``."""
+    p = _command(
+        sub,
+        "codegen",
+        _cmd_codegen,
+        "regenerate src/postsql/generated from the migrations and sql/queries",
+        "postsql codegen --check",
+    )
+    p.add_argument("--check", action="store_true", help="print a diff and exit 1 when stale")
+    p.add_argument("--manifest", metavar="FILE.json", help="also write every query as JSON")
+
+
+# -- seeds and demo ---------------------------------------------------------------------------
+
+
 def _cmd_seed(args: argparse.Namespace) -> int:
     from postsql.demo import run_seed
 
-    demo = args.demo or os.environ.get("POSTSQL_ENV") == "development"
-    asyncio.run(run_seed(resolve().direct_url, demo=demo, scale=args.scale, seed=args.seed))
+    scale = args.demo
+    if scale is None and os.environ.get("POSTSQL_ENV") == "development":
+        scale = 1
+    asyncio.run(
+        run_seed(resolve().direct_url, demo=scale is not None, scale=scale or 1, seed=args.seed)
+    )
     return 0
 
 
@@ -84,6 +183,310 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def register_seeds(sub: Subparsers) -> None:
+    """``postsql seed [--demo N]`` and ``postsql demo``."""
+    seed = _command(
+        sub,
+        "seed",
+        _cmd_seed,
+        "roles and the admin user (idempotent); demo data with --demo or POSTSQL_ENV=development",
+        "postsql seed --demo 2",
+    )
+    seed.add_argument(
+        "--demo",
+        nargs="?",
+        const=1,
+        type=_positive,
+        metavar="N",
+        help="also load generated demo data, N times the default size (default 1)",
+    )
+    seed.add_argument("--seed", type=int, default=42, help="random seed of the demo generator")
+    demo = _command(
+        sub, "demo", _cmd_demo, "migrate, seed demo data, and show the blog at work", "postsql demo"
+    )
+    demo.add_argument("--scale", type=_positive, default=1, help="demo size multiplier")
+    demo.add_argument("--seed", type=int, default=42, help="random seed of the demo generator")
+
+
+# -- health and report ------------------------------------------------------------------------
+
+
+def _cmd_health(args: argparse.Namespace) -> int:
+    from postsql.console import print_section
+    from postsql.monitoring import health, health_section, unreachable
+
+    try:
+        url = resolve(start=False).url
+    except EmbeddedServerError as exc:
+        report = unreachable(str(exc))
+    else:
+        report = asyncio.run(health(url, timeout_seconds=args.timeout))
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print_section(health_section(report))
+    return report.exit_code
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from postsql.console import print_section
+    from postsql.report import build_report, sections
+
+    async def run() -> Any:
+        conn = await _connect(resolve().direct_url)
+        try:
+            return await build_report(conn, limit=args.limit, slow_limit=args.slow)
+        finally:
+            await conn.close()
+
+    report = asyncio.run(run())
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        for section in sections(report):
+            print_section(section)
+    return 0
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(url, timeout=10)
+    except (OSError, TimeoutError) as exc:
+        raise PostsqlError(
+            f"cannot connect to {redact(url)}: {exc}; start it (`postsql db start`) or fix "
+            "DATABASE_URL"
+        ) from exc
+
+
+def register_monitoring(sub: Subparsers) -> None:
+    """``postsql health`` and ``postsql report``."""
+    health = _command(
+        sub,
+        "health",
+        _cmd_health,
+        "check the database: healthy, degraded or unhealthy (exit status 1 only when unhealthy, "
+        "for container health checks); never starts the embedded server",
+        "postsql health --json",
+        json_flag=True,
+    )
+    health.add_argument(
+        "--timeout", type=float, default=5.0, metavar="SECONDS", help="give up after (default 5)"
+    )
+    report = _command(
+        sub,
+        "report",
+        _cmd_report,
+        "sizes, largest tables, index usage, unused and duplicate indexes, dead tuples and "
+        "vacuum times, slow queries",
+        "postsql report --json > report.json",
+        json_flag=True,
+    )
+    report.add_argument("--limit", type=_positive, default=20, help="largest tables to list")
+    report.add_argument("--slow", type=_positive, default=10, help="slow queries to list")
+
+
+# -- backups ----------------------------------------------------------------------------------
+
+
+def _cmd_backup_create(args: argparse.Namespace) -> int:
+    from postsql.backup import backup, load_settings
+    from postsql.console import human_bytes, progress
+
+    settings = load_settings()
+    with progress("pg_dump") as update:
+        entry = asyncio.run(
+            backup(
+                resolve().direct_url, settings, on_progress=update, prune_after=not args.no_prune
+            )
+        )
+    if args.json:
+        _print_json(entry.to_json())
+    else:
+        print(
+            f"backup {settings.directory / entry.file}: {human_bytes(entry.size_bytes)}, "
+            f"{len(entry.table_counts)} tables, {sum(entry.table_counts.values()):,} rows, "
+            f"migration {entry.last_migration or '-'}, sha256 {entry.sha256[:16]}"
+        )
+    return 0
+
+
+def _cmd_backup_verify(args: argparse.Namespace) -> int:
+    from postsql.backup import Manifest, load_settings, verify
+    from postsql.console import progress
+    from postsql.errors import BackupError
+
+    settings = load_settings()
+    manifest = Manifest.load(settings.directory)
+    entry = manifest.find(args.file) if args.file else manifest.latest()
+    if entry is None:
+        what = args.file or "any backup"
+        raise BackupError(
+            f"{settings.directory / MANIFEST_NAME}: no entry for {what}; run `postsql backup`"
+        )
+    with progress("verify") as update:
+        result = asyncio.run(verify(entry, resolve().direct_url, settings, on_progress=update))
+    if args.json:
+        _print_json({"file": entry.file, **result.to_json()})
+    elif result.ok:
+        print(f"{entry.file}: OK (checksum, restore and {len(entry.table_counts)} row counts)")
+    else:
+        print(f"{entry.file}: FAILED")
+        for problem in result.problems:
+            print(f"  {problem}")
+    return 0 if result.ok else 1
+
+
+MANIFEST_NAME = "manifest.json"
+
+
+def _cmd_backup_status(args: argparse.Namespace) -> int:
+    from postsql.backup import backup_status, load_settings
+    from postsql.console import Section, human_bytes, print_section
+
+    status = backup_status(load_settings())
+    if args.json:
+        _print_json(status.to_json())
+        return 0
+    last = status.last
+    verification = "never verified"
+    if last is not None and last.verification is not None:
+        v = last.verification
+        verification = ("OK" if v.ok else "FAILED: " + "; ".join(v.problems)) + (
+            f" ({v.verified_at:%Y-%m-%d %H:%M} UTC)"
+        )
+    rows = [
+        ("directory", str(status.directory)),
+        ("backups", str(status.count)),
+        ("storage used", human_bytes(status.storage_bytes)),
+        (
+            "last backup",
+            f"{last.file} ({last.created_at:%Y-%m-%d %H:%M} UTC, {human_bytes(last.size_bytes)})"
+            if last
+            else "none",
+        ),
+        ("verification", verification if last else "-"),
+        ("schedule", status.schedule or "none configured"),
+        (
+            "next run",
+            f"{status.next_run:%Y-%m-%d %H:%M} UTC" + (" (OVERDUE)" if status.overdue else "")
+            if status.next_run
+            else "-",
+        ),
+        ("retention", status.policy),
+    ]
+    print_section(Section("Backups", ("item", "value"), rows))
+    return 0
+
+
+def _cmd_backup_prune(args: argparse.Namespace) -> int:
+    from postsql.backup import load_settings, prune
+
+    settings = load_settings()
+    removed = prune(settings, dry_run=args.dry_run)
+    if args.json:
+        _print_json({"dry_run": args.dry_run, "removed": [e.file for e in removed]})
+        return 0
+    verb = "would remove" if args.dry_run else "removed"
+    print(f"{verb} {len(removed)} backup(s); policy: {settings.policy}")
+    for entry in removed:
+        print(f"  {entry.file}")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from postsql.backup import restore
+    from postsql.console import progress
+
+    with progress("pg_restore") as update:
+        asyncio.run(
+            restore(
+                Path(args.file),
+                resolve().direct_url,
+                args.into,
+                clean=args.clean,
+                check_checksum=not args.no_checksum,
+                on_progress=update,
+            )
+        )
+    print(f"restored {args.file} into {args.into}")
+    return 0
+
+
+def register_backups(sub: Subparsers) -> None:
+    """``postsql backup [verify|status|prune]`` and ``postsql restore FILE --into DB``."""
+    text = (
+        "back up the database with pg_dump (custom format) into the backup directory, record it "
+        "in the manifest and apply the retention policy; subcommands verify, status, prune"
+    )
+    backup = _command(sub, "backup", _cmd_backup_create, text, "postsql backup", json_flag=True)
+    backup.add_argument("--no-prune", action="store_true", help="skip the retention policy")
+    actions = backup.add_subparsers(dest="backup_command", metavar="ACTION")
+    verify = _command(
+        actions,
+        "verify",
+        _cmd_backup_verify,
+        "check the sha256, restore into a scratch database and compare per-table row counts "
+        "with the manifest (exit status 1 on a mismatch)",
+        "postsql backup verify",
+        json_flag=True,
+    )
+    verify.add_argument("file", nargs="?", help="archive name (default: the newest backup)")
+    _command(
+        actions,
+        "status",
+        _cmd_backup_status,
+        "last backup, its verification, storage used, next scheduled run, retention policy",
+        "postsql backup status --json",
+        json_flag=True,
+    )
+    prune = _command(
+        actions,
+        "prune",
+        _cmd_backup_prune,
+        "delete the backups the retention policy does not keep",
+        "postsql backup prune --dry-run",
+        json_flag=True,
+    )
+    prune.add_argument("--dry-run", action="store_true", help="only list what would go")
+    restore = _command(
+        sub,
+        "restore",
+        _cmd_restore,
+        "restore a backup archive into a database (created when missing) in one transaction",
+        "postsql restore .postsql/backups/postsql-20261125T020000000000Z.dump --into postsql_copy",
+    )
+    restore.add_argument("file", metavar="FILE", help="a pg_dump custom-format archive")
+    restore.add_argument("--into", required=True, metavar="DB", help="database name or URL")
+    restore.add_argument(
+        "--clean", action="store_true", help="drop the archive's objects first when DB has tables"
+    )
+    restore.add_argument(
+        "--no-checksum", action="store_true", help="skip the manifest's sha256 check"
+    )
+
+
+# -- wiring -----------------------------------------------------------------------------------
+
+COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
+    register_db,
+    register_migrations,
+    register_codegen,
+    register_seeds,
+    register_monitoring,
+    register_backups,
+]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="postsql",
@@ -94,57 +497,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--migrations-dir", default="sql/migrations", help="dbmate migrations")
     parser.add_argument("--schema-file", default="sql/schema.sql", help="schema dump path")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    db = sub.add_parser(
-        "db",
-        help="start, stop or show the database",
-        description="start: start the embedded server if needed and print the URL; url: print "
-        "the URL of a running one; stop: stop the embedded server.",
-        epilog="Example: postsql db start",
-    )
-    db.add_argument("action", choices=["start", "stop", "url"])
-    db.set_defaults(func=_cmd_db)
-
-    for name, func, text in (
-        ("migrate", _cmd_migrate, "apply pending migrations, then dump sql/schema.sql"),
-        ("rollback", _cmd_rollback, "undo the most recent migration"),
-        ("status", _cmd_status, "list applied and pending migrations"),
-    ):
-        p = sub.add_parser(name, help=text, description=text, epilog=f"Example: postsql {name}")
-        p.set_defaults(func=func)
-
-    new = sub.add_parser(
-        "new",
-        help="create a migration file",
-        description="Create sql/migrations/<timestamp>_NAME.sql with up and down sections.",
-        epilog="Example: postsql new add_post_subtitle",
-    )
-    new.add_argument("name")
-    new.set_defaults(func=_cmd_new)
-
-    for name, func, text in (
-        ("seed", _cmd_seed, "roles and the admin user; demo data with --demo or "
-         "POSTSQL_ENV=development"),
-        ("demo", _cmd_demo, "migrate, seed demo data, and show the blog at work"),
-    ):  # fmt: skip
-        p = sub.add_parser(name, help=text, description=text, epilog=f"Example: postsql {name}")
-        if name == "seed":
-            p.add_argument("--demo", action="store_true", help="also load generated demo data")
-        p.add_argument("--scale", type=int, default=1, help="demo size multiplier (default 1)")
-        p.add_argument("--seed", type=int, default=42, help="random seed of the demo generator")
-        p.set_defaults(func=func)
+    for register in COMMAND_GROUPS:
+        register(sub)
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    return text or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``postsql`` console script."""
+    """Entry point of the ``postsql`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
         result: int = args.func(args)
-    except PostsqlError as exc:
+    except (PostsqlError, asyncpg.PostgresError, OSError) as exc:
         if args.debug:
             raise
-        print(f"postsql: error: {exc}", file=sys.stderr)
+        where = f"postsql {args.command}"
+        print(f"postsql: error: {where}: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -4,8 +4,8 @@ aligned text when piped, and human-readable sizes.
 Example::
 
     print_section(Section("Tables", ("table", "size"), [("posts", human_bytes(8192))]))
-    with progress("dumping", total=9) as advance:
-        advance(1)
+    with progress("dumping") as update:
+        update(1, 9)
 """
 
 from __future__ import annotations
@@ -96,30 +96,32 @@ def print_section(section: Section, *, stream: TextIO | None = None) -> None:
             widths = [max(w, len(cell)) for w, cell in zip(widths, row, strict=True)]
         lines = [section.columns, *section.rows]
         for line in lines:
-            out.write("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
-            out.write("\n")
+            cells = "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True))
+            out.write(f"  {cells}".rstrip() + "\n")
     if section.note:
         out.write(f"  {section.note}\n")
     out.write("\n")
 
 
 @contextlib.contextmanager
-def progress(description: str, *, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr when it is a terminal; yields ``advance(steps)``.
+def progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr when it is a terminal; yields ``update(done, total)``.
 
     When stderr is not a terminal nothing is drawn (logs stay clean).
     """
     if not _is_terminal(sys.stderr):
-        yield lambda steps: None
+        yield lambda done, total: None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.completed}/{task.total} tables"),
         TimeElapsedColumn(),
+        console=Console(file=sys.stderr),
         transient=True,
     ) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda steps: bar.advance(task, steps)
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

@@ -29,6 +29,7 @@ from typing import Literal, Protocol
 
 import asyncpg
 
+from postsql.console import Section
 from postsql.db import Executor, QueryInfo
 from postsql.generated.queries import monitoring as q
 from postsql.urls import redact
@@ -44,6 +45,7 @@ __all__ = [
     "SlowQuery",
     "check_health",
     "health",
+    "health_section",
     "match_query",
     "normalize_sql",
     "query_registry",
@@ -390,6 +392,19 @@ async def _statements_check(db: Executor) -> Check:
         "not_applicable",
         f"not enabled ({state.replace('_', ' ')}): {hint}",
         {"state": state, "hint": hint},
+    )
+
+
+def health_section(report: HealthReport) -> Section:
+    """The report as a table for the terminal: one row per check.
+
+    Example: ``print_section(health_section(report))``.
+    """
+    took = "" if report.response_ms is None else f" ({report.response_ms:.1f} ms)"
+    return Section(
+        f"{report.status.upper()}{took}",
+        ("check", "status", "summary"),
+        [(c.name, c.status.replace("_", " "), c.summary) for c in report.checks],
     )
 
 

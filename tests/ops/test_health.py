@@ -1,0 +1,184 @@
+"""Health: healthy on a working server, unhealthy when it is down, degraded when the pool is
+saturated or sessions wait on locks."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+
+from postsql.generated.queries.monitoring import CacheHitRatioRow
+from postsql.monitoring import (
+    HealthThresholds,
+    PoolStatsLike,
+    _cache_check,
+    check_health,
+    health,
+    unreachable,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Shaped like the runtime's PoolStats."""
+
+    size: int
+    idle: int
+    in_use: int
+    max_size: int
+    min_size: int
+    waiting: int
+
+
+class CountingPool:
+    """A plain asyncpg pool plus a count of callers waiting in acquire (asyncpg has none)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.waiting = 0
+
+    async def acquire(self) -> asyncpg.Connection:
+        self.waiting += 1
+        try:
+            return await self.pool.acquire()
+        finally:
+            self.waiting -= 1
+
+    def stats(self) -> PoolStatsLike:
+        size = self.pool.get_size()
+        idle = self.pool.get_idle_size()
+        return Stats(
+            size=size,
+            idle=idle,
+            in_use=size - idle,
+            max_size=self.pool.get_max_size(),
+            min_size=self.pool.get_min_size(),
+            waiting=self.waiting,
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+async def test_a_working_server_is_healthy_with_every_check(db_url: str) -> None:
+    report = await health(db_url)
+    assert report.status == "healthy", report.to_json()
+    assert report.exit_code == 0
+    assert report.response_ms is not None and report.response_ms >= 0
+    names = [c.name for c in report.checks]
+    assert names == [
+        "connectivity",
+        "connections",
+        "pool",
+        "activity",
+        "locks",
+        "cache",
+        "replication",
+        "pg_stat_statements",
+    ]
+    assert report.check("pool").status == "not_applicable"
+    assert report.check("replication").status == "not_applicable"
+    assert report.check("activity").details["by_state"] == {"active": 1}
+
+
+async def test_a_server_that_is_down_is_unhealthy_with_exit_code_1() -> None:
+    url = f"postgresql://postgres:secret@127.0.0.1:{free_port()}/postgres"
+    report = await health(url, timeout_seconds=2)
+    assert report.status == "unhealthy"
+    assert report.exit_code == 1
+    connectivity = report.check("connectivity")
+    assert connectivity.status == "critical"
+    assert "cannot connect" in connectivity.summary
+    assert "secret" not in connectivity.summary
+
+
+async def test_a_saturated_pool_makes_health_degraded(db_url: str) -> None:
+    pool = await asyncpg.create_pool(db_url, min_size=1, max_size=2)
+    assert pool is not None
+    counted = CountingPool(pool)
+    held = [await counted.acquire(), await counted.acquire()]
+    waiter = asyncio.create_task(counted.acquire())
+    try:
+        while counted.waiting == 0:
+            await asyncio.sleep(0)
+        report = await health(db_url, pool=counted.stats())
+        assert report.status == "degraded"
+        assert report.exit_code == 0
+        check = report.check("pool")
+        assert check.status == "warning" and "saturated" in check.summary
+        assert check.details == {
+            "size": 2, "idle": 0, "in_use": 2, "waiting": 1, "min_size": 1, "max_size": 2,
+        }  # fmt: skip
+    finally:
+        for connection in held:
+            await pool.release(connection)
+        await pool.release(await waiter)
+        await pool.close()
+    calm = await health(db_url, pool=counted.stats())
+    assert calm.check("pool").status == "ok"
+
+
+async def test_blocking_locks_name_who_blocks_whom(db_url: str) -> None:
+    holder = await asyncpg.connect(db_url)
+    waiter = await asyncpg.connect(db_url)
+    observer = await asyncpg.connect(db_url)
+    tx = holder.transaction()
+    await tx.start()
+    try:
+        await holder.execute("LOCK TABLE posts IN ACCESS EXCLUSIVE MODE")
+        blocked = asyncio.create_task(waiter.execute("SELECT count(*) FROM posts"))
+        for _ in range(200):
+            report = await check_health(observer, thresholds=HealthThresholds(lock_wait_seconds=0))
+            if report.check("locks").details["blocking"]:
+                break
+            await asyncio.sleep(0.02)
+        locks = report.check("locks")
+        assert locks.status == "warning" and report.status == "degraded"
+        pairs = locks.details["blocking"]
+        assert isinstance(pairs, list) and len(pairs) == 1
+        pair = pairs[0]
+        assert pair["blocked_pid"] == waiter.get_server_pid()
+        assert pair["blocking_pid"] == holder.get_server_pid()
+        assert "count(*)" in pair["blocked_query"]
+    finally:
+        await tx.rollback()
+        await blocked
+        for c in (holder, waiter, observer):
+            await c.close()
+
+
+def test_cache_ratio_is_defined_before_any_block_access() -> None:
+    none_yet = _cache_check(
+        CacheHitRatioRow(blocks_hit=0, blocks_read=0, ratio=None), HealthThresholds()
+    )
+    assert none_yet.status == "ok" and none_yet.details["ratio"] is None
+    poor = _cache_check(
+        CacheHitRatioRow(blocks_hit=5_000, blocks_read=15_000, ratio=0.25), HealthThresholds()
+    )
+    assert poor.status == "warning"
+    young = _cache_check(
+        CacheHitRatioRow(blocks_hit=5, blocks_read=15, ratio=0.25), HealthThresholds()
+    )
+    assert young.status == "ok"  # too few accesses to judge
+
+
+def test_unreachable_report_serialises_to_json() -> None:
+    report = unreachable("embedded server not running")
+    data = report.to_json()
+    assert data["status"] == "unhealthy" and data["response_ms"] is None
+    assert [c["name"] for c in data["checks"]] == ["connectivity", "pool"]  # type: ignore[index, union-attr]
+
+
+@pytest.mark.parametrize("waiting", [0, 1])
+def test_pool_stats_protocol_accepts_any_object_with_the_fields(waiting: int) -> None:
+    from postsql.monitoring import _pool_check
+
+    check = _pool_check(Stats(size=3, idle=1, in_use=2, max_size=5, min_size=1, waiting=waiting))
+    assert check.status == ("warning" if waiting else "ok")

@@ -1,0 +1,100 @@
+"""postsql report: JSON shape (bytes), unused and duplicate indexes, maintenance rows."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+from postsql.console import human_bytes
+from postsql.report import build_report, sections
+
+
+async def test_report_json_has_every_section_with_sizes_in_bytes(
+    conn: asyncpg.Connection,
+) -> None:
+    report = await build_report(conn, limit=5)
+    data = json.loads(json.dumps(report.to_json()))
+    assert set(data) == {
+        "database",
+        "size_bytes",
+        "generated_at",
+        "tables",
+        "indexes",
+        "unused_indexes",
+        "duplicate_indexes",
+        "maintenance",
+        "slow_queries",
+    }
+    assert isinstance(data["size_bytes"], int) and data["size_bytes"] > 0
+    assert len(data["tables"]) == 5
+    assert set(data["tables"][0]) == {
+        "schema_name",
+        "table_name",
+        "row_estimate",
+        "total_bytes",
+        "table_bytes",
+        "index_bytes",
+        "toast_bytes",
+    }
+    assert all(isinstance(t["total_bytes"], int) for t in data["tables"])
+    assert {"posts", "users"} <= {m["table_name"] for m in data["maintenance"]}
+    assert set(data["maintenance"][0]) >= {
+        "live_tuples",
+        "dead_tuples",
+        "bloat_bytes",
+        "last_vacuum",
+        "last_autovacuum",
+        "last_analyze",
+        "last_autoanalyze",
+    }
+    assert data["slow_queries"]["state"] in ("enabled", "not_preloaded", "not_created")
+
+
+async def test_unused_and_duplicate_indexes_are_found_constraints_never_unused(
+    conn: asyncpg.Connection,
+) -> None:
+    await conn.execute("CREATE INDEX tags_name_a_idx ON tags (name)")
+    await conn.execute("CREATE INDEX tags_name_b_idx ON tags (name)")
+    report = await build_report(conn)
+    unused = {i.index_name for i in report.unused_indexes}
+    assert {"tags_name_a_idx", "tags_name_b_idx"} <= unused
+    assert "posts_pkey" not in unused and "posts_slug_key" not in unused
+    # Both duplicate each other and the unique constraint's index on the same column.
+    groups = [d.index_names for d in report.duplicate_indexes]
+    assert ["tags_name_a_idx", "tags_name_b_idx", "tags_name_key"] in groups
+
+
+async def test_dead_tuples_and_vacuum_times_show_after_deletes(conn: asyncpg.Connection) -> None:
+    await conn.execute(
+        "INSERT INTO tags (name, slug) SELECT 't' || g, 't' || g FROM generate_series(1, 200) AS g"
+    )
+    await conn.execute("DELETE FROM tags WHERE id % 2 = 0")
+    await conn.execute("ANALYZE tags")
+    report = await build_report(conn)
+    tags = next(m for m in report.maintenance if m.table_name == "tags")
+    assert tags.last_analyze is not None
+    assert tags.live_tuples == 100
+    assert tags.dead_tuples >= 0 and tags.bloat_bytes >= 0
+
+
+async def test_sections_render_human_sizes(conn: asyncpg.Connection) -> None:
+    report = await build_report(conn, limit=3)
+    rendered = sections(report)
+    assert rendered[0].title == f"Database {report.database}: {human_bytes(report.size_bytes)}"
+    assert [s.title.split(" (")[0] for s in rendered[1:]] == [
+        "Indexes",
+        "Unused indexes",
+        "Duplicate indexes",
+        "Maintenance",
+        "Slow queries",
+    ]
+
+
+def test_human_bytes() -> None:
+    assert [human_bytes(n) for n in (0, 1023, 1536, 5 * 1024**3)] == [
+        "0 B",
+        "1023 B",
+        "1.5 kB",
+        "5.0 GB",
+    ]
