@@ -26,7 +26,8 @@ async def test_report_json_has_every_section_with_sizes_in_bytes(
         "maintenance",
         "slow_queries",
     }
-    assert isinstance(data["size_bytes"], int) and data["size_bytes"] > 0
+    assert isinstance(data["size_bytes"], int)
+    assert data["size_bytes"] > 0
     assert len(data["tables"]) == 5
     assert set(data["tables"][0]) == {
         "schema_name",
@@ -59,7 +60,8 @@ async def test_unused_and_duplicate_indexes_are_found_constraints_never_unused(
     report = await build_report(conn)
     unused = {i.index_name for i in report.unused_indexes}
     assert {"tags_name_a_idx", "tags_name_b_idx"} <= unused
-    assert "posts_pkey" not in unused and "posts_slug_key" not in unused
+    assert "posts_pkey" not in unused
+    assert "posts_slug_key" not in unused
     # Both duplicate each other and the unique constraint's index on the same column.
     groups = [d.index_names for d in report.duplicate_indexes]
     assert ["tags_name_a_idx", "tags_name_b_idx", "tags_name_key"] in groups
@@ -75,7 +77,8 @@ async def test_dead_tuples_and_vacuum_times_show_after_deletes(conn: asyncpg.Con
     tags = next(m for m in report.maintenance if m.table_name == "tags")
     assert tags.last_analyze is not None
     assert tags.live_tuples == 100
-    assert tags.dead_tuples >= 0 and tags.bloat_bytes >= 0
+    assert tags.dead_tuples >= 0
+    assert tags.bloat_bytes >= 0
 
 
 async def test_sections_render_human_sizes(conn: asyncpg.Connection) -> None:

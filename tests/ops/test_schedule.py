@@ -53,11 +53,13 @@ def test_settings_come_from_pyproject_and_the_environment_wins(tmp_path: Path) -
     settings = load_settings(tmp_path, env={})
     assert settings.directory == tmp_path / "bk"
     assert (settings.keep_daily, settings.keep_weekly) == (3, 2)
-    assert settings.schedule is not None and settings.schedule.text == "daily 01:00"
+    assert settings.schedule is not None
+    assert settings.schedule.text == "daily 01:00"
     env = {"POSTSQL_BACKUP_KEEP_DAILY": "10", "POSTSQL_BACKUP_SCHEDULE": "hourly :05"}
     overridden = load_settings(tmp_path, env=env)
     assert overridden.keep_daily == 10
-    assert overridden.schedule is not None and overridden.schedule.every == "hourly"
+    assert overridden.schedule is not None
+    assert overridden.schedule.every == "hourly"
 
 
 def test_defaults_put_backups_under_postsql_home(tmp_path: Path) -> None:
@@ -92,12 +94,15 @@ def entry(name: str, when: datetime) -> BackupEntry:
 def test_status_reports_last_backup_next_run_storage_and_overdue(tmp_path: Path) -> None:
     settings = BackupSettings(tmp_path, schedule=parse_schedule("daily 02:00"))
     status = backup_status(settings, now=NOW)
-    assert status.last is None and status.overdue and status.count == 0
+    assert status.last is None
+    assert status.overdue
+    assert status.count == 0
     (tmp_path / "a.dump").write_bytes(b"abc")
     manifest = Manifest(tmp_path, [entry("a.dump", datetime(2026, 11, 25, 2, 0, 5, tzinfo=UTC))])
     manifest.save()
     status = backup_status(settings, now=NOW)
-    assert status.last is not None and status.last.file == "a.dump"
+    assert status.last is not None
+    assert status.last.file == "a.dump"
     assert status.next_run == datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
     assert not status.overdue
     assert status.storage_bytes == 3 + (tmp_path / "manifest.json").stat().st_size

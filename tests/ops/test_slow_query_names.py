@@ -68,11 +68,13 @@ async def test_slow_queries_name_our_queries_or_explain_how_to_enable(
     )
     result = await slow_queries(conn, limit=1000)
     if state.created and state.preloaded:
-        assert result.state == "enabled" and result.hint is None
+        assert result.state == "enabled"
+        assert result.hint is None
         named = {q.name: q for q in result.queries if q.name}
         assert "count_posts" in named
         entry = named["count_posts"]
-        assert entry.calls >= 1 and entry.mean_ms >= 0
+        assert entry.calls >= 1
+        assert entry.mean_ms >= 0
         assert entry.location == posts.COUNT_POSTS.location
     else:
         # A server without the preload (the Debian PostgreSQL 15 at :5432, for one).
@@ -87,4 +89,5 @@ async def test_without_the_extension_the_state_says_how_to_create_it(
     await conn.execute("DROP EXTENSION IF EXISTS pg_stat_statements")
     result = await slow_queries(conn)
     assert result.state == "not_created"
-    assert result.hint is not None and "CREATE EXTENSION pg_stat_statements" in result.hint
+    assert result.hint is not None
+    assert "CREATE EXTENSION pg_stat_statements" in result.hint

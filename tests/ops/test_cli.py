@@ -1,0 +1,142 @@
+"""The postsql command: --help with an example everywhere, parseable --json, one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from postsql.cli import COMMAND_GROUPS, _parser, main
+
+
+def command_paths(
+    parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
+    paths: list[tuple[str, ...]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                paths.append((*prefix, name))
+                paths.extend(command_paths(sub, (*prefix, name)))
+    return paths
+
+
+COMMANDS = command_paths(_parser())
+
+
+def test_every_documented_command_exists() -> None:
+    names = {" ".join(p) for p in COMMANDS}
+    assert names >= {
+        "migrate", "rollback", "status", "new", "codegen", "seed", "demo", "db", "health",
+        "report", "backup", "backup verify", "backup status", "backup prune", "restore",
+    }  # fmt: skip
+    assert len(COMMAND_GROUPS) == 6
+
+
+@pytest.mark.parametrize("path", [(), *COMMANDS], ids=lambda p: " ".join(p) or "postsql")
+def test_help_works_everywhere_and_shows_an_example(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*path, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: postsql" in out
+    assert "Example: postsql" in out
+
+
+def test_backup_status_json_is_parseable_without_a_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POSTSQL_BACKUP_DIR", str(tmp_path))
+    monkeypatch.setenv("POSTSQL_BACKUP_SCHEDULE", "daily 02:00")
+    assert main(["backup", "status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["last_backup"] is None
+    assert data["overdue"] is True
+    assert data["retention"]["keep_daily"] == 7
+
+
+def test_plain_output_when_piped_has_no_terminal_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POSTSQL_BACKUP_DIR", str(tmp_path))
+    assert main(["backup", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out
+    assert "retention" in out
+
+
+def test_errors_are_one_line_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/postgres")
+    assert main(["restore", str(tmp_path / "missing.dump"), "--into", "x"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("postsql: error: postsql restore: ")
+    assert "missing.dump: no such backup file" in err
+    assert "Traceback" not in err
+
+
+def test_bad_configuration_is_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POSTSQL_BACKUP_KEEP_DAILY", "lots")
+    assert main(["backup", "status"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "POSTSQL_BACKUP_KEEP_DAILY must be an integer" in err
+
+
+def test_debug_shows_the_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from postsql.errors import ConfigurationError
+
+    monkeypatch.setenv("POSTSQL_BACKUP_KEEP_DAILY", "lots")
+    with pytest.raises(ConfigurationError):
+        main(["--debug", "backup", "status"])
+
+
+def test_health_json_and_exit_code_for_a_live_and_a_dead_server(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["health", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "healthy"
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres:pw@127.0.0.1:1/postgres")
+    assert main(["health", "--json"]) == 1
+    out = capsys.readouterr().out
+    assert json.loads(out)["status"] == "unhealthy"
+    assert "pw" not in out
+
+
+def test_report_json_is_parseable(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    assert main(["report", "--json", "--limit", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["tables"]) == 3
+    assert isinstance(data["size_bytes"], int)
+
+
+def test_backup_verify_and_status_through_the_command(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("POSTSQL_BACKUP_DIR", str(tmp_path))
+    assert main(["backup", "--json"]) == 0
+    entry = json.loads(capsys.readouterr().out)
+    assert (tmp_path / entry["file"]).is_file()
+    assert main(["backup", "verify", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    assert main(["backup", "status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["last_backup"]["verification"]["ok"] is True
