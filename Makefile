@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo test test-pg15 lint typecheck check db db-stop migrate rollback status \
-	new-migration seed codegen codegen-check clean
+	new-migration seed codegen codegen-check health report backup backup-verify backup-status \
+	backup-prune restore clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -68,6 +69,28 @@ codegen: $(STAMP) ## regenerate src/postsql/generated from the schema and sql/qu
 
 codegen-check: $(STAMP) ## fail when src/postsql/generated is stale
 	$(PY) scripts/codegen.py --check
+
+health: $(STAMP) ## healthy / degraded / unhealthy (exit 1 when unhealthy); JSON=1 for JSON
+	$(POSTSQL) health $(if $(JSON),--json)
+
+report: $(STAMP) ## sizes, largest tables, index usage, bloat, vacuum times, slow queries
+	$(POSTSQL) report $(if $(JSON),--json)
+
+backup: $(STAMP) ## pg_dump into the backup directory, record it, apply retention
+	$(POSTSQL) backup
+
+backup-verify: $(STAMP) ## restore the newest backup into a scratch database and compare row counts
+	$(POSTSQL) backup verify
+
+backup-status: $(STAMP) ## last backup, verification, storage, next scheduled run, retention
+	$(POSTSQL) backup status
+
+backup-prune: $(STAMP) ## delete the backups the retention policy does not keep
+	$(POSTSQL) backup prune
+
+restore: $(STAMP) ## restore a backup: make restore FILE=path.dump INTO=dbname [CLEAN=1]
+	@test -n "$(FILE)" -a -n "$(INTO)" || { echo "usage: make restore FILE=x.dump INTO=db" >&2; exit 2; }
+	$(POSTSQL) restore $(FILE) --into $(INTO) $(if $(CLEAN),--clean)
 
 clean: ## remove caches (keeps .venv and the embedded database)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist src/*.egg-info

@@ -633,7 +633,8 @@ async def restore(
     entry = _archive_entry(file, check_checksum=check_checksum)
     target = _target_url(admin_url, into)
     target_name = database_name(target)
-    admin = await _connect(admin_url)
+    # Create a missing target on its own server (``into`` may be a URL of another one).
+    admin = await _connect(with_database(target, database_name(admin_url)))
     try:
         info = await _server(admin)
         if not await q.database_exists(admin, name=target_name):

@@ -108,6 +108,7 @@ async def test_a_saturated_pool_makes_health_degraded(db_url: str) -> None:
     assert pool is not None
     counted = CountingPool(pool)
     held = [await counted.acquire(), await counted.acquire()]
+    counted.someone_waits.clear()
     waiter = asyncio.create_task(counted.acquire())
     try:
         await counted.someone_waits.wait()
