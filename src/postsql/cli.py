@@ -261,10 +261,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 async def _connect(url: str) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(url, timeout=10)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         raise PostsqlError(
-            f"cannot connect to {redact(url)}: {exc}; start it (`postsql db start`) or fix "
-            "DATABASE_URL"
+            f"cannot connect to {redact(url)}: {_one_line(exc)}; start it (`postsql db start`) "
+            "or fix DATABASE_URL"
         ) from exc
 
 
@@ -504,6 +504,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    hint = getattr(exc, "hint", None) if isinstance(exc, asyncpg.PostgresError) else None
+    if hint:
+        text = f"{text} (hint: {' '.join(str(hint).split())})"
     return text or type(exc).__name__
 
 
@@ -512,7 +515,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         result: int = args.func(args)
-    except (PostsqlError, asyncpg.PostgresError, OSError) as exc:
+    except (PostsqlError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
         if args.debug:
             raise
         where = f"postsql {args.command}"

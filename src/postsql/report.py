@@ -181,10 +181,11 @@ def sections(report: Report) -> list[Section]:
     out.append(
         Section(
             "Slow queries (pg_stat_statements, by total execution time)",
-            ("query", "calls", "total ms", "mean ms", "max ms", "rows"),
+            ("query", "source", "calls", "total ms", "mean ms", "max ms", "rows"),
             [
                 (
                     s.name or " ".join(s.query.split())[:60],
+                    s.location or "-",
                     f"{s.calls:,}",
                     f"{s.total_ms:,.1f}",
                     f"{s.mean_ms:,.2f}",

@@ -140,3 +140,29 @@ def test_backup_verify_and_status_through_the_command(
     assert main(["backup", "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["last_backup"]["verification"]["ok"] is True
+
+
+def test_health_reports_a_stopped_embedded_server_as_unhealthy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DIRECT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("POSTSQL_HOME", str(tmp_path))
+    assert main(["health"]) == 1
+    out = capsys.readouterr().out
+    assert "UNHEALTHY" in out
+    assert "not running" in out
+    assert not (tmp_path / "pgdata").exists()  # health never starts the server
+
+
+def test_a_missing_database_is_one_line_saying_what_to_do(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from postsql.urls import with_database
+
+    monkeypatch.setenv("DATABASE_URL", with_database(db_url, "postsql_no_such_database"))
+    assert main(["report"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert 'database "postsql_no_such_database" does not exist' in err
+    assert "fix DATABASE_URL" in err

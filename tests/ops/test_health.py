@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import asyncpg
 import pytest
@@ -193,3 +195,74 @@ def test_pool_stats_protocol_accepts_any_object_with_the_fields(waiting: int) ->
 
     check = _pool_check(Stats(size=3, idle=1, in_use=2, max_size=5, min_size=1, waiting=waiting))
     assert check.status == ("warning" if waiting else "ok")
+
+
+class Catalog:
+    """An executor answering the replication queries from canned rows (no replica needed)."""
+
+    def __init__(self, rows: dict[str, list[dict[str, object]]]) -> None:
+        self.rows = rows
+
+    def _answer(self, query: str) -> list[dict[str, object]]:
+        for marker, rows in self.rows.items():
+            if marker in query:
+                return rows
+        raise AssertionError(f"unexpected query: {query[:60]}")
+
+    async def execute(self, query: str, *args: object) -> str:
+        raise AssertionError("not used")
+
+    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
+        raise AssertionError("not used")
+
+    # Generated functions only call dict(record): plain dicts stand in for asyncpg records.
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        return cast("list[asyncpg.Record]", self._answer(query))
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
+        rows = self._answer(query)
+        return cast("asyncpg.Record", rows[0]) if rows else None
+
+    async def fetchval(self, query: str, *args: object, column: int = 0) -> object:
+        raise AssertionError("not used")
+
+
+REPLICA = {
+    "pid": 4242,
+    "application_name": "replica-1",
+    "client_address": "10.0.0.2",
+    "state": "streaming",
+    "sync_state": "async",
+    "replay_lag_seconds": 0.4,
+    "lag_bytes": 8192,
+}
+
+
+async def test_replica_lag_is_reported_per_replica_and_degrades_past_the_threshold() -> None:
+    from postsql.monitoring import _replication_check
+
+    ok = await _replication_check(
+        Catalog({"pg_stat_replication": [REPLICA]}),
+        False,
+        HealthThresholds(),
+    )
+    assert ok.status == "ok"
+    assert ok.details["replicas"] == [REPLICA]
+    behind = await _replication_check(
+        Catalog({"pg_stat_replication": [{**REPLICA, "replay_lag_seconds": 95.0}]}),
+        False,
+        HealthThresholds(),
+    )
+    assert behind.status == "warning"
+    assert "95.0s" in behind.summary
+
+
+async def test_a_standby_reports_its_replay_delay() -> None:
+    from postsql.monitoring import _replication_check
+
+    rows: dict[str, list[dict[str, object]]] = {
+        "pg_last_xact_replay_timestamp": [{"in_recovery": True, "replay_lag_seconds": 42.0}]
+    }
+    check = await _replication_check(Catalog(rows), True, HealthThresholds())
+    assert check.status == "warning"
+    assert check.details == {"role": "standby", "replay_lag_seconds": 42.0}
