@@ -157,9 +157,8 @@ async def backup(
         last_migration=migration,
         table_counts=counts,
     )
-    manifest = Manifest.load(settings.directory)
-    manifest.update(entry)
-    manifest.save()
+    with Manifest.editing(settings.directory) as manifest:
+        manifest.update(entry)
     if prune_after:
         prune(settings)
     return entry
@@ -328,11 +327,10 @@ async def verify(
         problems = await _restore_and_count(file, entry, admin_url, on_progress)
     result = Verification(datetime.now(UTC), not problems, tuple(problems))
     if record:
-        manifest = Manifest.load(settings.directory)
-        current = manifest.find(entry.file)
-        if current is not None:
-            manifest.update(replace(current, verification=result))
-            manifest.save()
+        with Manifest.editing(settings.directory) as manifest:
+            current = manifest.find(entry.file)
+            if current is not None:
+                manifest.update(replace(current, verification=result))
     return result
 
 
@@ -372,7 +370,18 @@ def prune(settings: BackupSettings, *, dry_run: bool = False) -> list[BackupEntr
 
     Example: ``removed = prune(load_settings(), dry_run=True)``.
     """
-    manifest = Manifest.load(settings.directory)
+    if dry_run:
+        return _doomed(Manifest.load(settings.directory), settings)
+    with Manifest.editing(settings.directory) as manifest:
+        removed = _doomed(manifest, settings)
+        for entry in removed:
+            (settings.directory / entry.file).unlink(missing_ok=True)
+        gone = {e.file for e in removed}
+        manifest.entries = [e for e in manifest.entries if e.file not in gone]
+    return removed
+
+
+def _doomed(manifest: Manifest, settings: BackupSettings) -> list[BackupEntry]:
     removed: list[BackupEntry] = []
     for database in sorted({e.database for e in manifest.entries}):
         mine = [e for e in manifest.entries if e.database == database]
@@ -382,13 +391,6 @@ def prune(settings: BackupSettings, *, dry_run: bool = False) -> list[BackupEntr
             keep_weekly=settings.keep_weekly,
         )
         removed.extend(e for e in mine if e.file not in keep)
-    if dry_run or not removed:
-        return removed
-    for entry in removed:
-        (settings.directory / entry.file).unlink(missing_ok=True)
-    gone = {e.file for e in removed}
-    manifest.entries = [e for e in manifest.entries if e.file not in gone]
-    manifest.save()
     return removed
 
 

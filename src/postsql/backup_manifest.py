@@ -8,9 +8,11 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -135,6 +137,28 @@ class Manifest:
                 f"{path}: unreadable backup manifest ({exc}); fix or move it away"
             ) from exc
         return cls(directory, sorted(entries, key=lambda e: e.created_at))
+
+    @classmethod
+    @contextlib.contextmanager
+    def editing(cls, directory: Path) -> Iterator[Manifest]:
+        """Load, let the caller change, and save the manifest under an exclusive file lock, so
+        concurrent ``postsql backup`` / ``verify`` / ``prune`` runs do not lose each other's
+        entries.
+
+        Example::
+
+            with Manifest.editing(directory) as manifest:
+                manifest.update(entry)
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        with (directory / "manifest.lock").open("a+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                manifest = cls.load(directory)
+                yield manifest
+                manifest.save()
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def save(self) -> None:
         """Write atomically (a temporary file renamed over the old one)."""
