@@ -283,3 +283,9 @@ WHERE
 -- recorded row counts and its data come from the same instant. Call it inside a REPEATABLE READ
 -- transaction and keep that transaction open until pg_dump has started.
 SELECT pg_export_snapshot() AS snapshot_id;
+
+-- name: is_superuser()$
+-- Returns whether the connected role is a superuser (restores skip what only a superuser may
+-- create when it is not).
+-- @nonnull superuser
+SELECT current_setting('is_superuser') = 'on' AS superuser;

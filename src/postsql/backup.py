@@ -24,6 +24,9 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import re
+import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -219,6 +222,7 @@ async def restore(
     conn = await _connect(target)
     try:
         tables = await q.user_table_count(conn)
+        superuser = await q.is_superuser(conn)
     finally:
         await conn.close()
     if tables and not clean:
@@ -226,7 +230,9 @@ async def restore(
             f"database {target_name!r} already has {tables} table(s): pass --clean to replace "
             "them, or restore into a new database name"
         )
-    await _pg_restore(file, target, info, entry, clean=clean, on_progress=on_progress)
+    await _pg_restore(
+        file, target, info, entry, clean=clean, superuser=superuser, on_progress=on_progress
+    )
     return entry
 
 
@@ -242,6 +248,11 @@ def _archive_entry(file: Path, *, check_checksum: bool) -> BackupEntry | None:
     return entry
 
 
+# Only a superuser may create pg_stat_statements (it is not a trusted extension); a restore by
+# another role (say, the database owner) leaves it out rather than failing as a whole.
+_SUPERUSER_ONLY = re.compile(r"\bEXTENSION (?:- )?pg_stat_statements\b")
+
+
 async def _pg_restore(
     file: Path,
     target: str,
@@ -249,6 +260,7 @@ async def _pg_restore(
     entry: BackupEntry | None,
     *,
     clean: bool,
+    superuser: bool,
     on_progress: Progress | None,
 ) -> None:
     minimum = max(server.server_version_num // 10000, entry.pg_dump_version if entry else 0)
@@ -260,16 +272,37 @@ async def _pg_restore(
     ]  # fmt: skip
     if clean:
         cmd += ["--clean", "--if-exists"]
-    cmd.append(str(file))
     total = len(entry.table_counts) if entry else 0
-    await run_tool(
-        cmd,
-        env,
-        progress_marker="processing data for table",
-        total=total,
-        on_progress=on_progress,
-        url=argv_url,
-    )
+    with tempfile.TemporaryDirectory(prefix="postsql-restore-") as scratch:
+        if not superuser:
+            listing = Path(scratch) / "toc.list"
+            toc = await _table_of_contents(tool, file)
+            kept = [line for line in toc.splitlines() if not _SUPERUSER_ONLY.search(line)]
+            listing.write_text("\n".join(kept) + "\n", encoding="utf-8")
+            cmd.append(f"--use-list={listing}")
+        cmd.append(str(file))
+        await run_tool(
+            cmd,
+            env,
+            progress_marker="processing data for table",
+            total=total,
+            on_progress=on_progress,
+            url=argv_url,
+        )
+
+
+async def _table_of_contents(tool: Path, file: Path) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        str(tool), "--list", str(file),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    if proc.returncode != 0:
+        first = err.decode(errors="replace").strip().splitlines()
+        raise BackupError(
+            f"pg_restore --list {file} failed: {first[0] if first else proc.returncode}"
+        )
+    return out.decode(errors="replace")
 
 
 def _checksum_problem(file: Path, entry: BackupEntry) -> str | None:
@@ -345,7 +378,15 @@ async def _restore_and_count(
         try:
             url = with_database(admin_url, scratch)
             try:
-                await _pg_restore(file, url, info, entry, clean=False, on_progress=on_progress)
+                await _pg_restore(
+                    file,
+                    url,
+                    info,
+                    entry,
+                    clean=False,
+                    superuser=await q.is_superuser(admin),
+                    on_progress=on_progress,
+                )
             except BackupError as exc:
                 return [f"restore failed: {exc}"]
             conn = await _connect(url)

@@ -4,10 +4,12 @@ verify, pruning of real files, and the choice of pg_dump."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -195,3 +197,44 @@ async def test_backups_prune_by_policy_and_keep_the_newest(seeded_url: str, tmp_
 def test_no_suitable_pg_dump_is_a_clear_error() -> None:
     with pytest.raises(BackupError, match="no pg_dump of PostgreSQL 99 or newer found"):
         find_tool("pg_dump", 99)
+
+
+@pytest.fixture
+def owner_role(test_pg: TestServer) -> Iterator[str]:
+    """A role that may create databases but is no superuser (dropped afterwards)."""
+    name = f"postsql_owner_{uuid.uuid4().hex[:8]}"
+    test_pg.psql_admin(f"CREATE ROLE {name} LOGIN CREATEDB")
+    yield name
+    test_pg.psql_admin(f"DROP ROLE IF EXISTS {name}")
+
+
+async def test_a_database_owner_without_superuser_restores_everything_but_pg_stat_statements(
+    seeded_url: str, settings: BackupSettings, test_pg: TestServer, owner_role: str
+) -> None:
+    entry = await backup(seeded_url, settings)
+    parts = urlsplit(test_pg.admin_url)
+    as_owner = urlunsplit(parts._replace(netloc=f"{owner_role}@{parts.netloc.rpartition('@')[2]}"))
+    name = f"postsql_owned_{uuid.uuid4().hex[:8]}"
+    try:
+        await restore(settings.directory / entry.file, as_owner, name)
+        url = test_pg.url_for(name)
+        assert await counts_of(url) == entry.table_counts
+        conn = await asyncpg.connect(url)
+        try:
+            extensions = {
+                r["extname"] for r in await conn.fetch("SELECT extname FROM pg_extension")
+            }
+            owner = await conn.fetchval(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", name
+            )
+        finally:
+            await conn.close()
+        assert "pg_trgm" in extensions
+        assert "pg_stat_statements" not in extensions
+        assert owner == owner_role
+    finally:
+        admin = await asyncpg.connect(test_pg.admin_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

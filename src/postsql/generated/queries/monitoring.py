@@ -19,6 +19,7 @@ __all__ = [
     "DUPLICATE_INDEXES",
     "EXPORT_SNAPSHOT",
     "INDEX_USAGE",
+    "IS_SUPERUSER",
     "LARGEST_TABLES",
     "PG_STAT_STATEMENTS_STATE",
     "REPLICATION_STATUS",
@@ -51,6 +52,7 @@ __all__ = [
     "duplicate_indexes",
     "export_snapshot",
     "index_usage",
+    "is_superuser",
     "iter_activity_by_state",
     "iter_blocking_locks",
     "iter_duplicate_indexes",
@@ -244,6 +246,19 @@ INNER JOIN pg_index AS i ON s.indexrelid = i.indexrelid
 ORDER BY size_bytes DESC, schema_name ASC, table_name ASC, index_name ASC;""",
     params=(),
     tables_read=frozenset({"pg_constraint", "pg_index", "pg_stat_user_indexes"}),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
+IS_SUPERUSER = QueryInfo(
+    name="is_superuser",
+    file="sql/queries/monitoring.sql",
+    line=287,
+    operation="select_value",
+    sql="SELECT current_setting('is_superuser') = 'on' AS superuser;",
+    params=(),
+    tables_read=frozenset(),
     tables_written=frozenset(),
     read_only=True,
 )
@@ -660,6 +675,9 @@ _EXPORT_SNAPSHOT_VALUE: TypeAdapter[str | None] = TypeAdapter(str | None)
 _INDEX_USAGE_ROWS = TypeAdapter(list[IndexUsageRow])
 
 
+_IS_SUPERUSER_VALUE: TypeAdapter[bool] = TypeAdapter(bool)
+
+
 _LARGEST_TABLES_ROWS = TypeAdapter(list[LargestTablesRow])
 
 
@@ -797,6 +815,15 @@ async def iter_index_usage(
     async with db.transaction():
         async for record in db.cursor(INDEX_USAGE.sql, prefetch=prefetch):
             yield IndexUsageRow.model_validate(dict(record))
+
+
+async def is_superuser(db: Executor, /) -> bool:
+    """Returns whether the connected role is a superuser (restores skip what only a superuser may
+    create when it is not).
+
+    SQL: ``sql/queries/monitoring.sql:287``.
+    """
+    return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
 
 
 async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRow]:
