@@ -37,6 +37,7 @@ import asyncpg
 
 from postsql.backup_manifest import MANIFEST, BackupEntry, Manifest, Verification, file_sha256
 from postsql.backup_policy import BackupSettings, Schedule, load_settings, parse_schedule, retained
+from postsql.console import Section, human_bytes
 from postsql.errors import BackupError
 from postsql.generated.queries import monitoring as q
 from postsql.pgtools import Progress, find_tool, libpq_target, run_tool
@@ -53,6 +54,7 @@ __all__ = [
     "backup_status",
     "compare_counts",
     "file_sha256",
+    "find_entry",
     "find_tool",
     "last_migration",
     "load_settings",
@@ -60,6 +62,7 @@ __all__ = [
     "prune",
     "restore",
     "retained",
+    "status_section",
     "table_counts",
     "verify",
 ]
@@ -469,6 +472,53 @@ class BackupStatus:
                 "policy": self.policy,
             },
         }
+
+
+def find_entry(settings: BackupSettings, file: str | None = None) -> BackupEntry:
+    """The manifest entry for ``file`` (a name or path), or the newest when ``file`` is None.
+
+    Example: ``entry = find_entry(load_settings())``.
+    """
+    manifest = Manifest.load(settings.directory)
+    entry = manifest.find(file) if file else manifest.latest()
+    if entry is None:
+        what = file or "any backup"
+        raise BackupError(f"{manifest.path}: no entry for {what}; run `postsql backup` first")
+    return entry
+
+
+def status_section(status: BackupStatus) -> Section:
+    """The status as a two-column table for the terminal.
+
+    Example: ``print_section(status_section(backup_status(settings)))``.
+    """
+    last = status.last
+    verification = "-"
+    if last is not None:
+        verification = "never verified"
+        if last.verification is not None:
+            v = last.verification
+            outcome = "OK" if v.ok else "FAILED: " + "; ".join(v.problems)
+            verification = f"{outcome} ({v.verified_at:%Y-%m-%d %H:%M} UTC)"
+    next_run = "-"
+    if status.next_run is not None:
+        next_run = f"{status.next_run:%Y-%m-%d %H:%M} UTC" + (
+            " (OVERDUE)" if status.overdue else ""
+        )
+    last_text = "none"
+    if last is not None:
+        last_text = f"{last.file} ({last.created_at:%Y-%m-%d %H:%M} UTC, {last.summary()})"
+    rows = [
+        ("directory", str(status.directory)),
+        ("backups", str(status.count)),
+        ("storage used", human_bytes(status.storage_bytes)),
+        ("last backup", last_text),
+        ("verification", verification),
+        ("schedule", status.schedule or "none configured"),
+        ("next run", next_run),
+        ("retention", status.policy),
+    ]
+    return Section("Backups", ("item", "value"), rows)
 
 
 def backup_status(settings: BackupSettings, *, now: datetime | None = None) -> BackupStatus:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from postsql.console import human_bytes
 from postsql.errors import BackupError
 
 __all__ = ["MANIFEST", "BackupEntry", "Manifest", "Verification", "file_sha256"]
@@ -64,6 +65,14 @@ class BackupEntry:
         data["table_counts"] = dict(self.table_counts)
         data["verification"] = self.verification.to_json() if self.verification else None
         return data
+
+    def summary(self) -> str:
+        """One line for people: size, tables, rows, migration, checksum prefix."""
+        return (
+            f"{human_bytes(self.size_bytes)}, {len(self.table_counts)} tables, "
+            f"{sum(self.table_counts.values()):,} rows, migration {self.last_migration or '-'}, "
+            f"sha256 {self.sha256[:16]}"
+        )
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> BackupEntry:

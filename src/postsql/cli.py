@@ -300,7 +300,7 @@ def register_monitoring(sub: Subparsers) -> None:
 
 def _cmd_backup_create(args: argparse.Namespace) -> int:
     from postsql.backup import backup, load_settings
-    from postsql.console import human_bytes, progress
+    from postsql.console import progress
 
     settings = load_settings()
     with progress("pg_dump") as update:
@@ -312,27 +312,16 @@ def _cmd_backup_create(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(entry.to_json())
     else:
-        print(
-            f"backup {settings.directory / entry.file}: {human_bytes(entry.size_bytes)}, "
-            f"{len(entry.table_counts)} tables, {sum(entry.table_counts.values()):,} rows, "
-            f"migration {entry.last_migration or '-'}, sha256 {entry.sha256[:16]}"
-        )
+        print(f"backup {settings.directory / entry.file}: {entry.summary()}")
     return 0
 
 
 def _cmd_backup_verify(args: argparse.Namespace) -> int:
-    from postsql.backup import Manifest, load_settings, verify
+    from postsql.backup import find_entry, load_settings, verify
     from postsql.console import progress
-    from postsql.errors import BackupError
 
     settings = load_settings()
-    manifest = Manifest.load(settings.directory)
-    entry = manifest.find(args.file) if args.file else manifest.latest()
-    if entry is None:
-        what = args.file or "any backup"
-        raise BackupError(
-            f"{settings.directory / MANIFEST_NAME}: no entry for {what}; run `postsql backup`"
-        )
+    entry = find_entry(settings, args.file)
     with progress("verify") as update:
         result = asyncio.run(verify(entry, resolve().direct_url, settings, on_progress=update))
     if args.json:
@@ -346,45 +335,15 @@ def _cmd_backup_verify(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
-MANIFEST_NAME = "manifest.json"
-
-
 def _cmd_backup_status(args: argparse.Namespace) -> int:
-    from postsql.backup import backup_status, load_settings
-    from postsql.console import Section, human_bytes, print_section
+    from postsql.backup import backup_status, load_settings, status_section
+    from postsql.console import print_section
 
     status = backup_status(load_settings())
     if args.json:
         _print_json(status.to_json())
-        return 0
-    last = status.last
-    verification = "never verified"
-    if last is not None and last.verification is not None:
-        v = last.verification
-        verification = ("OK" if v.ok else "FAILED: " + "; ".join(v.problems)) + (
-            f" ({v.verified_at:%Y-%m-%d %H:%M} UTC)"
-        )
-    rows = [
-        ("directory", str(status.directory)),
-        ("backups", str(status.count)),
-        ("storage used", human_bytes(status.storage_bytes)),
-        (
-            "last backup",
-            f"{last.file} ({last.created_at:%Y-%m-%d %H:%M} UTC, {human_bytes(last.size_bytes)})"
-            if last
-            else "none",
-        ),
-        ("verification", verification if last else "-"),
-        ("schedule", status.schedule or "none configured"),
-        (
-            "next run",
-            f"{status.next_run:%Y-%m-%d %H:%M} UTC" + (" (OVERDUE)" if status.overdue else "")
-            if status.next_run
-            else "-",
-        ),
-        ("retention", status.policy),
-    ]
-    print_section(Section("Backups", ("item", "value"), rows))
+    else:
+        print_section(status_section(status))
     return 0
 
 

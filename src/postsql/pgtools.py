@@ -117,7 +117,8 @@ async def run_tool(
         if progress_marker in line:
             done += 1
             if on_progress is not None:
-                on_progress(min(done, total), total)
+                # Without a known total (an archive outside a manifest), count up.
+                on_progress(min(done, total) if total > 0 else done, max(total, done))
         elif "error" in line.lower() or "fatal" in line.lower():
             errors.append(line)
     code = await proc.wait()
