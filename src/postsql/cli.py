@@ -46,7 +46,7 @@ def _command(
     )
     if json_flag:
         parser.add_argument("--json", action="store_true", help="print JSON (for machines)")
-    parser.set_defaults(func=func)
+    parser.set_defaults(func=func, where=parser.prog)  # prog: "postsql backup verify"
     return parser
 
 
@@ -477,8 +477,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PostsqlError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
         if args.debug:
             raise
-        where = f"postsql {args.command}"
-        print(f"postsql: error: {where}: {_one_line(exc)}", file=sys.stderr)
+        print(f"postsql: error: {args.where}: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
