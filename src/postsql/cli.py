@@ -29,6 +29,7 @@ from typing import Any
 import asyncpg
 
 from postsql.errors import EmbeddedServerError, PostsqlError
+from postsql.migrate import Migrator
 from postsql.urls import home_dir, redact, resolve
 
 __all__ = ["COMMAND_GROUPS", "main"]
@@ -86,9 +87,7 @@ def register_db(sub: Subparsers) -> None:
 # -- migrations -------------------------------------------------------------------------------
 
 
-def _migrator(args: argparse.Namespace) -> Any:
-    from postsql.migrate import Migrator
-
+def _migrator(args: argparse.Namespace) -> Migrator:
     return Migrator(
         url=resolve().direct_url,
         migrations_dir=Path(args.migrations_dir),
@@ -240,9 +239,9 @@ def _cmd_health(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from postsql.console import print_section
-    from postsql.report import build_report, sections
+    from postsql.report import Report, build_report, sections
 
-    async def run() -> Any:
+    async def run() -> Report:
         conn = await _connect(resolve().direct_url)
         try:
             return await build_report(conn, limit=args.limit, slow_limit=args.slow)

@@ -21,11 +21,11 @@ import importlib
 import pkgutil
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import asyncpg
 
@@ -247,13 +247,34 @@ async def check_health(
         ),
         _connections_check(info, limits),
         _pool_check(pool),
-        _activity_check(await q.activity_by_state(db), limits),
-        _locks_check(await q.blocking_locks(db), limits),
-        _cache_check(await q.cache_hit_ratio(db), limits),
-        await _replication_check(db, info.in_recovery, limits),
-        await _statements_check(db),
+        await _guarded("activity", _activity(db, limits)),
+        await _guarded("locks", _locks(db, limits)),
+        await _guarded("cache", _cache(db, limits)),
+        await _guarded("replication", _replication_check(db, info.in_recovery, limits)),
+        await _guarded("pg_stat_statements", _statements_check(db)),
     )
     return HealthReport(_overall(checks), round(response_ms, 3), datetime.now(UTC), checks)
+
+
+async def _guarded(name: str, check: Coroutine[Any, Any, Check]) -> Check:
+    # The server answered; one check it refuses (a permission, a missing view) is a warning about
+    # that check, not an unhealthy database.
+    try:
+        return await check
+    except asyncpg.PostgresError as exc:
+        return Check(name, "warning", f"could not check: {_reason(exc)}", {"error": _reason(exc)})
+
+
+async def _activity(db: Executor, limits: HealthThresholds) -> Check:
+    return _activity_check(await q.activity_by_state(db), limits)
+
+
+async def _locks(db: Executor, limits: HealthThresholds) -> Check:
+    return _locks_check(await q.blocking_locks(db), limits)
+
+
+async def _cache(db: Executor, limits: HealthThresholds) -> Check:
+    return _cache_check(await q.cache_hit_ratio(db), limits)
 
 
 def _connections_check(info: q.ServerInfoRow, limits: HealthThresholds) -> Check:

@@ -200,10 +200,15 @@ def test_pool_stats_protocol_accepts_any_object_with_the_fields(waiting: int) ->
 class Catalog:
     """An executor answering the replication queries from canned rows (no replica needed)."""
 
-    def __init__(self, rows: dict[str, list[dict[str, object]]]) -> None:
+    def __init__(self, rows: dict[str, list[dict[str, object]]], *, refuse: str = "") -> None:
         self.rows = rows
+        self.refuse = refuse
 
     def _answer(self, query: str) -> list[dict[str, object]]:
+        if self.refuse and self.refuse in query:
+            raise asyncpg.InsufficientPrivilegeError(
+                f"permission denied for function {self.refuse}"
+            )
         for marker, rows in self.rows.items():
             if marker in query:
                 return rows
@@ -224,7 +229,8 @@ class Catalog:
         return cast("asyncpg.Record", rows[0]) if rows else None
 
     async def fetchval(self, query: str, *args: object, column: int = 0) -> object:
-        raise AssertionError("not used")
+        assert query == "SELECT 1"
+        return 1
 
 
 REPLICA = {
@@ -266,3 +272,34 @@ async def test_a_standby_reports_its_replay_delay() -> None:
     check = await _replication_check(Catalog(rows), True, HealthThresholds())
     assert check.status == "warning"
     assert check.details == {"role": "standby", "replay_lag_seconds": 42.0}
+
+
+async def test_a_refused_check_is_a_warning_not_an_unhealthy_database() -> None:
+    server = {
+        "server_version_num": 180001,
+        "version_text": "18.1",
+        "database_name": "app",
+        "in_recovery": False,
+        "max_connections": 100,
+        "connections": 3,
+    }
+    catalog = Catalog(
+        {
+            "pg_blocking_pids": [],  # replaced below by a refusal
+            "current_setting('server_version_num')": [server],
+            "coalesce(a.state, 'unknown')": [
+                {"state": "idle", "connections": 2, "longest_seconds": 1.5}
+            ],
+            "blks_hit": [{"blocks_hit": 10, "blocks_read": 0, "ratio": 1.0}],
+            "pg_stat_replication": [],
+            "shared_preload_libraries": [{"created": True, "preloaded": True}],
+        },
+        refuse="pg_blocking_pids",
+    )
+    report = await check_health(catalog)
+    assert report.status == "degraded"
+    locks = report.check("locks")
+    assert locks.status == "warning"
+    assert locks.summary == "could not check: permission denied for function pg_blocking_pids"
+    assert report.check("connectivity").status == "ok"
+    assert report.check("activity").details["by_state"] == {"idle": 2}
