@@ -287,5 +287,5 @@ SELECT pg_export_snapshot() AS snapshot_id;
 -- name: is_superuser()$
 -- Returns whether the connected role is a superuser (restores skip what only a superuser may
 -- create when it is not).
--- @nonnull superuser
-SELECT current_setting('is_superuser') = 'on' AS superuser;
+-- @nonnull is_super
+SELECT current_setting('is_superuser') = 'on' AS is_super;

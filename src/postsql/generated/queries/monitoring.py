@@ -256,7 +256,7 @@ IS_SUPERUSER = QueryInfo(
     file="sql/queries/monitoring.sql",
     line=287,
     operation="select_value",
-    sql="SELECT current_setting('is_superuser') = 'on' AS superuser;",
+    sql="SELECT current_setting('is_superuser') = 'on' AS is_super;",
     params=(),
     tables_read=frozenset(),
     tables_written=frozenset(),
