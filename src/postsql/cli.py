@@ -24,7 +24,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import asyncpg
 
@@ -445,8 +445,15 @@ COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
 ]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors that point at ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"postsql: error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="postsql",
         description="Raw SQL for Python services on PostgreSQL.",
         epilog="Example: postsql db start && postsql migrate && postsql seed --demo",

@@ -166,3 +166,27 @@ def test_a_missing_database_is_one_line_saying_what_to_do(
     assert err.count("\n") == 1
     assert 'database "postsql_no_such_database" does not exist' in err
     assert "fix DATABASE_URL" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], "postsql: error: postsql: the following arguments are required: COMMAND"),
+        (
+            ["seed", "--demo", "0"],
+            "postsql: error: postsql seed: argument --demo: must be at least",
+        ),
+        (["db", "restart"], "postsql: error: postsql db: argument action: invalid choice"),
+        (["restore", "x.dump"], "postsql: error: postsql restore: the following arguments"),
+    ],
+)
+def test_usage_errors_are_one_line_pointing_at_help(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(expected)
+    assert err.rstrip().endswith("--help`)")
