@@ -483,7 +483,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PostsqlError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
         if args.debug:
             raise
-        print(f"postsql: error: {args.where}: {_one_line(exc)}", file=sys.stderr)
+        where = getattr(args, "where", f"postsql {args.command}")  # groups not using _command
+        print(f"postsql: error: {where}: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
