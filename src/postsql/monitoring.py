@@ -185,7 +185,8 @@ async def health(
         sys.exit(report.exit_code)
     """
     try:
-        conn = await asyncpg.connect(url, timeout=timeout_seconds)
+        # No statement cache: the application URL may go through PgBouncer in transaction mode.
+        conn = await asyncpg.connect(url, timeout=timeout_seconds, statement_cache_size=0)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         return unreachable(f"cannot connect to {redact(url)}: {_reason(exc)}", pool=pool)
     try:
