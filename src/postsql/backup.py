@@ -450,6 +450,7 @@ class BackupStatus:
     count: int
     storage_bytes: int
     schedule: str | None
+    cron: str | None
     next_run: datetime | None
     overdue: bool
     policy: str
@@ -464,6 +465,7 @@ class BackupStatus:
             "backups": self.count,
             "storage_bytes": self.storage_bytes,
             "schedule": self.schedule,
+            "cron": self.cron,
             "next_run": self.next_run.isoformat() if self.next_run else None,
             "overdue": self.overdue,
             "retention": {
@@ -502,9 +504,11 @@ def status_section(status: BackupStatus) -> Section:
             verification = f"{outcome} ({v.verified_at:%Y-%m-%d %H:%M} UTC)"
     next_run = "-"
     if status.next_run is not None:
-        next_run = f"{status.next_run:%Y-%m-%d %H:%M} UTC" + (
-            " (OVERDUE)" if status.overdue else ""
-        )
+        overdue = " (OVERDUE: no backup since the last scheduled run)" if status.overdue else ""
+        next_run = f"{status.next_run:%Y-%m-%d %H:%M} UTC{overdue}"
+    schedule = "none configured ([tool.postsql.backup] schedule or POSTSQL_BACKUP_SCHEDULE)"
+    if status.schedule is not None:
+        schedule = f"{status.schedule} UTC (crontab: {status.cron} postsql backup)"
     last_text = "none"
     if last is not None:
         last_text = f"{last.file} ({last.created_at:%Y-%m-%d %H:%M} UTC, {last.summary()})"
@@ -514,7 +518,7 @@ def status_section(status: BackupStatus) -> Section:
         ("storage used", human_bytes(status.storage_bytes)),
         ("last backup", last_text),
         ("verification", verification),
-        ("schedule", status.schedule or "none configured"),
+        ("schedule", schedule),
         ("next run", next_run),
         ("retention", status.policy),
     ]
@@ -546,6 +550,7 @@ def backup_status(settings: BackupSettings, *, now: datetime | None = None) -> B
         count=len(manifest.entries),
         storage_bytes=storage,
         schedule=settings.schedule.text if settings.schedule else None,
+        cron=settings.schedule.cron if settings.schedule else None,
         next_run=next_run,
         overdue=overdue,
         policy=settings.policy,

@@ -48,6 +48,18 @@ class Schedule:
             self.every, timedelta(weeks=1)
         )
 
+    @property
+    def cron(self) -> str:
+        """The same schedule as a crontab time field (for a machine whose clock is UTC).
+
+        Example: ``parse_schedule("weekly sun 03:30").cron == "30 3 * * 0"``.
+        """
+        if self.every == "hourly":
+            return f"{self.minute} * * * *"
+        if self.every == "daily":
+            return f"{self.minute} {self.hour} * * *"
+        return f"{self.minute} {self.hour} * * {(self.weekday + 1) % 7}"
+
     def next_after(self, now: datetime) -> datetime:
         """The first scheduled time strictly after ``now``.
 
