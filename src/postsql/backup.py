@@ -48,6 +48,7 @@ __all__ = [
     "BackupSettings",
     "BackupStatus",
     "Manifest",
+    "RestoreResult",
     "Schedule",
     "Verification",
     "backup",
@@ -202,12 +203,13 @@ async def restore(
     clean: bool = False,
     check_checksum: bool = True,
     on_progress: Progress | None = None,
-) -> BackupEntry | None:
+) -> RestoreResult:
     """Restore the archive ``file`` into database ``into`` (a name on ``admin_url``'s server, or
     a URL). A missing database is created; one that has tables needs ``clean=True`` (its objects
     that are in the archive are dropped first). Runs in a single transaction: all or nothing.
 
-    When the archive is in its directory's manifest, its sha256 is checked first.
+    When the archive is in its directory's manifest, its sha256 is checked first and the restored
+    tables' row counts are compared with it afterwards (``RestoreResult.problems``).
 
     Example: ``await restore(Path("backups/x.dump"), url, "postsql_copy")``.
     """
@@ -236,7 +238,30 @@ async def restore(
     await _pg_restore(
         file, target, info, entry, clean=clean, superuser=superuser, on_progress=on_progress
     )
-    return entry
+    if entry is None:
+        return RestoreResult(None, ())
+    conn = await _connect(target)
+    try:
+        restored = await table_counts(conn)
+    finally:
+        await conn.close()
+    # Only the archive's tables: a --clean restore leaves the target's other tables alone.
+    mine = {t: n for t, n in restored.items() if t in entry.table_counts}
+    return RestoreResult(entry, tuple(compare_counts(entry.table_counts, mine)))
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreResult:
+    """What :func:`restore` did: the archive's manifest entry (None for an archive without one)
+    and the row-count differences against it (empty when they match)."""
+
+    entry: BackupEntry | None
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No differences (or nothing to compare against)."""
+        return not self.problems
 
 
 def _archive_entry(file: Path, *, check_checksum: bool) -> BackupEntry | None:

@@ -366,7 +366,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     from postsql.console import progress
 
     with progress("pg_restore") as update:
-        asyncio.run(
+        result = asyncio.run(
             restore(
                 Path(args.file),
                 resolve().direct_url,
@@ -376,8 +376,16 @@ def _cmd_restore(args: argparse.Namespace) -> int:
                 on_progress=update,
             )
         )
-    print(f"restored {args.file} into {args.into}")
-    return 0
+    if result.entry is None:
+        print(f"restored {args.file} into {args.into} (no manifest entry: row counts not checked)")
+    elif result.ok:
+        tables = len(result.entry.table_counts)
+        print(f"restored {args.file} into {args.into}; {tables} tables match the manifest's counts")
+    else:
+        print(f"restored {args.file} into {args.into}, but row counts differ from the manifest:")
+        for problem in result.problems:
+            print(f"  {problem}")
+    return 0 if result.ok else 1
 
 
 def register_backups(sub: Subparsers) -> None:

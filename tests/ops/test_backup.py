@@ -114,7 +114,9 @@ async def test_backup_delete_restore_gives_identical_counts_and_schema(
 
     with pytest.raises(BackupError, match="pass --clean"):
         await restore(archive, seeded_url, seeded_url)
-    await restore(archive, seeded_url, seeded_url, clean=True)
+    result = await restore(archive, seeded_url, seeded_url, clean=True)
+    assert result.entry == entry
+    assert result.ok
     assert await counts_of(seeded_url) == entry.table_counts
     assert await schema_dump(seeded_url) == before_schema
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from postsql.cli import COMMAND_GROUPS, _parser, main
+from postsql.testing import TestServer
 
 
 def command_paths(
@@ -124,8 +125,9 @@ def test_report_json_is_parseable(
     assert isinstance(data["size_bytes"], int)
 
 
-def test_backup_verify_and_status_through_the_command(
+def test_backup_verify_status_and_restore_through_the_command(
     db_url: str,
+    test_pg: TestServer,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -140,6 +142,13 @@ def test_backup_verify_and_status_through_the_command(
     assert main(["backup", "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert status["last_backup"]["verification"]["ok"] is True
+    copy = f"postsql_cli_copy_{entry['sha256'][:8]}"
+    try:
+        assert main(["restore", str(tmp_path / entry["file"]), "--into", copy]) == 0
+        out = capsys.readouterr().out
+        assert f"into {copy}; {len(entry['table_counts'])} tables match" in out
+    finally:
+        test_pg.drop_database(copy)
 
 
 def test_health_reports_a_stopped_embedded_server_as_unhealthy(
