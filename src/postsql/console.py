@@ -69,7 +69,10 @@ def _is_terminal(stream: TextIO) -> bool:
 
 
 def print_section(section: Section, *, stream: TextIO | None = None) -> None:
-    """Print ``section``: a rich table on a terminal, aligned plain text otherwise."""
+    """Print ``section``: a rich table on a terminal, aligned plain text otherwise.
+
+    Example: ``print_section(Section("Sizes", ("table", "size"), [("posts", "8.0 kB")]))``.
+    """
     out = sys.stdout if stream is None else stream
     if _is_terminal(out):
         from rich.console import Console
@@ -108,6 +111,8 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr when it is a terminal; yields ``update(done, total)``.
 
     When stderr is not a terminal nothing is drawn (logs stay clean).
+
+    Example: ``with progress("pg_dump") as update: update(3, 9)``.
     """
     if not _is_terminal(sys.stderr):
         yield lambda done, total: None

@@ -565,7 +565,10 @@ def normalize_sql(text: str) -> str:
 
 @cache
 def query_registry() -> Mapping[str, QueryInfo]:
-    """Every generated query (``postsql.generated.queries.*``) by its normalised SQL text."""
+    """Every generated query (``postsql.generated.queries.*``) by its normalised SQL text.
+
+    Example: ``query_registry()[normalize_sql(posts.COUNT_POSTS.sql)].name == "count_posts"``.
+    """
     import postsql.generated.queries as package
 
     found: dict[str, QueryInfo] = {}

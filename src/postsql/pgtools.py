@@ -81,7 +81,10 @@ def find_tool(name: str, minimum_major: int) -> tuple[Path, int]:
 
 
 def libpq_target(url: str) -> tuple[str, dict[str, str]]:
-    """``url`` without its password (for argv, where ``ps`` shows it) and the env carrying it."""
+    """``url`` without its password (for argv, where ``ps`` shows it) and the env carrying it.
+
+    Example: ``argv_url, env = libpq_target("postgresql://u:pw@db/app")`` → no ``pw`` in argv_url.
+    """
     parts = urlsplit(url)
     env = dict(os.environ)
     if parts.password is None:
@@ -105,7 +108,12 @@ async def run_tool(
     on_progress: Progress | None,
     url: str,
 ) -> None:
-    """Run a pg tool with ``--verbose``, counting lines containing ``progress_marker``."""
+    """Run a pg tool with ``--verbose``, counting stderr lines containing ``progress_marker``;
+    raise :class:`BackupError` with its first error line when it fails.
+
+    Example: ``await run_tool(cmd, env, progress_marker="dumping contents of table", total=9,
+    on_progress=None, url=argv_url)``.
+    """
     proc = await asyncio.create_subprocess_exec(
         *cmd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env
     )

@@ -99,7 +99,10 @@ def _table(schema: str, name: str) -> str:
 
 
 def sections(report: Report) -> list[Section]:
-    """The report as titled tables of human-readable strings (what the terminal shows)."""
+    """The report as titled tables of human-readable strings (what the terminal shows).
+
+    Example: ``for section in sections(report): print_section(section)``.
+    """
     out = [
         Section(
             f"Database {report.database}: {human_bytes(report.size_bytes)}",

@@ -199,3 +199,18 @@ def test_usage_errors_are_one_line_pointing_at_help(
     assert err.count("\n") == 1
     assert err.startswith(expected)
     assert err.rstrip().endswith("--help`)")
+
+
+def test_the_console_script_works_as_a_container_health_check(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "postsql"
+    env = {**os.environ, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/postgres"}
+    done = subprocess.run(
+        [str(script), "health"], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert done.stdout.startswith("UNHEALTHY")
+    assert "\x1b[" not in done.stdout  # piped: plain text
