@@ -4,6 +4,9 @@ The tree::
 
     PostsqlError
     ├── ConfigurationError        a setting or URL is missing or malformed
+    ├── NotConnected              a Database is used before connect() or after disconnect()
+    ├── NotFound                  a row that must exist does not (postsql.database.require)
+    ├── PoolTimeout               no pooled connection became free within acquire_timeout
     ├── EmbeddedServerError       the embedded PostgreSQL could not be started or stopped
     ├── MigrationError            dbmate (or the schema dump) failed
     ├── SeedError                 seeding failed or was asked for something impossible
@@ -13,7 +16,9 @@ The tree::
         └── UnsupportedTypeError  a column or parameter has a type we do not map
 
 PostgreSQL's own errors are not wrapped: asyncpg raises its ``PostgresError`` subclasses, which keep
-``sqlstate``, ``constraint_name``, ``detail`` and ``hint``.
+``sqlstate``, ``constraint_name``, ``detail`` and ``hint``. When one comes from a generated query,
+:class:`postsql.database.Database` adds a note naming the query and its ``file:line`` (shown in
+tracebacks, in ``exc.__notes__``) without changing the class or the sqlstate.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ __all__ = [
     "ConfigurationError",
     "EmbeddedServerError",
     "MigrationError",
+    "NotConnected",
+    "NotFound",
+    "PoolTimeout",
     "PostsqlError",
     "QueryCheckError",
     "QueryParseError",
@@ -37,6 +45,22 @@ class PostsqlError(Exception):
 
 class ConfigurationError(PostsqlError):
     """Raised when a setting, environment variable or URL is missing or malformed."""
+
+
+class NotConnected(PostsqlError):
+    """Raised when a :class:`~postsql.database.Database` is used before ``connect()`` or after
+    ``disconnect()``."""
+
+
+class NotFound(PostsqlError):
+    """Raised by :func:`postsql.database.require` when a row that must exist is missing."""
+
+
+class PoolTimeout(PostsqlError, TimeoutError):
+    """Raised when no pooled connection became free within ``acquire_timeout`` seconds.
+
+    Also a :class:`TimeoutError`, so generic timeout handling catches it.
+    """
 
 
 class EmbeddedServerError(PostsqlError):

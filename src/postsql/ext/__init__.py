@@ -1,0 +1,1 @@
+"""Opt-in extensions built on the query hook (:mod:`postsql.hooks`)."""
