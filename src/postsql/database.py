@@ -159,8 +159,18 @@ class _Pool:
         try:
             yield cast(asyncpg.Connection, proxy)
         finally:
-            # asyncpg shields the release and resets the connection (or terminates it).
-            await self.pool.release(proxy)
+            # asyncpg shields the release and resets the connection; when the reset fails (the
+            # server went away) it terminates the connection and re-raises. The statement's own
+            # outcome is what the caller needs, so that error is logged, not raised over it.
+            try:
+                await self.pool.release(proxy)
+            except Exception as exc:
+                _log.info(
+                    "connection to %s dropped on release (%s: %s); the pool replaces it",
+                    self.label,
+                    type(exc).__name__,
+                    exc,
+                )
 
 
 @dataclass(frozen=True, slots=True)

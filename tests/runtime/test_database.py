@@ -64,7 +64,7 @@ async def test_hooks_see_every_query_with_name_location_and_tables(database: Dat
     try:
         author = await make_user(database)
         await posts.count_posts(
-            database, search=None, status=None, author_id=author, category_id=None, tag_id=None
+            database, search="", status=None, author_id=author, category_id=None, tag_id=None
         )
         await database.fetchval("SELECT $1::int + 1", 41)
     finally:
@@ -72,10 +72,14 @@ async def test_hooks_see_every_query_with_name_location_and_tables(database: Dat
     assert [r.name for r in records] == ["create_user", "count_posts", None]
     create, count, adhoc = records
     assert create.location == users.CREATE_USER.location
-    assert create.location is not None and create.location.startswith("sql/queries/users.sql:")
-    assert create.tables_written >= {"users"} and create.rows == 1
-    assert count.tables_read >= {"posts"} and count.operation == "select_value"
-    assert adhoc.params == (41,) and adhoc.sql == "SELECT $1::int + 1"
+    assert create.location is not None
+    assert create.location.startswith("sql/queries/users.sql:")
+    assert create.tables_written >= {"users"}
+    assert create.rows == 1
+    assert count.tables_read >= {"posts"}
+    assert count.operation == "select_value"
+    assert adhoc.params == (41,)
+    assert adhoc.sql == "SELECT $1::int + 1"
     assert all(r.error is None and r.target == "primary" and not r.in_transaction for r in records)
     assert all(r.duration > 0 and r.started_at <= time.time() for r in records)
 
@@ -115,15 +119,17 @@ async def test_pool_exhaustion_gives_a_timely_pool_timeout_and_recovers(db_url: 
         url=db_url, pool_min_size=0, pool_max_size=2, acquire_timeout=0.3, log_queries=False
     ) as db:
         hold = asyncio.Event()
+        acquired = [asyncio.Event(), asyncio.Event()]
 
-        async def occupy() -> None:
+        async def occupy(done: asyncio.Event) -> None:
             async with db.acquire() as conn:
                 await conn.execute("SELECT 1")
+                done.set()
                 await hold.wait()
 
-        holders = [asyncio.create_task(occupy()) for _ in range(2)]
-        while db.pool_stats().in_use < 2:
-            await asyncio.sleep(0.01)
+        holders = [asyncio.create_task(occupy(done)) for done in acquired]
+        for done in acquired:
+            await done.wait()
         started = time.monotonic()
         with pytest.raises(PoolTimeout, match=r"acquire_timeout.*2 of 2 in use") as caught:
             await db.fetchval("SELECT 1")
@@ -211,24 +217,32 @@ async def test_nested_transactions_roll_back_to_their_savepoint(database: Databa
     try:
         async with database.transaction() as tx:
             await taxonomy.create_tag(tx, name="outer", slug="outer")
-            with pytest.raises(RuntimeError, match="inner fails"):
+
+            async def failing_savepoint() -> None:
                 async with tx.transaction() as inner:
                     await taxonomy.create_tag(inner, name="inner", slug="inner")
                     raise RuntimeError("inner fails")
+
+            with pytest.raises(RuntimeError, match="inner fails"):
+                await failing_savepoint()
             async with database.transaction():  # db.transaction() inside: a savepoint too
                 await taxonomy.create_tag(database, name="kept", slug="kept")
     finally:
         database.remove_query_hook(records.append)
     slugs = {r["slug"] for r in await database.fetch("SELECT slug FROM tags")}
-    assert {"outer", "kept"} <= slugs and "inner" not in slugs
+    assert {"outer", "kept"} <= slugs
+    assert "inner" not in slugs
     assert all(r.in_transaction for r in records)
 
 
 async def test_an_exception_rolls_back_the_whole_transaction(database: Database) -> None:
-    with pytest.raises(ZeroDivisionError):
+    async def failing() -> None:
         async with database.transaction() as tx:
             await taxonomy.create_tag(tx, name="gone", slug="gone")
             _ = 1 / 0
+
+    with pytest.raises(ZeroDivisionError):
+        await failing()
     assert await database.fetchval("SELECT count(*) FROM tags WHERE slug = 'gone'") == 0
 
 
@@ -266,7 +280,8 @@ async def test_database_used_before_connect_says_so(db_url: str) -> None:
 
 def test_database_repr_hides_the_password() -> None:
     db = Database(url="postgresql://app:pw-123@db.internal/app", log_queries=False)
-    assert "pw-123" not in repr(db) and "app:***@db.internal" in repr(db)
+    assert "pw-123" not in repr(db)
+    assert "app:***@db.internal" in repr(db)
 
 
 def test_require_raises_not_found_for_a_missing_row() -> None:

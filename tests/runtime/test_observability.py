@@ -51,8 +51,10 @@ async def test_logging_shows_sql_and_duration_with_parameters_redacted(
     text = record.getMessage()
     assert record.levelno == logging.DEBUG
     assert "create_user (sql/queries/users.sql:" in text
-    assert " ms on primary" in text and "INSERT INTO users" in text
-    assert "<redacted>" in text and "very-private-person" not in text
+    assert " ms on primary" in text
+    assert "INSERT INTO users" in text
+    assert "<redacted>" in text
+    assert "very-private-person" not in text
     assert record.__dict__["query_name"] == "create_user"
 
 
@@ -81,9 +83,11 @@ async def test_failed_queries_are_logged_with_sqlstate(
     logged_db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     logged_db.add_query_hook(QueryLogger(slow_query_threshold=60))
-    with caplog.at_level(logging.DEBUG, logger="postsql.queries"):
-        with pytest.raises(asyncpg.UndefinedTableError):
-            await logged_db.fetch("SELECT * FROM no_such_table")
+    with (
+        caplog.at_level(logging.DEBUG, logger="postsql.queries"),
+        pytest.raises(asyncpg.UndefinedTableError),
+    ):
+        await logged_db.fetch("SELECT * FROM no_such_table")
     assert "failed with UndefinedTableError (sqlstate 42P01)" in caplog.text
 
 
@@ -93,7 +97,8 @@ async def test_database_attaches_the_settings_logger_by_default(
     async with Database(url=db_url, pool_min_size=1, slow_query_threshold=0) as db:
         with caplog.at_level(logging.WARNING, logger="postsql.queries"):
             await db.fetchval("SELECT $1::text", "hidden-value")
-    assert "slow query adhoc" in caplog.text and "hidden-value" not in caplog.text
+    assert "slow query adhoc" in caplog.text
+    assert "hidden-value" not in caplog.text
 
 
 def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
@@ -141,7 +146,9 @@ async def test_tracing_emits_one_span_per_query_with_db_attributes(logged_db: Da
     assert attributes["db.operation.name"] == "create_tag"
     assert attributes["code.filepath"] == "sql/queries/taxonomy.sql"
     assert attributes["db.response.returned_rows"] == 1
-    assert ok.end_time is not None and ok.start_time is not None and ok.end_time > ok.start_time
+    assert ok.end_time is not None
+    assert ok.start_time is not None
+    assert ok.end_time > ok.start_time
     assert failed.status.status_code.name == "ERROR"
     assert dict(failed.attributes or {})["db.response.status_code"] == "23505"
     assert any(event.name == "exception" for event in failed.events)

@@ -164,9 +164,13 @@ async def test_without_pgbouncer_mode_cached_statements_break_behind_pgbouncer(
     async with Database(
         url=through(pgbouncer, db_url), pgbouncer=False, pool_min_size=2, pool_max_size=2
     ) as db:
-        with pytest.raises(asyncpg.InvalidSQLStatementNameError):
+
+        async def interleave() -> None:
             async with db.acquire() as first:
                 await first.fetchval("SELECT $1::int", 1)  # prepared as a named statement
                 async with db.transaction() as tx:  # holds the server connection just used
                     await tx.fetchval("SELECT 1")
                     await first.fetchval("SELECT $1::int", 2)  # reuses it on another server
+
+        with pytest.raises(asyncpg.InvalidSQLStatementNameError):
+            await interleave()

@@ -49,7 +49,8 @@ def test_environment_fills_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.pool_max_size == 25
     assert settings.replica_urls == ("postgresql://r1/app", "postgresql://r2:5433/app")
     assert settings.server_settings == {"statement_timeout": "2s"}
-    assert settings.pgbouncer and settings.effective_statement_cache_size == 0
+    assert settings.pgbouncer
+    assert settings.effective_statement_cache_size == 0
     assert settings.environment == "development"
 
 
