@@ -47,7 +47,7 @@ from postsql.registry import QueryRegistry
 from postsql.settings import DatabaseSettings
 from postsql.urls import redact
 
-__all__ = ["Database", "Isolation", "PoolStats", "Transaction", "require"]
+__all__ = ["Database", "Health", "Isolation", "PoolStats", "TargetHealth", "Transaction", "require"]
 
 _log = logging.getLogger("postsql.database")
 
@@ -65,6 +65,13 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
 )
+# Read-only queries may move from a replica to the primary on these; InternalClientError is what
+# asyncpg raises on a pooled connection whose server has just said goodbye.
+_REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
+    *_CONNECTION_ERRORS,
+    asyncpg.exceptions.InternalClientError,
+)
+_HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
 
 
@@ -78,6 +85,30 @@ class PoolStats:
     max_size: int
     min_size: int
     waiting: int
+
+
+@dataclass(frozen=True, slots=True)
+class TargetHealth:
+    """One server as :meth:`Database.health` found it."""
+
+    target: str
+    ok: bool
+    latency: float | None
+    in_recovery: bool | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The primary and every replica; ``ok`` when the primary answers."""
+
+    primary: TargetHealth
+    replicas: tuple[TargetHealth, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the primary answered (replicas are optional: reads fall back)."""
+        return self.primary.ok
 
 
 def require(value: T | None, what: str) -> T:
@@ -420,6 +451,19 @@ class Database:
             await conn.fetchval("SELECT 1")
         return time.perf_counter() - started
 
+    async def health(self, *, within: float = 5.0) -> Health:
+        """Ask every server ``SELECT pg_is_in_recovery()``; never raises for an unreachable one.
+
+        Example (a readiness probe)::
+
+            report = await db.health()
+            status = 200 if report.ok else 503
+        """
+        primary = self._require_primary()
+        checks = [_check(pool, within) for pool in (primary, *self._replicas)]
+        first, *rest = await asyncio.gather(*checks)
+        return Health(primary=first, replicas=tuple(rest))
+
     # -- internals ------------------------------------------------------------------------
 
     def _binding(self) -> _Binding | None:
@@ -451,7 +495,7 @@ class Database:
             if replica is not None:
                 try:
                     return await self._on_pool(replica, kind, sql, args, column, info)
-                except _CONNECTION_ERRORS as exc:
+                except _REPLICA_FALLBACK as exc:
                     replica.down_until = time.monotonic() + self.settings.replica_retry_interval
                     _log.warning(
                         "replica %s failed (%s: %s); using the primary for %g s",
@@ -679,6 +723,16 @@ async def _invoke(
     batch = cast(list[Sequence[object]], args[0])
     await conn.executemany(sql, batch)
     return None, len(batch)
+
+
+async def _check(pool: _Pool, within: float) -> TargetHealth:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(within), pool.acquire() as conn:
+            in_recovery = await conn.fetchval("SELECT pg_is_in_recovery()")
+    except _HEALTH_ERRORS as exc:
+        return TargetHealth(pool.label, False, None, None, f"{type(exc).__name__}: {exc}")
+    return TargetHealth(pool.label, True, time.perf_counter() - started, bool(in_recovery), None)
 
 
 def _annotate(exc: BaseException, info: QueryInfo | None, target: str) -> None:

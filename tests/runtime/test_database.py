@@ -275,6 +275,10 @@ async def test_database_used_before_connect_says_so(db_url: str) -> None:
     async with db:
         assert db.is_connected
         assert await db.ping() > 0
+        report = await db.health()
+        assert report.ok
+        assert report.primary.in_recovery is False
+        assert report.replicas == ()
     assert not db.is_connected
 
 

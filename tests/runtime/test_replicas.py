@@ -125,6 +125,12 @@ async def test_a_replica_that_is_down_is_skipped_and_retried_later(
     assert await db.fetchval(IN_RECOVERY.sql) is True
     await asyncio.to_thread(replica.stop)
     try:
+        report = await db.health()
+        assert report.ok
+        assert report.primary.in_recovery is False
+        [down] = report.replicas
+        assert not down.ok
+        assert down.error
         records.clear()
         assert await db.fetchval(IN_RECOVERY.sql) is False  # answered by the primary
         failed, answered = records
@@ -140,3 +146,6 @@ async def test_a_replica_that_is_down_is_skipped_and_retried_later(
     await asyncio.sleep(RETRY)
     await eventually(lambda: db.fetchval(IN_RECOVERY.sql))  # retried, and back in use
     assert records[-1].target.startswith("replica:")
+    [up] = (await db.health()).replicas
+    assert up.ok
+    assert up.in_recovery is True
