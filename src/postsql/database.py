@@ -249,6 +249,11 @@ class Database:
             from postsql.ext.logging import QueryLogger
 
             self.add_query_hook(QueryLogger.from_settings(settings))
+        if settings.trace_queries:
+            from postsql.ext.tracing import QueryTracer, tracing_available
+
+            if tracing_available():
+                self.add_query_hook(QueryTracer())
 
     def __repr__(self) -> str:
         where = redact(self.settings.url) if self.settings.url else "<URL rule>"
@@ -341,6 +346,11 @@ class Database:
     def remove_query_hook(self, hook: QueryHook) -> None:
         """Stop calling ``hook``. Example: ``db.remove_query_hook(my_hook)``."""
         self._hooks.remove(hook)
+
+    @property
+    def query_hooks(self) -> tuple[QueryHook, ...]:
+        """The registered hooks, in call order."""
+        return self._hooks.hooks
 
     # -- statistics -----------------------------------------------------------------------
 

@@ -86,6 +86,11 @@ class HookList:
     def __len__(self) -> int:
         return len(self._hooks)
 
+    @property
+    def hooks(self) -> tuple[QueryHook, ...]:
+        """The hooks, in call order."""
+        return self._hooks
+
     def add(self, hook: QueryHook) -> None:
         """Register ``hook`` (once; adding it again does nothing)."""
         if hook not in self._hooks:

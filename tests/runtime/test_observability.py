@@ -101,6 +101,13 @@ async def test_database_attaches_the_settings_logger_by_default(
     assert "hidden-value" not in caplog.text
 
 
+def test_database_attaches_logging_and_tracing_unless_told_not_to() -> None:
+    url = "postgresql://app@db.internal/app"
+    default = Database(url=url)
+    assert [type(h) for h in default.query_hooks] == [QueryLogger, QueryTracer]
+    assert Database(url=url, log_queries=False, trace_queries=False).query_hooks == ()
+
+
 def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:
     value = registry.get_sample_value(name, labels)
     return 0.0 if value is None else value
