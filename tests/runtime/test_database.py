@@ -182,6 +182,24 @@ async def test_cancelled_task_returns_its_connection_clean(db_url: str) -> None:
             assert busy == 0  # the cancelled pg_sleep is not still running
 
 
+async def test_a_cancelled_query_stops_on_the_server_and_frees_its_connection(db_url: str) -> None:
+    async with Database(url=db_url, pool_min_size=1, pool_max_size=1, log_queries=False) as db:
+        task = asyncio.create_task(db.execute("SELECT pg_sleep(30)"))
+        while db.pool_stats().in_use == 0:  # noqa: ASYNC110 (the pool has no event to wait on)
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        started = time.monotonic()
+        sleeping = await db.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'"
+            " AND state = 'active'"
+        )
+        assert sleeping == 0
+        assert time.monotonic() - started < 10  # not after the 30 s sleep
+
+
 async def test_statement_timeout_gives_a_clear_error_and_the_connection_stays_usable(
     db_url: str,
 ) -> None:
