@@ -140,6 +140,12 @@ class DatabaseSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        for name, url in (
+            ("url (DATABASE_URL)", self.url),
+            ("direct_url (DIRECT_DATABASE_URL)", self.direct_url),
+            *((f"replica_urls[{i}]", u) for i, u in enumerate(self.replica_urls)),
+        ):
+            _check_port(url, setting=name)
         if self.url is not None:
             validate_url(self.url, setting="url (DATABASE_URL)")
         if self.direct_url is not None:
@@ -248,6 +254,17 @@ class DatabaseSettings(BaseSettings):
                 yield name, tuple(redact(v) for v in value)
             else:
                 yield name, value
+
+
+def _check_port(url: str | None, *, setting: str) -> None:
+    # urlsplit only complains about a bad port when asked, and redact() asks: check it first,
+    # with a message that cannot leak the password.
+    if url is None:
+        return
+    try:
+        urlsplit(url).port  # noqa: B018 (evaluated for its ValueError)
+    except ValueError:
+        raise ConfigurationError(f"{setting} has an invalid port number") from None
 
 
 def _merge_ssl(url: str, ssl: dict[str, str], *, setting: str) -> str:

@@ -73,6 +73,10 @@ def test_keywords_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
         ({"url": "mysql://app:s3cret-pw@db/app"}, "url (DATABASE_URL)"),
         ({"replica_urls": ["postgresql://ok/app", "http://x"]}, "replica_urls[1]"),
         ({"unknown_option": 1}, "unknown_option: not a database setting"),
+        (
+            {"url": "postgresql://app:s3cret-pw@db:port/app"},
+            "url (DATABASE_URL) has an invalid port",
+        ),
     ],
 )
 def test_bad_values_fail_at_construction_naming_the_setting(
