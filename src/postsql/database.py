@@ -180,9 +180,14 @@ class _Pool:
             if time.monotonic() - started < self.acquire_timeout * 0.95:
                 raise  # a connect timeout inside the pool, not a wait for a free connection
             stats = self.stats()
+            why = (
+                "every connection is in use"
+                if stats.in_use >= stats.max_size
+                else "opening a new connection took too long"
+            )
             raise PoolTimeout(
-                f"no connection to {self.label} became free within {self.acquire_timeout:g} s "
-                f"(acquire_timeout): {stats.in_use} of {stats.max_size} in use, "
+                f"no connection to {self.label} within {self.acquire_timeout:g} s "
+                f"(acquire_timeout): {why}; {stats.in_use} of {stats.max_size} in use, "
                 f"{stats.waiting} tasks waiting"
             ) from None
         finally:
@@ -218,7 +223,7 @@ class Database:
         db = Database(url="postgresql://app@db/app", pool_max_size=20)
         await db.connect()
         try:
-            total = await posts.count_posts(db, search=None, status=None, ...)
+            total = await posts.count_posts(db, search="", status=None, ...)
         finally:
             await db.disconnect()
     """
@@ -298,7 +303,7 @@ class Database:
             for pool in pools:
                 try:
                     await asyncio.wait_for(pool.pool.close(), grace)
-                except (TimeoutError, Exception):
+                except Exception:  # includes the timeout: whoever still holds one loses it
                     pool.pool.terminate()
 
     async def __aenter__(self) -> Database:
