@@ -510,6 +510,8 @@ class Database:
             if replica is not None:
                 try:
                     return await self._on_pool(replica, kind, sql, args, column, info)
+                except PoolTimeout:  # before OSError: a PoolTimeout is a TimeoutError too
+                    _log.warning("replica %s is saturated; using the primary", replica.label)
                 except _REPLICA_FALLBACK as exc:
                     replica.down_until = time.monotonic() + self.settings.replica_retry_interval
                     _log.warning(
@@ -519,8 +521,6 @@ class Database:
                         exc,
                         self.settings.replica_retry_interval,
                     )
-                except PoolTimeout:
-                    _log.warning("replica %s is saturated; using the primary", replica.label)
         return await self._on_pool(primary, kind, sql, args, column, info)
 
     def _pick_replica(self) -> _Pool | None:

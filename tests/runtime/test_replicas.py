@@ -149,3 +149,36 @@ async def test_a_replica_that_is_down_is_skipped_and_retried_later(
     [up] = (await db.health()).replicas
     assert up.ok
     assert up.in_recovery is True
+
+
+SLOW_READ = QueryInfo(
+    name="slow_read",
+    file="tests/runtime/test_replicas.py",
+    line=2,
+    operation="select_value",
+    sql="SELECT pg_is_in_recovery() FROM pg_sleep(1)",
+    read_only=True,
+)
+
+
+async def test_a_saturated_replica_sends_reads_to_the_primary_without_being_left_out(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> None:
+    primary, database = own_primary
+    registry = QueryRegistry([IN_RECOVERY, SLOW_READ])
+    async with Database(
+        url=primary.url(database),
+        replica_urls=[replica.url(database)],
+        registry=registry,
+        replica_retry_interval=60,
+        pool_min_size=1,
+        pool_max_size=1,
+        acquire_timeout=0.3,
+        log_queries=False,
+    ) as db:
+        busy = asyncio.create_task(db.fetchval(SLOW_READ.sql))  # holds the replica's only slot
+        while not db.replica_stats() or next(iter(db.replica_stats().values())).in_use == 0:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        assert await db.fetchval(IN_RECOVERY.sql) is False  # replica full: the primary answered
+        assert await busy is True
+        assert await db.fetchval(IN_RECOVERY.sql) is True  # not left out for 60 s: it was busy
