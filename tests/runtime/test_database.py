@@ -177,7 +177,8 @@ async def test_cancelled_task_returns_its_connection_clean(db_url: str) -> None:
             assert state["tags"] == 0
             busy = await conn.fetchval(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND state <> 'idle'"
+                " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                " AND state <> 'idle'"
             )
             assert busy == 0  # the cancelled pg_sleep is not still running
 

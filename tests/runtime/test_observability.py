@@ -70,13 +70,13 @@ async def test_logging_shows_parameters_only_when_enabled(
 async def test_development_logs_at_info_and_slow_queries_warn(
     logged_db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    logged_db.add_query_hook(QueryLogger(slow_query_threshold=0.05, development=True))
+    logged_db.add_query_hook(QueryLogger(slow_query_threshold=0.3, development=True))
     with caplog.at_level(logging.INFO, logger="postsql.queries"):
         await logged_db.fetchval("SELECT 1")
-        await logged_db.execute("SELECT pg_sleep(0.1)")
+        await logged_db.execute("SELECT pg_sleep(0.35)")
     levels = [(r.levelno, r.getMessage().split(" ")[0]) for r in caplog.records]
     assert levels == [(logging.INFO, "query"), (logging.WARNING, "slow")]
-    assert "threshold 50 ms" in caplog.records[1].getMessage()
+    assert "threshold 300 ms" in caplog.records[1].getMessage()
 
 
 async def test_failed_queries_are_logged_with_sqlstate(
