@@ -41,6 +41,11 @@ _ENV_NAMES = {
     "direct_url": "DIRECT_DATABASE_URL",
     "environment": "POSTSQL_ENV",
 }
+# Startup parameters PgBouncer tracks per client; any other is refused (or dropped, with
+# ignore_startup_parameters) because the server connection changes under the client.
+_PGBOUNCER_TRACKED = frozenset(
+    {"application_name", "client_encoding", "datestyle", "timezone", "standard_conforming_strings"}
+)
 _SSL_QUERY = {
     "ssl_mode": "sslmode",
     "ssl_root_cert": "sslrootcert",
@@ -178,6 +183,16 @@ class DatabaseSettings(BaseSettings):
         for name, url in (("url", self.url), ("direct_url", self.direct_url)):
             if url is not None:
                 _merge_ssl(url, self._ssl_query(), setting=name)
+        if self.pgbouncer:
+            untracked = sorted(
+                k for k in self.server_settings if k.lower() not in _PGBOUNCER_TRACKED
+            )
+            if untracked:
+                raise ConfigurationError(
+                    f"server_settings (POSTSQL_SERVER_SETTINGS) sets {', '.join(untracked)}, which "
+                    "PgBouncer in transaction mode cannot keep for a client (pgbouncer is on): set "
+                    "them on the role instead (ALTER ROLE ... SET ...)"
+                )
         for key in self.server_settings:
             if not key or not all(c.isalnum() or c in "._" for c in key):
                 raise ConfigurationError(

@@ -40,7 +40,7 @@ def test_environment_fills_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DIRECT_DATABASE_URL", "postgresql://admin@db.internal:5432/app")
     monkeypatch.setenv("POSTSQL_POOL_MAX_SIZE", "25")
     monkeypatch.setenv("POSTSQL_REPLICA_URLS", "postgresql://r1/app, postgresql://r2:5433/app")
-    monkeypatch.setenv("POSTSQL_SERVER_SETTINGS", '{"statement_timeout": "2s"}')
+    monkeypatch.setenv("POSTSQL_SERVER_SETTINGS", '{"TimeZone": "UTC"}')
     monkeypatch.setenv("POSTSQL_PGBOUNCER", "true")
     monkeypatch.setenv("POSTSQL_ENV", "development")
     settings = DatabaseSettings()
@@ -48,7 +48,7 @@ def test_environment_fills_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.direct_url == "postgresql://admin@db.internal:5432/app"
     assert settings.pool_max_size == 25
     assert settings.replica_urls == ("postgresql://r1/app", "postgresql://r2:5433/app")
-    assert settings.server_settings == {"statement_timeout": "2s"}
+    assert settings.server_settings == {"TimeZone": "UTC"}
     assert settings.pgbouncer
     assert settings.effective_statement_cache_size == 0
     assert settings.environment == "development"
@@ -73,6 +73,10 @@ def test_keywords_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
         ({"url": "mysql://app:s3cret-pw@db/app"}, "url (DATABASE_URL)"),
         ({"replica_urls": ["postgresql://ok/app", "http://x"]}, "replica_urls[1]"),
         ({"unknown_option": 1}, "unknown_option: not a database setting"),
+        (
+            {"pgbouncer": True, "server_settings": {"statement_timeout": "1s"}},
+            "sets statement_timeout, which PgBouncer",
+        ),
         (
             {"url": "postgresql://app:s3cret-pw@db:port/app"},
             "url (DATABASE_URL) has an invalid port",
@@ -132,6 +136,11 @@ def test_tls_setting_conflicting_with_the_url_is_refused() -> None:
 def test_pgbouncer_mode_turns_the_statement_cache_off() -> None:
     assert DatabaseSettings(url=SECRET_URL).effective_statement_cache_size == 100
     assert DatabaseSettings(url=SECRET_URL, pgbouncer=True).effective_statement_cache_size == 0
+
+
+def test_pgbouncer_mode_accepts_the_startup_parameters_pgbouncer_tracks() -> None:
+    settings = DatabaseSettings(url=SECRET_URL, pgbouncer=True, server_settings={"TimeZone": "UTC"})
+    assert settings.server_settings == {"TimeZone": "UTC"}
 
 
 def test_overrides_are_validated_too() -> None:
