@@ -311,3 +311,18 @@ def test_require_raises_not_found_for_a_missing_row() -> None:
     assert require(5, "thing") == 5
     with pytest.raises(NotFound, match="post 'x' not found"):
         require(None, "post 'x'")
+
+
+async def test_executemany_runs_every_row_and_reports_the_batch(database: Database) -> None:
+    records: list[QueryRecord] = []
+    database.add_query_hook(records.append)
+    try:
+        await database.executemany(
+            "INSERT INTO tags (name, slug) VALUES ($1, $2)",
+            ((f"many-{n}", f"many-{n}") for n in range(3)),  # any iterable, even a generator
+        )
+    finally:
+        database.remove_query_hook(records.append)
+    assert await database.fetchval("SELECT count(*) FROM tags WHERE slug LIKE 'many-%'") == 3
+    [record] = records
+    assert record.rows == 3
