@@ -155,7 +155,7 @@ async def cache(request: pytest.FixtureRequest, clock: Clock) -> AsyncIterator[Q
 async def redis_backend() -> RedisBackend:
     backend = RedisBackend(REDIS_URL, prefix=f"postsql-test:{uuid.uuid4().hex}:")
     try:
-        await backend.generations(["probe"])
+        await backend.ping()
     except Exception as exc:
         await backend.aclose()
         pytest.skip(f"no Redis answers at {REDIS_URL} ({type(exc).__name__}: {exc})")

@@ -16,14 +16,15 @@ Then call it through the cache; the result is the same typed value the function 
 
 How it works:
 
-- The key is the query's name, its parameters (bound to the function's signature, so positional
-  and keyword spellings agree) and the *generation* of every table the query reads
-  (``QueryInfo.tables_read``, views expanded to their tables by codegen).
+- The key is the query's name and its parameters (bound to the function's signature, so
+  positional and keyword spellings agree). Each entry is stamped with the *generation* of every
+  table the query reads (``QueryInfo.tables_read``, views expanded to their tables by codegen)
+  as they were when its load started; an entry is served only while those generations are
+  current. Redis answers the entry and the generations in one round trip.
 - Invalidation bumps the generation of the written tables: :meth:`QueryCache.on_query` does it for
   every successful statement the runtime reports with ``tables_written``; :meth:`invalidate` for
-  writes made otherwise (raw SQL, another service, triggers). Entries under an old generation are
-  never read again, and a load that raced a write is stored under the generation it started with,
-  so it cannot resurrect stale rows.
+  writes made otherwise (raw SQL, another service, triggers). A load that raced a write carries
+  the generation it started with, so it is stale on arrival and cannot resurrect old rows.
 - Values are stored as JSON made by the function's return-type ``TypeAdapter`` and validated back
   into the same pydantic models, so a hit from Redis equals a fresh call. Each hit is a new
   object: callers may mutate it.
@@ -75,7 +76,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 logger = logging.getLogger("postsql.ext.cache")
-_HEADER = struct.Struct("!d")  # expiry time, before the JSON payload
+# An entry: expiry time, the generations of the tables read when the load started, JSON payload.
+_HEADER = struct.Struct("!dI")
 
 
 class QueryRecordLike(Protocol):
@@ -94,13 +96,12 @@ class CacheBackend(Protocol):
 
     name: str
 
-    async def get(self, key: str) -> bytes | None: ...
+    async def fetch(self, key: str, tables: Sequence[str]) -> tuple[bytes | None, list[int]]:
+        """The entry under ``key`` (or None) and the current generation of each table, together
+        (one round trip for Redis)."""
+        ...
 
     async def set(self, key: str, value: bytes, *, ttl: float, tables: frozenset[str]) -> None: ...
-
-    async def delete(self, key: str) -> None: ...
-
-    async def generations(self, tables: Sequence[str]) -> list[int]: ...
 
     async def bump(self, tables: Iterable[str]) -> None: ...
 
@@ -135,24 +136,19 @@ class MemoryBackend:
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def get(self, key: str) -> bytes | None:
+    async def fetch(self, key: str, tables: Sequence[str]) -> tuple[bytes | None, list[int]]:
+        generations = [self._generations.get(t, 0) for t in tables]
         entry = self._entries.get(key)
         if entry is None:
-            return None
+            return None, generations
         self._entries.move_to_end(key)
-        return entry[0]
+        return entry[0], generations
 
     async def set(self, key: str, value: bytes, *, ttl: float, tables: frozenset[str]) -> None:
         self._entries[key] = (value, tables)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-
-    async def delete(self, key: str) -> None:
-        self._entries.pop(key, None)
-
-    async def generations(self, tables: Sequence[str]) -> list[int]:
-        return [self._generations.get(t, 0) for t in tables]
 
     async def bump(self, tables: Iterable[str]) -> None:
         self.bump_nowait(tables)
@@ -213,23 +209,24 @@ class RedisBackend:
     def __repr__(self) -> str:
         return f"RedisBackend({redact(self.url)!r}, prefix={self.prefix!r})"
 
-    async def get(self, key: str) -> bytes | None:
-        value = await self._client.get(self.prefix + "v:" + key)
+    async def ping(self) -> None:
+        """Raise unless the server answers (use it to check the URL at startup)."""
+        await self._client.ping()
+
+    async def fetch(self, key: str, tables: Sequence[str]) -> tuple[bytes | None, list[int]]:
+        async with self._client.pipeline(transaction=False) as pipe:
+            pipe.get(self.prefix + "v:" + key)
+            if tables:
+                pipe.mget([self.prefix + "g:" + t for t in tables])
+            results = await pipe.execute()
+        value = results[0]
         if isinstance(value, str):  # only with decode_responses=True, which we never set
-            return value.encode()
-        return value
+            value = value.encode()
+        generations = [int(v) if v is not None else 0 for v in results[1]] if tables else []
+        return value, generations
 
     async def set(self, key: str, value: bytes, *, ttl: float, tables: frozenset[str]) -> None:
         await self._client.set(self.prefix + "v:" + key, value, px=max(1, math.ceil(ttl * 1000)))
-
-    async def delete(self, key: str) -> None:
-        await self._client.delete(self.prefix + "v:" + key)
-
-    async def generations(self, tables: Sequence[str]) -> list[int]:
-        if not tables:
-            return []
-        values = await self._client.mget([self.prefix + "g:" + t for t in tables])
-        return [int(v) if v is not None else 0 for v in values]
 
     async def bump(self, tables: Iterable[str]) -> None:
         names = sorted(set(tables))
@@ -335,24 +332,20 @@ class QueryCache:
         params = dict(list(bound.arguments.items())[1:])
         await self.flush()
         tables = sorted(target.info.tables_read)
-        try:
-            generations = await self.backend.generations(tables)
-        except CacheError:
-            raise
-        except Exception as exc:
-            return await self._bypass(exc, fn, db, args, kwargs)
-        key = self._key(target.info, params, dict(zip(tables, generations, strict=True)))
+        key = self._key(target.info, params)
         while True:
             try:
-                cached = await self._lookup(key)
+                raw, generations = await self.backend.fetch(key, tables)
             except CacheError:
                 raise
             except Exception as exc:
                 return await self._bypass(exc, fn, db, args, kwargs)
+            cached = self._fresh(raw, generations)
             if cached is not None:
                 self._counts["hits"] += 1
                 return cast(T, target.adapter.validate_json(cached))
-            waiting = self._inflight.get(key)
+            flight = f"{key}@{generations}"
+            waiting = self._inflight.get(flight)
             if waiting is None:
                 break
             payload = await asyncio.shield(waiting)
@@ -360,22 +353,26 @@ class QueryCache:
                 self._counts["hits"] += 1
                 return cast(T, target.adapter.validate_json(payload))
             # the loader was cancelled or failed on the backend: try again (maybe as the loader)
-        return await self._load(target, key, fn, db, args, kwargs)
+        return await self._load(target, key, flight, generations, fn, db, args, kwargs)
 
-    async def _lookup(self, key: str) -> bytes | None:
-        raw = await self.backend.get(key)
+    def _fresh(self, raw: bytes | None, generations: list[int]) -> bytes | None:
+        """The payload of an entry still valid: not expired, loaded at the current generations."""
         if raw is None or len(raw) < _HEADER.size:
             return None
-        (expires_at,) = _HEADER.unpack_from(raw)
-        if self._clock() >= expires_at:
-            await self.backend.delete(key)
+        expires_at, count = _HEADER.unpack_from(raw)
+        if count != len(generations):
             return None
-        return raw[_HEADER.size :]
+        stamps = struct.unpack_from(f"!{count}q", raw, _HEADER.size)
+        if list(stamps) != generations or self._clock() >= expires_at:
+            return None
+        return raw[_HEADER.size + 8 * count :]
 
     async def _load(
         self,
         target: _Target,
         key: str,
+        flight: str,
+        generations: list[int],
         fn: Callable[..., Awaitable[T]],
         db: Executor,
         args: tuple[object, ...],
@@ -383,19 +380,19 @@ class QueryCache:
     ) -> T:
         self._counts["misses"] += 1
         future: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
+        self._inflight[flight] = future
         payload: bytes | None = None
         try:
             self._counts["loads"] += 1
             value = await fn(db, *args, **kwargs)
             payload = target.adapter.dump_json(value)
-            expires_at = self._clock() + target.ttl
+            # Stamped with the generations read before loading: if a write bumped one meanwhile,
+            # the entry is stale on arrival and the next call loads again.
+            head = _HEADER.pack(self._clock() + target.ttl, len(generations))
+            stamps = struct.pack(f"!{len(generations)}q", *generations)
             try:
                 await self.backend.set(
-                    key,
-                    _HEADER.pack(expires_at) + payload,
-                    ttl=target.ttl,
-                    tables=target.info.tables_read,
+                    key, head + stamps + payload, ttl=target.ttl, tables=target.info.tables_read
                 )
             except Exception as exc:
                 self._backend_failed(exc)
@@ -408,8 +405,8 @@ class QueryCache:
         finally:
             if not future.done():
                 future.set_result(payload)
-            if self._inflight.get(key) is future:
-                del self._inflight[key]
+            if self._inflight.get(flight) is future:
+                del self._inflight[flight]
 
     async def _bypass(
         self,
@@ -527,9 +524,9 @@ class QueryCache:
         return target
 
     @staticmethod
-    def _key(info: QueryInfo, params: Mapping[str, object], generations: dict[str, int]) -> str:
+    def _key(info: QueryInfo, params: Mapping[str, object]) -> str:
         try:
-            blob = pydantic_core.to_json([sorted(params.items()), sorted(generations.items())])
+            blob = pydantic_core.to_json(sorted(params.items()))
         except pydantic_core.PydanticSerializationError as exc:
             raise CacheError(
                 f"{info.location}: {info.name}: a parameter cannot be part of a cache key: {exc}"
