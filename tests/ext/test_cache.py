@@ -50,6 +50,7 @@ LIST_OTHERS = QueryInfo(
     line=9,
     operation="select",
     sql="SELECT kind FROM others;",
+    tables_read=frozenset({"others"}),
     read_only=True,
 )
 DELETE_THINGS = QueryInfo(
@@ -297,6 +298,20 @@ async def test_the_memory_backend_is_a_bounded_lru() -> None:
     assert db.calls == 3
     await cache.call(list_things, db, kind="b")
     assert db.calls == 4
+
+
+async def test_invalidation_frees_the_memory_entries_that_read_the_table() -> None:
+    backend = MemoryBackend()
+    cache = QueryCache(backend, ttl_overrides={"list_others": 5})
+    db = FakeDb()
+    await cache.call(list_things, db, kind="a")
+    await cache.call(list_things, db, kind="b")
+    await cache.call(list_others, db)
+    assert len(backend) == 3
+    cache.on_query(Record(tables_written=frozenset({"thing_kinds"})))
+    assert len(backend) == 1
+    await cache.invalidate(["others"])
+    assert len(backend) == 0
 
 
 async def test_an_unmarked_query_is_refused_unless_given_a_ttl() -> None:

@@ -131,6 +131,7 @@ class MemoryBackend:
             )
         self.max_entries = max_entries
         self._entries: OrderedDict[str, tuple[bytes, frozenset[str]]] = OrderedDict()
+        self._by_table: dict[str, set[str]] = {}  # table -> keys of the entries that read it
         self._generations: dict[str, int] = {}
 
     def __len__(self) -> int:
@@ -145,28 +146,42 @@ class MemoryBackend:
         return entry[0], generations
 
     async def set(self, key: str, value: bytes, *, ttl: float, tables: frozenset[str]) -> None:
+        self._drop(key)
         self._entries[key] = (value, tables)
-        self._entries.move_to_end(key)
+        for table in tables:
+            self._by_table.setdefault(table, set()).add(key)
         while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+            self._drop(next(iter(self._entries)))
 
     async def bump(self, tables: Iterable[str]) -> None:
         self.bump_nowait(tables)
 
     def bump_nowait(self, tables: Iterable[str]) -> bool:
-        bumped = frozenset(tables)
-        for table in bumped:
+        # The new generation alone makes the entries unservable; dropping them frees their room
+        # (the index keeps this proportional to the entries dropped, not to the cache's size).
+        for table in frozenset(tables):
             self._generations[table] = self._generations.get(table, 0) + 1
-        stale = [k for k, (_, read) in self._entries.items() if read & bumped]
-        for key in stale:
-            del self._entries[key]
+            for key in list(self._by_table.get(table, ())):
+                self._drop(key)
         return True
 
     async def clear(self) -> None:
         self._entries.clear()
+        self._by_table.clear()
 
     async def aclose(self) -> None:
-        self._entries.clear()
+        await self.clear()
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            return
+        for table in entry[1]:
+            keys = self._by_table.get(table)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_table[table]
 
 
 class RedisBackend:
