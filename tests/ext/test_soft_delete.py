@@ -76,6 +76,9 @@ def test_the_shipped_queries_pass() -> None:
         "UPDATE posts SET title = :title WHERE id = :id AND deleted_at IS NULL;",
         "INSERT INTO posts (title) VALUES (:title);",
         "DELETE FROM comments AS c WHERE c.id = :id AND c.deleted_at IS NULL;",
+        "INSERT INTO users AS u (id, name) VALUES (:id, :title) ON CONFLICT (id) DO UPDATE "
+        "SET name = excluded.name WHERE u.deleted_at IS NULL;",
+        "INSERT INTO users (id) VALUES (:id) ON CONFLICT (id) DO NOTHING;",
     ],
 )
 def test_filtered_queries_have_no_findings(tmp_path: Path, sql: str) -> None:
@@ -118,6 +121,12 @@ def test_filtered_queries_have_no_findings(tmp_path: Path, sql: str) -> None:
         ),
         ("UPDATE posts SET title = :title WHERE id = :id;", [("posts", "posts")]),
         ("DELETE FROM comments WHERE id = :id;", [("comments", "comments")]),
+        # an upsert would update a soft-deleted row
+        (
+            "INSERT INTO users (id, name) VALUES (:id, :title) ON CONFLICT (id) DO UPDATE "
+            "SET name = excluded.name;",
+            [("users", "users")],
+        ),
     ],
 )
 def test_unfiltered_reads_are_flagged(

@@ -3,14 +3,16 @@
 A table is soft-deletable when it has a ``deleted_at`` column in the migrated schema
 (``sql/schema.sql``, parsed with pglast: no database needed). A query passes when, for every
 reference to such a table (in a ``SELECT``'s ``FROM``, or as the target of an ``UPDATE`` or
-``DELETE``), the same query level has ``alias.deleted_at IS NULL`` as one of the ``AND``-ed
+``DELETE``, or of an ``INSERT ... ON CONFLICT DO UPDATE``, whose ``DO UPDATE ... WHERE`` must
+filter), the same query level has ``alias.deleted_at IS NULL`` as one of the ``AND``-ed
 conditions of its ``WHERE`` or of a join's ``ON`` that restricts that table (an outer join's
 ``ON`` restricts only its nullable side). A condition under ``OR`` or ``NOT`` does not count.
 Unqualified ``deleted_at IS NULL`` counts when the level reads a single soft-deletable table.
 
 A query that means to see soft-deleted rows says so in its comment block, with the sentence
 ``Deliberately includes soft-deleted rows.`` (optionally followed by the reason); it is then
-skipped as a whole. ``INSERT`` targets are not reads and are never flagged.
+skipped as a whole. Plain ``INSERT`` targets are not reads and are never flagged; ``MERGE``
+targets are not checked (their ``USING`` side is, like any ``SELECT``).
 
 Run it (``make lint`` does)::
 
@@ -35,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pglast import ast, parse_sql
-from pglast.enums import AlterTableType, BoolExprType, JoinType, NullTestType
+from pglast.enums import AlterTableType, BoolExprType, JoinType, NullTestType, OnConflictAction
 from pglast.parser import ParseError
 
 from postsql.codegen.loader import QueryDef, load_queries
@@ -105,7 +107,13 @@ def soft_deletable_tables(schema_sql: str) -> frozenset[str]:
 
 
 def is_deliberate(doc: str) -> bool:
-    """True when a query's comment block carries :data:`DELIBERATE_MARKER` (spacing-insensitive)."""
+    """True when a query's comment block carries :data:`DELIBERATE_MARKER` (spacing-insensitive).
+
+    Example::
+
+        >>> is_deliberate("Lists users.\nDeliberately includes soft-deleted rows. (Admin view.)")
+        True
+    """
     return " ".join(DELIBERATE_MARKER.split()) in " ".join(doc.split())
 
 
@@ -169,6 +177,15 @@ def _unfiltered(
         for item in extra or ():
             rels += _from_item(item, conds)
         conds += [_Cond(c, None) for c in _conjuncts(node.whereClause)]
+    elif (
+        isinstance(node, ast.InsertStmt)
+        and node.relation is not None
+        and node.onConflictClause is not None
+        and node.onConflictClause.action == OnConflictAction.ONCONFLICT_UPDATE
+    ):
+        # An upsert's DO UPDATE reads the conflicting row: it must not touch a soft-deleted one.
+        rels.append(node.relation)
+        conds += [_Cond(c, None) for c in _conjuncts(node.onConflictClause.whereClause)]
     else:
         return []
     soft = [
