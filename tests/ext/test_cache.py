@@ -350,6 +350,11 @@ def test_a_non_positive_memory_size_is_refused() -> None:
         MemoryBackend(max_entries=0)
 
 
+def test_an_empty_redis_prefix_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="prefix: must not be empty"):
+        RedisBackend(REDIS_URL, prefix="")
+
+
 async def test_redis_down_falls_through_to_the_database_with_a_warning(
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -210,6 +210,8 @@ class RedisBackend:
             raise ConfigurationError(
                 "RedisBackend needs the redis package: pip install 'postsql[cache]'"
             ) from exc
+        if not prefix:
+            raise ConfigurationError("prefix: must not be empty (clear() deletes its keys)")
         if socket_timeout <= 0:
             raise ConfigurationError(
                 f"socket_timeout: expected a positive number of seconds, got {socket_timeout!r}"
