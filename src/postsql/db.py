@@ -67,6 +67,7 @@ class QueryInfo:
     """A generated query, as data: what it is, where it was written, what it touches.
 
     ``sql`` is the ``$n`` form sent to the server; ``params`` name ``$1``, ``$2``... in order.
+    ``cache_ttl`` is the seconds of a ``@cache ttl=...`` directive (``None``: not cacheable).
     """
 
     name: str
@@ -78,6 +79,7 @@ class QueryInfo:
     tables_read: frozenset[str] = frozenset()
     tables_written: frozenset[str] = frozenset()
     read_only: bool = False
+    cache_ttl: float | None = None
 
     @property
     def location(self) -> str:

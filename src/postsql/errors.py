@@ -7,6 +7,8 @@ The tree::
     ├── EmbeddedServerError       the embedded PostgreSQL could not be started or stopped
     ├── MigrationError            dbmate (or the schema dump) failed
     ├── SeedError                 seeding failed or was asked for something impossible
+    ├── AuditError                the audit actor was set wrongly (outside a transaction, empty)
+    ├── CacheError                a query cannot be cached, or the cache backend failed
     └── CodegenError              a query or the schema could not be turned into code
         ├── QueryParseError       a query file breaks the aiosql format (file:line)
         ├── QueryCheckError       the server rejected a query while describing it (file:line)
@@ -19,6 +21,8 @@ PostgreSQL's own errors are not wrapped: asyncpg raises its ``PostgresError`` su
 from __future__ import annotations
 
 __all__ = [
+    "AuditError",
+    "CacheError",
     "CodegenError",
     "ConfigurationError",
     "EmbeddedServerError",
@@ -49,6 +53,16 @@ class MigrationError(PostsqlError):
 
 class SeedError(PostsqlError):
     """Raised when seeding fails or is given impossible sizes."""
+
+
+class AuditError(PostsqlError):
+    """Raised when the audit actor is set outside a transaction or to an empty value, or an audit
+    read is given a bad argument (a non-positive limit)."""
+
+
+class CacheError(PostsqlError):
+    """Raised when a query cannot be cached (not generated, writes, no TTL) or, in strict mode,
+    when the cache backend (Redis) fails; the message names the query or the backend."""
 
 
 class CodegenError(PostsqlError):

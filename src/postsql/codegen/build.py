@@ -340,6 +340,11 @@ class _Builder:
         if len(analysis.columns) != len(names):
             analysis = fallback_analysis(q.sql, self.catalog, names)
 
+        if q.directives.cache_ttl is not None and not analysis.read_only:
+            self.errors.add(
+                QueryCheckError,
+                f"{where} @cache on a query that writes (only read-only queries can be cached)",
+            )
         params = self._params(q, described, analysis, where)
         row_class = pascal(q.name) + "Row"
         columns = self._columns(q, described, analysis, where, row_class)
@@ -372,6 +377,7 @@ class _Builder:
             reuses_table=reuses,
             returns_optional=not _returns_a_row(q.sql),
             value_nullable=value_nullable,
+            cache_ttl=q.directives.cache_ttl,
         )
 
     def _params(

@@ -152,6 +152,7 @@ class Query:
     reuses_table: str | None = None
     returns_optional: bool = True
     value_nullable: bool = True
+    cache_ttl: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

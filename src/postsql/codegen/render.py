@@ -400,6 +400,8 @@ def _info(query: Query, imports: _Imports) -> str:
         params = "(" + ", ".join(_quote(p.sql_name) for p in query.params) + ")"
     else:
         params = "()"
+    # cache_ttl only when set, so queries without @cache render as before.
+    cache = "" if query.cache_ttl is None else f"    cache_ttl={query.cache_ttl!r},\n"
     return (
         f"{_const(query)} = QueryInfo(\n"
         f"    name={_quote(query.name)},\n"
@@ -411,6 +413,7 @@ def _info(query: Query, imports: _Imports) -> str:
         f"    tables_read={_frozenset(query.tables_read)},\n"
         f"    tables_written={_frozenset(query.tables_written)},\n"
         f"    read_only={query.read_only},\n"
+        f"{cache}"
         ")\n"
     )
 

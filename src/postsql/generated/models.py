@@ -64,10 +64,15 @@ class AuditLog(BaseModel):
     record_id: str | None
     action: str
     actor: str | None
+    """The application user from the transaction-local setting postsql.actor; NULL when unset."""
     old_data: JsonValue | None
     new_data: JsonValue | None
     transaction_id: int
     changed_at: AwareDatetime
+    db_role: str | None
+    """The database role that wrote the row (current_user): the actor's fallback."""
+    changed_columns: list[str] | None
+    """UPDATE only: the audited columns whose value changed, sorted."""
 
 
 class AuditLogInsert(BaseModel):
@@ -86,6 +91,8 @@ class AuditLogInsert(BaseModel):
     new_data: JsonValue | None = None
     transaction_id: int | None = None
     changed_at: AwareDatetime | None = None
+    db_role: str | None = None
+    changed_columns: list[str] | None = None
 
 
 class Category(BaseModel):
