@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -26,6 +27,39 @@ from postsql.testing import TestServer, quote_ident
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 
 ROLE_PASSWORD = "Sec-Test-Pw-7f3a9c"  # a known test password; tests/security scans logs for it
+
+
+class _PasswordWatch(logging.Handler):
+    """Sees every record any logger of the run emits; keeps those that carry the password."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = f"{record.getMessage()} {record.exc_text or ''}"
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" {record.exc_info[1]!s}"
+        if ROLE_PASSWORD in text:
+            self.leaks.append(f"{record.name}: {text[:200]}")
+
+
+_WATCH = _PasswordWatch()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    logging.getLogger().addHandler(_WATCH)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    logging.getLogger().removeHandler(_WATCH)
+    if _WATCH.leaks:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line("the test password appeared in log records:", red=True)
+            for leak in _WATCH.leaks:
+                reporter.write_line(f"  {leak}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def as_user(url: str, user: str, password: str | None = ROLE_PASSWORD) -> str:
