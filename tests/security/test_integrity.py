@@ -4,11 +4,14 @@ strings are stored byte-exact or refused clearly."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from postsql.codegen.checks import compile_check
@@ -229,3 +232,45 @@ async def test_unstorable_strings_are_refused_clearly_and_store_nothing(
     # ("invalid input for query argument $1 ... surrogates not allowed") says what was wrong.
     assert "0x00" in str(info.value) or "query argument $1" in str(info.value)
     assert await conn.fetchval("SELECT count(*) FROM posts") == 0
+
+
+def _model_accepts(model: type[BaseModel], values: dict[str, Any]) -> bool:
+    try:
+        model.model_validate(values)
+    except ValidationError:
+        return False
+    return True
+
+
+async def _database_accepts(conn: asyncpg.Connection, sql: str, *args: object) -> bool:
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        await conn.execute(sql, *args)
+    except asyncpg.CheckViolationError:
+        return False
+    finally:
+        await transaction.rollback()
+    return True
+
+
+def test_the_model_and_the_database_agree_on_every_slug_and_email(db_url: str) -> None:
+    loop = asyncio.new_event_loop()
+    conn: asyncpg.Connection = loop.run_until_complete(asyncpg.connect(db_url))
+    try:
+
+        @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+        @given(st.text(alphabet="aZ09-_ @.\t\u00e9", max_size=10), st.booleans())
+        def check(text: str, as_email: bool) -> None:
+            if as_email:
+                model_ok = _model_accepts(UserInsert, {"email": text, "name": "n"})
+                sql = "INSERT INTO users (email, name) VALUES ($1, 'n')"
+            else:
+                model_ok = _model_accepts(TagInsert, {"name": "n", "slug": text})
+                sql = "INSERT INTO tags (name, slug) VALUES ('n', $1)"
+            assert loop.run_until_complete(_database_accepts(conn, sql, text)) == model_ok, text
+
+        check()
+    finally:
+        loop.run_until_complete(conn.close())
+        loop.close()

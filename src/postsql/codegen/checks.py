@@ -64,6 +64,10 @@ class _Value:
     needs: tuple[str, ...]  # python expressions that must not be None
 
 
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
 def compile_check(definition: str, fields: Mapping[str, str]) -> Compiled | None:
     """Compile ``CHECK (expr)`` over columns named in ``fields`` (column → model field), or None.
 
@@ -117,10 +121,10 @@ class _Compiler:
             if not isinstance(node.rexpr, ast.A_ArrayExpr):
                 raise _Unsupported("ANY of a non-array")
             items = [self.constant(e) for e in node.rexpr.elements or ()]
-            return self._guard(left.needs, f"{left.code} not in ({', '.join(items)},)")
+            return self._guard(left.needs, f"{left.code} not in {_tuple(items)}")
         if node.kind == A_Expr_Kind.AEXPR_IN and op == "=" and isinstance(node.rexpr, tuple):
             items = [self.constant(e) for e in node.rexpr]
-            return self._guard(left.needs, f"{left.code} not in ({', '.join(items)},)")
+            return self._guard(left.needs, f"{left.code} not in {_tuple(items)}")
         if node.kind != A_Expr_Kind.AEXPR_OP:
             raise _Unsupported(str(node.kind))
         if op == "~":

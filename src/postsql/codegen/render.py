@@ -300,6 +300,10 @@ def render_models(project: Project, package: str, source: str) -> str:
     )
 
 
+def _tuple_literal(items: Sequence[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
 def _check_registry(tables: Sequence[Table], imports: _Imports) -> str:
     """``CHECK_CONSTRAINTS``: constraint name → table, columns and model fields, for
     :func:`postsql.integrity.map_integrity_error`."""
@@ -315,11 +319,11 @@ def _check_registry(tables: Sequence[Table], imports: _Imports) -> str:
     lines = ["CHECK_CONSTRAINTS: dict[str, CheckInfo] = {\n"]
     for name, table, check in entries:
         qualified = table.name if table.schema == "public" else f"{table.schema}.{table.name}"
-        columns = "".join(f"{_quote(c)}, " for c in check.columns).rstrip(" ")
-        fields = "".join(f"{_quote(python_field(c)[0])}, " for c in check.columns).rstrip(" ")
+        columns = _tuple_literal([_quote(c) for c in check.columns])
+        fields = _tuple_literal([_quote(python_field(c)[0]) for c in check.columns])
         lines.append(
             f"    {_quote(name)}: CheckInfo(\n"
-            f"        table={_quote(qualified)}, columns=({columns}), fields=({fields})\n"
+            f"        table={_quote(qualified)}, columns={columns}, fields={fields}\n"
             "    ),\n"
         )
     lines.append("}\n")

@@ -45,26 +45,10 @@ CHECK_CONSTRAINTS: dict[str, CheckInfo] = {
         table="categories", columns=("slug",), fields=("slug",)
     ),
     "posts_draft_has_no_published_at_check": CheckInfo(
-        table="posts",
-        columns=(
-            "status",
-            "published_at",
-        ),
-        fields=(
-            "status",
-            "published_at",
-        ),
+        table="posts", columns=("status", "published_at"), fields=("status", "published_at")
     ),
     "posts_published_has_published_at_check": CheckInfo(
-        table="posts",
-        columns=(
-            "status",
-            "published_at",
-        ),
-        fields=(
-            "status",
-            "published_at",
-        ),
+        table="posts", columns=("status", "published_at"), fields=("status", "published_at")
     ),
     "posts_slug_format_check": CheckInfo(table="posts", columns=("slug",), fields=("slug",)),
     "posts_title_not_blank_check": CheckInfo(table="posts", columns=("title",), fields=("title",)),
@@ -143,11 +127,7 @@ class AuditLogInsert(BaseModel):
     @model_validator(mode="after")
     def check_constraints(self) -> AuditLogInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.action is not None and self.action not in (
-            "INSERT",
-            "UPDATE",
-            "DELETE",
-        ):
+        if self.action is not None and self.action not in ("INSERT", "UPDATE", "DELETE"):
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
