@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import keyword
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import asyncpg
+from pydantic import BaseModel
 
 from postsql.errors import IntegrityViolation
 
@@ -66,10 +68,24 @@ def _registry() -> Mapping[str, CheckInfo]:
     return found
 
 
+_RESERVED = frozenset(dir(BaseModel)) | {"model_config", "model_fields"}
+
+
 def _field(column: str) -> str:
-    # The generated models name a field after its column unless the column is not a usable
-    # Python name (then codegen aliases it); the registry carries those exact names for CHECKs.
-    return column if column.isidentifier() and not column.startswith("_") else column + "_"
+    # The generated models' rule (postsql.codegen.naming.python_field, which the runtime does not
+    # import): a field is named after its column unless that is no usable Python name, then it
+    # gets an aliased, cleaned name ending in "_". The registry carries exact names for CHECKs.
+    if (
+        column.isidentifier()
+        and not keyword.iskeyword(column)
+        and not column.startswith("_")
+        and column not in _RESERVED
+    ):
+        return column
+    cleaned = re.sub(r"\W+", "_", column).strip("_") or "column"
+    if cleaned[0].isdigit():
+        cleaned = f"c_{cleaned}"
+    return f"{cleaned.lstrip('_')}_"
 
 
 def _key_columns(detail: str | None) -> tuple[str, ...]:

