@@ -7,10 +7,14 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import importlib
+import pkgutil
 
 import asyncpg
 import pytest
 
+import postsql.generated.queries as generated_queries
+from postsql.db import QueryInfo
 from postsql.errors import ConfigurationError
 from postsql.roles import RoleNames, apply_roles, scram_verifier
 from postsql.testing import TestServer, quote_ident
@@ -219,3 +223,54 @@ def test_non_ascii_passwords_are_refused_without_echoing_them() -> None:
     with pytest.raises(ConfigurationError) as info:
         scram_verifier("pässwörd")
     assert "pässwörd" not in str(info.value)
+
+
+def _generated_queries() -> list[QueryInfo]:
+    found: list[QueryInfo] = []
+    for module_info in pkgutil.iter_modules(generated_queries.__path__):
+        module = importlib.import_module(f"{generated_queries.__name__}.{module_info.name}")
+        found.extend(v for v in vars(module).values() if isinstance(v, QueryInfo))
+    return sorted(found, key=lambda q: q.location)
+
+
+async def _privilege_error(conn: asyncpg.Connection, query: QueryInfo) -> str | None:
+    """Run ``query`` with every parameter NULL in a rolled-back transaction; report only a
+    privilege error (the server checks privileges before it reads or writes a row)."""
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        await conn.execute("SET LOCAL statement_timeout = '5s'")
+        await conn.fetch(query.sql, *([None] * len(query.params)))
+    except asyncpg.InsufficientPrivilegeError as exc:
+        return f"{query.location} {query.name}: {exc}"
+    except asyncpg.PostgresError:
+        pass  # NULLs may break a NOT NULL or a cast: not what this test is about
+    finally:
+        await transaction.rollback()
+    return None
+
+
+async def test_every_generated_query_runs_under_the_app_role(app_conn: asyncpg.Connection) -> None:
+    queries = _generated_queries()
+    assert len(queries) > 30
+    problems = [p for q in queries if (p := await _privilege_error(app_conn, q))]
+    assert problems == []
+
+
+async def test_every_read_only_query_runs_under_the_readonly_role(
+    readonly_conn: asyncpg.Connection,
+) -> None:
+    readers = [q for q in _generated_queries() if q.read_only]
+    assert len(readers) > 10
+    problems = [p for q in readers if (p := await _privilege_error(readonly_conn, q))]
+    assert problems == []
+    # A write is refused there by privileges too, not only by the read-only default.
+    writer = next(q for q in _generated_queries() if q.name == "soft_delete_post")
+    transaction = readonly_conn.transaction()
+    await transaction.start()
+    try:
+        await readonly_conn.execute("SET TRANSACTION READ WRITE")
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await readonly_conn.execute(writer.sql, 1)
+    finally:
+        await transaction.rollback()
