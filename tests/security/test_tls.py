@@ -24,6 +24,7 @@ import pytest
 from postsql.embedded import bin_dir
 from postsql.errors import ConfigurationError, MigrationError, TLSVerificationError
 from postsql.migrate import Migrator
+from postsql.roles import apply_roles
 from postsql.tls import connect, dbmate_sslmode, validate_tls, with_tls
 from postsql.urls import dbmate_url
 
@@ -124,6 +125,8 @@ def _start_tls_server(
         )
     (pgdata / "pg_hba.conf").write_text(
         "local all all trust\n"
+        # The default role names log in with passwords (tests of postsql.roles' verifiers).
+        "hostssl all postsql_migrator,postsql_app,postsql_readonly 127.0.0.1/32 scram-sha-256\n"
         "hostssl all all 127.0.0.1/32 trust\nhostssl all all 127.0.0.2/32 trust\n"
         "hostnossl all all 0.0.0.0/0 reject\n"
     )
@@ -332,3 +335,22 @@ def test_dbmate_gets_an_sslmode_its_driver_knows(url: str, mode: str) -> None:
     assert f"sslmode={mode}" in dbmate_url(url)
     assert dbmate_sslmode(None, local=False) is None
     assert os.sep  # paths in the query survive unescaped (see with_tls)
+
+
+async def test_roles_log_in_with_the_passwords_apply_roles_set(tls_server: TLSServer) -> None:
+    admin = tls_server.url(sslmode="require")
+    await apply_roles(admin, passwords={"app": "app-Pw-1", "readonly": "ro-Pw-2"})
+    base = f"127.0.0.1:{tls_server.port}/postgres?sslmode=require"
+    conn = await connect(f"postgresql://postsql_app:app-Pw-1@{base}")
+    try:
+        assert await conn.fetchval("SELECT current_user") == "postsql_app"
+    finally:
+        await conn.close()
+    with pytest.raises(asyncpg.InvalidPasswordError):
+        await connect(f"postgresql://postsql_readonly:app-Pw-1@{base}")
+    # Rotating a password: the old one stops working.
+    await apply_roles(admin, passwords={"app": "app-Pw-3"})
+    with pytest.raises(asyncpg.InvalidPasswordError):
+        await connect(f"postgresql://postsql_app:app-Pw-1@{base}")
+    conn = await connect(f"postgresql://postsql_app:app-Pw-3@{base}")
+    await conn.close()
