@@ -18,9 +18,9 @@
 --
 -- Default privileges (ALTER DEFAULT PRIVILEGES FOR ROLE migrator IN SCHEMA public) grant the app
 -- and readonly roles their rights on every table the migrator creates later: new tables need no
--- manual grant. audit_log is the exception: migration 20261125003000's successor revokes writes
--- on it, and this script does too when it exists; audit triggers write it as SECURITY DEFINER
--- functions owned by the migrator.
+-- manual grant. audit_log is the exception: migration 20261125003000 revokes writes on it from
+-- every role but its owner, and this script does too when it exists; audit triggers write it as
+-- SECURITY DEFINER functions owned by the migrator.
 
 DO $roles$
 DECLARE
