@@ -186,6 +186,27 @@ def test_the_check_compiler_recognises_its_subset_only(definition: str, compiled
     assert (compile_check(definition, fields) is not None) == compiled
 
 
+@pytest.mark.parametrize(
+    ("definition", "compiled"),
+    [
+        ("CHECK ((n >= 0))", True),
+        ("CHECK ((length(s) < n))", True),
+        ("CHECK ((n > 'x'::text))", False),
+        ("CHECK ((lower(n) = 'a'::text))", False),
+        ("CHECK ((n ~ '^1'::text))", False),
+        ("CHECK ((t > '2020-01-01'::timestamptz))", False),
+        ("CHECK ((s = ANY (ARRAY[1, 2])))", False),
+        ("CHECK (((s <> 'x'::text) OR (t IS NOT NULL)))", True),
+    ],
+)
+def test_rules_mixing_python_kinds_are_left_to_the_database(
+    definition: str, compiled: bool
+) -> None:
+    fields = {"n": "n", "s": "s", "t": "t"}
+    kinds = {"n": "number", "s": "str", "t": "other"}
+    assert (compile_check(definition, fields, kinds) is not None) == compiled
+
+
 HOSTILE = [
     "'; DROP TABLE posts; --",
     "Robert'); DELETE FROM users WHERE ('1'='1",

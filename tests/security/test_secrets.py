@@ -9,6 +9,7 @@ session if one carries it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,7 +121,7 @@ async def test_integrity_errors_name_the_column_not_the_secret_value(
     assert ROLE_PASSWORD.lower() not in str(mapped)
 
 
-def test_the_codegen_manifest_carries_no_url(
+def test_the_codegen_manifest_carries_no_url_and_records_check_constraints(
     seen: Seen, tmp_path: Path, test_pg: TestServer
 ) -> None:
     from postsql.codegen.cli import main as codegen_main
@@ -136,3 +137,13 @@ def test_the_codegen_manifest_carries_no_url(
     text = manifest.read_text()
     seen.add(text)
     assert "postgresql://" not in text
+    # The manifest records each table's CHECK constraints and whether the models check them.
+    tables = {t["name"]: t for t in json.loads(text)["tables"]}
+    checks = {c["name"]: c for c in tables["posts"]["checks"]}
+    assert checks["posts_view_count_check"] == {
+        "name": "posts_view_count_check",
+        "definition": "CHECK ((view_count >= 0))",
+        "columns": ["view_count"],
+        "checked_by_model": True,
+    }
+    assert "users_email_lower_check" in {c["name"] for c in tables["users"]["checks"]}

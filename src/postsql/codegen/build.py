@@ -173,21 +173,27 @@ def _class_names(catalog: Catalog) -> tuple[dict[int, str], dict[int, str]]:
     return enum_names, rel_names
 
 
-def _checks(rel: Relation, columns: Sequence[Column]) -> tuple[CheckConstraint, ...]:
+_KIND_OF = {"str": "str", "int": "number", "Decimal": "number", "float": "number", "bool": "bool"}
+
+
+def _checks(
+    rel: Relation, columns: Sequence[Column], enum_classes: frozenset[str]
+) -> tuple[CheckConstraint, ...]:
     """The relation's CHECK constraints, compiled for its insert model where recognised.
 
     Only columns the insert model has (not identity ALWAYS, not generated) may appear in a
-    compiled rule; a rule over any other column stays database-only.
+    compiled rule; a rule over any other column stays database-only. Enums count as strings.
     """
-    insertable = {
-        c.name: python_field(c.name)[0]
-        for c in columns
-        if c.identity != "always" and not c.generated
+    cols = [c for c in columns if c.identity != "always" and not c.generated]
+    insertable = {c.name: python_field(c.name)[0] for c in cols}
+    kinds = {
+        c.name: "str" if c.py.annotation in enum_classes else _KIND_OF.get(c.py.annotation, "other")
+        for c in cols
     }
     out: list[CheckConstraint] = []
     for check in rel.checks:
         compiled = (
-            compile_check(check.definition, insertable)
+            compile_check(check.definition, insertable, kinds)
             if all(c in insertable for c in check.columns)
             else None
         )
@@ -331,7 +337,7 @@ class _Builder:
                     class_name=self.rel_names[rel.oid],
                     columns=tuple(columns),
                     comment=rel.comment,
-                    checks=_checks(rel, columns),
+                    checks=_checks(rel, columns, frozenset(self.enum_names.values())),
                 )
             )
         return tuple(sorted(out, key=lambda t: t.class_name))

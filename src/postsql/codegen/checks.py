@@ -62,14 +62,29 @@ class Compiled:
 class _Value:
     code: str
     needs: tuple[str, ...]  # python expressions that must not be None
+    kind: str  # "str", "number", "bool" or "any" (unknown: no type check)
+
+
+def _same_kind(*values: _Value) -> str:
+    kinds = {v.kind for v in values} - {"any"}
+    if len(kinds) > 1:
+        raise _Unsupported(f"compares {' and '.join(sorted(kinds))}")
+    return kinds.pop() if kinds else "any"
 
 
 def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
-def compile_check(definition: str, fields: Mapping[str, str]) -> Compiled | None:
+def compile_check(
+    definition: str, fields: Mapping[str, str], kinds: Mapping[str, str] | None = None
+) -> Compiled | None:
     """Compile ``CHECK (expr)`` over columns named in ``fields`` (column → model field), or None.
+
+    ``kinds`` gives each column's Python kind (``"str"`` for text and enums, ``"number"``,
+    ``"bool"``, ``"other"``); a rule comparing different kinds, or using string functions on a
+    non-string, is not compiled (it would not type-check, or would raise instead of validating).
+    Without ``kinds`` every column is taken to fit.
 
     Example::
 
@@ -83,15 +98,16 @@ def compile_check(definition: str, fields: Mapping[str, str]) -> Compiled | None
         if not isinstance(select, ast.SelectStmt) or not select.targetList:
             return None
         target = select.targetList[0].val
-        compiler = _Compiler(fields)
+        compiler = _Compiler(fields, kinds or {})
         return Compiled(compiler.false_when(target), compiler.uses_regex)
     except Exception:  # _Unsupported, a pglast parse error or a pattern Python cannot compile
         return None
 
 
 class _Compiler:
-    def __init__(self, fields: Mapping[str, str]) -> None:
+    def __init__(self, fields: Mapping[str, str], kinds: Mapping[str, str]) -> None:
         self.fields = fields
+        self.kinds = kinds
         self.uses_regex = False
 
     def false_when(self, node: object) -> str:
@@ -104,7 +120,7 @@ class _Compiler:
                 return " or ".join(parts)
             raise _Unsupported("NOT")
         if isinstance(node, ast.NullTest):
-            value = self.value(node.arg)
+            value = self.value(node.arg, null_test=True)
             if value.needs != (value.code,):
                 raise _Unsupported("IS NULL of an expression")
             if node.nulltesttype == NullTestType.IS_NULL:
@@ -120,15 +136,21 @@ class _Compiler:
         if node.kind == A_Expr_Kind.AEXPR_OP_ANY and op == "=":
             if not isinstance(node.rexpr, ast.A_ArrayExpr):
                 raise _Unsupported("ANY of a non-array")
-            items = [self.constant(e) for e in node.rexpr.elements or ()]
+            consts = [self.value_constant(e) for e in node.rexpr.elements or ()]
+            _same_kind(left, *consts)
+            items = [c.code for c in consts]
             return self._guard(left.needs, f"{left.code} not in {_tuple(items)}")
         if node.kind == A_Expr_Kind.AEXPR_IN and op == "=" and isinstance(node.rexpr, tuple):
-            items = [self.constant(e) for e in node.rexpr]
+            consts = [self.value_constant(e) for e in node.rexpr]
+            _same_kind(left, *consts)
+            items = [c.code for c in consts]
             return self._guard(left.needs, f"{left.code} not in {_tuple(items)}")
         if node.kind != A_Expr_Kind.AEXPR_OP:
             raise _Unsupported(str(node.kind))
         if op == "~":
             pattern = self.constant_string(node.rexpr)
+            if left.kind not in ("str", "any"):
+                raise _Unsupported("regex on a non-string")
             if "[:" in pattern:
                 raise _Unsupported("POSIX bracket class")
             re.compile(pattern)
@@ -137,6 +159,8 @@ class _Compiler:
         if op not in _NEGATED:
             raise _Unsupported(op)
         right = self.value(node.rexpr)
+        if _same_kind(left, right) == "bool" and op not in ("=", "<>"):
+            raise _Unsupported("ordering booleans")
         needs = tuple(dict.fromkeys((*left.needs, *right.needs)))
         return self._guard(needs, f"{left.code} {_NEGATED[op]} {right.code}")
 
@@ -145,33 +169,39 @@ class _Compiler:
         checks = [f"{n} is not None" for n in needs]
         return " and ".join([*checks, condition])
 
-    def value(self, node: object) -> _Value:
+    def value(self, node: object, *, null_test: bool = False) -> _Value:
         if isinstance(node, ast.ColumnRef):
             names = [str(f.sval) for f in node.fields or () if isinstance(f, ast.String)]
             if len(names) != 1 or names[0] not in self.fields:
                 raise _Unsupported("unknown column")
             code = f"self.{self.fields[names[0]]}"
-            return _Value(code, (code,))
+            kind = self.kinds.get(names[0], "any")
+            if kind == "other" and not null_test:
+                raise _Unsupported("a column of a type rules are not compiled for")
+            return _Value(code, (code,), kind)
         if isinstance(node, ast.FuncCall):
             name = node.funcname[-1].sval if node.funcname else ""
             args = node.args or ()
             if name not in _STRING_FUNCTIONS or len(args) != 1:
                 raise _Unsupported(f"function {name}")
             inner = self.value(args[0])
-            return _Value(_STRING_FUNCTIONS[name].format(inner.code), inner.needs)
-        return _Value(self.constant(node), ())
+            if inner.kind not in ("str", "any"):
+                raise _Unsupported(f"{name} of a non-string")
+            kind = "number" if name in ("length", "char_length") else "str"
+            return _Value(_STRING_FUNCTIONS[name].format(inner.code), inner.needs, kind)
+        return self.value_constant(node)
 
-    def constant(self, node: object) -> str:
+    def value_constant(self, node: object) -> _Value:
         if isinstance(node, ast.TypeCast):
-            return self.constant(node.arg)
+            return self.value_constant(node.arg)
         if isinstance(node, ast.A_Const) and not node.isnull:
             val = node.val
             if isinstance(val, ast.Integer) and val.ival is not None:
-                return repr(int(val.ival))
+                return _Value(repr(int(val.ival)), (), "number")
             if isinstance(val, ast.String):
-                return repr(val.sval)
+                return _Value(repr(val.sval), (), "str")
             if isinstance(val, ast.Boolean):
-                return repr(bool(val.boolval))
+                return _Value(repr(bool(val.boolval)), (), "bool")
         raise _Unsupported("constant")
 
     def constant_string(self, node: object) -> str:
