@@ -198,7 +198,8 @@ CREATE TABLE public.categories (
     slug text NOT NULL,
     description text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT categories_slug_format_check CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
 );
 
 
@@ -289,7 +290,12 @@ CREATE TABLE public.posts (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     deleted_at timestamp with time zone,
-    search_vector tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, title), 'A'::"char") || setweight(to_tsvector('english'::regconfig, content), 'B'::"char"))) STORED
+    search_vector tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, title), 'A'::"char") || setweight(to_tsvector('english'::regconfig, content), 'B'::"char"))) STORED,
+    CONSTRAINT posts_draft_has_no_published_at_check CHECK (((status <> 'DRAFT'::public.post_status) OR (published_at IS NULL))),
+    CONSTRAINT posts_published_has_published_at_check CHECK (((status <> 'PUBLISHED'::public.post_status) OR (published_at IS NOT NULL))),
+    CONSTRAINT posts_slug_format_check CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text)),
+    CONSTRAINT posts_title_not_blank_check CHECK ((btrim(title) <> ''::text)),
+    CONSTRAINT posts_view_count_check CHECK ((view_count >= 0))
 );
 
 
@@ -373,7 +379,8 @@ CREATE TABLE public.tags (
     id bigint NOT NULL,
     name text NOT NULL,
     slug text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tags_slug_format_check CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
 );
 
 
@@ -426,7 +433,10 @@ CREATE TABLE public.users (
     role public.user_role DEFAULT 'USER'::public.user_role NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    deleted_at timestamp with time zone
+    deleted_at timestamp with time zone,
+    CONSTRAINT users_email_format_check CHECK ((email ~ '^[^@\s]+@[^@\s]+$'::text)),
+    CONSTRAINT users_email_length_check CHECK ((length(email) <= 254)),
+    CONSTRAINT users_email_lower_check CHECK ((email = lower(email)))
 );
 
 
@@ -887,4 +897,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125000400'),
     ('20261125000500'),
     ('20261125001000'),
-    ('20261125002000');
+    ('20261125002000'),
+    ('20261125003000'),
+    ('20261125003100');

@@ -9,13 +9,16 @@ The tree::
     ├── SeedError                 seeding failed or was asked for something impossible
     ├── AuditError                the audit actor was set wrongly (outside a transaction, empty)
     ├── CacheError                a query cannot be cached, or the cache backend failed
-    └── CodegenError              a query or the schema could not be turned into code
-        ├── QueryParseError       a query file breaks the aiosql format (file:line)
-        ├── QueryCheckError       the server rejected a query while describing it (file:line)
-        └── UnsupportedTypeError  a column or parameter has a type we do not map
+    ├── CodegenError              a query or the schema could not be turned into code
+    │   ├── QueryParseError       a query file breaks the aiosql format (file:line)
+    │   ├── QueryCheckError       the server rejected a query while describing it (file:line)
+    │   └── UnsupportedTypeError  a column or parameter has a type we do not map
+    ├── IntegrityViolation        a row broke a constraint (postsql.integrity maps asyncpg's)
+    └── TLSVerificationError      the server's certificate failed a check (postsql.tls)
 
-PostgreSQL's own errors are not wrapped: asyncpg raises its ``PostgresError`` subclasses, which keep
-``sqlstate``, ``constraint_name``, ``detail`` and ``hint``.
+PostgreSQL's own errors are not wrapped, except constraint violations when the caller asks
+(:func:`postsql.integrity.map_integrity_error`): asyncpg raises its ``PostgresError``
+subclasses, which keep ``sqlstate``, ``constraint_name``, ``detail`` and ``hint``.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ __all__ = [
     "CodegenError",
     "ConfigurationError",
     "EmbeddedServerError",
+    "IntegrityViolation",
     "MigrationError",
     "PostsqlError",
     "QueryCheckError",
     "QueryParseError",
     "SeedError",
+    "TLSVerificationError",
     "UnsupportedTypeError",
 ]
 
@@ -79,3 +84,40 @@ class QueryCheckError(CodegenError):
 
 class UnsupportedTypeError(CodegenError):
     """Raised when a column or parameter has a PostgreSQL type that has no Python mapping."""
+
+
+class IntegrityViolation(PostsqlError):
+    """Raised when a row breaks a constraint (SQLSTATE class 23), mapped from asyncpg's error.
+
+    Names the ``constraint``, ``table``, ``column`` and the model ``field`` when known, and the
+    ``sqlstate``; never the offending value (it may be a secret or personal data).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        constraint: str | None,
+        table: str | None,
+        column: str | None,
+        field: str | None,
+        sqlstate: str,
+    ) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+        self.table = table
+        self.column = column
+        self.field = field
+        self.sqlstate = sqlstate
+
+
+class TLSVerificationError(PostsqlError):
+    """Raised when the server's TLS certificate fails verification; ``check`` names which.
+
+    ``check`` is ``"hostname"`` (the certificate is not for the host connected to),
+    ``"certificate-authority"`` (not signed by a trusted root), ``"expired"`` or ``"other"``.
+    """
+
+    def __init__(self, message: str, *, check: str) -> None:
+        super().__init__(message)
+        self.check = check
