@@ -57,7 +57,8 @@ CREATE TYPE public.user_role AS ENUM (
 --
 
 CREATE FUNCTION public.audit_row_change() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
     AS $$
 DECLARE
     key_columns text[] := string_to_array(TG_ARGV[0], ',');
@@ -87,7 +88,7 @@ BEGIN
         table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
     ) VALUES (
         TG_TABLE_NAME, row_key, TG_OP, nullif(current_setting('postsql.actor', true), ''),
-        current_user, old_row, new_row, changed
+        session_user, old_row, new_row, changed
     );
     RETURN NULL;
 END;
@@ -164,7 +165,7 @@ COMMENT ON COLUMN public.audit_log.actor IS 'The application user from the trans
 -- Name: COLUMN audit_log.db_role; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.audit_log.db_role IS 'The database role that wrote the row (current_user): the actor''s fallback.';
+COMMENT ON COLUMN public.audit_log.db_role IS 'The database role that wrote the row (session_user): the actor''s fallback.';
 
 
 --

@@ -16,7 +16,7 @@ COMMENT ON COLUMN audit_log.actor IS
 'The application user from the transaction-local setting postsql.actor; NULL when unset.';
 
 COMMENT ON COLUMN audit_log.db_role IS
-'The database role that wrote the row (current_user): the actor''s fallback.';
+'The database role that wrote the row (session_user): the actor''s fallback.';
 
 COMMENT ON COLUMN audit_log.changed_columns IS
 'UPDATE only: the audited columns whose value changed, sorted.';
@@ -25,8 +25,14 @@ COMMENT ON COLUMN audit_log.changed_columns IS
 -- out of old_data/new_data (derived or noisy ones such as search_vector). An UPDATE that changes
 -- no audited column except updated_at (which set_updated_at stamps on every UPDATE) is a no-op
 -- and writes no audit row. Plain SQL only (no PostgreSQL 16+ functions): runs on 15 to 18.
+-- SECURITY DEFINER: the function runs as its owner (the migrator), so the application role needs
+-- no write privilege on audit_log at all (sql/roles.sql grants it none); search_path is pinned so
+-- a caller cannot redirect the INSERT. Inside it current_user is the owner: the writer is
+-- session_user.
 CREATE FUNCTION audit_row_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, public AS $$
 DECLARE
     key_columns text[] := string_to_array(TG_ARGV[0], ',');
     left_out text[] := coalesce(TG_ARGV[1:], '{}');
@@ -55,7 +61,7 @@ BEGIN
         table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
     ) VALUES (
         TG_TABLE_NAME, row_key, TG_OP, nullif(current_setting('postsql.actor', true), ''),
-        current_user, old_row, new_row, changed
+        session_user, old_row, new_row, changed
     );
     RETURN NULL;
 END;

@@ -55,7 +55,7 @@ async def test_insert_update_delete_each_leave_one_audit_row_with_the_actor(
         ("UPDATE", "bob@example.com"),
         ("DELETE", "carol@example.com"),
     ]
-    role = await db.fetchval("SELECT current_user")
+    role = await db.fetchval("SELECT session_user")
     assert {r.db_role for r in rows} == {role}
     insert, update, delete = rows
     assert insert.old_data is None
@@ -77,7 +77,7 @@ async def test_writes_without_an_actor_record_null_actor_and_the_database_role(
     user_id = await new_user(db)
     (row,) = [r for r in await history(db, "users", user_id) if r.action == "INSERT"]
     assert row.actor is None
-    assert row.db_role == await db.fetchval("SELECT current_user")
+    assert row.db_role == await db.fetchval("SELECT session_user")
 
 
 async def test_the_actor_ends_with_its_transaction(db: asyncpg.Connection) -> None:

@@ -99,6 +99,32 @@ async def test_app_role_cannot_write_rewrite_or_delete_audit_rows(
         assert isinstance(error, asyncpg.InsufficientPrivilegeError), statement
 
 
+async def test_app_role_writes_are_audited_by_the_trigger_without_any_audit_log_privilege(
+    app_conn: asyncpg.Connection, role_names: RoleNames
+) -> None:
+    can_insert = await app_conn.fetchval(
+        "SELECT has_table_privilege(current_user, 'audit_log', 'INSERT')"
+    )
+    assert can_insert is False
+    async with app_conn.transaction():
+        await app_conn.execute("SELECT set_config('postsql.actor', 'editor-7', true)")
+        user_id = await app_conn.fetchval(
+            "INSERT INTO users (email, name) VALUES ('audited@example.com', 'A') RETURNING id"
+        )
+    row = await app_conn.fetchrow(
+        "SELECT action, actor, db_role, new_data->>'email' AS email FROM audit_log"
+        " WHERE table_name = 'users' AND record_id = $1",
+        str(user_id),
+    )
+    assert row is not None
+    assert dict(row) == {
+        "action": "INSERT",
+        "actor": "editor-7",
+        "db_role": role_names.app,
+        "email": "audited@example.com",
+    }
+
+
 async def test_app_role_cannot_touch_migration_bookkeeping(app_conn: asyncpg.Connection) -> None:
     error = await _refused(app_conn, "DELETE FROM schema_migrations")
     assert isinstance(error, asyncpg.InsufficientPrivilegeError)

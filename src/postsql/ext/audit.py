@@ -4,7 +4,7 @@ The triggers (migration ``20261125002000_add_audit_triggers.sql``) fire on every
 and DELETE of the audited tables (users, user_profiles, roles, posts, comments, categories, tags,
 post_categories, post_tags), whoever writes: postsql, psql, another service. Each row records
 ``actor`` (the transaction-local setting ``postsql.actor``, NULL when unset), ``db_role`` (the
-database role, ``current_user``: the fallback when no actor is set), the action, the record's key,
+database role, ``session_user``: the fallback when no actor is set), the action, the record's key,
 old and new rows as jsonb (minus noise such as ``posts.search_vector``), the changed columns of an
 UPDATE, the transaction id and time. An UPDATE that changes nothing audited is not recorded.
 

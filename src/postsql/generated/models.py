@@ -102,7 +102,7 @@ class AuditLog(BaseModel):
     transaction_id: int
     changed_at: AwareDatetime
     db_role: str | None
-    """The database role that wrote the row (current_user): the actor's fallback."""
+    """The database role that wrote the row (session_user): the actor's fallback."""
     changed_columns: list[str] | None
     """UPDATE only: the audited columns whose value changed, sorted."""
 
