@@ -9,6 +9,7 @@ from postsql.errors import (
     CodegenError,
     ConfigurationError,
     EmbeddedServerError,
+    IntegrityViolation,
     MigrationError,
     NotConnected,
     NotFound,
@@ -17,6 +18,7 @@ from postsql.errors import (
     QueryCheckError,
     QueryParseError,
     SeedError,
+    TLSVerificationError,
     UnsupportedTypeError,
 )
 from postsql.settings import DatabaseSettings
@@ -29,6 +31,7 @@ __all__ = [
     "DatabaseSettings",
     "DatabaseTarget",
     "EmbeddedServerError",
+    "IntegrityViolation",
     "MigrationError",
     "NotConnected",
     "NotFound",
@@ -37,6 +40,7 @@ __all__ = [
     "QueryCheckError",
     "QueryParseError",
     "SeedError",
+    "TLSVerificationError",
     "UnsupportedTypeError",
     "__version__",
     "redact",

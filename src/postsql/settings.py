@@ -20,12 +20,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from postsql.errors import ConfigurationError
+from postsql.tls import validate_tls, with_tls
 from postsql.urls import DatabaseTarget, redact, resolve, validate_url
 
 __all__ = ["DEFAULT_STATEMENT_CACHE_SIZE", "DatabaseSettings", "SslMode"]
@@ -180,7 +181,11 @@ class DatabaseSettings(BaseSettings):
                 raise ConfigurationError(
                     f"{name} (POSTSQL_{name.upper()}) names no readable file: {str(path)!r}"
                 )
-        for name, url in (("url", self.url), ("direct_url", self.direct_url)):
+        for name, url in (
+            ("url (DATABASE_URL)", self.url),
+            ("direct_url (DIRECT_DATABASE_URL)", self.direct_url),
+            *((f"replica_urls[{i}]", u) for i, u in enumerate(self.replica_urls)),
+        ):
             if url is not None:
                 _merge_ssl(url, self._ssl_query(), setting=name)
         if self.pgbouncer:
@@ -283,19 +288,33 @@ def _check_port(url: str | None, *, setting: str) -> None:
 
 
 def _merge_ssl(url: str, ssl: dict[str, str], *, setting: str) -> str:
+    # postsql.tls.with_tls merges (absolute file paths) and validates; a setting that contradicts
+    # the URL is refused here first, so neither silently wins.
     if not ssl:
+        validate_tls(url, setting=setting)
         return url
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    present = dict(query)
+    present = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     for key, value in ssl.items():
-        if key in present and present[key] != value:
+        given = present.get(key)
+        if given is not None and given != value and not _same_file(given, value, key):
             raise ConfigurationError(
-                f"{setting}: the URL says {key}={present[key]} but the TLS setting says {value}; "
+                f"{setting}: the URL says {key}={given} but the TLS setting says {value}; "
                 f"set it in one place only ({redact(url)!r})"
             )
-    merged = query + [(k, v) for k, v in ssl.items() if k not in present]
-    return urlunsplit(parts._replace(query=urlencode(merged, safe="/")))
+    try:
+        return with_tls(
+            url,
+            sslmode=ssl.get("sslmode"),
+            sslrootcert=ssl.get("sslrootcert"),
+            sslcert=ssl.get("sslcert"),
+            sslkey=ssl.get("sslkey"),
+        )
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{setting}: {exc}") from None
+
+
+def _same_file(a: str, b: str, key: str) -> bool:
+    return key != "sslmode" and Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
 
 
 def _env_name(field: str) -> str:

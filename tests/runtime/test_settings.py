@@ -72,6 +72,7 @@ def test_keywords_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
         ({"ssl_root_cert": "/no/such/root.crt"}, "ssl_root_cert (POSTSQL_SSL_ROOT_CERT)"),
         ({"url": "mysql://app:s3cret-pw@db/app"}, "url (DATABASE_URL)"),
         ({"replica_urls": ["postgresql://ok/app", "http://x"]}, "replica_urls[1]"),
+        ({"url": "postgresql://db/app?sslmode=sometimes"}, "sslmode in url (DATABASE_URL)"),
         ({"unknown_option": 1}, "unknown_option: not a database setting"),
         (
             {"pgbouncer": True, "server_settings": {"statement_timeout": "1s"}},
@@ -148,3 +149,11 @@ def test_overrides_are_validated_too() -> None:
     assert settings.with_overrides(pool_max_size=2).pool_max_size == 2
     with pytest.raises(ConfigurationError, match="pool_max_size"):
         settings.with_overrides(pool_max_size=-1)
+
+
+def test_verifying_the_server_without_a_root_certificate_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.postgresql/root.crt either
+    with pytest.raises(ConfigurationError, match=r"url \(DATABASE_URL\).*needs sslrootcert"):
+        DatabaseSettings(url=SECRET_URL, ssl_mode="verify-full")
