@@ -92,18 +92,16 @@ SELECT
 
 -- name: pg_stat_statements_state()^
 -- Returns whether pg_stat_statements is created in this database and preloaded by the server;
--- slow_queries works only when both are true.
+-- slow_queries works only when both are true. The library defines its settings only when it is
+-- preloaded, so pg_stat_statements.max exists exactly then; unlike shared_preload_libraries it is
+-- readable by every role (the application role included).
 -- @nonnull created, preloaded
 SELECT
     exists(
         SELECT FROM pg_extension AS e
         WHERE e.extname = 'pg_stat_statements'
     ) AS created,
-    'pg_stat_statements' = any(
-        string_to_array(
-            replace(replace(current_setting('shared_preload_libraries'), ' ', ''), '"', ''), ','
-        )
-    ) AS preloaded;
+    current_setting('pg_stat_statements.max', TRUE) IS NOT NULL AS preloaded;
 
 -- name: slow_queries(limit)
 -- Returns the statements run against this database that took the most execution time in total

@@ -1,34 +1,48 @@
 """postsql: hand-written SQL for Python services on PostgreSQL, typed by the database.
 
-The public surface is small: the error tree and the database resolution rule. Generated query
-functions live in :mod:`postsql.generated`.
+The public surface is small: the connection manager and its settings, the error tree and the
+database resolution rule. Generated query functions live in :mod:`postsql.generated`.
 """
 
+from postsql.database import Database
 from postsql.errors import (
     BackupError,
     CodegenError,
     ConfigurationError,
     EmbeddedServerError,
+    IntegrityViolation,
     MigrationError,
+    NotConnected,
+    NotFound,
+    PoolTimeout,
     PostsqlError,
     QueryCheckError,
     QueryParseError,
     SeedError,
+    TLSVerificationError,
     UnsupportedTypeError,
 )
+from postsql.settings import DatabaseSettings
 from postsql.urls import DatabaseTarget, redact, resolve
 
 __all__ = [
     "BackupError",
     "CodegenError",
     "ConfigurationError",
+    "Database",
+    "DatabaseSettings",
     "DatabaseTarget",
     "EmbeddedServerError",
+    "IntegrityViolation",
     "MigrationError",
+    "NotConnected",
+    "NotFound",
+    "PoolTimeout",
     "PostsqlError",
     "QueryCheckError",
     "QueryParseError",
     "SeedError",
+    "TLSVerificationError",
     "UnsupportedTypeError",
     "__version__",
     "redact",

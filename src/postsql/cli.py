@@ -441,6 +441,30 @@ def register_backups(sub: Subparsers) -> None:
     )
 
 
+# -- roles (security) --------------------------------------------------------------------------
+
+
+def _cmd_roles(args: argparse.Namespace) -> int:
+    from postsql.roles import main as roles_main
+
+    result: int = roles_main([args.action, *args.options])
+    return result
+
+
+def register_roles(sub: Subparsers) -> None:
+    """``postsql roles apply`` (everything lives in :mod:`postsql.roles`)."""
+    roles = _command(
+        sub,
+        "roles",
+        _cmd_roles,
+        "apply: create or update the migrator, app and readonly roles (sql/roles.sql); passwords "
+        "from POSTSQL_MIGRATOR_PASSWORD, POSTSQL_APP_PASSWORD, POSTSQL_READONLY_PASSWORD",
+        "postsql roles apply --app blog_app",
+    )
+    roles.add_argument("action", choices=["apply"])
+    roles.add_argument("options", nargs=argparse.REMAINDER, help="see python -m postsql.roles")
+
+
 # -- wiring -----------------------------------------------------------------------------------
 
 COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
@@ -450,6 +474,7 @@ COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
     register_seeds,
     register_monitoring,
     register_backups,
+    register_roles,
 ]
 
 

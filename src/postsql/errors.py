@@ -4,31 +4,48 @@ The tree::
 
     PostsqlError
     ├── ConfigurationError        a setting or URL is missing or malformed
+    ├── NotConnected              a Database is used before connect() or after disconnect()
+    ├── NotFound                  a row that must exist does not (postsql.database.require)
+    ├── PoolTimeout               no pooled connection became free within acquire_timeout
     ├── EmbeddedServerError       the embedded PostgreSQL could not be started or stopped
     ├── MigrationError            dbmate (or the schema dump) failed
     ├── SeedError                 seeding failed or was asked for something impossible
+    ├── AuditError                the audit actor was set wrongly (outside a transaction, empty)
     ├── BackupError               a backup, restore or verification could not be done
-    └── CodegenError              a query or the schema could not be turned into code
-        ├── QueryParseError       a query file breaks the aiosql format (file:line)
-        ├── QueryCheckError       the server rejected a query while describing it (file:line)
-        └── UnsupportedTypeError  a column or parameter has a type we do not map
+    ├── CacheError                a query cannot be cached, or the cache backend failed
+    ├── CodegenError              a query or the schema could not be turned into code
+    │   ├── QueryParseError       a query file breaks the aiosql format (file:line)
+    │   ├── QueryCheckError       the server rejected a query while describing it (file:line)
+    │   └── UnsupportedTypeError  a column or parameter has a type we do not map
+    ├── IntegrityViolation        a row broke a constraint (postsql.integrity maps asyncpg's)
+    └── TLSVerificationError      the server's certificate failed a check (postsql.tls)
 
-PostgreSQL's own errors are not wrapped: asyncpg raises its ``PostgresError`` subclasses, which keep
-``sqlstate``, ``constraint_name``, ``detail`` and ``hint``.
+PostgreSQL's own errors are not wrapped, except constraint violations when the caller asks
+(:func:`postsql.integrity.map_integrity_error`): asyncpg raises its ``PostgresError``
+subclasses, which keep ``sqlstate``, ``constraint_name``, ``detail`` and ``hint``. When one comes
+from a generated query, :class:`postsql.database.Database` adds a note naming the query and its
+``file:line`` (shown in tracebacks, in ``exc.__notes__``) without changing the class or sqlstate.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AuditError",
     "BackupError",
+    "CacheError",
     "CodegenError",
     "ConfigurationError",
     "EmbeddedServerError",
+    "IntegrityViolation",
     "MigrationError",
+    "NotConnected",
+    "NotFound",
+    "PoolTimeout",
     "PostsqlError",
     "QueryCheckError",
     "QueryParseError",
     "SeedError",
+    "TLSVerificationError",
     "UnsupportedTypeError",
 ]
 
@@ -39,6 +56,22 @@ class PostsqlError(Exception):
 
 class ConfigurationError(PostsqlError):
     """Raised when a setting, environment variable or URL is missing or malformed."""
+
+
+class NotConnected(PostsqlError):
+    """Raised when a :class:`~postsql.database.Database` is used before ``connect()`` or after
+    ``disconnect()``."""
+
+
+class NotFound(PostsqlError):
+    """Raised by :func:`postsql.database.require` when a row that must exist is missing."""
+
+
+class PoolTimeout(PostsqlError, TimeoutError):
+    """Raised when no pooled connection became free within ``acquire_timeout`` seconds.
+
+    Also a :class:`TimeoutError`, so generic timeout handling catches it.
+    """
 
 
 class EmbeddedServerError(PostsqlError):
@@ -53,9 +86,19 @@ class SeedError(PostsqlError):
     """Raised when seeding fails or is given impossible sizes."""
 
 
+class AuditError(PostsqlError):
+    """Raised when the audit actor is set outside a transaction or to an empty value, or an audit
+    read is given a bad argument (a non-positive limit)."""
+
+
 class BackupError(PostsqlError):
     """Raised when pg_dump/pg_restore fail or no suitable one is installed, a backup file is
     missing or fails its checksum, a restore target is not empty, or the manifest is unreadable."""
+
+
+class CacheError(PostsqlError):
+    """Raised when a query cannot be cached (not generated, writes, no TTL) or, in strict mode,
+    when the cache backend (Redis) fails; the message names the query or the backend."""
 
 
 class CodegenError(PostsqlError):
@@ -72,3 +115,40 @@ class QueryCheckError(CodegenError):
 
 class UnsupportedTypeError(CodegenError):
     """Raised when a column or parameter has a PostgreSQL type that has no Python mapping."""
+
+
+class IntegrityViolation(PostsqlError):
+    """Raised when a row breaks a constraint (SQLSTATE class 23), mapped from asyncpg's error.
+
+    Names the ``constraint``, ``table``, ``column`` and the model ``field`` when known, and the
+    ``sqlstate``; never the offending value (it may be a secret or personal data).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        constraint: str | None,
+        table: str | None,
+        column: str | None,
+        field: str | None,
+        sqlstate: str,
+    ) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+        self.table = table
+        self.column = column
+        self.field = field
+        self.sqlstate = sqlstate
+
+
+class TLSVerificationError(PostsqlError):
+    """Raised when the server's TLS certificate fails verification; ``check`` names which.
+
+    ``check`` is ``"hostname"`` (the certificate is not for the host connected to),
+    ``"certificate-authority"`` (not signed by a trusted root), ``"expired"`` or ``"other"``.
+    """
+
+    def __init__(self, message: str, *, check: str) -> None:
+        super().__init__(message)
+        self.check = check

@@ -292,7 +292,7 @@ async def test_a_refused_check_is_a_warning_not_an_unhealthy_database() -> None:
             ],
             "blks_hit": [{"blocks_hit": 10, "blocks_read": 0, "ratio": 1.0}],
             "pg_stat_replication": [],
-            "shared_preload_libraries": [{"created": True, "preloaded": True}],
+            "pg_stat_statements.max": [{"created": True, "preloaded": True}],
         },
         refuse="pg_blocking_pids",
     )
@@ -303,3 +303,16 @@ async def test_a_refused_check_is_a_warning_not_an_unhealthy_database() -> None:
     assert locks.summary == "could not check: permission denied for function pg_blocking_pids"
     assert report.check("connectivity").status == "ok"
     assert report.check("activity").details["by_state"] == {"idle": 2}
+
+
+async def test_health_reads_the_runtime_database_pool(db_url: str) -> None:
+    from postsql.database import Database
+
+    async with Database(url=db_url, pool_min_size=1, pool_max_size=1, log_queries=False) as db:
+        idle = await health(db_url, pool=db.pool_stats())
+        assert idle.check("pool").status == "ok"
+        async with db.acquire():  # the pool's only connection is lent out
+            busy = await health(db_url, pool=db.pool_stats())
+        assert busy.check("pool").status == "warning"
+        assert busy.check("pool").details["in_use"] == 1
+        assert busy.status == "degraded"

@@ -146,7 +146,7 @@ WHERE d.datname = current_database();""",
 DATABASE_EXISTS = QueryInfo(
     name="database_exists",
     file="sql/queries/monitoring.sql",
-    line=257,
+    line=255,
     operation="select_value",
     sql="""\
 SELECT exists(
@@ -163,7 +163,7 @@ SELECT exists(
 DATABASE_SIZE = QueryInfo(
     name="database_size",
     file="sql/queries/monitoring.sql",
-    line=131,
+    line=129,
     operation="select_one",
     sql="""\
 SELECT
@@ -179,7 +179,7 @@ SELECT
 DUPLICATE_INDEXES = QueryInfo(
     name="duplicate_indexes",
     file="sql/queries/monitoring.sql",
-    line=181,
+    line=179,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -212,7 +212,7 @@ ORDER BY schema_name, table_name, index_names;""",
 EXPORT_SNAPSHOT = QueryInfo(
     name="export_snapshot",
     file="sql/queries/monitoring.sql",
-    line=281,
+    line=279,
     operation="select_value",
     sql="SELECT pg_export_snapshot() AS snapshot_id;",
     params=(),
@@ -225,7 +225,7 @@ EXPORT_SNAPSHOT = QueryInfo(
 INDEX_USAGE = QueryInfo(
     name="index_usage",
     file="sql/queries/monitoring.sql",
-    line=159,
+    line=157,
     operation="select",
     sql="""\
 SELECT
@@ -254,7 +254,7 @@ ORDER BY size_bytes DESC, schema_name ASC, table_name ASC, index_name ASC;""",
 IS_SUPERUSER = QueryInfo(
     name="is_superuser",
     file="sql/queries/monitoring.sql",
-    line=287,
+    line=285,
     operation="select_value",
     sql="SELECT current_setting('is_superuser') = 'on' AS is_super;",
     params=(),
@@ -267,7 +267,7 @@ IS_SUPERUSER = QueryInfo(
 LARGEST_TABLES = QueryInfo(
     name="largest_tables",
     file="sql/queries/monitoring.sql",
-    line=138,
+    line=136,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -303,11 +303,7 @@ SELECT
         SELECT FROM pg_extension AS e
         WHERE e.extname = 'pg_stat_statements'
     ) AS created,
-    'pg_stat_statements' = any(
-        string_to_array(
-            replace(replace(current_setting('shared_preload_libraries'), ' ', ''), '"', ''), ','
-        )
-    ) AS preloaded;""",
+    current_setting('pg_stat_statements.max', TRUE) IS NOT NULL AS preloaded;""",
     params=(),
     tables_read=frozenset({"pg_extension"}),
     tables_written=frozenset(),
@@ -344,7 +340,7 @@ ORDER BY r.application_name, r.pid;""",
 SCHEMA_MIGRATIONS_EXISTS = QueryInfo(
     name="schema_migrations_exists",
     file="sql/queries/monitoring.sql",
-    line=253,
+    line=251,
     operation="select_value",
     sql="SELECT to_regclass('schema_migrations') IS NOT NULL AS present;",
     params=(),
@@ -380,7 +376,7 @@ SELECT
 SLOW_QUERIES = QueryInfo(
     name="slow_queries",
     file="sql/queries/monitoring.sql",
-    line=108,
+    line=106,
     operation="select",
     sql="""\
 SELECT
@@ -430,7 +426,7 @@ SELECT
 TABLE_MAINTENANCE = QueryInfo(
     name="table_maintenance",
     file="sql/queries/monitoring.sql",
-    line=207,
+    line=205,
     operation="select",
     sql="""\
 SELECT
@@ -460,7 +456,7 @@ ORDER BY s.n_dead_tup DESC, schema_name ASC, table_name ASC;""",
 USER_TABLE_COUNT = QueryInfo(
     name="user_table_count",
     file="sql/queries/monitoring.sql",
-    line=264,
+    line=262,
     operation="select_value",
     sql=r"""SELECT count(*) AS table_count
 FROM pg_class AS c
@@ -486,7 +482,7 @@ WHERE
 USER_TABLES = QueryInfo(
     name="user_tables",
     file="sql/queries/monitoring.sql",
-    line=230,
+    line=228,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -753,7 +749,7 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
 async def database_exists(db: Executor, /, *, name: str) -> bool:
     """Returns whether a database of that name exists on this server.
 
-    SQL: ``sql/queries/monitoring.sql:257``.
+    SQL: ``sql/queries/monitoring.sql:255``.
     """
     return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
 
@@ -761,7 +757,7 @@ async def database_exists(db: Executor, /, *, name: str) -> bool:
 async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
     """Returns this database's name and size on disk in bytes.
 
-    SQL: ``sql/queries/monitoring.sql:131``.
+    SQL: ``sql/queries/monitoring.sql:129``.
     """
     record = await db.fetchrow(DATABASE_SIZE.sql)
     return None if record is None else DatabaseSizeRow.model_validate(dict(record))
@@ -771,7 +767,7 @@ async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
     """Returns groups of indexes on the same table with the same columns, operator classes,
     collations, expressions and predicate: all but one of each group are redundant.
 
-    SQL: ``sql/queries/monitoring.sql:181``.
+    SQL: ``sql/queries/monitoring.sql:179``.
     """
     return validate_rows(_DUPLICATE_INDEXES_ROWS, await db.fetch(DUPLICATE_INDEXES.sql))
 
@@ -793,7 +789,7 @@ async def export_snapshot(db: Executor, /) -> str | None:
     READ
     transaction and keep that transaction open until pg_dump has started.
 
-    SQL: ``sql/queries/monitoring.sql:281``.
+    SQL: ``sql/queries/monitoring.sql:279``.
     """
     return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
 
@@ -803,7 +799,7 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
     it
     enforces something (primary key, unique, exclusion): those are never "unused".
 
-    SQL: ``sql/queries/monitoring.sql:159``.
+    SQL: ``sql/queries/monitoring.sql:157``.
     """
     return validate_rows(_INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
 
@@ -821,7 +817,7 @@ async def is_superuser(db: Executor, /) -> bool:
     """Returns whether the connected role is a superuser (restores skip what only a superuser may
     create when it is not).
 
-    SQL: ``sql/queries/monitoring.sql:287``.
+    SQL: ``sql/queries/monitoring.sql:285``.
     """
     return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
 
@@ -832,7 +828,7 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
     row estimate (NULL before the first ANALYZE), and the heap, index and TOAST sizes in
     bytes.
 
-    SQL: ``sql/queries/monitoring.sql:138``.
+    SQL: ``sql/queries/monitoring.sql:136``.
     """
     return validate_rows(_LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit))
 
@@ -849,7 +845,11 @@ async def iter_largest_tables(
 async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow | None:
     """Returns whether pg_stat_statements is created in this database and preloaded by the
     server;
-    slow_queries works only when both are true.
+    slow_queries works only when both are true. The library defines its settings only when it
+    is
+    preloaded, so pg_stat_statements.max exists exactly then; unlike shared_preload_libraries
+    it is
+    readable by every role (the application role included).
 
     SQL: ``sql/queries/monitoring.sql:93``.
     """
@@ -881,7 +881,7 @@ async def iter_replication_status(
 async def schema_migrations_exists(db: Executor, /) -> bool:
     """Returns whether dbmate's schema_migrations table is visible (the database was migrated).
 
-    SQL: ``sql/queries/monitoring.sql:253``.
+    SQL: ``sql/queries/monitoring.sql:251``.
     """
     return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
         await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
@@ -902,7 +902,7 @@ async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
     total
     (PostgreSQL 13+ columns), at most :limit. Needs pg_stat_statements created and preloaded.
 
-    SQL: ``sql/queries/monitoring.sql:108``.
+    SQL: ``sql/queries/monitoring.sql:106``.
     """
     return validate_rows(_SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit))
 
@@ -933,7 +933,7 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
     hand
     or by autovacuum.
 
-    SQL: ``sql/queries/monitoring.sql:207``.
+    SQL: ``sql/queries/monitoring.sql:205``.
     """
     return validate_rows(_TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql))
 
@@ -953,7 +953,7 @@ async def user_table_count(db: Executor, /) -> int:
     """Returns how many tables exist in user schemas (extension-owned ones excluded): 0 means
     empty.
 
-    SQL: ``sql/queries/monitoring.sql:264``.
+    SQL: ``sql/queries/monitoring.sql:262``.
     """
     return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
 
@@ -965,7 +965,7 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
     which
     a plain query cannot do without query_to_xml, and servers built without libxml lack that.)
 
-    SQL: ``sql/queries/monitoring.sql:230``.
+    SQL: ``sql/queries/monitoring.sql:228``.
     """
     return validate_rows(_USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
 

@@ -74,6 +74,7 @@ SET
     status = $1::post_status,
     published_at = CASE
         WHEN $1::post_status = 'PUBLISHED' THEN coalesce(p.published_at, now())
+        WHEN $1::post_status = 'DRAFT' THEN NULL
         ELSE p.published_at
     END
 WHERE
@@ -530,7 +531,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=415,
+    line=417,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -546,7 +547,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=422,
+    line=424,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -576,7 +577,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=444,
+    line=446,
     operation="select",
     sql="""\
 SELECT
@@ -598,7 +599,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=409,
+    line=411,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -613,7 +614,7 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=404,
+    line=406,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -847,7 +848,8 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     """Sets the status of the live posts among ids; returns how many changed (rows already in
     that
     status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at only
-    once.
+    once;
+    back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
     SQL: ``sql/queries/posts.sql:389``.
     """
@@ -1070,7 +1072,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     post
     has that id.
 
-    SQL: ``sql/queries/posts.sql:415``.
+    SQL: ``sql/queries/posts.sql:417``.
     """
     record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
     return None if record is None else IncrementViewCountRow.model_validate(dict(record))
@@ -1083,7 +1085,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     status as
     a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:422``.
+    SQL: ``sql/queries/posts.sql:424``.
     """
     record = await db.fetchrow(POST_STATISTICS.sql)
     return None if record is None else PostStatisticsRow.model_validate(dict(record))
@@ -1092,7 +1094,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:444``.
+    SQL: ``sql/queries/posts.sql:446``.
     """
     return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
 
@@ -1112,7 +1114,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live.
     Deliberately includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:409``.
+    SQL: ``sql/queries/posts.sql:411``.
     """
     return affected_rows(await db.execute(RESTORE_POST.sql, id))
 
@@ -1120,6 +1122,6 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:404``.
+    SQL: ``sql/queries/posts.sql:406``.
     """
     return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))

@@ -1,0 +1,762 @@
+"""The connection manager: pools, transactions, replica routing and the query hook.
+
+:class:`Database` satisfies :class:`postsql.db.Executor`, so every generated function takes it::
+
+    async with Database(url="postgresql://app@db/app") as db:
+        page = await posts.find_posts(db, status=None, limit=20, offset=0, ...)
+        async with db.transaction(actor="alice@example.com") as tx:
+            await posts.soft_delete_post(tx, id=page[0].id)
+
+- One instance per process, created at start-up and closed at shutdown (no global singleton: pass
+  it on, e.g. keep it in a web app's lifespan state; see the README's "Runtime" section).
+- Outside a transaction every call borrows a pooled connection for that one statement. Read-only
+  generated queries (``QueryInfo.read_only``) go to a replica when ``replica_urls`` are configured;
+  a replica that cannot be reached is left out for ``replica_retry_interval`` seconds and the query
+  runs on the primary instead. Everything else goes to the primary.
+- ``db.transaction()`` pins one primary connection; every call on the yielded executor (and on
+  ``db`` itself from the same task) goes to it. Nested ``transaction()`` calls become savepoints.
+- Every query emits one :class:`~postsql.hooks.QueryRecord` to the registered hooks.
+- Connections go back to the pool in ``finally`` blocks that survive cancellation; asyncpg resets
+  a returned connection (rolls back, ``RESET ALL``, closes cursors...), so a cancelled task leaves
+  no open transaction and no session state behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, cast
+from urllib.parse import parse_qsl, urlsplit
+
+import asyncpg
+import asyncpg.exceptions
+
+from postsql.db import QueryInfo, affected_rows, init_connection
+from postsql.errors import ConfigurationError, NotConnected, NotFound, PoolTimeout
+from postsql.hooks import HookList, QueryHook, QueryRecord
+from postsql.registry import QueryRegistry
+from postsql.settings import DatabaseSettings
+from postsql.urls import redact
+
+__all__ = ["Database", "Health", "Isolation", "PoolStats", "TargetHealth", "Transaction", "require"]
+
+_log = logging.getLogger("postsql.database")
+
+Isolation = Literal["read_committed", "repeatable_read", "serializable"]
+_ISOLATIONS = ("read_committed", "repeatable_read", "serializable")
+_Kind = Literal["execute", "executemany", "fetch", "fetchrow", "fetchval"]
+T = TypeVar("T")
+
+# Errors that mean "this server cannot be reached or dropped us", as opposed to an error in the
+# statement. TimeoutError (a connect timeout) is an OSError.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+)
+# Read-only queries may move from a replica to the primary on these; InternalClientError is what
+# asyncpg raises on a pooled connection whose server has just said goodbye.
+_REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
+    *_CONNECTION_ERRORS,
+    asyncpg.exceptions.InternalClientError,
+)
+_HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
+_SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """A snapshot of the primary pool: connections open, idle, lent out, and tasks waiting."""
+
+    size: int
+    idle: int
+    in_use: int
+    max_size: int
+    min_size: int
+    waiting: int
+
+
+@dataclass(frozen=True, slots=True)
+class TargetHealth:
+    """One server as :meth:`Database.health` found it."""
+
+    target: str
+    ok: bool
+    latency: float | None
+    in_recovery: bool | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The primary and every replica; ``ok`` when the primary answers."""
+
+    primary: TargetHealth
+    replicas: tuple[TargetHealth, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the primary answered (replicas are optional: reads fall back)."""
+        return self.primary.ok
+
+
+def require(value: T | None, what: str) -> T:
+    """``value`` unless it is ``None``; then :class:`~postsql.errors.NotFound` naming ``what``.
+
+    Example::
+
+        post = require(await posts.find_post_by_slug(db, slug=slug), f"post {slug!r}")
+    """
+    if value is None:
+        raise NotFound(f"{what} not found")
+    return value
+
+
+@functools.cache
+def _default_registry() -> QueryRegistry:
+    return QueryRegistry.from_package()
+
+
+def _target_label(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or dict(parse_qsl(parts.query)).get("host", "")
+    port = parts.port or dict(parse_qsl(parts.query)).get("port")
+    return f"{host}:{port}" if port else host
+
+
+class _BouncerConnection(asyncpg.Connection):
+    """A connection for PgBouncer in transaction mode.
+
+    With the statement cache off asyncpg only uses the unnamed statement, except for cursors, which
+    prepare a named one inside their transaction. asyncpg numbers those per process, so two
+    processes behind one PgBouncer could meet on one server connection with the same name; a random
+    name per statement rules that out.
+    """
+
+    def _get_unique_id(self, prefix: str) -> str:
+        return f"__postsql_{prefix}_{uuid.uuid4().hex}__"
+
+
+class _Pool:
+    """An asyncpg pool with its label, waiters and (replicas) when it may be tried again."""
+
+    def __init__(self, pool: asyncpg.Pool, label: str, acquire_timeout: float) -> None:
+        self.pool = pool
+        self.label = label
+        self.acquire_timeout = acquire_timeout
+        self.waiting = 0
+        self.down_until = 0.0
+
+    def stats(self) -> PoolStats:
+        size = self.pool.get_size()
+        idle = self.pool.get_idle_size()
+        return PoolStats(
+            size=size,
+            idle=idle,
+            in_use=size - idle,
+            max_size=self.pool.get_max_size(),
+            min_size=self.pool.get_min_size(),
+            waiting=self.waiting,
+        )
+
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        self.waiting += 1
+        started = time.monotonic()
+        try:
+            proxy = await self.pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError:
+            if time.monotonic() - started < self.acquire_timeout * 0.95:
+                raise  # a connect timeout inside the pool, not a wait for a free connection
+            stats = self.stats()
+            why = (
+                "every connection is in use"
+                if stats.in_use >= stats.max_size
+                else "opening a new connection took too long"
+            )
+            raise PoolTimeout(
+                f"no connection to {self.label} within {self.acquire_timeout:g} s "
+                f"(acquire_timeout): {why}; {stats.in_use} of {stats.max_size} in use, "
+                f"{stats.waiting} tasks waiting"
+            ) from None
+        finally:
+            self.waiting -= 1
+        try:
+            yield cast(asyncpg.Connection, proxy)
+        finally:
+            # asyncpg shields the release and resets the connection; when the reset fails (the
+            # server went away) it terminates the connection and re-raises. The statement's own
+            # outcome is what the caller needs, so that error is logged, not raised over it.
+            try:
+                await self.pool.release(proxy)
+            except Exception as exc:
+                _log.info(
+                    "connection to %s dropped on release (%s: %s); the pool replaces it",
+                    self.label,
+                    type(exc).__name__,
+                    exc,
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    task: asyncio.Task[Any] | None
+    transaction: Transaction
+
+
+class Database:
+    """Pools, transactions, replica routing and query hooks; see the module docstring.
+
+    Example::
+
+        db = Database(url="postgresql://app@db/app", pool_max_size=20)
+        await db.connect()
+        try:
+            total = await posts.count_posts(db, search="", status=None, ...)
+        finally:
+            await db.disconnect()
+    """
+
+    def __init__(
+        self,
+        settings: DatabaseSettings | None = None,
+        /,
+        *,
+        registry: QueryRegistry | None = None,
+        **overrides: Any,
+    ) -> None:
+        if settings is None:
+            settings = DatabaseSettings(**overrides)
+        elif overrides:
+            settings = settings.with_overrides(**overrides)
+        self.settings = settings
+        self.registry = registry if registry is not None else _default_registry()
+        self._hooks = HookList()
+        self._primary: _Pool | None = None
+        self._replicas: list[_Pool] = []
+        self._round_robin = itertools.count()
+        self._connect_lock = asyncio.Lock()
+        self._bound: ContextVar[_Binding | None] = ContextVar(
+            f"postsql_tx_{id(self)}", default=None
+        )
+        if settings.log_queries:
+            from postsql.ext.logging import QueryLogger
+
+            self.add_query_hook(QueryLogger.from_settings(settings))
+        if settings.trace_queries:
+            from postsql.ext.tracing import QueryTracer, tracing_available
+
+            if tracing_available():
+                self.add_query_hook(QueryTracer())
+
+    def __repr__(self) -> str:
+        where = redact(self.settings.url) if self.settings.url else "<URL rule>"
+        state = "connected" if self._primary is not None else "not connected"
+        return f"<Database {where} {state}, {len(self._replicas)} replicas>"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether :meth:`connect` has run (and :meth:`disconnect` has not)."""
+        return self._primary is not None
+
+    async def connect(self) -> None:
+        """Open the primary pool (``pool_min_size`` connections) and the lazy replica pools.
+
+        Idempotent. Example: ``await db.connect()``.
+        """
+        async with self._connect_lock:
+            if self._primary is not None:
+                return
+            # The URL rule may start the embedded server: blocking work, off the event loop.
+            target = await asyncio.to_thread(self.settings.target)
+            primary = await self._create_pool(target.url, min_size=self.settings.pool_min_size)
+            replicas: list[_Pool] = []
+            try:
+                for dsn in self.settings.replica_dsns():
+                    replicas.append(await self._create_pool(dsn, min_size=0, replica=True))
+            except BaseException:
+                await primary.pool.close()
+                raise
+            self._primary, self._replicas = primary, replicas
+
+    async def disconnect(self, *, grace: float = 10.0) -> None:
+        """Close every pool, waiting up to ``grace`` seconds for borrowed connections.
+
+        Idempotent. Example: ``await db.disconnect()``.
+        """
+        async with self._connect_lock:
+            pools = [p for p in (self._primary, *self._replicas) if p is not None]
+            self._primary, self._replicas = None, []
+            for pool in pools:
+                try:
+                    await asyncio.wait_for(pool.pool.close(), grace)
+                except Exception:  # includes the timeout: whoever still holds one loses it
+                    pool.pool.terminate()
+
+    async def __aenter__(self) -> Database:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.disconnect()
+
+    async def _create_pool(self, dsn: str, *, min_size: int, replica: bool = False) -> _Pool:
+        s = self.settings
+        server_settings = {"application_name": s.application_name, **s.server_settings}
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=min_size,
+            max_size=s.pool_max_size,
+            max_inactive_connection_lifetime=s.max_inactive_connection_lifetime,
+            timeout=s.connect_timeout,
+            command_timeout=s.command_timeout,
+            statement_cache_size=s.effective_statement_cache_size,
+            server_settings=server_settings,
+            init=init_connection,
+            connection_class=_BouncerConnection if s.pgbouncer else asyncpg.Connection,
+        )
+        label = _target_label(dsn)
+        return _Pool(pool, f"replica:{label}" if replica else "primary", s.acquire_timeout)
+
+    def _require_primary(self) -> _Pool:
+        if self._primary is None:
+            raise NotConnected(
+                "this Database is not connected: call `await db.connect()` or use "
+                "`async with Database(...) as db:` first"
+            )
+        return self._primary
+
+    # -- hooks ----------------------------------------------------------------------------
+
+    def add_query_hook(self, hook: QueryHook) -> None:
+        """Call ``hook`` with a :class:`~postsql.hooks.QueryRecord` after every query.
+
+        Example: ``db.add_query_hook(lambda record: print(record.name, record.duration))``
+        """
+        self._hooks.add(hook)
+
+    def remove_query_hook(self, hook: QueryHook) -> None:
+        """Stop calling ``hook``. Example: ``db.remove_query_hook(my_hook)``."""
+        self._hooks.remove(hook)
+
+    @property
+    def query_hooks(self) -> tuple[QueryHook, ...]:
+        """The registered hooks, in call order."""
+        return self._hooks.hooks
+
+    # -- statistics -----------------------------------------------------------------------
+
+    def pool_stats(self) -> PoolStats:
+        """A snapshot of the primary pool. Example: ``db.pool_stats().in_use``."""
+        return self._require_primary().stats()
+
+    def replica_stats(self) -> dict[str, PoolStats]:
+        """Snapshots of the replica pools by label (``replica:host:port``)."""
+        return {pool.label: pool.stats() for pool in self._replicas}
+
+    # -- the Executor protocol ------------------------------------------------------------
+
+    async def execute(self, query: str, *args: object) -> str:
+        """Run a statement; return its status tag. Example: ``await db.execute("VACUUM")``."""
+        return cast(str, await self._call("execute", query, args))
+
+    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
+        """Run a statement once per argument tuple (one round trip)."""
+        await self._call("executemany", command, (list(args),))
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        """All rows. Example: ``await db.fetch("SELECT * FROM tags")``."""
+        return cast(list[asyncpg.Record], await self._call("fetch", query, args))
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
+        """The first row or ``None``."""
+        return cast("asyncpg.Record | None", await self._call("fetchrow", query, args))
+
+    async def fetchval(self, query: str, *args: object, column: int = 0) -> Any:
+        """One value of the first row. Example: ``await db.fetchval("SELECT 1")``."""
+        return await self._call("fetchval", query, args, column=column)
+
+    @property
+    def primary(self) -> _PrimaryExecutor:
+        """An executor that sends even read-only queries to the primary (read your own writes).
+
+        Example: ``await posts.find_post_by_slug(db.primary, slug=slug)``
+        """
+        return _PrimaryExecutor(self)
+
+    # -- transactions and connections -----------------------------------------------------
+
+    def transaction(
+        self,
+        *,
+        isolation: Isolation | None = None,
+        readonly: bool = False,
+        deferrable: bool = False,
+        actor: str | None = None,
+    ) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction on one primary connection; nested calls become savepoints.
+
+        ``actor`` is stored transaction-locally as ``postsql.actor`` (read it in SQL with
+        ``current_setting('postsql.actor', true)``; the audit triggers do).
+
+        Example::
+
+            async with db.transaction(isolation="serializable", actor="alice") as tx:
+                await users.update_user(tx, ...)
+        """
+        _check_isolation(isolation)
+        bound = self._binding()
+        if bound is not None:
+            return bound.transaction.transaction(
+                isolation=isolation, readonly=readonly, deferrable=deferrable, actor=actor
+            )
+        return self._top_transaction(isolation, readonly, deferrable, actor)
+
+    @contextlib.asynccontextmanager
+    async def _top_transaction(
+        self, isolation: Isolation | None, readonly: bool, deferrable: bool, actor: str | None
+    ) -> AsyncIterator[Transaction]:
+        async with (
+            self._require_primary().acquire() as conn,
+            _begin(self, conn, isolation, readonly, deferrable, actor) as tx,
+        ):
+            token = self._bound.set(_Binding(asyncio.current_task(), tx))
+            try:
+                yield tx
+            finally:
+                self._bound.reset(token)
+
+    @contextlib.asynccontextmanager
+    async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        bound = self._binding()
+        if bound is not None:
+            yield bound.transaction.connection
+            return
+        async with self._require_primary().acquire() as conn:
+            yield conn
+
+    def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """Borrow a primary connection (the transaction's own inside ``transaction()``).
+
+        Needed for cursors (``iter_*`` functions), ``COPY`` and ``LISTEN``. Example::
+
+            async with db.acquire() as conn:
+                async for post in posts.iter_find_posts(conn, ...):
+                    ...
+        """
+        return self._acquire()
+
+    async def ping(self) -> float:
+        """Round-trip time of ``SELECT 1`` on the primary, in seconds (raises when unreachable)."""
+        started = time.perf_counter()
+        async with self._require_primary().acquire() as conn:
+            await conn.fetchval("SELECT 1")
+        return time.perf_counter() - started
+
+    async def health(self, *, within: float = 5.0) -> Health:
+        """Ask every server ``SELECT pg_is_in_recovery()``; never raises for an unreachable one.
+
+        Example (a readiness probe)::
+
+            report = await db.health()
+            status = 200 if report.ok else 503
+        """
+        primary = self._require_primary()
+        checks = [_check(pool, within) for pool in (primary, *self._replicas)]
+        first, *rest = await asyncio.gather(*checks)
+        return Health(primary=first, replicas=tuple(rest))
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _binding(self) -> _Binding | None:
+        bound = self._bound.get()
+        if bound is None:
+            return None
+        # Tasks started inside a transaction inherit the context; they must not share its
+        # connection (asyncpg allows one operation at a time), so they get the pool.
+        if bound.task is not asyncio.current_task():
+            return None
+        return bound
+
+    async def _call(
+        self,
+        kind: _Kind,
+        sql: str,
+        args: tuple[object, ...],
+        *,
+        column: int = 0,
+        force_primary: bool = False,
+    ) -> Any:
+        bound = self._binding()
+        if bound is not None:
+            return await bound.transaction._call(kind, sql, args, column=column)
+        primary = self._require_primary()
+        info = self.registry.lookup(sql)
+        if not force_primary and info is not None and info.read_only:
+            replica = self._pick_replica()
+            if replica is not None:
+                try:
+                    return await self._on_pool(replica, kind, sql, args, column, info)
+                except PoolTimeout:  # before OSError: a PoolTimeout is a TimeoutError too
+                    _log.warning("replica %s is saturated; using the primary", replica.label)
+                except _REPLICA_FALLBACK as exc:
+                    replica.down_until = time.monotonic() + self.settings.replica_retry_interval
+                    _log.warning(
+                        "replica %s failed (%s: %s); using the primary for %g s",
+                        replica.label,
+                        type(exc).__name__,
+                        exc,
+                        self.settings.replica_retry_interval,
+                    )
+        return await self._on_pool(primary, kind, sql, args, column, info)
+
+    def _pick_replica(self) -> _Pool | None:
+        if not self._replicas:
+            return None
+        now = time.monotonic()
+        start = next(self._round_robin)
+        for offset in range(len(self._replicas)):
+            candidate = self._replicas[(start + offset) % len(self._replicas)]
+            if candidate.down_until <= now:
+                return candidate
+        return None
+
+    async def _on_pool(
+        self,
+        pool: _Pool,
+        kind: _Kind,
+        sql: str,
+        args: tuple[object, ...],
+        column: int,
+        info: QueryInfo | None,
+    ) -> Any:
+        started_at = time.time()
+        started = time.perf_counter()
+        rows: int | None = None
+        error: BaseException | None = None
+        try:
+            async with pool.acquire() as conn:
+                result, rows = await _invoke(conn, kind, sql, args, column)
+            return result
+        except BaseException as exc:
+            error = exc
+            _annotate(exc, info, pool.label)
+            raise
+        finally:
+            self._emit(info, sql, args, started_at, started, rows, error, False, pool.label)
+
+    def _emit(
+        self,
+        info: QueryInfo | None,
+        sql: str,
+        args: tuple[object, ...],
+        started_at: float,
+        started: float,
+        rows: int | None,
+        error: BaseException | None,
+        in_transaction: bool,
+        target: str,
+    ) -> None:
+        duration = time.perf_counter() - started
+        if not len(self._hooks):
+            return
+        self._hooks.emit(
+            QueryRecord(
+                name=info.name if info else None,
+                location=info.location if info else None,
+                sql=sql,
+                operation=info.operation if info else None,
+                tables_read=info.tables_read if info else frozenset(),
+                tables_written=info.tables_written if info else frozenset(),
+                params=args,
+                started_at=started_at,
+                duration=duration,
+                rows=rows,
+                error=error,
+                in_transaction=in_transaction,
+                target=target,
+            )
+        )
+
+
+class _PrimaryExecutor:
+    """The Executor behind :attr:`Database.primary`."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def execute(self, query: str, *args: object) -> str:
+        return cast(str, await self._db._call("execute", query, args, force_primary=True))
+
+    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
+        await self._db._call("executemany", command, (list(args),), force_primary=True)
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        result = await self._db._call("fetch", query, args, force_primary=True)
+        return cast(list[asyncpg.Record], result)
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
+        result = await self._db._call("fetchrow", query, args, force_primary=True)
+        return cast("asyncpg.Record | None", result)
+
+    async def fetchval(self, query: str, *args: object, column: int = 0) -> Any:
+        return await self._db._call("fetchval", query, args, column=column, force_primary=True)
+
+
+class Transaction:
+    """The executor yielded by :meth:`Database.transaction`: every call uses its one connection.
+
+    Example::
+
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE posts SET view_count = 0")
+            async with tx.transaction():          # a savepoint
+                ...
+    """
+
+    __slots__ = ("_db", "connection")
+
+    def __init__(self, db: Database, connection: asyncpg.Connection) -> None:
+        self._db = db
+        self.connection = connection
+        """The pinned connection (for cursors: ``posts.iter_find_posts(tx.connection, ...)``)."""
+
+    def __repr__(self) -> str:
+        return f"<Transaction on {self.connection!r}>"
+
+    async def execute(self, query: str, *args: object) -> str:
+        """See :meth:`Database.execute`."""
+        return cast(str, await self._call("execute", query, args))
+
+    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
+        """See :meth:`Database.executemany`."""
+        await self._call("executemany", command, (list(args),))
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        """See :meth:`Database.fetch`."""
+        return cast(list[asyncpg.Record], await self._call("fetch", query, args))
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
+        """See :meth:`Database.fetchrow`."""
+        return cast("asyncpg.Record | None", await self._call("fetchrow", query, args))
+
+    async def fetchval(self, query: str, *args: object, column: int = 0) -> Any:
+        """See :meth:`Database.fetchval`."""
+        return await self._call("fetchval", query, args, column=column)
+
+    def transaction(
+        self,
+        *,
+        isolation: Isolation | None = None,
+        readonly: bool = False,
+        deferrable: bool = False,
+        actor: str | None = None,
+    ) -> AbstractAsyncContextManager[Transaction]:
+        """A savepoint: rolled back alone when its block raises. ``actor`` applies inside it."""
+        if isolation is not None or readonly or deferrable:
+            raise ConfigurationError(
+                "isolation, readonly and deferrable apply to the outermost transaction only; "
+                "a nested transaction is a savepoint and cannot change them"
+            )
+        return _begin(self._db, self.connection, None, False, False, actor)
+
+    async def _call(
+        self, kind: _Kind, sql: str, args: tuple[object, ...], *, column: int = 0
+    ) -> Any:
+        db = self._db
+        info = db.registry.lookup(sql)
+        started_at = time.time()
+        started = time.perf_counter()
+        rows: int | None = None
+        error: BaseException | None = None
+        try:
+            result, rows = await _invoke(self.connection, kind, sql, args, column)
+            return result
+        except BaseException as exc:
+            error = exc
+            _annotate(exc, info, "primary")
+            raise
+        finally:
+            db._emit(info, sql, args, started_at, started, rows, error, True, "primary")
+
+
+@contextlib.asynccontextmanager
+async def _begin(
+    db: Database,
+    conn: asyncpg.Connection,
+    isolation: Isolation | None,
+    readonly: bool,
+    deferrable: bool,
+    actor: str | None,
+) -> AsyncIterator[Transaction]:
+    # asyncpg turns a transaction started inside another into a savepoint.
+    xact = conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable)
+    await xact.start()
+    try:
+        if actor is not None:
+            await conn.execute(_SET_ACTOR, actor)
+        yield Transaction(db, conn)
+    except BaseException:
+        # Roll back even when the task is being cancelled; if that fails the connection is
+        # broken and the pool's release terminates it.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(xact.rollback())
+        raise
+    else:
+        await xact.commit()
+
+
+async def _invoke(
+    conn: asyncpg.Connection, kind: _Kind, sql: str, args: tuple[object, ...], column: int
+) -> tuple[Any, int | None]:
+    if kind == "execute":
+        status = await conn.execute(sql, *args)
+        return status, affected_rows(status)
+    if kind == "fetch":
+        records = await conn.fetch(sql, *args)
+        return records, len(records)
+    if kind == "fetchrow":
+        record = await conn.fetchrow(sql, *args)
+        return record, int(record is not None)
+    if kind == "fetchval":
+        return await conn.fetchval(sql, *args, column=column), None
+    batch = cast(list[Sequence[object]], args[0])
+    await conn.executemany(sql, batch)
+    return None, len(batch)
+
+
+async def _check(pool: _Pool, within: float) -> TargetHealth:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(within), pool.acquire() as conn:
+            in_recovery = await conn.fetchval("SELECT pg_is_in_recovery()")
+    except _HEALTH_ERRORS as exc:
+        return TargetHealth(pool.label, False, None, None, f"{type(exc).__name__}: {exc}")
+    return TargetHealth(pool.label, True, time.perf_counter() - started, bool(in_recovery), None)
+
+
+def _annotate(exc: BaseException, info: QueryInfo | None, target: str) -> None:
+    if isinstance(exc, Exception) and info is not None:
+        exc.add_note(f"postsql: in query {info.name} ({info.location}) on {target}")
+
+
+def _check_isolation(isolation: str | None) -> None:
+    if isolation is not None and isolation not in _ISOLATIONS:
+        raise ConfigurationError(
+            f"isolation must be one of {', '.join(_ISOLATIONS)}; got {isolation!r}"
+        )

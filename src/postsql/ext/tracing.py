@@ -1,0 +1,79 @@
+"""OpenTelemetry spans for queries, when ``opentelemetry-api`` is installed.
+
+One span per query, named after the query (``find_posts``; ``adhoc`` for other SQL), with
+``db.system`` = ``postgresql``, ``db.operation.name`` = the query name, ``db.query.text`` (the SQL,
+never the parameters), ``code.filepath``/``code.lineno`` from ``file:line``,
+``db.response.returned_rows`` and ``server.address`` (primary or replica). A failed query
+records the exception and an ERROR status. The span is built from the hook's record after the
+query ran, with its real start and end times; it joins the trace current when the query finished.
+
+Example::
+
+    tracer = QueryTracer()          # raises TracingUnavailable without opentelemetry
+    db.add_query_hook(tracer)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from postsql.errors import ConfigurationError
+from postsql.hooks import QueryRecord
+
+__all__ = ["QueryTracer", "tracing_available"]
+
+
+def tracing_available() -> bool:
+    """Whether ``opentelemetry-api`` can be imported."""
+    return importlib.util.find_spec("opentelemetry") is not None
+
+
+class QueryTracer:
+    """A query hook that emits one OpenTelemetry span per query; see the module docstring."""
+
+    def __init__(self, tracer_provider: Any = None) -> None:
+        if not tracing_available():
+            raise ConfigurationError(
+                "QueryTracer needs opentelemetry-api (pip install opentelemetry-api)"
+            )
+        from opentelemetry import trace
+
+        self._trace = trace
+        self.tracer = trace.get_tracer("postsql", tracer_provider=tracer_provider)
+
+    def __call__(self, record: QueryRecord) -> None:
+        start_ns = int(record.started_at * 1e9)
+        end_ns = start_ns + int(record.duration * 1e9)
+        attributes: dict[str, str | int | bool] = {
+            "db.system": "postgresql",
+            "db.system.name": "postgresql",
+            "db.operation.name": record.label,
+            "db.query.text": record.sql,
+            "server.address": record.target,
+            "postsql.in_transaction": record.in_transaction,
+        }
+        if record.location:
+            path, _, line = record.location.rpartition(":")
+            attributes["code.filepath"] = path
+            if line.isdigit():
+                attributes["code.lineno"] = int(line)
+        if record.rows is not None:
+            attributes["db.response.returned_rows"] = record.rows
+        span = self.tracer.start_span(
+            record.label,
+            kind=self._trace.SpanKind.CLIENT,
+            attributes=attributes,
+            start_time=start_ns,
+        )
+        if record.error is not None:
+            sqlstate = getattr(record.error, "sqlstate", None)
+            if sqlstate:
+                span.set_attribute("db.response.status_code", str(sqlstate))
+            span.set_attribute("error.type", type(record.error).__name__)
+            if isinstance(record.error, Exception):
+                span.record_exception(record.error, timestamp=end_ns)
+            span.set_status(
+                self._trace.Status(self._trace.StatusCode.ERROR, type(record.error).__name__)
+            )
+        span.end(end_time=end_ns)

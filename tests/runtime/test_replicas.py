@@ -1,0 +1,184 @@
+"""Replica routing against a real streaming replica the test builds (``pg_basebackup -R``)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import asyncpg
+import pytest
+
+from postsql.database import Database
+from postsql.db import QueryInfo
+from postsql.generated.queries import users
+from postsql.hooks import QueryRecord
+from postsql.registry import QueryRegistry
+from runtime.cluster import LocalCluster
+
+# A read-only query of our own, registered like a generated one: where did it run?
+IN_RECOVERY = QueryInfo(
+    name="in_recovery",
+    file="tests/runtime/test_replicas.py",
+    line=1,
+    operation="select_value",
+    sql="SELECT pg_is_in_recovery()",
+    read_only=True,
+)
+RETRY = 0.5  # replica_retry_interval for these tests
+
+
+@pytest.fixture(scope="module")
+def replica(own_primary: tuple[LocalCluster, str]) -> Iterator[LocalCluster]:
+    primary, _ = own_primary
+    standby = primary.replica("postsql-replica-")
+    try:
+        standby.start()
+        yield standby
+    finally:
+        standby.destroy()
+
+
+@pytest.fixture
+async def routed(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> AsyncIterator[tuple[Database, list[QueryRecord]]]:
+    primary, database = own_primary
+    registry = QueryRegistry.from_package()
+    registry.register(IN_RECOVERY)
+    records: list[QueryRecord] = []
+    async with Database(
+        url=primary.url(database),
+        replica_urls=[replica.url(database)],
+        registry=registry,
+        replica_retry_interval=RETRY,
+        pool_min_size=1,
+        pool_max_size=4,
+        connect_timeout=3,
+        log_queries=False,
+    ) as db:
+        db.add_query_hook(records.append)
+        yield db, records
+
+
+async def new_user(db: Database) -> str:
+    email = f"r-{uuid.uuid4().hex[:10]}@example.com"
+    await users.create_user(
+        db, email=email, name="R", avatar=None, role=None, bio=None, website=None, location=None
+    )
+    return email
+
+
+async def eventually(check: Callable[[], Awaitable[object]], within: float = 15.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        if await check():
+            return
+        assert time.monotonic() < deadline, "the replica did not catch up"
+        await asyncio.sleep(0.05)
+
+
+async def test_read_only_queries_go_to_the_replica_and_everything_else_to_the_primary(
+    routed: tuple[Database, list[QueryRecord]],
+) -> None:
+    db, records = routed
+    assert await db.fetchval(IN_RECOVERY.sql) is True  # on the replica
+    assert records[-1].target.startswith("replica:")
+    assert await db.fetchval("SELECT pg_is_in_recovery() AS adhoc") is False  # unknown: primary
+    assert await db.primary.fetchval(IN_RECOVERY.sql) is False
+    async with db.transaction() as tx:
+        assert await tx.fetchval(IN_RECOVERY.sql) is False  # inside a transaction: primary
+        assert await db.fetchval(IN_RECOVERY.sql) is False
+    email = await new_user(db)
+    assert records[-1].name == "create_user"
+    assert records[-1].target == "primary"
+    await eventually(lambda: users.get_user_by_email(db, email=email))
+    assert records[-1].name == "get_user_by_email"
+    assert records[-1].target.startswith("replica:")
+    assert "replica:" in next(iter(db.replica_stats()))
+
+
+async def test_replica_lag_shows_until_replay_resumes(
+    routed: tuple[Database, list[QueryRecord]], replica: LocalCluster, own_primary: object
+) -> None:
+    db, records = routed
+    standby = await asyncpg.connect(replica.url())
+    try:
+        await standby.execute("SELECT pg_wal_replay_pause()")
+        email = await new_user(db)
+        # Written and committed on the primary; the paused replica has not replayed it.
+        assert await users.get_user_by_email(db, email=email) is None
+        assert records[-1].target.startswith("replica:")
+        assert await users.get_user_by_email(db.primary, email=email) is not None
+        await standby.execute("SELECT pg_wal_replay_resume()")
+        await eventually(lambda: users.get_user_by_email(db, email=email))
+    finally:
+        await standby.execute("SELECT pg_wal_replay_resume()")
+        await standby.close()
+
+
+async def test_a_replica_that_is_down_is_skipped_and_retried_later(
+    routed: tuple[Database, list[QueryRecord]], replica: LocalCluster
+) -> None:
+    db, records = routed
+    assert await db.fetchval(IN_RECOVERY.sql) is True
+    await asyncio.to_thread(replica.stop)
+    try:
+        report = await db.health()
+        assert report.ok
+        assert report.primary.in_recovery is False
+        [down] = report.replicas
+        assert not down.ok
+        assert down.error
+        records.clear()
+        assert await db.fetchval(IN_RECOVERY.sql) is False  # answered by the primary
+        failed, answered = records
+        assert failed.target.startswith("replica:")
+        assert failed.error is not None
+        assert answered.target == "primary"
+        assert answered.error is None
+        records.clear()
+        assert await db.fetchval(IN_RECOVERY.sql) is False
+        assert [r.target for r in records] == ["primary"]  # left out: not even tried
+    finally:
+        await asyncio.to_thread(replica.start)
+    await asyncio.sleep(RETRY)
+    await eventually(lambda: db.fetchval(IN_RECOVERY.sql))  # retried, and back in use
+    assert records[-1].target.startswith("replica:")
+    [up] = (await db.health()).replicas
+    assert up.ok
+    assert up.in_recovery is True
+
+
+SLOW_READ = QueryInfo(
+    name="slow_read",
+    file="tests/runtime/test_replicas.py",
+    line=2,
+    operation="select_value",
+    sql="SELECT pg_is_in_recovery() FROM pg_sleep(1)",
+    read_only=True,
+)
+
+
+async def test_a_saturated_replica_sends_reads_to_the_primary_without_being_left_out(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> None:
+    primary, database = own_primary
+    registry = QueryRegistry([IN_RECOVERY, SLOW_READ])
+    async with Database(
+        url=primary.url(database),
+        replica_urls=[replica.url(database)],
+        registry=registry,
+        replica_retry_interval=60,
+        pool_min_size=1,
+        pool_max_size=1,
+        acquire_timeout=0.3,
+        log_queries=False,
+    ) as db:
+        busy = asyncio.create_task(db.fetchval(SLOW_READ.sql))  # holds the replica's only slot
+        while not db.replica_stats() or next(iter(db.replica_stats().values())).in_use == 0:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+        assert await db.fetchval(IN_RECOVERY.sql) is False  # replica full: the primary answered
+        assert await busy is True
+        assert await db.fetchval(IN_RECOVERY.sql) is True  # not left out for 60 s: it was busy
