@@ -11,6 +11,8 @@ The tree::
         ├── QueryParseError       a query file breaks the aiosql format (file:line)
         ├── QueryCheckError       the server rejected a query while describing it (file:line)
         └── UnsupportedTypeError  a column or parameter has a type we do not map
+    InvalidArgument               a repository call got a bad argument (names the parameter)
+    └── InvalidCursorError        a keyset cursor was altered, forged or made for another list
 
 PostgreSQL's own errors are not wrapped: asyncpg raises its ``PostgresError`` subclasses, which keep
 ``sqlstate``, ``constraint_name``, ``detail`` and ``hint``.
@@ -22,6 +24,8 @@ __all__ = [
     "CodegenError",
     "ConfigurationError",
     "EmbeddedServerError",
+    "InvalidArgument",
+    "InvalidCursorError",
     "MigrationError",
     "PostsqlError",
     "QueryCheckError",
@@ -65,3 +69,23 @@ class QueryCheckError(CodegenError):
 
 class UnsupportedTypeError(CodegenError):
     """Raised when a column or parameter has a PostgreSQL type that has no Python mapping."""
+
+
+class InvalidArgument(PostsqlError):
+    """Raised when a repository call gets an argument it refuses before any round trip.
+
+    ``parameter`` names the argument (``page``, ``limit``, ``status``...); the message starts with
+    it, e.g. ``limit: must be between 1 and 100, got 500``.
+    """
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        super().__init__(f"{parameter}: {problem}")
+        self.parameter = parameter
+        self.problem = problem
+
+
+class InvalidCursorError(InvalidArgument):
+    """Raised when a keyset cursor was altered, forged, truncated or made for another listing."""
+
+    def __init__(self, problem: str, parameter: str = "cursor") -> None:
+        super().__init__(parameter, problem)

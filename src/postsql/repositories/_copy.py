@@ -1,0 +1,63 @@
+"""Bulk inserts through COPY, typed by the generated insert models.
+
+COPY writes every listed column, so a column left out of a model (one with a default) must be left
+out of the column list too, or it would be written as NULL instead of getting its default. Rows are
+therefore grouped by the set of fields they were given (usually one group: all rows built the same
+way), one COPY per group, all groups in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from pydantic import BaseModel
+
+from postsql.errors import InvalidArgument
+from postsql.repositories._common import CopyTarget, copied_rows
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def copy_models(
+    db: CopyTarget, table: str, model: type[M], rows: Sequence[M], *, parameter: str = "rows"
+) -> int:
+    """COPY ``rows`` (instances of ``model``) into ``table``; returns the number of rows written."""
+    groups: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    order = list(model.model_fields)
+    for index, row in enumerate(rows):
+        if not isinstance(row, model):
+            raise InvalidArgument(
+                parameter, f"item {index} is a {type(row).__name__}, not a {model.__name__}"
+            )
+        columns = tuple(name for name in order if name in row.model_fields_set)
+        groups.setdefault(columns, []).append(tuple(getattr(row, name) for name in columns))
+    if not groups:
+        return 0
+    if len(groups) == 1:
+        ((columns, records),) = groups.items()
+        return copied_rows(await db.copy_records_to_table(table, records=records, columns=columns))
+    if isinstance(db, asyncpg.Connection):
+        return await _copy_groups(db, table, groups)
+    if isinstance(db, asyncpg.Pool):
+        async with db.acquire() as conn:
+            return await _copy_groups(conn, table, groups)
+    raise InvalidArgument(
+        parameter,
+        "rows with different sets of fields need a Connection or a Pool (one transaction)",
+    )
+
+
+async def _copy_groups(
+    conn: asyncpg.Connection | PoolConnectionProxy[asyncpg.Record],
+    table: str,
+    groups: dict[tuple[str, ...], list[tuple[object, ...]]],
+) -> int:
+    written = 0
+    async with conn.transaction():
+        for columns, records in groups.items():
+            status = await conn.copy_records_to_table(table, records=records, columns=columns)
+            written += copied_rows(status)
+    return written
