@@ -16,15 +16,18 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
 from postsql.errors import InvalidArgument
-from postsql.repositories._common import CopyTarget, copied_rows
+from postsql.repositories._common import copied_rows, copy_target
 
 M = TypeVar("M", bound=BaseModel)
 
 
 async def copy_models(
-    db: CopyTarget, table: str, model: type[M], rows: Sequence[M], *, parameter: str = "rows"
+    db: object, table: str, model: type[M], rows: Sequence[M], *, parameter: str = "rows"
 ) -> int:
-    """COPY ``rows`` (instances of ``model``) into ``table``; returns the number of rows written."""
+    """COPY ``rows`` (instances of ``model``) into ``table``; returns the number of rows written.
+
+    ``db`` must be able to COPY (a Connection or a Pool); the rows are checked first.
+    """
     groups: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
     order = list(model.model_fields)
     for index, row in enumerate(rows):
@@ -36,9 +39,12 @@ async def copy_models(
         groups.setdefault(columns, []).append(tuple(getattr(row, name) for name in columns))
     if not groups:
         return 0
+    target = copy_target(db)
     if len(groups) == 1:
         ((columns, records),) = groups.items()
-        return copied_rows(await db.copy_records_to_table(table, records=records, columns=columns))
+        return copied_rows(
+            await target.copy_records_to_table(table, records=records, columns=columns)
+        )
     if isinstance(db, asyncpg.Connection):
         return await _copy_groups(db, table, groups)
     if isinstance(db, asyncpg.Pool):

@@ -23,7 +23,6 @@ from postsql.repositories._common import (
     check_limit,
     check_max_limit,
     check_text,
-    copy_target,
     keyset_position,
 )
 from postsql.repositories._copy import copy_models
@@ -104,4 +103,4 @@ class CommentRepository:
                 [CommentInsert(post_id=1, author_id=2, content="hi")]
             )
         """
-        return await copy_models(copy_target(self._db), "comments", CommentInsert, rows)
+        return await copy_models(self._db, "comments", CommentInsert, rows)

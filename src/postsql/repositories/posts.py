@@ -33,7 +33,6 @@ from postsql.repositories._common import (
     check_optional_id,
     check_page,
     check_text,
-    copy_target,
     keyset_position,
 )
 from postsql.repositories._copy import copy_models
@@ -270,7 +269,7 @@ class PostRepository:
                 [PostInsert(title="T", content="C", slug="t", author_id=1)]
             )
         """
-        return await copy_models(copy_target(self._db), "posts", PostInsert, rows)
+        return await copy_models(self._db, "posts", PostInsert, rows)
 
 
 _STATUS_COUNTS: TypeAdapter[dict[PostStatus, int]] = TypeAdapter(dict[PostStatus, int])
