@@ -25,6 +25,7 @@ from postsql.db import init_connection
 from postsql.demo_data import DemoSizes
 from postsql.errors import InvalidArgument, InvalidCursorError
 from postsql.generated.models import CommentInsert, PostInsert, PostStatus
+from postsql.generated.queries import posts as q_posts
 from postsql.pagination import CursorCodec
 from postsql.repositories import (
     CommentRepository,
@@ -215,6 +216,29 @@ async def test_search_ranks_better_matches_first(
     assert found.data[0].rank is not None
     assert found.data[1].rank is not None
     assert found.data[0].rank > found.data[1].rank
+
+
+@pytest.mark.parametrize("filters", [{}, {"status": PostStatus.PUBLISHED}, {"tag_id": 1}])
+async def test_the_one_scan_search_agrees_with_find_posts(
+    db: asyncpg.Connection, posts: PostRepository, filters: dict[str, Any]
+) -> None:
+    # With a term the repository uses search_posts (one scan); find_posts must give the same page.
+    title = await db.fetchval("SELECT title FROM posts ORDER BY id LIMIT 1 OFFSET 3")
+    for term in [title.split()[0], f'"{title}"', title[1:6], "-the data"]:
+        params: dict[str, Any] = {
+            "search": term,
+            "status": None,
+            "author_id": None,
+            "category_id": None,
+            "tag_id": None,
+            **filters,
+        }
+        expected = await q_posts.find_posts(db, **params, limit=25, offset=0)
+        page = await posts.find_posts(limit=25, **params)
+        assert [(p.id, p.rank, p.headline) for p in page.data] == [
+            (p.id, p.rank, p.headline) for p in expected
+        ]
+        assert page.total == (expected[0].total_count if expected else 0)
 
 
 def test_hostile_search_strings_neither_fail_nor_inject(demo_url: str) -> None:

@@ -14,7 +14,7 @@ Example::
 
 from postsql.repositories._common import DEFAULT_MAX_LIMIT
 from postsql.repositories.comments import CommentRepository
-from postsql.repositories.posts import PostRepository, PostStatistics
+from postsql.repositories.posts import PostListItem, PostRepository, PostStatistics
 from postsql.repositories.roles import RoleRepository
 from postsql.repositories.taxonomy import TaxonomyRepository
 from postsql.repositories.users import UserRepository
@@ -22,6 +22,7 @@ from postsql.repositories.users import UserRepository
 __all__ = [
     "DEFAULT_MAX_LIMIT",
     "CommentRepository",
+    "PostListItem",
     "PostRepository",
     "PostStatistics",
     "RoleRepository",

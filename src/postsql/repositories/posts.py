@@ -37,7 +37,11 @@ from postsql.repositories._common import (
 )
 from postsql.repositories._copy import copy_models
 
-__all__ = ["PostRepository", "PostStatistics"]
+__all__ = ["PostListItem", "PostRepository", "PostStatistics"]
+
+#: A row of an offset page: ``find_posts`` without a search term, ``search_posts`` with one. Both
+#: have the same fields (``rank`` and ``headline`` are None without a term).
+PostListItem = q.FindPostsRow | q.SearchPostsRow
 
 
 class PostStatistics(BaseModel):
@@ -80,7 +84,7 @@ class PostRepository:
         category_id: int | None = None,
         tag_id: int | None = None,
         search: str | None = None,
-    ) -> PaginatedResult[q.FindPostsRow]:
+    ) -> PaginatedResult[PostListItem]:
         """One page of live posts matching every given filter, with the total for the filter.
 
         ``search`` is websearch syntax over title and content, or a literal title substring; any
@@ -100,14 +104,25 @@ class PostRepository:
             category_id=check_optional_id("category_id", category_id),
             tag_id=check_optional_id("tag_id", tag_id),
         )
-        rows = await q.find_posts(
-            self._db, **filters.as_params(), limit=limit, offset=(page - 1) * limit
-        )
+        rows: list[PostListItem]
+        if filters.search.strip():
+            # One scan finds, ranks and counts the matches (find_posts would scan twice).
+            rows = list(
+                await q.search_posts(
+                    self._db, **filters.as_params(), limit=limit, offset=(page - 1) * limit
+                )
+            )
+        else:
+            rows = list(
+                await q.find_posts(
+                    self._db, **filters.as_params(), limit=limit, offset=(page - 1) * limit
+                )
+            )
         # An empty page carries no total_count (it rides on the rows): ask for it alone.
         total = (
             rows[0].total_count if rows else await q.count_posts(self._db, **filters.as_params())
         )
-        return PaginatedResult[q.FindPostsRow](
+        return PaginatedResult[PostListItem](
             data=rows, total=total, page=page, limit=limit, total_pages=total_pages(total, limit)
         )
 
