@@ -20,8 +20,10 @@ from typing import Any
 import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
+from rich.console import Console
 
 from postsql.db import init_connection
+from postsql.demo import show_repositories
 from postsql.demo_data import DemoSizes
 from postsql.errors import InvalidArgument, InvalidCursorError
 from postsql.generated.models import CommentInsert, PostInsert, PostStatus
@@ -542,3 +544,21 @@ async def test_taxonomy_attach_detach_and_counts(db: asyncpg.Connection) -> None
     assert await taxonomy.detach_category(post_id, category.id)
     categories = {c.name: c.post_count for c in await taxonomy.categories_with_counts()}
     assert categories["Fresh"] == 0
+
+
+async def test_the_demo_shows_every_repository_call_and_leaves_the_data_unchanged(
+    db: asyncpg.Connection,
+) -> None:
+    before = await db.fetch("SELECT id, status, published_at FROM posts ORDER BY id")
+    console = Console(record=True, width=120)
+    await show_repositories(db, console)
+    shown = console.export_text()
+    for call in (
+        "find_posts(search=",
+        "find_posts(page=2",
+        "find_posts_after(",
+        "find_post_by_slug(",
+    ):
+        assert call in shown
+    assert "bulk_update_status(" in shown
+    assert await db.fetch("SELECT id, status, published_at FROM posts ORDER BY id") == before
