@@ -601,6 +601,13 @@ CREATE INDEX posts_live_status_published_idx ON public.posts USING btree (status
 
 
 --
+-- Name: posts_live_status_views_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX posts_live_status_views_idx ON public.posts USING btree (status) INCLUDE (view_count) WHERE (deleted_at IS NULL);
+
+
+--
 -- Name: posts_search_vector_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -743,4 +750,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125000200'),
     ('20261125000300'),
     ('20261125000400'),
-    ('20261125000500');
+    ('20261125000500'),
+    ('20261125001000');
