@@ -32,6 +32,7 @@ from postsql.pagination import CursorCodec
 from postsql.repositories import (
     CommentRepository,
     PostRepository,
+    RoleRepository,
     TaxonomyRepository,
     UserRepository,
 )
@@ -562,3 +563,29 @@ async def test_the_demo_shows_every_repository_call_and_leaves_the_data_unchange
         assert call in shown
     assert "bulk_update_status(" in shown
     assert await db.fetch("SELECT id, status, published_at FROM posts ORDER BY id") == before
+
+
+async def test_roles_upsert_by_name_and_comments_refuse_deleted_posts(
+    db: asyncpg.Connection,
+) -> None:
+    roles = RoleRepository(db)
+    await roles.upsert(name="editor", description="Edits", permissions=["posts:write"])
+    editor = await roles.upsert(name="editor", description=None, permissions=["posts:read"])
+    assert editor.permissions == ["posts:read"]
+    assert await roles.get("editor") == editor
+    assert "editor" in [r.name for r in await roles.list_roles()]
+    with pytest.raises(InvalidArgument, match=r"^permissions: "):
+        await roles.upsert(name="bad", permissions="posts:write")
+
+    comments = CommentRepository(db, cursors=CODEC)
+    row = await db.fetchrow(
+        "SELECT id, author_id FROM posts WHERE deleted_at IS NULL ORDER BY id LIMIT 1"
+    )
+    assert row is not None
+    live_post, author = row["id"], row["author_id"]
+    added = await comments.add(post_id=live_post, author_id=author, content="first!")
+    assert added is not None
+    assert await comments.soft_delete(added.id)
+    assert not await comments.soft_delete(added.id)
+    deleted_post = await db.fetchval("SELECT id FROM posts WHERE deleted_at IS NOT NULL LIMIT 1")
+    assert await comments.add(post_id=deleted_post, author_id=author, content="late") is None
