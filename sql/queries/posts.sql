@@ -62,7 +62,8 @@ page AS (
     LIMIT :limit OFFSET :offset
 ),
 
-total AS (
+-- MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+total AS MATERIALIZED (
     SELECT count(*) AS total_count
     FROM posts AS p
     CROSS JOIN search AS s
@@ -191,7 +192,8 @@ page AS (
     LIMIT :limit OFFSET :offset
 ),
 
-total AS (
+-- MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+total AS MATERIALIZED (
     SELECT count(*) AS total_count FROM matches
 )
 

@@ -72,7 +72,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=490,
+    line=492,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -96,7 +96,7 @@ WHERE
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=242,
+    line=244,
     operation="select_value",
     sql=r"""WITH search AS NOT MATERIALIZED (
     SELECT
@@ -142,7 +142,7 @@ WHERE
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=474,
+    line=476,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -168,7 +168,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=405,
+    line=407,
     operation="select_one",
     sql="""\
 SELECT
@@ -309,7 +309,7 @@ page AS (
     LIMIT $6 OFFSET $7
 ),
 
-total AS (
+total AS MATERIALIZED (
     SELECT count(*) AS total_count
     FROM posts AS p
     CROSS JOIN search AS s
@@ -396,7 +396,7 @@ ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;""",
 FIND_POSTS_AFTER = QueryInfo(
     name="find_posts_after",
     file="sql/queries/posts.sql",
-    line=279,
+    line=281,
     operation="select",
     sql="""\
 WITH page AS (
@@ -466,7 +466,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;""",
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=342,
+    line=344,
     operation="select",
     sql="""\
 WITH page AS (
@@ -536,7 +536,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=516,
+    line=518,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -552,7 +552,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=523,
+    line=525,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -582,7 +582,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=545,
+    line=547,
     operation="select",
     sql="""\
 SELECT
@@ -604,7 +604,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=510,
+    line=512,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -619,7 +619,7 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SEARCH_POSTS = QueryInfo(
     name="search_posts",
     file="sql/queries/posts.sql",
-    line=141,
+    line=142,
     operation="select",
     sql=r"""WITH search AS NOT MATERIALIZED (
     SELECT
@@ -667,7 +667,7 @@ page AS (
     LIMIT $6 OFFSET $7
 ),
 
-total AS (
+total AS MATERIALIZED (
     SELECT count(*) AS total_count FROM matches
 )
 
@@ -726,7 +726,7 @@ ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=505,
+    line=507,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -1001,7 +1001,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at only
     once.
 
-    SQL: ``sql/queries/posts.sql:490``.
+    SQL: ``sql/queries/posts.sql:492``.
     """
     return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
 
@@ -1019,7 +1019,7 @@ async def count_posts(
     """Returns the number of live posts matching the filters of find_posts (same meaning, same
     NULLs).
 
-    SQL: ``sql/queries/posts.sql:242``.
+    SQL: ``sql/queries/posts.sql:244``.
     """
     return _COUNT_POSTS_VALUE.validate_python(
         await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
@@ -1040,7 +1040,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:474``.
+    SQL: ``sql/queries/posts.sql:476``.
     """
     record = await db.fetchrow(CREATE_POST.sql, title, content, excerpt, slug, status, author_id)
     if record is None:  # cannot happen: the statement always returns its row
@@ -1056,7 +1056,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     Deliberately includes soft-deleted rows. (Authors of the post and comments: their work
     stays.)
 
-    SQL: ``sql/queries/posts.sql:405``.
+    SQL: ``sql/queries/posts.sql:407``.
     """
     record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
     return None if record is None else FindPostBySlugRow.model_validate(dict(record))
@@ -1088,6 +1088,7 @@ async def find_posts(
     NOT HTML-escaped: escape it before rendering.
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
+    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
 
     SQL: ``sql/queries/posts.sql:4``.
     """
@@ -1144,7 +1145,7 @@ async def find_posts_after(
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
 
-    SQL: ``sql/queries/posts.sql:279``.
+    SQL: ``sql/queries/posts.sql:281``.
     """
     return validate_rows(
         _FIND_POSTS_AFTER_ROWS,
@@ -1190,7 +1191,7 @@ async def find_published_posts_after(
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
 
-    SQL: ``sql/queries/posts.sql:342``.
+    SQL: ``sql/queries/posts.sql:344``.
     """
     return validate_rows(
         _FIND_PUBLISHED_POSTS_AFTER_ROWS,
@@ -1222,7 +1223,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     post
     has that id.
 
-    SQL: ``sql/queries/posts.sql:516``.
+    SQL: ``sql/queries/posts.sql:518``.
     """
     record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
     return None if record is None else IncrementViewCountRow.model_validate(dict(record))
@@ -1235,7 +1236,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     status as
     a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:523``.
+    SQL: ``sql/queries/posts.sql:525``.
     """
     record = await db.fetchrow(POST_STATISTICS.sql)
     return None if record is None else PostStatisticsRow.model_validate(dict(record))
@@ -1244,7 +1245,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:545``.
+    SQL: ``sql/queries/posts.sql:547``.
     """
     return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
 
@@ -1264,7 +1265,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live.
     Deliberately includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:510``.
+    SQL: ``sql/queries/posts.sql:512``.
     """
     return affected_rows(await db.execute(RESTORE_POST.sql, id))
 
@@ -1289,8 +1290,9 @@ async def search_posts(
     (find_posts scans twice). A term that is blank matches nothing here.
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
+    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
 
-    SQL: ``sql/queries/posts.sql:141``.
+    SQL: ``sql/queries/posts.sql:142``.
     """
     return validate_rows(
         _SEARCH_POSTS_ROWS,
@@ -1332,6 +1334,6 @@ async def iter_search_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:505``.
+    SQL: ``sql/queries/posts.sql:507``.
     """
     return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
