@@ -97,15 +97,17 @@ class PostRepository:
         """
         page = check_page(page)
         limit = check_limit(limit, self.max_limit)
+        term = check_text("search", search or "", empty=True)
         filters = _PostFilter(
-            search=check_text("search", search or "", empty=True),
+            # A blank term (only whitespace of any kind) is no filter, in every query alike.
+            search=term if term.strip() else "",
             status=check_optional_enum("status", status, PostStatus),
             author_id=check_optional_id("author_id", author_id),
             category_id=check_optional_id("category_id", category_id),
             tag_id=check_optional_id("tag_id", tag_id),
         )
         rows: list[PostListItem]
-        if filters.search.strip():
+        if filters.search:
             # One scan finds, ranks and counts the matches (find_posts would scan twice).
             rows = list(
                 await q.search_posts(
