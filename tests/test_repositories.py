@@ -340,6 +340,11 @@ async def test_a_tampered_or_foreign_cursor_is_rejected_naming_the_parameter(
     assert caught.value.parameter == "cursor"
     with pytest.raises(InvalidCursorError, match=r"^cursor: made for listing"):
         await posts.find_posts_after(cursor=page.next_cursor, limit=5, status="DRAFT")
+    # Repositories made per request share the process-wide key: cursors travel between them.
+    assert (await PostRepository(posts._db).find_posts_after(limit=5)).next_cursor is not None
+    first = await PostRepository(posts._db).find_posts_after(limit=5)
+    again = await PostRepository(posts._db).find_posts_after(cursor=first.next_cursor, limit=5)
+    assert again.data
     other_service = PostRepository(posts._db, cursors=CursorCodec(key=b"another-key-0123456789"))
     with pytest.raises(InvalidCursorError, match=r"^cursor: signature"):
         await other_service.find_posts_after(cursor=page.next_cursor, limit=5)

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -33,6 +34,7 @@ __all__ = [
     "CursorPage",
     "InvalidCursorError",
     "PaginatedResult",
+    "default_codec",
     "total_pages",
 ]
 
@@ -115,3 +117,14 @@ class CursorCodec:
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+
+
+@functools.cache
+def default_codec() -> CursorCodec:
+    """The process-wide codec repositories use unless given one: one key for every repository.
+
+    Example::
+
+        assert default_codec() is default_codec()
+    """
+    return CursorCodec()

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from postsql.db import Executor
 from postsql.generated.models import Comment, CommentInsert
 from postsql.generated.queries import comments as q
-from postsql.pagination import CursorCodec, CursorPage
+from postsql.pagination import CursorCodec, CursorPage, default_codec
 from postsql.repositories._common import (
     DEFAULT_MAX_LIMIT,
     check_id,
@@ -42,7 +42,7 @@ class CommentRepository:
     ) -> None:
         self._db = db
         self.max_limit = check_max_limit(max_limit)
-        self._cursors = cursors if cursors is not None else CursorCodec()
+        self._cursors = cursors if cursors is not None else default_codec()
 
     async def add(self, *, post_id: int, author_id: int, content: str) -> Comment | None:
         """Comment on a live post as a live user; None (nothing inserted) when either is not live.

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter
 from postsql.db import Executor
 from postsql.generated.models import PostInsert, PostStatus
 from postsql.generated.queries import posts as q
-from postsql.pagination import CursorCodec, CursorPage, PaginatedResult, total_pages
+from postsql.pagination import CursorCodec, CursorPage, PaginatedResult, default_codec, total_pages
 from postsql.repositories._common import (
     DEFAULT_MAX_LIMIT,
     check_enum,
@@ -60,7 +60,8 @@ class PostRepository:
 
     ``db`` is anything generated functions accept (``asyncpg.Connection``, ``asyncpg.Pool``, the
     runtime ``Database``); its JSON codecs must be set (``postsql.db.init_connection``).
-    ``max_limit`` caps page sizes; ``cursors`` signs keyset cursors (default: ``CursorCodec()``).
+    ``max_limit`` caps page sizes; ``cursors`` signs keyset cursors (default: the process-wide
+    ``default_codec()``, keyed by ``$POSTSQL_CURSOR_KEY``).
     """
 
     def __init__(
@@ -72,7 +73,7 @@ class PostRepository:
     ) -> None:
         self._db = db
         self.max_limit = check_max_limit(max_limit)
-        self._cursors = cursors if cursors is not None else CursorCodec()
+        self._cursors = cursors if cursors is not None else default_codec()
 
     async def find_posts(
         self,
