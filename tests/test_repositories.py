@@ -146,6 +146,17 @@ async def test_bad_arguments_are_refused_before_the_database_naming_the_paramete
     assert str(caught.value).startswith(f"{parameter}: ")
 
 
+def test_bulk_inserts_need_an_executor_that_can_copy() -> None:
+    class FetchOnly:
+        async def fetch(self, query: str, *args: object) -> list[object]:
+            raise AssertionError("not reached")
+
+    comments = CommentRepository(FetchOnly())  # type: ignore[arg-type]  # deliberately partial
+    row = CommentInsert(post_id=1, author_id=1, content="x")
+    with pytest.raises(InvalidArgument, match=r"^db: bulk inserts use COPY"):
+        asyncio.run(comments.bulk_insert_comments([row]))
+
+
 def test_an_unknown_status_error_lists_the_allowed_ones() -> None:
     with pytest.raises(InvalidArgument, match="DRAFT, PUBLISHED, ARCHIVED, got 'LIVE'"):
         asyncio.run(_offline()[0].find_posts(status="LIVE"))
