@@ -122,6 +122,7 @@ BAD_CALLS: list[tuple[str, str, Any]] = [
     ("author_id", "posts", lambda p, u, c, t: p.find_posts(author_id=0)),
     ("tag_id", "posts", lambda p, u, c, t: p.find_posts(tag_id="3")),
     ("search", "posts", lambda p, u, c, t: p.find_posts(search=7)),
+    ("category_id", "posts", lambda p, u, c, t: p.count_posts(category_id=-1)),
     ("slug", "posts", lambda p, u, c, t: p.find_post_by_slug("")),
     ("cursor", "posts", lambda p, u, c, t: p.find_posts_after(cursor="not-a-cursor")),
     ("post_id", "posts", lambda p, u, c, t: p.increment_views(-5)),
@@ -299,6 +300,19 @@ async def test_offset_pages_cover_every_matching_post_exactly_once(
     past_the_end = await posts.find_posts(page=first.total_pages + 1, limit=limit, status=status)
     assert past_the_end.data == []
     assert past_the_end.total == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("filters", "where"),
+    [({}, "TRUE"), ({"status": "DRAFT"}, "status = 'DRAFT'"), ({"search": " \t "}, "TRUE")],
+)
+async def test_count_posts_counts_what_the_pages_list(
+    db: asyncpg.Connection, posts: PostRepository, filters: dict[str, Any], where: str
+) -> None:
+    expected = len(await live_post_ids(db, where))
+    assert await posts.count_posts(**filters) == expected
+    beyond = await posts.find_posts(page=10_000, limit=10, **filters)
+    assert beyond.total == expected
 
 
 async def test_keyset_pages_cover_every_post_once_while_posts_are_inserted(

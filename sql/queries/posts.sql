@@ -241,6 +241,14 @@ CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;
 
+-- name: count_live_posts()$
+-- Returns the number of live posts: count_posts without filters, as a statement without
+-- parameters, so the server plans it once (an index-only scan of a partial index) instead of
+-- re-planning the filterable form on every call.
+SELECT count(*) AS total_count
+FROM posts AS p
+WHERE p.deleted_at IS NULL;
+
 -- name: count_posts(status, author_id, category_id, tag_id, search)$
 -- Returns the number of live posts matching the filters of find_posts (same meaning, same NULLs).
 WITH search AS NOT MATERIALIZED (

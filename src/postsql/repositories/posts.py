@@ -98,15 +98,7 @@ class PostRepository:
         """
         page = check_page(page)
         limit = check_limit(limit, self.max_limit)
-        term = check_text("search", search or "", empty=True)
-        filters = _PostFilter(
-            # A blank term (only whitespace of any kind) is no filter, in every query alike.
-            search=term if term.strip() else "",
-            status=check_optional_enum("status", status, PostStatus),
-            author_id=check_optional_id("author_id", author_id),
-            category_id=check_optional_id("category_id", category_id),
-            tag_id=check_optional_id("tag_id", tag_id),
-        )
+        filters = _PostFilter.checked(search, status, author_id, category_id, tag_id)
         rows: list[PostListItem]
         if filters.search:
             # One scan finds, ranks and counts the matches (find_posts would scan twice).
@@ -122,12 +114,34 @@ class PostRepository:
                 )
             )
         # An empty page carries no total_count (it rides on the rows): ask for it alone.
-        total = (
-            rows[0].total_count if rows else await q.count_posts(self._db, **filters.as_params())
-        )
+        total = rows[0].total_count if rows else await self._count(filters)
         return PaginatedResult[PostListItem](
             data=rows, total=total, page=page, limit=limit, total_pages=total_pages(total, limit)
         )
+
+    async def count_posts(
+        self,
+        *,
+        status: PostStatus | str | None = None,
+        author_id: int | None = None,
+        category_id: int | None = None,
+        tag_id: int | None = None,
+        search: str | None = None,
+    ) -> int:
+        """The number of live posts matching the filters of :meth:`find_posts`.
+
+        Example::
+
+            drafts = await posts.count_posts(status="DRAFT")
+        """
+        return await self._count(
+            _PostFilter.checked(search, status, author_id, category_id, tag_id)
+        )
+
+    async def _count(self, filters: _PostFilter) -> int:
+        if filters == _NO_FILTER:
+            return await q.count_live_posts(self._db)
+        return await q.count_posts(self._db, **filters.as_params())
 
     async def find_posts_after(
         self,
@@ -301,6 +315,25 @@ class _PostFilter:
     category_id: int | None
     tag_id: int | None
 
+    @classmethod
+    def checked(
+        cls,
+        search: object,
+        status: object,
+        author_id: object,
+        category_id: object,
+        tag_id: object,
+    ) -> _PostFilter:
+        term = check_text("search", search or "", empty=True)
+        return cls(
+            # A blank term (only whitespace of any kind) is no filter, in every query alike.
+            search=term if term.strip() else "",
+            status=check_optional_enum("status", status, PostStatus),
+            author_id=check_optional_id("author_id", author_id),
+            category_id=check_optional_id("category_id", category_id),
+            tag_id=check_optional_id("tag_id", tag_id),
+        )
+
     def as_params(self) -> _FilterParams:
         return {
             "search": self.search,
@@ -309,6 +342,9 @@ class _PostFilter:
             "category_id": self.category_id,
             "tag_id": self.tag_id,
         }
+
+
+_NO_FILTER = _PostFilter(search="", status=None, author_id=None, category_id=None, tag_id=None)
 
 
 class _FilterParams(TypedDict):
