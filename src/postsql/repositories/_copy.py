@@ -8,8 +8,9 @@ way), one COPY per group, all groups in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TypeVar
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -30,13 +31,19 @@ async def copy_models(
     """
     groups: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
     order = list(model.model_fields)
+    # Per distinct set of given fields: its columns in table order and a C-level getter of them.
+    shapes: dict[frozenset[str], tuple[tuple[str, ...], Callable[[M], tuple[object, ...]]]] = {}
     for index, row in enumerate(rows):
         if not isinstance(row, model):
             raise InvalidArgument(
                 parameter, f"item {index} is a {type(row).__name__}, not a {model.__name__}"
             )
-        columns = tuple(name for name in order if name in row.model_fields_set)
-        groups.setdefault(columns, []).append(tuple(getattr(row, name) for name in columns))
+        given = frozenset(row.model_fields_set)
+        shape = shapes.get(given)
+        if shape is None:
+            columns = tuple(name for name in order if name in given)
+            shape = shapes[given] = (columns, _getter(columns))
+        groups.setdefault(shape[0], []).append(shape[1](row))
     if not groups:
         return 0
     target = copy_target(db)
@@ -54,6 +61,13 @@ async def copy_models(
         parameter,
         "rows with different sets of fields need a Connection or a Pool (one transaction)",
     )
+
+
+def _getter(columns: tuple[str, ...]) -> Callable[[Any], tuple[object, ...]]:
+    if len(columns) == 1:  # attrgetter of one name returns the value, not a 1-tuple
+        (name,) = columns
+        return lambda row: (getattr(row, name),)
+    return operator.attrgetter(*columns)
 
 
 async def _copy_groups(
