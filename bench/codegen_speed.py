@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import statistics
 import subprocess
 import sys
@@ -108,6 +109,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--fresh", action="store_true", help="rebuild the benchmark database")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() after imports, as a long-running service may do after start-up",
+    )
     args = parser.parse_args()
+    if args.gc_freeze:
+        gc.freeze()
     asyncio.run(main(args.rounds, args.fresh))
     time_codegen()
