@@ -35,6 +35,7 @@ lint: $(STAMP) ## ruff, sqlfluff on all SQL, squawk on migrations, the soft-dele
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint sql/
 	$(BIN)/squawk --config .squawk.toml sql/migrations/*.sql
+	$(PY) -m postsql.ext.soft_delete sql/queries --schema sql/schema.sql
 
 typecheck: $(STAMP) ## mypy --strict over src, scripts and tests
 	$(BIN)/mypy

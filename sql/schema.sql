@@ -53,6 +53,56 @@ CREATE TYPE public.user_role AS ENUM (
 
 
 --
+-- Name: audit_row_change(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_row_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public'
+    AS $$
+DECLARE
+    key_columns text[] := string_to_array(TG_ARGV[0], ',');
+    left_out text[] := coalesce(TG_ARGV[1:], '{}');
+    old_row jsonb;
+    new_row jsonb;
+    changed text[];
+    row_key text;
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        old_row := to_jsonb(OLD) - left_out;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        new_row := to_jsonb(NEW) - left_out;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        SELECT coalesce(array_agg(n.key ORDER BY n.key), '{}') INTO changed
+        FROM jsonb_each(new_row) AS n
+        WHERE n.value IS DISTINCT FROM old_row -> n.key AND n.key <> 'updated_at';
+        IF cardinality(changed) = 0 THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    SELECT string_agg(coalesce(new_row, old_row) ->> k.name, ',' ORDER BY k.ord) INTO row_key
+    FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord);
+    INSERT INTO audit_log (
+        table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+    ) VALUES (
+        TG_TABLE_NAME, row_key, TG_OP, nullif(current_setting('postsql.actor', true), ''),
+        session_user, old_row, new_row, changed
+    );
+    RETURN NULL;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION audit_row_change(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.audit_row_change() IS 'AFTER ROW trigger: writes one audit_log row per changed row. Args: key columns (comma-separated), then columns to leave out.';
+
+
+--
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -91,6 +141,8 @@ CREATE TABLE public.audit_log (
     new_data jsonb,
     transaction_id bigint DEFAULT txid_current() NOT NULL,
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    db_role text,
+    changed_columns text[],
     CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
 );
 
@@ -100,6 +152,27 @@ CREATE TABLE public.audit_log (
 --
 
 COMMENT ON TABLE public.audit_log IS 'Who changed what and when; written by audit triggers, never updated or deleted by the application.';
+
+
+--
+-- Name: COLUMN audit_log.actor; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.actor IS 'The application user from the transaction-local setting postsql.actor; NULL when unset.';
+
+
+--
+-- Name: COLUMN audit_log.db_role; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.db_role IS 'The database role that wrote the row (session_user): the actor''s fallback.';
+
+
+--
+-- Name: COLUMN audit_log.changed_columns; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.changed_columns IS 'UPDATE only: the audited columns whose value changed, sorted.';
 
 
 --
@@ -126,7 +199,8 @@ CREATE TABLE public.categories (
     slug text NOT NULL,
     description text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT categories_slug_format_check CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
 );
 
 
@@ -217,7 +291,12 @@ CREATE TABLE public.posts (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     deleted_at timestamp with time zone,
-    search_vector tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, title), 'A'::"char") || setweight(to_tsvector('english'::regconfig, content), 'B'::"char"))) STORED
+    search_vector tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, title), 'A'::"char") || setweight(to_tsvector('english'::regconfig, content), 'B'::"char"))) STORED,
+    CONSTRAINT posts_draft_has_no_published_at_check CHECK (((status <> 'DRAFT'::public.post_status) OR (published_at IS NULL))),
+    CONSTRAINT posts_published_has_published_at_check CHECK (((status <> 'PUBLISHED'::public.post_status) OR (published_at IS NOT NULL))),
+    CONSTRAINT posts_slug_format_check CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text)),
+    CONSTRAINT posts_title_not_blank_check CHECK ((btrim(title) <> ''::text)),
+    CONSTRAINT posts_view_count_check CHECK ((view_count >= 0))
 );
 
 
@@ -301,7 +380,8 @@ CREATE TABLE public.tags (
     id bigint NOT NULL,
     name text NOT NULL,
     slug text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tags_slug_format_check CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
 );
 
 
@@ -354,7 +434,10 @@ CREATE TABLE public.users (
     role public.user_role DEFAULT 'USER'::public.user_role NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    deleted_at timestamp with time zone
+    deleted_at timestamp with time zone,
+    CONSTRAINT users_email_format_check CHECK ((email ~ '^[^@\s]+@[^@\s]+$'::text)),
+    CONSTRAINT users_email_length_check CHECK ((length(email) <= 254)),
+    CONSTRAINT users_email_lower_check CHECK ((email = lower(email)))
 );
 
 
@@ -629,10 +712,24 @@ CREATE INDEX users_live_created_at_idx ON public.users USING btree (created_at D
 
 
 --
+-- Name: categories categories_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER categories_audit AFTER INSERT OR DELETE OR UPDATE ON public.categories FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
 -- Name: categories categories_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER categories_set_updated_at BEFORE UPDATE ON public.categories FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: comments comments_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER comments_audit AFTER INSERT OR DELETE OR UPDATE ON public.comments FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
 
 
 --
@@ -643,10 +740,38 @@ CREATE TRIGGER comments_set_updated_at BEFORE UPDATE ON public.comments FOR EACH
 
 
 --
+-- Name: post_categories post_categories_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_categories_audit AFTER INSERT OR DELETE OR UPDATE ON public.post_categories FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('post_id,category_id');
+
+
+--
+-- Name: post_tags post_tags_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_tags_audit AFTER INSERT OR DELETE OR UPDATE ON public.post_tags FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('post_id,tag_id');
+
+
+--
+-- Name: posts posts_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER posts_audit AFTER INSERT OR DELETE OR UPDATE ON public.posts FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id', 'search_vector', 'view_count');
+
+
+--
 -- Name: posts posts_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER posts_set_updated_at BEFORE UPDATE ON public.posts FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: roles roles_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roles_audit AFTER INSERT OR DELETE OR UPDATE ON public.roles FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
 
 
 --
@@ -657,10 +782,31 @@ CREATE TRIGGER roles_set_updated_at BEFORE UPDATE ON public.roles FOR EACH ROW E
 
 
 --
+-- Name: tags tags_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tags_audit AFTER INSERT OR DELETE OR UPDATE ON public.tags FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: user_profiles user_profiles_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER user_profiles_audit AFTER INSERT OR DELETE OR UPDATE ON public.user_profiles FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('user_id');
+
+
+--
 -- Name: user_profiles user_profiles_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER user_profiles_set_updated_at BEFORE UPDATE ON public.user_profiles FOR EACH ROW EXECUTE FUNCTION public.set_updated_at();
+
+
+--
+-- Name: users users_audit; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_audit AFTER INSERT OR DELETE OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
 
 
 --
@@ -751,4 +897,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125000300'),
     ('20261125000400'),
     ('20261125000500'),
-    ('20261125001000');
+    ('20261125001000'),
+    ('20261125002000'),
+    ('20261125003000'),
+    ('20261125003100');

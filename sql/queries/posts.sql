@@ -499,12 +499,14 @@ RETURNING
 
 -- name: bulk_update_status(ids, status)!
 -- Sets the status of the live posts among ids; returns how many changed (rows already in that
--- status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at only once.
+-- status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at only once;
+-- back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 UPDATE posts AS p
 SET
     status = :status::post_status,
     published_at = CASE
         WHEN :status::post_status = 'PUBLISHED' THEN coalesce(p.published_at, now())
+        WHEN :status::post_status = 'DRAFT' THEN NULL
         ELSE p.published_at
     END
 WHERE

@@ -38,6 +38,7 @@ WHERE
 -- name: seed_admin_user(email, name)<!
 -- Create the admin user, or bring its name and role back to the seed's.
 -- Returns its id and whether it was created or updated; a soft-deleted admin stays deleted.
+-- Deliberately includes soft-deleted rows. (The admin's e-mail is taken either way.)
 WITH upserted AS (
     INSERT INTO users (email, name, role)
     VALUES (:email, :name, 'ADMIN')
@@ -79,6 +80,7 @@ FROM pg_advisory_xact_lock(hashtext('postsql.seed_demo'));
 
 -- name: demo_content_counts(demo_domain)^
 -- Rows already in the tables the demo loader fills (users: demo accounts only, by e-mail domain).
+-- Deliberately includes soft-deleted rows. (Every row the loader wrote counts.)
 SELECT
     (
         SELECT count(*) FROM users

@@ -8,6 +8,7 @@ from postsql.errors import (
     CodegenError,
     ConfigurationError,
     EmbeddedServerError,
+    IntegrityViolation,
     InvalidArgument,
     InvalidCursorError,
     MigrationError,
@@ -15,6 +16,7 @@ from postsql.errors import (
     QueryCheckError,
     QueryParseError,
     SeedError,
+    TLSVerificationError,
     UnsupportedTypeError,
 )
 from postsql.urls import DatabaseTarget, redact, resolve
@@ -24,6 +26,7 @@ __all__ = [
     "ConfigurationError",
     "DatabaseTarget",
     "EmbeddedServerError",
+    "IntegrityViolation",
     "InvalidArgument",
     "InvalidCursorError",
     "MigrationError",
@@ -31,6 +34,7 @@ __all__ = [
     "QueryCheckError",
     "QueryParseError",
     "SeedError",
+    "TLSVerificationError",
     "UnsupportedTypeError",
     "__version__",
     "redact",

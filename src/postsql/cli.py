@@ -133,7 +133,25 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--scale", type=int, default=1, help="demo size multiplier (default 1)")
         p.add_argument("--seed", type=int, default=42, help="random seed of the demo generator")
         p.set_defaults(func=func)
+
+    # -- security: `postsql roles apply` (everything lives in postsql.roles) ------------------
+    roles = sub.add_parser(
+        "roles",
+        help="create or update the least-privilege roles (sql/roles.sql)",
+        description="apply: create or update the migrator, app and readonly roles; passwords "
+        "from POSTSQL_MIGRATOR_PASSWORD, POSTSQL_APP_PASSWORD, POSTSQL_READONLY_PASSWORD.",
+        epilog="Example: postsql roles apply --app blog_app",
+    )
+    roles.add_argument("action", choices=["apply"])
+    roles.add_argument("options", nargs=argparse.REMAINDER, help="see python -m postsql.roles")
+    roles.set_defaults(func=_cmd_roles)
     return parser
+
+
+def _cmd_roles(args: argparse.Namespace) -> int:
+    from postsql.roles import main as roles_main
+
+    return roles_main([args.action, *args.options])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -67,6 +67,7 @@ class QueryInfo:
     """A generated query, as data: what it is, where it was written, what it touches.
 
     ``sql`` is the ``$n`` form sent to the server; ``params`` name ``$1``, ``$2``... in order.
+    ``cache_ttl`` is the seconds of a ``@cache ttl=...`` directive (``None``: not cacheable).
     """
 
     name: str
@@ -78,6 +79,7 @@ class QueryInfo:
     tables_read: frozenset[str] = frozenset()
     tables_written: frozenset[str] = frozenset()
     read_only: bool = False
+    cache_ttl: float | None = None
 
     @property
     def location(self) -> str:
@@ -127,18 +129,40 @@ class CompositeModel(BaseModel):
 async def init_connection(conn: asyncpg.Connection) -> None:
     """Decode ``json``/``jsonb`` into Python values (and encode Python values as JSON).
 
-    Generated code relies on this: without it asyncpg returns JSON columns as ``str``.
+    Generated code relies on this: without it asyncpg returns JSON columns as ``str``. The codecs
+    use the binary wire format, so binary ``COPY`` (``copy_records_to_table``) of JSON columns
+    keeps working on a connection that has them (a text-format codec makes it fail).
     """
-    for name in ("json", "jsonb"):
-        await conn.set_type_codec(
-            name, schema="pg_catalog", encoder=_dumps, decoder=json.loads, format="text"
-        )
+    await conn.set_type_codec(
+        "json", schema="pg_catalog", encoder=_dumps, decoder=json.loads, format="binary"
+    )
+    await conn.set_type_codec(
+        "jsonb",
+        schema="pg_catalog",
+        encoder=_dumps_jsonb,
+        decoder=_loads_jsonb,
+        format="binary",
+    )
 
 
-def _dumps(value: object) -> str:
+# jsonb's binary format is a version byte (1) followed by the JSON text; json's is the text.
+_JSONB_VERSION = b"\x01"
+
+
+def _dumps(value: object) -> bytes:
     if isinstance(value, BaseModel):
-        return value.model_dump_json()
-    return json.dumps(value, default=_default)
+        return value.model_dump_json().encode()
+    return json.dumps(value, default=_default).encode()
+
+
+def _dumps_jsonb(value: object) -> bytes:
+    return _JSONB_VERSION + _dumps(value)
+
+
+def _loads_jsonb(data: bytes) -> object:
+    if data[:1] != _JSONB_VERSION:
+        raise ValueError(f"unsupported jsonb binary format version {data[:1]!r}")
+    return json.loads(data[1:])
 
 
 def _default(value: object) -> object:

@@ -23,7 +23,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Iterator, Sequence
@@ -587,8 +586,7 @@ def generate_demo_data(sizes: DemoSizes, *, seed: int = 42, ids: DemoIds | None 
         preferences = {"newsletter": rng.random() < 0.4, "theme": rng.choice(_THEMES)}
         metadata = {"demo": True, "seed": seed}
         data.user_profiles.append(
-            (U[i], bio, website, location, json.dumps(preferences, sort_keys=True),
-             json.dumps(metadata, sort_keys=True), created, updated)
+            (U[i], bio, website, location, preferences, metadata, created, updated)
         )  # fmt: skip
 
     # Categories and tags.

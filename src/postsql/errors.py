@@ -7,23 +7,31 @@ The tree::
     ├── EmbeddedServerError       the embedded PostgreSQL could not be started or stopped
     ├── MigrationError            dbmate (or the schema dump) failed
     ├── SeedError                 seeding failed or was asked for something impossible
-    └── CodegenError              a query or the schema could not be turned into code
-        ├── QueryParseError       a query file breaks the aiosql format (file:line)
-        ├── QueryCheckError       the server rejected a query while describing it (file:line)
-        └── UnsupportedTypeError  a column or parameter has a type we do not map
-    InvalidArgument               a repository call got a bad argument (names the parameter)
-    └── InvalidCursorError        a keyset cursor was altered, forged or made for another list
+    ├── AuditError                the audit actor was set wrongly (outside a transaction, empty)
+    ├── CacheError                a query cannot be cached, or the cache backend failed
+    ├── CodegenError              a query or the schema could not be turned into code
+    │   ├── QueryParseError       a query file breaks the aiosql format (file:line)
+    │   ├── QueryCheckError       the server rejected a query while describing it (file:line)
+    │   └── UnsupportedTypeError  a column or parameter has a type we do not map
+    ├── IntegrityViolation        a row broke a constraint (postsql.integrity maps asyncpg's)
+    ├── InvalidArgument           a repository call got a bad argument (names the parameter)
+    │   └── InvalidCursorError    a keyset cursor was altered, forged or made for another list
+    └── TLSVerificationError      the server's certificate failed a check (postsql.tls)
 
-PostgreSQL's own errors are not wrapped: asyncpg raises its ``PostgresError`` subclasses, which keep
-``sqlstate``, ``constraint_name``, ``detail`` and ``hint``.
+PostgreSQL's own errors are not wrapped, except constraint violations when the caller asks
+(:func:`postsql.integrity.map_integrity_error`): asyncpg raises its ``PostgresError``
+subclasses, which keep ``sqlstate``, ``constraint_name``, ``detail`` and ``hint``.
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AuditError",
+    "CacheError",
     "CodegenError",
     "ConfigurationError",
     "EmbeddedServerError",
+    "IntegrityViolation",
     "InvalidArgument",
     "InvalidCursorError",
     "MigrationError",
@@ -31,6 +39,7 @@ __all__ = [
     "QueryCheckError",
     "QueryParseError",
     "SeedError",
+    "TLSVerificationError",
     "UnsupportedTypeError",
 ]
 
@@ -55,6 +64,16 @@ class SeedError(PostsqlError):
     """Raised when seeding fails or is given impossible sizes."""
 
 
+class AuditError(PostsqlError):
+    """Raised when the audit actor is set outside a transaction or to an empty value, or an audit
+    read is given a bad argument (a non-positive limit)."""
+
+
+class CacheError(PostsqlError):
+    """Raised when a query cannot be cached (not generated, writes, no TTL) or, in strict mode,
+    when the cache backend (Redis) fails; the message names the query or the backend."""
+
+
 class CodegenError(PostsqlError):
     """Raised when the schema or a query cannot be turned into code."""
 
@@ -69,6 +88,43 @@ class QueryCheckError(CodegenError):
 
 class UnsupportedTypeError(CodegenError):
     """Raised when a column or parameter has a PostgreSQL type that has no Python mapping."""
+
+
+class IntegrityViolation(PostsqlError):
+    """Raised when a row breaks a constraint (SQLSTATE class 23), mapped from asyncpg's error.
+
+    Names the ``constraint``, ``table``, ``column`` and the model ``field`` when known, and the
+    ``sqlstate``; never the offending value (it may be a secret or personal data).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        constraint: str | None,
+        table: str | None,
+        column: str | None,
+        field: str | None,
+        sqlstate: str,
+    ) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+        self.table = table
+        self.column = column
+        self.field = field
+        self.sqlstate = sqlstate
+
+
+class TLSVerificationError(PostsqlError):
+    """Raised when the server's TLS certificate fails verification; ``check`` names which.
+
+    ``check`` is ``"hostname"`` (the certificate is not for the host connected to),
+    ``"certificate-authority"`` (not signed by a trusted root), ``"expired"`` or ``"other"``.
+    """
+
+    def __init__(self, message: str, *, check: str) -> None:
+        super().__init__(message)
+        self.check = check
 
 
 class InvalidArgument(PostsqlError):

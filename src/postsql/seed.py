@@ -37,6 +37,7 @@ from typing import Any, Literal
 import aiosql
 import asyncpg
 
+from postsql.db import init_connection
 from postsql.demo_data import (
     CATEGORY_COLUMNS,
     COMMENT_COLUMNS,
@@ -276,7 +277,9 @@ async def seed_demo(
     Ids are drawn from each table's identity sequence before COPY writes them (COPY may write
     identity columns), so no sequence needs resetting and concurrent inserts stay safe. A
     transaction-scoped advisory lock serialises concurrent demo loads. ``progress=True`` draws a
-    rich progress bar on stderr (the command line passes ``sys.stderr.isatty()``).
+    rich progress bar on stderr (the command line passes ``sys.stderr.isatty()``). The JSON codecs
+    of :func:`postsql.db.init_connection` are installed on ``conn`` (a pool's ``init`` usually has
+    them already).
 
     Raises :class:`~postsql.errors.SeedError` when the database already has content (posts,
     comments, categories, tags or demo users) unless ``if_present="skip"``, which returns a report
@@ -349,6 +352,8 @@ async def _load(
         ("post_tags", POST_TAG_COLUMNS, data.post_tags),
         ("comments", COMMENT_COLUMNS, data.comments),
     ]
+    # JSON values are Python objects: encode them with postsql's codecs, whatever the caller set.
+    await init_connection(conn)
     counts: dict[str, int] = {}
     for table, columns, rows in tables:
         bar.step(table, len(rows))

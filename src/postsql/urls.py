@@ -141,6 +141,10 @@ def dbmate_url(url: str) -> str:
             local = True
         else:
             out.append((key, value))
-    if local and not any(k == "sslmode" for k, _ in out):
-        out.append(("sslmode", "disable"))
+    # lib/pq has no sslmode=prefer/allow: postsql.tls.dbmate_sslmode says what dbmate runs with.
+    from postsql.tls import dbmate_sslmode
+
+    given = next((v for k, v in out if k == "sslmode"), None)
+    mode = dbmate_sslmode(given, local=local)
+    out = [(k, v) for k, v in out if k != "sslmode"] + ([("sslmode", mode)] if mode else [])
     return urlunsplit(parts._replace(scheme="postgres", query=urlencode(out, safe="/")))

@@ -15,9 +15,11 @@ from typing import Any, Protocol, cast
 import pglast
 from pglast import ast, enums
 
+from postsql.codegen.checks import compile_check
 from postsql.codegen.config import CodegenConfig, parse_annotation
 from postsql.codegen.introspect import Catalog, Described, Relation
 from postsql.codegen.ir import (
+    CheckConstraint,
     Column,
     EnumDef,
     NestedModel,
@@ -30,7 +32,7 @@ from postsql.codegen.ir import (
     TableKind,
 )
 from postsql.codegen.loader import QueryDef
-from postsql.codegen.naming import pascal, singular
+from postsql.codegen.naming import pascal, python_field, singular
 from postsql.codegen.typemap import BASE_TYPES, TypeMapper
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
 
@@ -171,6 +173,42 @@ def _class_names(catalog: Catalog) -> tuple[dict[int, str], dict[int, str]]:
     return enum_names, rel_names
 
 
+_KIND_OF = {"str": "str", "int": "number", "Decimal": "number", "float": "number", "bool": "bool"}
+
+
+def _checks(
+    rel: Relation, columns: Sequence[Column], enum_classes: frozenset[str]
+) -> tuple[CheckConstraint, ...]:
+    """The relation's CHECK constraints, compiled for its insert model where recognised.
+
+    Only columns the insert model has (not identity ALWAYS, not generated) may appear in a
+    compiled rule; a rule over any other column stays database-only. Enums count as strings.
+    """
+    cols = [c for c in columns if c.identity != "always" and not c.generated]
+    insertable = {c.name: python_field(c.name)[0] for c in cols}
+    kinds = {
+        c.name: "str" if c.py.annotation in enum_classes else _KIND_OF.get(c.py.annotation, "other")
+        for c in cols
+    }
+    out: list[CheckConstraint] = []
+    for check in rel.checks:
+        compiled = (
+            compile_check(check.definition, insertable, kinds)
+            if all(c in insertable for c in check.columns)
+            else None
+        )
+        out.append(
+            CheckConstraint(
+                name=check.name,
+                definition=check.definition,
+                columns=check.columns,
+                violated=compiled.violated if compiled else None,
+                uses_regex=compiled.uses_regex if compiled else False,
+            )
+        )
+    return tuple(sorted(out, key=lambda c: c.name))
+
+
 def _always_one_row(sql: str) -> bool:
     """Whether a SELECT returns exactly one row: no FROM and no WHERE, or an ungrouped aggregate."""
     try:
@@ -299,6 +337,7 @@ class _Builder:
                     class_name=self.rel_names[rel.oid],
                     columns=tuple(columns),
                     comment=rel.comment,
+                    checks=_checks(rel, columns, frozenset(self.enum_names.values())),
                 )
             )
         return tuple(sorted(out, key=lambda t: t.class_name))
@@ -340,6 +379,11 @@ class _Builder:
         if len(analysis.columns) != len(names):
             analysis = fallback_analysis(q.sql, self.catalog, names)
 
+        if q.directives.cache_ttl is not None and not analysis.read_only:
+            self.errors.add(
+                QueryCheckError,
+                f"{where} @cache on a query that writes (only read-only queries can be cached)",
+            )
         params = self._params(q, described, analysis, where)
         row_class = pascal(q.name) + "Row"
         columns = self._columns(q, described, analysis, where, row_class)
@@ -372,6 +416,7 @@ class _Builder:
             reuses_table=reuses,
             returns_optional=not _returns_a_row(q.sql),
             value_nullable=value_nullable,
+            cache_ttl=q.directives.cache_ttl,
         )
 
     def _params(

@@ -252,6 +252,15 @@ def manifest(project: Project) -> dict[str, object]:
                     }
                     for c in t.columns
                 ],
+                "checks": [
+                    {
+                        "name": k.name,
+                        "definition": k.definition,
+                        "columns": list(k.columns),
+                        "checked_by_model": k.violated is not None and t.kind == "table",
+                    }
+                    for k in t.checks
+                ],
             }
             for t in sorted(project.tables, key=lambda t: (t.schema, t.name))
         ],

@@ -30,6 +30,7 @@ __all__ = [
     "Described",
     "PgType",
     "Relation",
+    "RelationCheck",
     "RelationColumn",
     "apply_schema",
     "describe",
@@ -82,6 +83,16 @@ class RelationColumn:
 
 
 @dataclass(frozen=True, slots=True)
+class RelationCheck:
+    """A CHECK constraint: its name, ``pg_get_constraintdef`` text and the columns it reads."""
+
+    name: str
+    definition: str
+    columns: tuple[str, ...]
+    validated: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Relation:
     """A table (``r``/``p``), view (``v``), materialized view (``m``) or composite type (``c``)."""
 
@@ -93,6 +104,7 @@ class Relation:
     comment: str | None
     view_sql: str | None
     from_extension: bool
+    checks: tuple[RelationCheck, ...] = ()
 
 
 @dataclass
@@ -224,6 +236,20 @@ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 
 ORDER BY a.attrelid, a.attnum
 """
 
+_CHECKS_SQL = """
+SELECT c.conrelid::int AS relid, c.conname AS name, pg_get_constraintdef(c.oid) AS definition,
+       c.convalidated AS validated,
+       coalesce((SELECT array_agg(a.attname::text ORDER BY k.ord)
+                 FROM unnest(c.conkey) WITH ORDINALITY AS k (attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum),
+                '{}') AS columns
+FROM pg_constraint c JOIN pg_class r ON r.oid = c.conrelid
+JOIN pg_namespace n ON n.oid = r.relnamespace
+WHERE c.contype = 'c'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+ORDER BY c.conrelid, c.conname
+"""
+
 
 async def read_catalog(conn: asyncpg.Connection) -> Catalog:
     """Types, enums and every user relation with its columns."""
@@ -249,10 +275,15 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
                 r["comment"],
             )
         )  # fmt: skip
+    checks: dict[int, list[RelationCheck]] = {}
+    for r in await conn.fetch(_CHECKS_SQL):
+        checks.setdefault(r["relid"], []).append(
+            RelationCheck(r["name"], r["definition"], tuple(r["columns"]), r["validated"])
+        )
     relations = [
         Relation(
             r["oid"], r["schema"], r["name"], r["relkind"], tuple(columns.get(r["oid"], [])),
-            r["comment"], r["view_sql"], r["from_extension"],
+            r["comment"], r["view_sql"], r["from_extension"], tuple(checks.get(r["oid"], [])),
         )
         for r in await conn.fetch(_RELATIONS_SQL)
     ]  # fmt: skip

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "CheckConstraint",
     "Column",
     "EnumDef",
     "NestedModel",
@@ -80,6 +81,22 @@ class Column:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckConstraint:
+    """A table's CHECK constraint; ``violated`` is its Python form when recognised.
+
+    ``violated`` is a condition over ``self.<field>`` that is true exactly when the rule fails
+    (see ``codegen/checks.py`` for the recognised subset); ``uses_regex`` says it calls
+    ``re.search``.
+    """
+
+    name: str
+    definition: str
+    columns: tuple[str, ...]
+    violated: str | None = None
+    uses_regex: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """A relation or composite type; ``class_name`` is its row model's name."""
 
@@ -89,6 +106,7 @@ class Table:
     class_name: str
     columns: tuple[Column, ...]
     comment: str | None = None
+    checks: tuple[CheckConstraint, ...] = ()
 
     @property
     def insert_class_name(self) -> str:
@@ -152,6 +170,7 @@ class Query:
     reuses_table: str | None = None
     returns_optional: bool = True
     value_nullable: bool = True
+    cache_ttl: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

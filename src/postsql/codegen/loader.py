@@ -30,6 +30,8 @@ __all__ = ["Directives", "QueryDef", "load_file", "load_queries", "parse_directi
 
 _DIRECTIVE = re.compile(r"^@(?P<kind>\w+)\b\s*(?P<rest>.*)$")
 _IDENT_LIST = re.compile(r"^\w+(\s*,\s*\w+)*$")
+_CACHE_TTL = re.compile(r"^ttl\s*=\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?$")
+_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class Directives:
     nullable: tuple[tuple[str, int], ...] = ()
     param_nullable: tuple[tuple[str, bool, int], ...] = ()
     json: tuple[tuple[str, str, int], ...] = ()
+    cache_ttl: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,7 @@ def parse_directives(doc: str, *, file: str, doc_lines: list[int]) -> tuple[str,
     nullable: list[tuple[str, int]] = []
     params: list[tuple[str, bool, int]] = []
     json: list[tuple[str, str, int]] = []
+    cache_ttl: float | None = None
     kept: list[str] = []
     for index, raw in enumerate(doc.splitlines()):
         line_no = doc_lines[index] if index < len(doc_lines) else 0
@@ -139,12 +143,23 @@ def parse_directives(doc: str, *, file: str, doc_lines: list[int]) -> tuple[str,
             if not sep or not column.strip().isidentifier() or not annotation.strip():
                 raise QueryParseError(f"{where}: write @json COLUMN: ANNOTATION")
             json.append((column.strip(), annotation.strip(), line_no))
+        elif kind == "cache":
+            ttl = _CACHE_TTL.match(rest)
+            if ttl is None or float(ttl.group("number")) <= 0:
+                raise QueryParseError(
+                    f"{where}: write @cache ttl=DURATION with a positive duration "
+                    "(60s, 500ms, 5m, 1h; a bare number is seconds)"
+                )
+            if cache_ttl is not None:
+                raise QueryParseError(f"{where}: @cache given twice")
+            cache_ttl = float(ttl.group("number")) * _SECONDS[ttl.group("unit") or "s"]
         else:
             raise QueryParseError(
-                f"{where}: unknown directive @{kind} (known: @nonnull, @nullable, @param, @json)"
+                f"{where}: unknown directive @{kind} "
+                "(known: @nonnull, @nullable, @param, @json, @cache)"
             )
     text = "\n".join(kept).strip("\n")
-    return text, Directives(tuple(nonnull), tuple(nullable), tuple(params), tuple(json))
+    return text, Directives(tuple(nonnull), tuple(nullable), tuple(params), tuple(json), cache_ttl)
 
 
 def load_file(path: Path, *, display: str | None = None) -> list[QueryDef]:

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from re import search
 
-from pydantic import AwareDatetime, BaseModel, JsonValue
+from pydantic import AwareDatetime, BaseModel, JsonValue, model_validator
+from pydantic_core import PydanticCustomError
 
+from postsql.integrity import CheckInfo
 from postsql.models_json import UserPreferences
 
 __all__ = [
+    "CHECK_CONSTRAINTS",
     "AuditLog",
     "AuditLogInsert",
     "Category",
@@ -35,6 +39,29 @@ __all__ = [
 ]
 
 
+CHECK_CONSTRAINTS: dict[str, CheckInfo] = {
+    "audit_log_action_check": CheckInfo(table="audit_log", columns=("action",), fields=("action",)),
+    "categories_slug_format_check": CheckInfo(
+        table="categories", columns=("slug",), fields=("slug",)
+    ),
+    "posts_draft_has_no_published_at_check": CheckInfo(
+        table="posts", columns=("status", "published_at"), fields=("status", "published_at")
+    ),
+    "posts_published_has_published_at_check": CheckInfo(
+        table="posts", columns=("status", "published_at"), fields=("status", "published_at")
+    ),
+    "posts_slug_format_check": CheckInfo(table="posts", columns=("slug",), fields=("slug",)),
+    "posts_title_not_blank_check": CheckInfo(table="posts", columns=("title",), fields=("title",)),
+    "posts_view_count_check": CheckInfo(
+        table="posts", columns=("view_count",), fields=("view_count",)
+    ),
+    "tags_slug_format_check": CheckInfo(table="tags", columns=("slug",), fields=("slug",)),
+    "users_email_format_check": CheckInfo(table="users", columns=("email",), fields=("email",)),
+    "users_email_length_check": CheckInfo(table="users", columns=("email",), fields=("email",)),
+    "users_email_lower_check": CheckInfo(table="users", columns=("email",), fields=("email",)),
+}
+
+
 class PostStatus(StrEnum):
     """PostgreSQL enum ``post_status``."""
 
@@ -57,6 +84,11 @@ class AuditLog(BaseModel):
     application.
 
     A row of table ``audit_log``.
+
+    CHECK constraints:
+
+    - audit_log_action_check:
+      CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
     """
 
     id: int
@@ -64,10 +96,15 @@ class AuditLog(BaseModel):
     record_id: str | None
     action: str
     actor: str | None
+    """The application user from the transaction-local setting postsql.actor; NULL when unset."""
     old_data: JsonValue | None
     new_data: JsonValue | None
     transaction_id: int
     changed_at: AwareDatetime
+    db_role: str | None
+    """The database role that wrote the row (session_user): the actor's fallback."""
+    changed_columns: list[str] | None
+    """UPDATE only: the audited columns whose value changed, sorted."""
 
 
 class AuditLogInsert(BaseModel):
@@ -76,6 +113,11 @@ class AuditLogInsert(BaseModel):
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
     columns to send);
     identity ALWAYS and generated columns are absent.
+
+    CHECK constraints (* also checked by this model before a round trip):
+
+    * audit_log_action_check:
+      CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
     """
 
     table_name: str
@@ -86,10 +128,29 @@ class AuditLogInsert(BaseModel):
     new_data: JsonValue | None = None
     transaction_id: int | None = None
     changed_at: AwareDatetime | None = None
+    db_role: str | None = None
+    changed_columns: list[str] | None = None
+
+    @model_validator(mode="after")
+    def check_constraints(self) -> AuditLogInsert:
+        """Apply the recognised CHECK constraints, as the database would."""
+        if self.action is not None and self.action not in ("INSERT", "UPDATE", "DELETE"):
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "audit_log_action_check", "fields": "action"},
+            )
+        return self
 
 
 class Category(BaseModel):
-    """A row of table ``categories``."""
+    """A row of table ``categories``.
+
+    CHECK constraints:
+
+    - categories_slug_format_check:
+      CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
+    """
 
     id: int
     name: str
@@ -105,6 +166,11 @@ class CategoryInsert(BaseModel):
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
     columns to send);
     identity ALWAYS and generated columns are absent.
+
+    CHECK constraints (* also checked by this model before a round trip):
+
+    * categories_slug_format_check:
+      CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
     """
 
     name: str
@@ -112,6 +178,17 @@ class CategoryInsert(BaseModel):
     description: str | None = None
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def check_constraints(self) -> CategoryInsert:
+        """Apply the recognised CHECK constraints, as the database would."""
+        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*$", self.slug) is None:
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "categories_slug_format_check", "fields": "slug"},
+            )
+        return self
 
 
 class Comment(BaseModel):
@@ -149,6 +226,19 @@ class Post(BaseModel):
     """Blog posts; soft-deleted when deleted_at is set.
 
     A row of table ``posts``.
+
+    CHECK constraints:
+
+    - posts_draft_has_no_published_at_check:
+      CHECK (((status <> 'DRAFT'::post_status) OR (published_at IS NULL)))
+    - posts_published_has_published_at_check:
+      CHECK (((status <> 'PUBLISHED'::post_status) OR (published_at IS NOT NULL)))
+    - posts_slug_format_check:
+      CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
+    - posts_title_not_blank_check:
+      CHECK ((btrim(title) <> ''::text))
+    - posts_view_count_check:
+      CHECK ((view_count >= 0))
     """
 
     id: int
@@ -173,6 +263,19 @@ class PostInsert(BaseModel):
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
     columns to send);
     identity ALWAYS and generated columns are absent.
+
+    CHECK constraints (* also checked by this model before a round trip):
+
+    * posts_draft_has_no_published_at_check:
+      CHECK (((status <> 'DRAFT'::post_status) OR (published_at IS NULL)))
+    * posts_published_has_published_at_check:
+      CHECK (((status <> 'PUBLISHED'::post_status) OR (published_at IS NOT NULL)))
+    * posts_slug_format_check:
+      CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
+    * posts_title_not_blank_check:
+      CHECK ((btrim(title) <> ''::text))
+    * posts_view_count_check:
+      CHECK ((view_count >= 0))
     """
 
     title: str
@@ -186,6 +289,47 @@ class PostInsert(BaseModel):
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     deleted_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def check_constraints(self) -> PostInsert:
+        """Apply the recognised CHECK constraints, as the database would."""
+        if (self.status is not None and self.status == "DRAFT") and (self.published_at is not None):
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {
+                    "constraint": "posts_draft_has_no_published_at_check",
+                    "fields": "status, published_at",
+                },
+            )
+        if (self.status is not None and self.status == "PUBLISHED") and (self.published_at is None):
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {
+                    "constraint": "posts_published_has_published_at_check",
+                    "fields": "status, published_at",
+                },
+            )
+        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*$", self.slug) is None:
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "posts_slug_format_check", "fields": "slug"},
+            )
+        if self.title is not None and self.title.strip(" ") == "":
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "posts_title_not_blank_check", "fields": "title"},
+            )
+        if self.view_count is not None and self.view_count < 0:
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "posts_view_count_check", "fields": "view_count"},
+            )
+        return self
 
 
 class PostCategory(BaseModel):
@@ -256,7 +400,13 @@ class RoleInsert(BaseModel):
 
 
 class Tag(BaseModel):
-    """A row of table ``tags``."""
+    """A row of table ``tags``.
+
+    CHECK constraints:
+
+    - tags_slug_format_check:
+      CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
+    """
 
     id: int
     name: str
@@ -270,17 +420,42 @@ class TagInsert(BaseModel):
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
     columns to send);
     identity ALWAYS and generated columns are absent.
+
+    CHECK constraints (* also checked by this model before a round trip):
+
+    * tags_slug_format_check:
+      CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
     """
 
     name: str
     slug: str
     created_at: AwareDatetime | None = None
 
+    @model_validator(mode="after")
+    def check_constraints(self) -> TagInsert:
+        """Apply the recognised CHECK constraints, as the database would."""
+        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*$", self.slug) is None:
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "tags_slug_format_check", "fields": "slug"},
+            )
+        return self
+
 
 class User(BaseModel):
     """People who write posts and comments; soft-deleted when deleted_at is set.
 
     A row of table ``users``.
+
+    CHECK constraints:
+
+    - users_email_format_check:
+      CHECK ((email ~ '^[^@\\s]+@[^@\\s]+$'::text))
+    - users_email_length_check:
+      CHECK ((length(email) <= 254))
+    - users_email_lower_check:
+      CHECK ((email = lower(email)))
     """
 
     id: int
@@ -300,6 +475,15 @@ class UserInsert(BaseModel):
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
     columns to send);
     identity ALWAYS and generated columns are absent.
+
+    CHECK constraints (* also checked by this model before a round trip):
+
+    * users_email_format_check:
+      CHECK ((email ~ '^[^@\\s]+@[^@\\s]+$'::text))
+    * users_email_length_check:
+      CHECK ((length(email) <= 254))
+    * users_email_lower_check:
+      CHECK ((email = lower(email)))
     """
 
     email: str
@@ -309,6 +493,29 @@ class UserInsert(BaseModel):
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     deleted_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def check_constraints(self) -> UserInsert:
+        """Apply the recognised CHECK constraints, as the database would."""
+        if self.email is not None and search("^[^@\\s]+@[^@\\s]+$", self.email) is None:
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "users_email_format_check", "fields": "email"},
+            )
+        if self.email is not None and len(self.email) > 254:
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "users_email_length_check", "fields": "email"},
+            )
+        if self.email is not None and self.email != self.email.lower():
+            raise PydanticCustomError(
+                "check_violation",
+                "{fields} violates CHECK constraint {constraint}",
+                {"constraint": "users_email_lower_check", "fields": "email"},
+            )
+        return self
 
 
 class UserProfile(BaseModel):

@@ -82,6 +82,7 @@ SET
     status = $1::post_status,
     published_at = CASE
         WHEN $1::post_status = 'PUBLISHED' THEN coalesce(p.published_at, now())
+        WHEN $1::post_status = 'DRAFT' THEN NULL
         ELSE p.published_at
     END
 WHERE
@@ -554,7 +555,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=526,
+    line=528,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -570,7 +571,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=533,
+    line=535,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -600,7 +601,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=555,
+    line=557,
     operation="select",
     sql="""\
 SELECT
@@ -622,7 +623,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=520,
+    line=522,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -744,7 +745,7 @@ ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=515,
+    line=517,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -1020,7 +1021,8 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     """Sets the status of the live posts among ids; returns how many changed (rows already in
     that
     status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at only
-    once.
+    once;
+    back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
     SQL: ``sql/queries/posts.sql:500``.
     """
@@ -1254,7 +1256,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     post
     has that id.
 
-    SQL: ``sql/queries/posts.sql:526``.
+    SQL: ``sql/queries/posts.sql:528``.
     """
     record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
     return None if record is None else IncrementViewCountRow.model_validate(dict(record))
@@ -1267,7 +1269,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     status as
     a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:533``.
+    SQL: ``sql/queries/posts.sql:535``.
     """
     record = await db.fetchrow(POST_STATISTICS.sql)
     return None if record is None else PostStatisticsRow.model_validate(dict(record))
@@ -1276,7 +1278,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:555``.
+    SQL: ``sql/queries/posts.sql:557``.
     """
     return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
 
@@ -1296,7 +1298,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live.
     Deliberately includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:520``.
+    SQL: ``sql/queries/posts.sql:522``.
     """
     return affected_rows(await db.execute(RESTORE_POST.sql, id))
 
@@ -1365,6 +1367,6 @@ async def iter_search_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:515``.
+    SQL: ``sql/queries/posts.sql:517``.
     """
     return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))

@@ -35,7 +35,7 @@ __all__ = [
 DEMO_CONTENT_COUNTS = QueryInfo(
     name="demo_content_counts",
     file="sql/queries/seed.sql",
-    line=80,
+    line=81,
     operation="select_one",
     sql="""\
 SELECT
@@ -57,7 +57,7 @@ SELECT
 LOCK_DEMO_SEED = QueryInfo(
     name="lock_demo_seed",
     file="sql/queries/seed.sql",
-    line=75,
+    line=76,
     operation="select_value",
     sql="""\
 SELECT TRUE AS acquired
@@ -72,7 +72,7 @@ FROM pg_advisory_xact_lock(hashtext('postsql.seed_demo'));""",
 RESERVE_IDS = QueryInfo(
     name="reserve_ids",
     file="sql/queries/seed.sql",
-    line=92,
+    line=94,
     operation="select",
     sql="""\
 SELECT nextval(pg_get_serial_sequence($1, 'id')) AS id
@@ -165,7 +165,7 @@ WHERE
 SEED_USER_PROFILE = QueryInfo(
     name="seed_user_profile",
     file="sql/queries/seed.sql",
-    line=67,
+    line=68,
     operation="insert_returning",
     sql="""\
 INSERT INTO user_profiles (user_id, bio)
@@ -226,8 +226,9 @@ _RESERVE_IDS_ROWS = TypeAdapter(list[ReserveIdsRow])
 async def demo_content_counts(db: Executor, /, *, demo_domain: str) -> DemoContentCountsRow | None:
     """Rows already in the tables the demo loader fills (users: demo accounts only, by e-mail
     domain).
+    Deliberately includes soft-deleted rows. (Every row the loader wrote counts.)
 
-    SQL: ``sql/queries/seed.sql:80``.
+    SQL: ``sql/queries/seed.sql:81``.
     """
     record = await db.fetchrow(DEMO_CONTENT_COUNTS.sql, demo_domain)
     return None if record is None else DemoContentCountsRow.model_validate(dict(record))
@@ -236,7 +237,7 @@ async def demo_content_counts(db: Executor, /, *, demo_domain: str) -> DemoConte
 async def lock_demo_seed(db: Executor, /) -> bool | None:
     """Serialise demo loads: a transaction-scoped advisory lock, released at COMMIT or ROLLBACK.
 
-    SQL: ``sql/queries/seed.sql:75``.
+    SQL: ``sql/queries/seed.sql:76``.
     """
     return _LOCK_DEMO_SEED_VALUE.validate_python(await db.fetchval(LOCK_DEMO_SEED.sql))
 
@@ -245,7 +246,7 @@ async def reserve_ids(db: Executor, /, *, table_name: str, n: int) -> list[Reser
     """Draw n ids from a table's identity sequence, so COPY can write them and the sequence stays
     ahead.
 
-    SQL: ``sql/queries/seed.sql:92``.
+    SQL: ``sql/queries/seed.sql:94``.
     """
     return validate_rows(_RESERVE_IDS_ROWS, await db.fetch(RESERVE_IDS.sql, table_name, n))
 
@@ -262,6 +263,7 @@ async def iter_reserve_ids(
 async def seed_admin_user(db: Executor, /, *, email: str, name: str) -> SeedAdminUserRow | None:
     """Create the admin user, or bring its name and role back to the seed's.
     Returns its id and whether it was created or updated; a soft-deleted admin stays deleted.
+    Deliberately includes soft-deleted rows. (The admin's e-mail is taken either way.)
 
     SQL: ``sql/queries/seed.sql:38``.
     """
@@ -287,7 +289,7 @@ async def seed_user_profile(
     """Create a user's profile unless one exists (an existing profile is never overwritten).
     Returns user_id when created, no row when the profile existed.
 
-    SQL: ``sql/queries/seed.sql:67``.
+    SQL: ``sql/queries/seed.sql:68``.
     """
     record = await db.fetchrow(SEED_USER_PROFILE.sql, user_id, bio)
     return None if record is None else SeedUserProfileRow.model_validate(dict(record))

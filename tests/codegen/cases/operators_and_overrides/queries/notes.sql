@@ -64,3 +64,8 @@ WHERE a.id = :author_id;
 -- @json meta: postsql.models_json.UserPreferences
 SELECT meta FROM notes WHERE id = :id;
 
+
+-- name: cached_note_count()$
+-- The number of notes, cached for 30 seconds by postsql.ext.cache.
+-- @cache ttl=30s
+SELECT count(*) FROM notes;

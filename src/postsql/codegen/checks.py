@@ -1,0 +1,212 @@
+"""CHECK constraints → Python: the subset of expressions an insert model can check before a trip.
+
+A constraint's definition (``pg_get_constraintdef``) is parsed with pglast and compiled into a
+Python condition that is true exactly when the SQL expression is FALSE; a CHECK passes when its
+expression is TRUE or NULL, so a column left ``None`` never fails a rule here (the database
+decides, as it does for a column left to its default). Recognised, and nothing else:
+
+- comparisons ``=``, ``<>``, ``<``, ``<=``, ``>``, ``>=`` between columns, integer or string
+  constants (casts of constants are fine) and ``lower``/``upper``/``btrim``/``length``/
+  ``char_length`` of those;
+- ``col ~ 'pattern'`` (POSIX regular expression) when the pattern also compiles in Python and
+  uses no POSIX bracket classes (``[[:alpha:]]``);
+- ``col = ANY (ARRAY[...])`` (what ``col IN (...)`` becomes);
+- ``IS NULL`` / ``IS NOT NULL``; ``AND`` and ``OR`` of any of these.
+
+Anything else (NOT, function calls outside the list, subqueries of functions, numeric literals
+with a fraction) is not compiled: the constraint is still listed in the manifest and the model's
+docstring, and the database enforces it alone.
+
+Example::
+
+    compile_check("CHECK ((view_count >= 0))", {"view_count": "view_count"})
+    # 'self.view_count is not None and self.view_count < 0'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pglast import ast, parse_sql
+from pglast.enums.parsenodes import A_Expr_Kind
+from pglast.enums.primnodes import BoolExprType, NullTestType
+
+__all__ = ["Compiled", "compile_check"]
+
+# The Python comparison that holds exactly when the SQL one is false (both sides non-NULL).
+_NEGATED = {"=": "!=", "<>": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_STRING_FUNCTIONS = {
+    "lower": "{}.lower()",
+    "upper": "{}.upper()",
+    "btrim": '{}.strip(" ")',
+    "length": "len({})",
+    "char_length": "len({})",
+}
+
+
+class _Unsupported(Exception):
+    """The expression leaves the recognised subset."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A compiled rule: ``violated`` is a Python condition over ``self.<field>``."""
+
+    violated: str
+    uses_regex: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    code: str
+    needs: tuple[str, ...]  # python expressions that must not be None
+    kind: str  # "str", "number", "bool" or "any" (unknown: no type check)
+
+
+def _same_kind(*values: _Value) -> str:
+    kinds = {v.kind for v in values} - {"any"}
+    if len(kinds) > 1:
+        raise _Unsupported(f"compares {' and '.join(sorted(kinds))}")
+    return kinds.pop() if kinds else "any"
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def compile_check(
+    definition: str, fields: Mapping[str, str], kinds: Mapping[str, str] | None = None
+) -> Compiled | None:
+    """Compile ``CHECK (expr)`` over columns named in ``fields`` (column → model field), or None.
+
+    ``kinds`` gives each column's Python kind (``"str"`` for text and enums, ``"number"``,
+    ``"bool"``, ``"other"``); a rule comparing different kinds, or using string functions on a
+    non-string, is not compiled (it would not type-check, or would raise instead of validating).
+    Without ``kinds`` every column is taken to fit.
+
+    Example::
+
+        compile_check("CHECK ((email = lower(email)))", {"email": "email"})
+    """
+    match = re.fullmatch(r"\s*CHECK\s*(\(.*\))\s*(NOT VALID)?\s*", definition, re.S)
+    if match is None or "NO INHERIT" in definition:
+        return None
+    try:
+        select = parse_sql(f"SELECT {match.group(1)}")[0].stmt
+        if not isinstance(select, ast.SelectStmt) or not select.targetList:
+            return None
+        target = select.targetList[0].val
+        compiler = _Compiler(fields, kinds or {})
+        return Compiled(compiler.false_when(target), compiler.uses_regex)
+    except Exception:  # _Unsupported, a pglast parse error or a pattern Python cannot compile
+        return None
+
+
+class _Compiler:
+    def __init__(self, fields: Mapping[str, str], kinds: Mapping[str, str]) -> None:
+        self.fields = fields
+        self.kinds = kinds
+        self.uses_regex = False
+
+    def false_when(self, node: object) -> str:
+        """A Python condition true exactly when the SQL boolean ``node`` is FALSE."""
+        if isinstance(node, ast.BoolExpr):
+            parts = [f"({self.false_when(arg)})" for arg in node.args or ()]
+            if node.boolop == BoolExprType.OR_EXPR:
+                return " and ".join(parts)
+            if node.boolop == BoolExprType.AND_EXPR:
+                return " or ".join(parts)
+            raise _Unsupported("NOT")
+        if isinstance(node, ast.NullTest):
+            value = self.value(node.arg, null_test=True)
+            if value.needs != (value.code,):
+                raise _Unsupported("IS NULL of an expression")
+            if node.nulltesttype == NullTestType.IS_NULL:
+                return f"{value.code} is not None"
+            return f"{value.code} is None"
+        if isinstance(node, ast.A_Expr):
+            return self._expr(node)
+        raise _Unsupported(type(node).__name__)
+
+    def _expr(self, node: ast.A_Expr) -> str:
+        op = node.name[-1].sval if node.name else ""
+        left = self.value(node.lexpr)
+        if node.kind == A_Expr_Kind.AEXPR_OP_ANY and op == "=":
+            if not isinstance(node.rexpr, ast.A_ArrayExpr):
+                raise _Unsupported("ANY of a non-array")
+            consts = [self.value_constant(e) for e in node.rexpr.elements or ()]
+            _same_kind(left, *consts)
+            items = [c.code for c in consts]
+            return self._guard(left.needs, f"{left.code} not in {_tuple(items)}")
+        if node.kind == A_Expr_Kind.AEXPR_IN and op == "=" and isinstance(node.rexpr, tuple):
+            consts = [self.value_constant(e) for e in node.rexpr]
+            _same_kind(left, *consts)
+            items = [c.code for c in consts]
+            return self._guard(left.needs, f"{left.code} not in {_tuple(items)}")
+        if node.kind != A_Expr_Kind.AEXPR_OP:
+            raise _Unsupported(str(node.kind))
+        if op == "~":
+            pattern = self.constant_string(node.rexpr)
+            if left.kind not in ("str", "any"):
+                raise _Unsupported("regex on a non-string")
+            if "[:" in pattern:
+                raise _Unsupported("POSIX bracket class")
+            re.compile(pattern)
+            self.uses_regex = True
+            return self._guard(left.needs, f"search({pattern!r}, {left.code}) is None")
+        if op not in _NEGATED:
+            raise _Unsupported(op)
+        right = self.value(node.rexpr)
+        if _same_kind(left, right) == "bool" and op not in ("=", "<>"):
+            raise _Unsupported("ordering booleans")
+        needs = tuple(dict.fromkeys((*left.needs, *right.needs)))
+        return self._guard(needs, f"{left.code} {_NEGATED[op]} {right.code}")
+
+    @staticmethod
+    def _guard(needs: tuple[str, ...], condition: str) -> str:
+        checks = [f"{n} is not None" for n in needs]
+        return " and ".join([*checks, condition])
+
+    def value(self, node: object, *, null_test: bool = False) -> _Value:
+        if isinstance(node, ast.ColumnRef):
+            names = [str(f.sval) for f in node.fields or () if isinstance(f, ast.String)]
+            if len(names) != 1 or names[0] not in self.fields:
+                raise _Unsupported("unknown column")
+            code = f"self.{self.fields[names[0]]}"
+            kind = self.kinds.get(names[0], "any")
+            if kind == "other" and not null_test:
+                raise _Unsupported("a column of a type rules are not compiled for")
+            return _Value(code, (code,), kind)
+        if isinstance(node, ast.FuncCall):
+            name = node.funcname[-1].sval if node.funcname else ""
+            args = node.args or ()
+            if name not in _STRING_FUNCTIONS or len(args) != 1:
+                raise _Unsupported(f"function {name}")
+            inner = self.value(args[0])
+            if inner.kind not in ("str", "any"):
+                raise _Unsupported(f"{name} of a non-string")
+            kind = "number" if name in ("length", "char_length") else "str"
+            return _Value(_STRING_FUNCTIONS[name].format(inner.code), inner.needs, kind)
+        return self.value_constant(node)
+
+    def value_constant(self, node: object) -> _Value:
+        if isinstance(node, ast.TypeCast):
+            return self.value_constant(node.arg)
+        if isinstance(node, ast.A_Const) and not node.isnull:
+            val = node.val
+            if isinstance(val, ast.Integer) and val.ival is not None:
+                return _Value(repr(int(val.ival)), (), "number")
+            if isinstance(val, ast.String):
+                return _Value(repr(val.sval), (), "str")
+            if isinstance(val, ast.Boolean):
+                return _Value(repr(bool(val.boolval)), (), "bool")
+        raise _Unsupported("constant")
+
+    def constant_string(self, node: object) -> str:
+        if isinstance(node, ast.TypeCast):
+            return self.constant_string(node.arg)
+        if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
+            return str(node.val.sval)
+        raise _Unsupported("pattern")
