@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo test test-pg15 lint typecheck check db db-stop migrate rollback status \
-	new-migration seed codegen codegen-check clean
+	new-migration seed codegen codegen-check bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -69,6 +69,16 @@ codegen: $(STAMP) ## regenerate src/postsql/generated from the schema and sql/qu
 
 codegen-check: $(STAMP) ## fail when src/postsql/generated is stale
 	$(PY) scripts/codegen.py --check
+
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## benchmarks (codegen speed; repositories vs SQLAlchemy at 50k posts), see docs/benchmarks.md
+	$(PY) bench/codegen_speed.py
+	$(PY) bench/repositories.py
 
 clean: ## remove caches (keeps .venv and the embedded database)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist src/*.egg-info
