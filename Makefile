@@ -10,8 +10,8 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo test test-pg15 lint typecheck check db db-stop migrate rollback status \
-	new-migration seed codegen codegen-check health report backup backup-verify backup-status \
-	backup-prune restore clean
+	new-migration seed codegen codegen-check bench health report backup backup-verify \
+	backup-status backup-prune restore clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -92,6 +92,16 @@ backup-prune: $(STAMP) ## delete the backups the retention policy does not keep
 restore: $(STAMP) ## restore a backup: make restore FILE=path.dump INTO=dbname [CLEAN=1]
 	@test -n "$(FILE)" -a -n "$(INTO)" || { echo "usage: make restore FILE=x.dump INTO=db" >&2; exit 2; }
 	$(POSTSQL) restore $(FILE) --into $(INTO) $(if $(CLEAN),--clean)
+
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ## benchmarks (codegen speed; repositories vs SQLAlchemy at 50k posts), see docs/benchmarks.md
+	$(PY) bench/codegen_speed.py
+	$(PY) bench/repositories.py
 
 clean: ## remove caches (keeps .venv and the embedded database)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist src/*.egg-info

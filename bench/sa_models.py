@@ -117,7 +117,9 @@ class Post(Base):
     author: Mapped[User] = relationship()
     categories: Mapped[list[Category]] = relationship(secondary=post_categories)
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags)
-    comments: Mapped[list[Comment]] = relationship(back_populates="post")
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="post", order_by=lambda: (Comment.created_at, Comment.id)
+    )
 
 
 class Comment(Base):

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from postsql.errors import ConfigurationError
 from postsql.pagination import CursorCodec, InvalidCursorError, PaginatedResult, total_pages
 
 KEY = b"k" * 32
@@ -62,7 +63,7 @@ def test_garbage_is_rejected_clearly(garbage: str) -> None:
 
 
 def test_a_short_key_is_refused() -> None:
-    with pytest.raises(InvalidCursorError, match="at least 16 bytes"):
+    with pytest.raises(ConfigurationError, match="at least 16 bytes"):
         CursorCodec(b"short")
 
 

@@ -62,7 +62,8 @@ page AS (
     LIMIT :limit OFFSET :offset
 ),
 
-total AS (
+-- MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+total AS MATERIALIZED (
     SELECT count(*) AS total_count
     FROM posts AS p
     CROSS JOIN search AS s
@@ -137,6 +138,116 @@ CROSS JOIN total AS t
 CROSS JOIN search AS s
 INNER JOIN users AS u ON pg.author_id = u.id
 ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;
+
+-- name: search_posts(search, status, author_id, category_id, tag_id, limit, offset)
+-- Returns one page of live posts matching a search term and every given filter (NULL: no
+-- filter), best match first (ts_rank), then newest first; same row shape as find_posts, with
+-- rank and headline always set. find_posts answers this too; this form is faster for a term:
+-- the matching posts are found and ranked in one scan, which gives both the page and the total
+-- (find_posts scans twice). A term that is blank matches nothing here.
+-- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
+WITH search AS NOT MATERIALIZED (
+    SELECT
+        t.term,
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+    FROM (SELECT btrim(:search::text) AS term) AS t
+),
+
+matches AS MATERIALIZED (
+    SELECT
+        p.id,
+        p.created_at,
+        ts_rank(p.search_vector, s.query) AS rank
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND s.term <> ''
+        AND (p.search_vector @@ s.query OR p.title ILIKE s.pattern)
+        AND (:status::post_status IS NULL OR p.status = :status::post_status)
+        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
+        AND (
+            :category_id::bigint IS NULL
+            OR EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
+            )
+        )
+        AND (
+            :tag_id::bigint IS NULL
+            OR EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
+            )
+        )
+),
+
+page AS (
+    SELECT
+        m.id,
+        m.rank
+    FROM matches AS m
+    ORDER BY m.rank DESC, m.created_at DESC, m.id DESC
+    LIMIT :limit OFFSET :offset
+),
+
+-- MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+total AS MATERIALIZED (
+    SELECT count(*) AS total_count FROM matches
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    pg.rank,
+    t.total_count,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
+CROSS JOIN total AS t
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;
+
+-- name: count_live_posts()$
+-- Returns the number of live posts: count_posts without filters, as a statement without
+-- parameters, so the server plans it once (an index-only scan of a partial index) instead of
+-- re-planning the filterable form on every call.
+SELECT count(*) AS total_count
+FROM posts AS p
+WHERE p.deleted_at IS NULL;
 
 -- name: count_posts(status, author_id, category_id, tag_id, search)$
 -- Returns the number of live posts matching the filters of find_posts (same meaning, same NULLs).

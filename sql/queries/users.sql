@@ -179,7 +179,8 @@ WITH page AS (
     LIMIT :limit OFFSET :offset
 ),
 
-total AS (
+-- MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+total AS MATERIALIZED (
     SELECT count(*) AS total_count
     FROM users AS u
     WHERE :deleted::boolean IS NULL OR (u.deleted_at IS NOT NULL) = :deleted::boolean

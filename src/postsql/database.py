@@ -41,8 +41,15 @@ import asyncpg
 import asyncpg.exceptions
 
 from postsql.db import QueryInfo, affected_rows, init_connection
-from postsql.errors import ConfigurationError, NotConnected, NotFound, PoolTimeout
+from postsql.errors import (
+    ConfigurationError,
+    IntegrityViolation,
+    NotConnected,
+    NotFound,
+    PoolTimeout,
+)
 from postsql.hooks import HookList, QueryHook, QueryRecord
+from postsql.integrity import map_integrity_error
 from postsql.registry import QueryRegistry
 from postsql.settings import DatabaseSettings
 from postsql.urls import redact
@@ -552,9 +559,10 @@ class Database:
                 result, rows = await _invoke(conn, kind, sql, args, column)
             return result
         except BaseException as exc:
-            error = exc
-            _annotate(exc, info, pool.label)
-            raise
+            error = _surface(exc, info, pool.label)
+            if error is exc:
+                raise
+            raise error from None
         finally:
             self._emit(info, sql, args, started_at, started, rows, error, False, pool.label)
 
@@ -688,9 +696,10 @@ class Transaction:
             result, rows = await _invoke(self.connection, kind, sql, args, column)
             return result
         except BaseException as exc:
-            error = exc
-            _annotate(exc, info, "primary")
-            raise
+            error = _surface(exc, info, "primary")
+            if error is exc:
+                raise
+            raise error from None
         finally:
             db._emit(info, sql, args, started_at, started, rows, error, True, "primary")
 
@@ -750,9 +759,18 @@ async def _check(pool: _Pool, within: float) -> TargetHealth:
     return TargetHealth(pool.label, True, time.perf_counter() - started, bool(in_recovery), None)
 
 
-def _annotate(exc: BaseException, info: QueryInfo | None, target: str) -> None:
-    if isinstance(exc, Exception) and info is not None:
-        exc.add_note(f"postsql: in query {info.name} ({info.location}) on {target}")
+def _surface(exc: BaseException, info: QueryInfo | None, target: str) -> BaseException:
+    """The error the caller sees: a constraint violation mapped to an ``IntegrityViolation``
+    (still of asyncpg's class, naming constraint, column and field, not the values), annotated
+    with the query's name and ``file:line``; any other error as it is, annotated."""
+    surfaced = exc
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError) and not isinstance(
+        exc, IntegrityViolation
+    ):
+        surfaced = map_integrity_error(exc)
+    if isinstance(surfaced, Exception) and info is not None:
+        surfaced.add_note(f"postsql: in query {info.name} ({info.location}) on {target}")
+    return surfaced
 
 
 def _check_isolation(isolation: str | None) -> None:

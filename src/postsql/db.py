@@ -97,8 +97,17 @@ def affected_rows(status: str) -> int:
 
 
 def validate_rows(adapter: TypeAdapter[list[M]], records: Sequence[asyncpg.Record]) -> list[M]:
-    """Validate every record into the adapter's model in one pydantic call."""
-    return adapter.validate_python([dict(r) for r in records])
+    """Validate every record into the adapter's model in one pydantic call.
+
+    Every record of one result has the same columns in the same order, so the names are read
+    once and zipped with each record's values: ``dict(record)`` looks every value up by name,
+    which costs a third more (0.57 against 0.43 ms per 1,000 rows of 8 columns; see
+    docs/benchmarks.md). Validation itself stays full: no ``model_construct``.
+    """
+    if not records:
+        return []
+    names = tuple(records[0].keys())
+    return adapter.validate_python([dict(zip(names, r, strict=True)) for r in records])
 
 
 def validate_row(model: type[M], record: asyncpg.Record | None) -> M | None:

@@ -18,6 +18,8 @@ The tree::
     │   ├── QueryCheckError       the server rejected a query while describing it (file:line)
     │   └── UnsupportedTypeError  a column or parameter has a type we do not map
     ├── IntegrityViolation        a row broke a constraint (postsql.integrity maps asyncpg's)
+    ├── InvalidArgument           a repository call got a bad argument (names the parameter)
+    │   └── InvalidCursorError    a keyset cursor was altered, forged or made for another list
     └── TLSVerificationError      the server's certificate failed a check (postsql.tls)
 
 PostgreSQL's own errors are not wrapped, except constraint violations when the caller asks
@@ -37,6 +39,8 @@ __all__ = [
     "ConfigurationError",
     "EmbeddedServerError",
     "IntegrityViolation",
+    "InvalidArgument",
+    "InvalidCursorError",
     "MigrationError",
     "NotConnected",
     "NotFound",
@@ -152,3 +156,23 @@ class TLSVerificationError(PostsqlError):
     def __init__(self, message: str, *, check: str) -> None:
         super().__init__(message)
         self.check = check
+
+
+class InvalidArgument(PostsqlError):
+    """Raised when a repository call gets an argument it refuses before any round trip.
+
+    ``parameter`` names the argument (``page``, ``limit``, ``status``...); the message starts with
+    it, e.g. ``limit: must be between 1 and 100, got 500``.
+    """
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        super().__init__(f"{parameter}: {problem}")
+        self.parameter = parameter
+        self.problem = problem
+
+
+class InvalidCursorError(InvalidArgument):
+    """Raised when a keyset cursor was altered, forged, truncated or made for another listing."""
+
+    def __init__(self, problem: str, parameter: str = "cursor") -> None:
+        super().__init__(parameter, problem)

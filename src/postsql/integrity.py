@@ -4,7 +4,10 @@ asyncpg reports a violated constraint as a ``PostgresError`` whose ``detail`` re
 offending value (``Key (email)=(alice@example.com) already exists.``). The mapped error keeps what
 a caller needs — the constraint, its table, the column and the generated model's field name, the
 SQLSTATE — and never the value, which may be a secret or personal data. The original exception
-is not chained (``from None``), so a traceback does not print the value either.
+is not chained (``from None``), so a traceback does not print the value either. The mapped error
+is an instance of asyncpg's class too (``except asyncpg.UniqueViolationError`` still catches it)
+and keeps its ``sqlstate``, ``constraint_name`` and ``table_name``; only ``detail`` is dropped.
+:class:`postsql.Database` maps every constraint violation of the queries it runs.
 
 Which column: NOT NULL violations name it; unique, primary key, foreign key and exclusion
 violations name it in ``detail`` (``Key (col1, col2)=...``, only the names are read); a CHECK
@@ -27,8 +30,10 @@ import contextlib
 import importlib
 import keyword
 import re
+import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import asyncpg
 from pydantic import BaseModel
@@ -141,7 +146,14 @@ def map_integrity_error(
         message += ": a row with the same value already exists"
     elif sqlstate == "23503":
         message += ": the referenced row does not exist, or is still referenced"
-    return IntegrityViolation(
+    mapped = _dual_class(type(exc)).__new__(_dual_class(type(exc)))
+    # asyncpg's own fields stay (sqlstate, constraint_name, table_name, schema_name, hint...), so
+    # ``except asyncpg.UniqueViolationError`` and ``exc.sqlstate`` keep working; ``detail`` goes:
+    # it repeats the offending values ("Key (email)=(alice@...)", "Failing row contains (...)").
+    mapped.__dict__.update(vars(exc))
+    mapped.__dict__["detail"] = None
+    IntegrityViolation.__init__(
+        mapped,
         message,
         constraint=constraint,
         table=qualified,
@@ -149,6 +161,27 @@ def map_integrity_error(
         field=field,
         sqlstate=sqlstate,
     )
+    return mapped
+
+
+_DUAL_CLASSES: dict[type[BaseException], type[IntegrityViolation]] = {}
+
+
+def _dual_class(pg_class: type[BaseException]) -> type[IntegrityViolation]:
+    """``IntegrityViolation`` and asyncpg's class at once (``UniqueViolationError``...).
+
+    Not registered with asyncpg's SQLSTATE map: asyncpg only registers its own module's classes.
+    """
+    found = _DUAL_CLASSES.get(pg_class)
+    if found is None:
+        doc = f"An :class:`IntegrityViolation` that is also asyncpg's ``{pg_class.__name__}``."
+        made = types.new_class(
+            pg_class.__name__,
+            (IntegrityViolation, pg_class),
+            exec_body=lambda ns: ns.update({"__module__": __name__, "__doc__": doc}),
+        )
+        found = _DUAL_CLASSES[pg_class] = cast(type[IntegrityViolation], made)
+    return found
 
 
 @contextlib.contextmanager

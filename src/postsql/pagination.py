@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -26,23 +27,20 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from postsql.errors import PostsqlError
+from postsql.errors import ConfigurationError, InvalidCursorError
 
 __all__ = [
     "CursorCodec",
     "CursorPage",
     "InvalidCursorError",
     "PaginatedResult",
+    "default_codec",
     "total_pages",
 ]
 
 T = TypeVar("T")
 _SIGNATURE_BYTES = 16
 _KEY_ENV = "POSTSQL_CURSOR_KEY"
-
-
-class InvalidCursorError(PostsqlError):
-    """Raised when a keyset cursor was altered, forged, truncated or made for another listing."""
 
 
 def total_pages(total: int, limit: int) -> int:
@@ -84,7 +82,9 @@ class CursorCodec:
             configured = os.environ.get(_KEY_ENV)
             key = configured.encode() if configured else secrets.token_bytes(32)
         if len(key) < 16:
-            raise InvalidCursorError(f"cursor key must be at least 16 bytes, got {len(key)}")
+            raise ConfigurationError(
+                f"{_KEY_ENV} / key: a cursor key must be at least 16 bytes, got {len(key)}"
+            )
         self._key = key
 
     def __repr__(self) -> str:
@@ -101,19 +101,30 @@ class CursorCodec:
         try:
             raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         except (ValueError, TypeError) as exc:
-            raise InvalidCursorError("cursor: not a cursor this service issued") from exc
+            raise InvalidCursorError("not a cursor this service issued") from exc
         signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
         if len(signature) != _SIGNATURE_BYTES or not hmac.compare_digest(
             signature, self._sign(payload)
         ):
-            raise InvalidCursorError("cursor: signature does not match (altered or forged)")
+            raise InvalidCursorError("signature does not match (altered or forged)")
         try:
             found_listing, values = json.loads(payload)
         except (ValueError, TypeError) as exc:
-            raise InvalidCursorError("cursor: malformed payload") from exc
+            raise InvalidCursorError("malformed payload") from exc
         if found_listing != listing or not isinstance(values, list):
-            raise InvalidCursorError(f"cursor: made for listing {found_listing!r}, not {listing!r}")
+            raise InvalidCursorError(f"made for listing {found_listing!r}, not {listing!r}")
         return values
 
     def _sign(self, payload: bytes) -> bytes:
         return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+
+
+@functools.cache
+def default_codec() -> CursorCodec:
+    """The process-wide codec repositories use unless given one: one key for every repository.
+
+    Example::
+
+        assert default_codec() is default_codec()
+    """
+    return CursorCodec()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -197,6 +197,13 @@ def test_pool_stats_protocol_accepts_any_object_with_the_fields(waiting: int) ->
     assert check.status == ("warning" if waiting else "ok")
 
 
+class Row(dict[str, object]):
+    """Quacks like an asyncpg Record: iterating yields values, ``keys()`` the column names."""
+
+    def __iter__(self) -> Iterator[object]:  # type: ignore[override]  # Record iterates values
+        return iter(self.values())
+
+
 class Catalog:
     """An executor answering the replication queries from canned rows (no replica needed)."""
 
@@ -211,7 +218,7 @@ class Catalog:
             )
         for marker, rows in self.rows.items():
             if marker in query:
-                return rows
+                return [Row(r) for r in rows]
         raise AssertionError(f"unexpected query: {query[:60]}")
 
     async def execute(self, query: str, *args: object) -> str:

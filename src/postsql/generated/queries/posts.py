@@ -14,6 +14,7 @@ from postsql.generated.models import PostStatus
 
 __all__ = [
     "BULK_UPDATE_STATUS",
+    "COUNT_LIVE_POSTS",
     "COUNT_POSTS",
     "CREATE_POST",
     "FIND_POSTS",
@@ -24,6 +25,7 @@ __all__ = [
     "POST_STATISTICS",
     "POST_STATUS_COUNTS",
     "RESTORE_POST",
+    "SEARCH_POSTS",
     "SOFT_DELETE_POST",
     "CreatePostRow",
     "FindPostBySlugRow",
@@ -44,7 +46,11 @@ __all__ = [
     "IncrementViewCountRow",
     "PostStatisticsRow",
     "PostStatusCountsRow",
+    "SearchPostsRow",
+    "SearchPostsRowAuthor",
+    "SearchPostsRowCategory",
     "bulk_update_status",
+    "count_live_posts",
     "count_posts",
     "create_post",
     "find_post_by_slug",
@@ -56,9 +62,11 @@ __all__ = [
     "iter_find_posts_after",
     "iter_find_published_posts_after",
     "iter_post_status_counts",
+    "iter_search_posts",
     "post_statistics",
     "post_status_counts",
     "restore_post",
+    "search_posts",
     "soft_delete_post",
 ]
 
@@ -66,7 +74,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=389,
+    line=500,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -88,10 +96,26 @@ WHERE
 )
 
 
+COUNT_LIVE_POSTS = QueryInfo(
+    name="count_live_posts",
+    file="sql/queries/posts.sql",
+    line=244,
+    operation="select_value",
+    sql="""\
+SELECT count(*) AS total_count
+FROM posts AS p
+WHERE p.deleted_at IS NULL;""",
+    params=(),
+    tables_read=frozenset({"posts"}),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=141,
+    line=252,
     operation="select_value",
     sql=r"""WITH search AS NOT MATERIALIZED (
     SELECT
@@ -137,7 +161,7 @@ WHERE
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=373,
+    line=484,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -163,7 +187,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=304,
+    line=415,
     operation="select_one",
     sql="""\
 SELECT
@@ -304,7 +328,7 @@ page AS (
     LIMIT $6 OFFSET $7
 ),
 
-total AS (
+total AS MATERIALIZED (
     SELECT count(*) AS total_count
     FROM posts AS p
     CROSS JOIN search AS s
@@ -391,7 +415,7 @@ ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;""",
 FIND_POSTS_AFTER = QueryInfo(
     name="find_posts_after",
     file="sql/queries/posts.sql",
-    line=178,
+    line=289,
     operation="select",
     sql="""\
 WITH page AS (
@@ -461,7 +485,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;""",
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=241,
+    line=352,
     operation="select",
     sql="""\
 WITH page AS (
@@ -531,7 +555,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=417,
+    line=528,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -547,7 +571,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=424,
+    line=535,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -577,7 +601,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=446,
+    line=557,
     operation="select",
     sql="""\
 SELECT
@@ -599,7 +623,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=411,
+    line=522,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -611,10 +635,117 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 )
 
 
+SEARCH_POSTS = QueryInfo(
+    name="search_posts",
+    file="sql/queries/posts.sql",
+    line=142,
+    operation="select",
+    sql=r"""WITH search AS NOT MATERIALIZED (
+    SELECT
+        t.term,
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matches AS MATERIALIZED (
+    SELECT
+        p.id,
+        p.created_at,
+        ts_rank(p.search_vector, s.query) AS rank
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND s.term <> ''
+        AND (p.search_vector @@ s.query OR p.title ILIKE s.pattern)
+        AND ($2::post_status IS NULL OR p.status = $2::post_status)
+        AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
+        AND (
+            $4::bigint IS NULL
+            OR EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+        )
+        AND (
+            $5::bigint IS NULL
+            OR EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+            )
+        )
+),
+
+page AS (
+    SELECT
+        m.id,
+        m.rank
+    FROM matches AS m
+    ORDER BY m.rank DESC, m.created_at DESC, m.id DESC
+    LIMIT $6 OFFSET $7
+),
+
+total AS MATERIALIZED (
+    SELECT count(*) AS total_count FROM matches
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    pg.rank,
+    t.total_count,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
+CROSS JOIN total AS t
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
+    params=("search", "status", "author_id", "category_id", "tag_id", "limit", "offset"),
+    tables_read=frozenset(
+        {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+    ),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=406,
+    line=517,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -829,6 +960,45 @@ class PostStatusCountsRow(BaseModel):
     post_count: int
 
 
+class SearchPostsRow(BaseModel):
+    """A row of ``search_posts``."""
+
+    id: int
+    title: str
+    slug: str
+    excerpt: str | None
+    status: PostStatus
+    published_at: AwareDatetime | None
+    view_count: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    rank: float | None
+    total_count: int
+    author: SearchPostsRowAuthor
+    categories: list[SearchPostsRowCategory]
+    comment_count: int
+    headline: str
+
+
+class SearchPostsRowAuthor(BaseModel):
+    """A JSON object nested in a result row."""
+
+    id: int
+    name: str
+    email: str
+
+
+class SearchPostsRowCategory(BaseModel):
+    """A JSON object nested in a result row."""
+
+    id: int
+    name: str
+    slug: str
+
+
+_COUNT_LIVE_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
+
+
 _COUNT_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
@@ -844,6 +1014,9 @@ _FIND_PUBLISHED_POSTS_AFTER_ROWS = TypeAdapter(list[FindPublishedPostsAfterRow])
 _POST_STATUS_COUNTS_ROWS = TypeAdapter(list[PostStatusCountsRow])
 
 
+_SEARCH_POSTS_ROWS = TypeAdapter(list[SearchPostsRow])
+
+
 async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[int]) -> int:
     """Sets the status of the live posts among ids; returns how many changed (rows already in
     that
@@ -851,9 +1024,19 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     once;
     back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:389``.
+    SQL: ``sql/queries/posts.sql:500``.
     """
     return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
+
+
+async def count_live_posts(db: Executor, /) -> int:
+    """Returns the number of live posts: count_posts without filters, as a statement without
+    parameters, so the server plans it once (an index-only scan of a partial index) instead of
+    re-planning the filterable form on every call.
+
+    SQL: ``sql/queries/posts.sql:244``.
+    """
+    return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
 
 
 async def count_posts(
@@ -869,7 +1052,7 @@ async def count_posts(
     """Returns the number of live posts matching the filters of find_posts (same meaning, same
     NULLs).
 
-    SQL: ``sql/queries/posts.sql:141``.
+    SQL: ``sql/queries/posts.sql:252``.
     """
     return _COUNT_POSTS_VALUE.validate_python(
         await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
@@ -890,7 +1073,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:373``.
+    SQL: ``sql/queries/posts.sql:484``.
     """
     record = await db.fetchrow(CREATE_POST.sql, title, content, excerpt, slug, status, author_id)
     if record is None:  # cannot happen: the statement always returns its row
@@ -906,7 +1089,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     Deliberately includes soft-deleted rows. (Authors of the post and comments: their work
     stays.)
 
-    SQL: ``sql/queries/posts.sql:304``.
+    SQL: ``sql/queries/posts.sql:415``.
     """
     record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
     return None if record is None else FindPostBySlugRow.model_validate(dict(record))
@@ -938,6 +1121,7 @@ async def find_posts(
     NOT HTML-escaped: escape it before rendering.
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
+    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
 
     SQL: ``sql/queries/posts.sql:4``.
     """
@@ -994,7 +1178,7 @@ async def find_posts_after(
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
 
-    SQL: ``sql/queries/posts.sql:178``.
+    SQL: ``sql/queries/posts.sql:289``.
     """
     return validate_rows(
         _FIND_POSTS_AFTER_ROWS,
@@ -1040,7 +1224,7 @@ async def find_published_posts_after(
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
 
-    SQL: ``sql/queries/posts.sql:241``.
+    SQL: ``sql/queries/posts.sql:352``.
     """
     return validate_rows(
         _FIND_PUBLISHED_POSTS_AFTER_ROWS,
@@ -1072,7 +1256,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     post
     has that id.
 
-    SQL: ``sql/queries/posts.sql:417``.
+    SQL: ``sql/queries/posts.sql:528``.
     """
     record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
     return None if record is None else IncrementViewCountRow.model_validate(dict(record))
@@ -1085,7 +1269,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     status as
     a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:424``.
+    SQL: ``sql/queries/posts.sql:535``.
     """
     record = await db.fetchrow(POST_STATISTICS.sql)
     return None if record is None else PostStatisticsRow.model_validate(dict(record))
@@ -1094,7 +1278,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:446``.
+    SQL: ``sql/queries/posts.sql:557``.
     """
     return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
 
@@ -1114,14 +1298,75 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live.
     Deliberately includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:411``.
+    SQL: ``sql/queries/posts.sql:522``.
     """
     return affected_rows(await db.execute(RESTORE_POST.sql, id))
+
+
+async def search_posts(
+    db: Executor,
+    /,
+    *,
+    search: str,
+    status: PostStatus | None,
+    author_id: int | None,
+    category_id: int | None,
+    tag_id: int | None,
+    limit: int,
+    offset: int,
+) -> list[SearchPostsRow]:
+    """Returns one page of live posts matching a search term and every given filter (NULL: no
+    filter), best match first (ts_rank), then newest first; same row shape as find_posts, with
+    rank and headline always set. find_posts answers this too; this form is faster for a term:
+    the matching posts are found and ranked in one scan, which gives both the page and the
+    total
+    (find_posts scans twice). A term that is blank matches nothing here.
+    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
+    delete.)
+    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+
+    SQL: ``sql/queries/posts.sql:142``.
+    """
+    return validate_rows(
+        _SEARCH_POSTS_ROWS,
+        await db.fetch(
+            SEARCH_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
+        ),
+    )
+
+
+async def iter_search_posts(
+    db: Connection,
+    /,
+    *,
+    search: str,
+    status: PostStatus | None,
+    author_id: int | None,
+    category_id: int | None,
+    tag_id: int | None,
+    limit: int,
+    offset: int,
+    prefetch: int = 100,
+) -> AsyncIterator[SearchPostsRow]:
+    """Stream the rows of :func:`search_posts` through a server-side cursor (in a transaction)."""
+    async with db.transaction():
+        async for record in db.cursor(
+            SEARCH_POSTS.sql,
+            search,
+            status,
+            author_id,
+            category_id,
+            tag_id,
+            limit,
+            offset,
+            prefetch=prefetch,
+        ):
+            yield SearchPostsRow.model_validate(dict(record))
 
 
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:406``.
+    SQL: ``sql/queries/posts.sql:517``.
     """
     return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))

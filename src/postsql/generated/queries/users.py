@@ -240,7 +240,7 @@ WITH page AS (
     LIMIT $2 OFFSET $3
 ),
 
-total AS (
+total AS MATERIALIZED (
     SELECT count(*) AS total_count
     FROM users AS u
     WHERE $1::boolean IS NULL OR (u.deleted_at IS NOT NULL) = $1::boolean
@@ -347,7 +347,7 @@ RETURNING user_id, bio, website, location, preferences, metadata, created_at, up
 UPSERT_USER_BY_EMAIL = QueryInfo(
     name="upsert_user_by_email",
     file="sql/queries/users.sql",
-    line=202,
+    line=203,
     operation="insert_returning",
     sql="""\
 WITH upserted AS (
@@ -582,6 +582,7 @@ async def list_users(
     only,
     TRUE soft-deleted users only. total_count is the number of users the filter selects.
     Deliberately includes soft-deleted rows. (When deleted is NULL or TRUE.)
+    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
 
     SQL: ``sql/queries/users.sql:162``.
     """
@@ -659,7 +660,7 @@ async def upsert_user_by_email(
     back.
     Deliberately includes soft-deleted rows. (Their emails conflict.)
 
-    SQL: ``sql/queries/users.sql:202``.
+    SQL: ``sql/queries/users.sql:203``.
     """
     record = await db.fetchrow(UPSERT_USER_BY_EMAIL.sql, email, name, avatar, role)
     return None if record is None else User.model_validate(dict(record))

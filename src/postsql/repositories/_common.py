@@ -1,0 +1,123 @@
+"""Argument checks shared by the repositories: each failure names the parameter, before any I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol, TypeVar, runtime_checkable
+
+from postsql.errors import InvalidArgument, InvalidCursorError
+
+E = TypeVar("E", bound=StrEnum)
+
+#: The largest page a repository serves unless constructed with another ``max_limit``.
+DEFAULT_MAX_LIMIT = 100
+
+
+@runtime_checkable
+class CopyTarget(Protocol):
+    """What COPY needs: ``asyncpg.Connection`` and ``asyncpg.Pool`` both have this method."""
+
+    async def copy_records_to_table(
+        self,
+        table_name: str,
+        *,
+        records: Iterable[Sequence[object]],
+        columns: Iterable[str] | None = ...,
+    ) -> str: ...
+
+
+def check_max_limit(max_limit: int) -> int:
+    """The configured page-size ceiling, checked once at construction."""
+    if isinstance(max_limit, bool) or not isinstance(max_limit, int) or max_limit < 1:
+        raise InvalidArgument("max_limit", f"must be a positive integer, got {max_limit!r}")
+    return max_limit
+
+
+def check_page(page: int) -> int:
+    """``page`` is a 1-based page number."""
+    if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+        raise InvalidArgument("page", f"must be an integer >= 1, got {page!r}")
+    return page
+
+
+def check_limit(limit: int, max_limit: int) -> int:
+    """``limit`` lies in ``1..max_limit``."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
+        raise InvalidArgument(
+            "limit", f"must be an integer between 1 and {max_limit}, got {limit!r}"
+        )
+    return limit
+
+
+def check_enum(parameter: str, value: object, enum: type[E]) -> E:
+    """``value`` is a member (or the value of a member) of ``enum``."""
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            pass
+    allowed = ", ".join(member.value for member in enum)
+    raise InvalidArgument(parameter, f"must be one of {allowed}, got {value!r}")
+
+
+def check_optional_enum(parameter: str, value: object, enum: type[E]) -> E | None:
+    """Like :func:`check_enum`, with ``None`` meaning "no filter"."""
+    return None if value is None else check_enum(parameter, value, enum)
+
+
+def check_id(parameter: str, value: object) -> int:
+    """An id is a positive integer."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidArgument(parameter, f"must be a positive integer id, got {value!r}")
+    return value
+
+
+def check_optional_id(parameter: str, value: object) -> int | None:
+    """Like :func:`check_id`, with ``None`` meaning "no filter"."""
+    return None if value is None else check_id(parameter, value)
+
+
+def check_text(parameter: str, value: object, *, empty: bool = False) -> str:
+    """A string (non-empty unless ``empty``)."""
+    if not isinstance(value, str) or (not empty and not value):
+        raise InvalidArgument(parameter, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def copy_target(db: object) -> CopyTarget:
+    """``db`` itself when it can COPY (a Connection or a Pool), else a clear error."""
+    if not isinstance(db, CopyTarget):
+        raise InvalidArgument(
+            "db", f"bulk inserts use COPY: pass a Connection or a Pool, not {type(db).__name__}"
+        )
+    return db
+
+
+def check_ids(parameter: str, values: Sequence[int]) -> list[int]:
+    """A list of ids, each a positive integer."""
+    if isinstance(values, str | bytes):
+        raise InvalidArgument(parameter, "must be a sequence of ids, got a string")
+    ids = list(values)
+    for value in ids:
+        check_id(parameter, value)
+    return ids
+
+
+def keyset_position(values: Sequence[object]) -> tuple[datetime, int]:
+    """The ``(timestamp, id)`` a verified cursor carries; anything else is not our cursor."""
+    if len(values) != 2 or not isinstance(values[0], str) or not isinstance(values[1], int):
+        raise InvalidCursorError("malformed position")
+    try:
+        at = datetime.fromisoformat(values[0])
+    except ValueError:
+        raise InvalidCursorError("malformed position") from None
+    if at.tzinfo is None:
+        raise InvalidCursorError("malformed position")
+    return at, values[1]
+
+
+def copied_rows(status: str) -> int:
+    """Rows COPY wrote, from its status tag (``"COPY 1000"``)."""
+    return int(status.rpartition(" ")[2])

@@ -1,0 +1,49 @@
+"""Constraint violations through ``Database``: mapped, still asyncpg's class, values withheld."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from postsql import Database
+from postsql.errors import IntegrityViolation
+from postsql.generated.queries import users
+
+
+async def test_unique_violation_names_constraint_column_and_field_and_keeps_asyncpg_class(
+    database: Database,
+) -> None:
+    args = {"avatar": None, "role": None, "bio": None, "website": None, "location": None}
+    await users.create_user(database, email="taken@example.com", name="First", **args)
+    with pytest.raises(asyncpg.UniqueViolationError) as info:
+        await users.create_user(database, email="taken@example.com", name="Second", **args)
+    error = info.value
+    assert isinstance(error, IntegrityViolation)
+    assert (error.constraint, error.table, error.column, error.field, error.sqlstate) == (
+        "users_email_key",
+        "users",
+        "email",
+        "email",
+        "23505",
+    )
+    assert error.constraint_name == "users_email_key"  # asyncpg's own attribute survives
+    assert "taken@example.com" not in str(error)
+    assert error.__suppress_context__
+    assert any("create_user" in note and "users.sql" in note for note in error.__notes__)
+
+
+async def test_check_violation_in_a_transaction_is_mapped_and_the_transaction_rolls_back(
+    database: Database,
+) -> None:
+    async def write_two() -> None:
+        async with database.transaction() as tx:
+            await tx.execute("INSERT INTO users (email, name) VALUES ('x@example.com', 'X')")
+            await tx.execute("INSERT INTO users (email, name) VALUES ('Upper@Example.com', 'U')")
+
+    with pytest.raises(IntegrityViolation) as info:
+        await write_two()
+    assert isinstance(info.value, asyncpg.CheckViolationError)
+    assert info.value.constraint == "users_email_lower_check"
+    assert info.value.field == "email"
+    assert "Upper@Example.com" not in str(info.value)
+    assert await database.fetchval("SELECT count(*) FROM users") == 0
