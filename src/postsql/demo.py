@@ -62,7 +62,11 @@ async def run_seed(url: str, *, demo: bool, scale: int = 1, seed: int = 42) -> N
     conn = await asyncpg.connect(url)
     try:
         base = await seed_base(conn)
-        print(f"seeded base data: {base}")
+        changed = ", ".join([*base.created, *base.updated]) or "nothing to change"
+        print(
+            f"base seed: roles {', '.join(base.roles)}; admin user id {base.admin_user_id}; "
+            f"written: {changed}"
+        )
         if demo:
             if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM posts)"):
                 print("demo data: posts already present, not generating more")
@@ -70,7 +74,8 @@ async def run_seed(url: str, *, demo: bool, scale: int = 1, seed: int = 42) -> N
                 report = await seed_demo(
                     conn, demo_sizes(scale), seed=seed, progress=sys.stderr.isatty()
                 )
-                print(f"seeded demo data: {report}")
+                rows = ", ".join(f"{n:,} {table}" for table, n in report.counts.items())
+                print(f"demo data (seed {report.seed}): {rows} in {report.seconds:.2f} s")
     finally:
         await conn.close()
 
