@@ -279,6 +279,20 @@ async def test_an_update_of_a_key_column_is_recorded_as_delete_of_the_old_key_an
     assert (await history(db, "post_tags", (post, new_tag.id)))[0].action == "INSERT"
 
 
+async def test_a_trigger_given_more_than_three_key_columns_refuses_the_write_with_its_table(
+    db: asyncpg.Connection,
+) -> None:
+    await db.execute(
+        "CREATE TABLE wide (a int, b int, c int, d int, PRIMARY KEY (a, b, c, d));"
+        " CREATE TRIGGER wide_audit_insert AFTER INSERT ON wide REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_row_change('a,b,c,d')"
+    )
+    with pytest.raises(
+        asyncpg.RaiseError, match=r"on wide: expected 1 to 3 key columns, got a,b,c,d"
+    ):
+        await db.execute("INSERT INTO wide VALUES (1, 2, 3, 4)")
+
+
 async def test_set_actor_outside_a_transaction_is_refused(db: asyncpg.Connection) -> None:
     with pytest.raises(AuditError, match="needs an open transaction"):
         await set_actor(db, "alice@example.com")
