@@ -279,6 +279,30 @@ async def test_an_update_of_a_key_column_is_recorded_as_delete_of_the_old_key_an
     assert (await history(db, "post_tags", (post, new_tag.id)))[0].action == "INSERT"
 
 
+async def test_rows_deleted_by_a_cascade_are_each_audited_once(db: asyncpg.Connection) -> None:
+    author = await new_user(db)
+    post_ids = [await new_post(db, author, slug=f"p{i}") for i in range(2)]
+    tag = await taxonomy.create_tag(db, name="SQL", slug="sql")
+    for post in post_ids:
+        await taxonomy.attach_tag(db, post_id=post, tag_id=tag.id)
+    await CommentRepository(db).bulk_insert_comments(
+        [
+            CommentInsert(post_id=p, author_id=author, content="c")
+            for p in post_ids
+            for _ in range(3)
+        ]
+    )
+    comment_ids = sorted(await db.fetchval("SELECT array_agg(id) FROM comments"))
+    since = await last_audit_id(db)
+    await db.execute("DELETE FROM posts WHERE id = ANY($1::bigint[])", post_ids)
+    comments = await audit_rows(db, "comments", since)
+    assert sorted(int(r["record_id"]) for r in comments) == comment_ids
+    assert {r["action"] for r in comments} == {"DELETE"}
+    links = await audit_rows(db, "post_tags", since)
+    assert sorted(r["record_id"] for r in links) == sorted(f"{p},{tag.id}" for p in post_ids)
+    assert [int(r["record_id"]) for r in await audit_rows(db, "posts", since)] == post_ids
+
+
 async def test_a_trigger_given_more_than_three_key_columns_refuses_the_write_with_its_table(
     db: asyncpg.Connection,
 ) -> None:
