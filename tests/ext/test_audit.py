@@ -303,6 +303,20 @@ async def test_rows_deleted_by_a_cascade_are_each_audited_once(db: asyncpg.Conne
     assert [int(r["record_id"]) for r in await audit_rows(db, "posts", since)] == post_ids
 
 
+async def test_an_upsert_audits_its_inserted_rows_as_inserts_and_its_updated_rows_as_updates(
+    db: asyncpg.Connection,
+) -> None:
+    await db.execute("INSERT INTO roles (name, description) VALUES ('EDITOR', 'edits')")
+    since = await last_audit_id(db)
+    await db.execute(
+        "INSERT INTO roles (name, description) VALUES ('EDITOR', 'edits more'), ('VIEWER', 'views')"
+        " ON CONFLICT (name) DO UPDATE SET description = excluded.description"
+    )
+    rows = await audit_rows(db, "roles", since)
+    actions = sorted((r["action"], r["new_data"]["name"], r["changed_columns"]) for r in rows)
+    assert actions == [("INSERT", "VIEWER", None), ("UPDATE", "EDITOR", ["description"])]
+
+
 async def test_a_trigger_given_more_than_three_key_columns_refuses_the_write_with_its_table(
     db: asyncpg.Connection,
 ) -> None:
