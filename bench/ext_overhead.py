@@ -21,13 +21,15 @@ import asyncpg
 
 from postsql.db import init_connection
 from postsql.ext.cache import QueryCache, RedisBackend
-from postsql.generated.models import PostStatus, UserRole
+from postsql.generated.models import CommentInsert, PostStatus, UserRole
 from postsql.generated.queries import posts, taxonomy, users
+from postsql.repositories import CommentRepository
 from postsql.seed import DemoSizes, seed_demo
 from postsql.testing import test_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 5
+BULK_ROWS = 10_000
 
 
 async def timed(n: int, step: Callable[[int], Awaitable[object]]) -> float:
@@ -57,15 +59,77 @@ async def audit_overhead(conn: asyncpg.Connection, n: int) -> tuple[float, float
         return await conn.execute("UPDATE posts SET title = $1 WHERE id = $2", f"t{i}", post.id)
 
     with_trigger = await timed(n, update)
-    await conn.execute("ALTER TABLE posts DISABLE TRIGGER posts_audit")
+    await set_audit(conn, "posts", enabled=False)
     without = await timed(n, update)
-    await conn.execute("ALTER TABLE posts ENABLE TRIGGER posts_audit")
+    await set_audit(conn, "posts", enabled=True)
     return with_trigger, without
+
+
+async def set_audit(conn: asyncpg.Connection, table: str, *, enabled: bool) -> None:
+    """Enable or disable every audit trigger of ``table`` (named ``<table>_audit...``)."""
+    names = await conn.fetch(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND tgname LIKE $2",
+        table,
+        f"{table}\\_audit%",
+    )
+    if not names:
+        raise SystemExit(f"no audit trigger on {table}")
+    verb = "ENABLE" if enabled else "DISABLE"
+    for row in names:
+        await conn.execute(f'ALTER TABLE {table} {verb} TRIGGER "{row["tgname"]}"')
+
+
+async def bulk_overhead(conn: asyncpg.Connection) -> dict[str, tuple[float, float]]:
+    """Bulk writes with the audit triggers on and off, each in a rolled-back transaction."""
+    post_ids = [r["id"] for r in await conn.fetch("SELECT id FROM posts ORDER BY id LIMIT 100")]
+    author_ids = [r["id"] for r in await conn.fetch("SELECT id FROM users ORDER BY id LIMIT 50")]
+    rows = [
+        CommentInsert(
+            post_id=post_ids[i % len(post_ids)],
+            author_id=author_ids[i % len(author_ids)],
+            content=f"c{i}",
+        )
+        for i in range(BULK_ROWS)
+    ]
+
+    async def rolled_back(sql: str | None) -> None:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            if sql is None:
+                await CommentRepository(conn).bulk_insert_comments(rows)
+            else:
+                await conn.execute(sql)
+        finally:
+            await tx.rollback()
+
+    jobs: dict[str, tuple[str, str | None]] = {
+        f"COPY {BULK_ROWS:,} comments (bulk_insert_comments)": ("comments", None),
+        "UPDATE 1,000 posts in one statement": (
+            "posts",
+            "UPDATE posts SET title = title || '!'"
+            " WHERE id IN (SELECT id FROM posts ORDER BY id LIMIT 1000)",
+        ),
+    }
+    out: dict[str, tuple[float, float]] = {}
+    for label, (table, sql) in jobs.items():
+
+        async def step(_: int, sql: str | None = sql) -> None:
+            await rolled_back(sql)
+
+        on = await timed(2, step)
+        await set_audit(conn, table, enabled=False)
+        off = await timed(2, step)
+        await set_audit(conn, table, enabled=True)
+        out[label] = (on, off)
+    return out
 
 
 async def cache_latency(conn: asyncpg.Connection, n: int) -> dict[str, float]:
     ttl = {"find_post_by_slug": 600.0}
-    await conn.execute("UPDATE posts SET status = 'PUBLISHED', slug = 'hello'")
+    await conn.execute(
+        "UPDATE posts SET status = 'PUBLISHED', published_at = now(), slug = 'hello'"
+    )
     out = {
         "query (no cache)": await timed(n, lambda _: posts.find_post_by_slug(conn, slug="hello"))
     }
@@ -128,6 +192,7 @@ async def measure(url: str, demo_url: str) -> None:
         with_trigger, without = await audit_overhead(conn, 500)
         latency = await cache_latency(conn, 500)
         demo = await demo_latency(demo_conn, 200)
+        bulk = await bulk_overhead(demo_conn)
     finally:
         await conn.close()
         await demo_conn.close()
@@ -136,6 +201,9 @@ async def measure(url: str, demo_url: str) -> None:
     print("|---|---|")
     print(f"| UPDATE posts (1 row), audit trigger on | {with_trigger * 1e6:.0f} µs |")
     print(f"| UPDATE posts (1 row), audit trigger off | {without * 1e6:.0f} µs |")
+    for label, (on, off) in bulk.items():
+        print(f"| {label}, audit triggers on | {on * 1e3:.1f} ms |")
+        print(f"| {label}, audit triggers off | {off * 1e3:.1f} ms |")
     for label, seconds in latency.items():
         print(f"| find_post_by_slug: {label} | {seconds * 1e6:.0f} µs |")
     for label, seconds in demo.items():

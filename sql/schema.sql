@@ -77,33 +77,82 @@ CREATE FUNCTION public.audit_row_change() RETURNS trigger
 DECLARE
     key_columns text[] := string_to_array(TG_ARGV[0], ',');
     left_out text[] := coalesce(TG_ARGV[1:], '{}');
-    old_row jsonb;
-    new_row jsonb;
-    changed text[];
-    row_key text;
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+    -- Up to three key columns, read by name out of each row's jsonb image: a fixed expression
+    -- (concat_ws skips the NULLs of absent columns, as string_agg would) instead of a subquery
+    -- per row.
+    k1 text := key_columns[1];
+    k2 text := key_columns[2];
+    k3 text := key_columns[3];
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        old_row := to_jsonb(OLD) - left_out;
+    IF coalesce(cardinality(key_columns), 0) NOT BETWEEN 1 AND 3 THEN
+        RAISE EXCEPTION 'audit_row_change() on %: expected 1 to 3 key columns, got %',
+            TG_TABLE_NAME, coalesce(TG_ARGV[0], 'none');
     END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        new_row := to_jsonb(NEW) - left_out;
+    -- Every jsonb image is built once per row in a MATERIALIZED CTE: inlined, the planner would
+    -- rebuild it for each reference (key, data, diff).
+    IF TG_OP = 'INSERT' THEN
+        WITH r AS MATERIALIZED (SELECT to_jsonb(n) - left_out AS data FROM new_rows AS n)
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT
+            TG_TABLE_NAME, concat_ws(',', r.data ->> k1, r.data ->> k2, r.data ->> k3),
+            'INSERT', actor_name, session_user, NULL, r.data, NULL
+        FROM r
+        ORDER BY jsonb_build_array(r.data -> k1, r.data -> k2, r.data -> k3);
+    ELSIF TG_OP = 'DELETE' THEN
+        WITH r AS MATERIALIZED (SELECT to_jsonb(o) - left_out AS data FROM old_rows AS o)
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT
+            TG_TABLE_NAME, concat_ws(',', r.data ->> k1, r.data ->> k2, r.data ->> k3),
+            'DELETE', actor_name, session_user, r.data, NULL, NULL
+        FROM r
+        ORDER BY jsonb_build_array(r.data -> k1, r.data -> k2, r.data -> k3);
+    ELSE
+        -- Old and new rows joined on their key; a side without a partner is a key change:
+        -- a DELETE of the old key, an INSERT of the new one (written after the other rows).
+        WITH
+        old_image AS MATERIALIZED (
+            SELECT to_jsonb(o) - left_out AS data FROM old_rows AS o
+        ),
+        new_image AS MATERIALIZED (
+            SELECT to_jsonb(n) - left_out AS data FROM new_rows AS n
+        ),
+        pairs AS MATERIALIZED (
+            SELECT
+                o.data AS old_data,
+                n.data AS new_data,
+                coalesce(o.data, n.data) AS either,
+                CASE WHEN o.data IS NOT NULL AND n.data IS NOT NULL THEN (
+                    SELECT coalesce(array_agg(e.key ORDER BY e.key), '{}')
+                    FROM jsonb_each(n.data) AS e
+                    WHERE e.value IS DISTINCT FROM o.data -> e.key AND e.key <> 'updated_at'
+                ) END AS changed
+            FROM old_image AS o
+            FULL JOIN new_image AS n
+                ON
+                    jsonb_build_array(o.data -> k1, o.data -> k2, o.data -> k3)
+                    = jsonb_build_array(n.data -> k1, n.data -> k2, n.data -> k3)
+        )
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT
+            TG_TABLE_NAME, concat_ws(',', p.either ->> k1, p.either ->> k2, p.either ->> k3),
+            CASE
+                WHEN p.new_data IS NULL THEN 'DELETE'
+                WHEN p.old_data IS NULL THEN 'INSERT'
+                ELSE 'UPDATE'
+            END,
+            actor_name, session_user, p.old_data, p.new_data, p.changed
+        FROM pairs AS p
+        WHERE p.changed IS NULL OR cardinality(p.changed) > 0
+        ORDER BY
+            p.old_data IS NULL, jsonb_build_array(p.either -> k1, p.either -> k2, p.either -> k3);
     END IF;
-    IF TG_OP = 'UPDATE' THEN
-        SELECT coalesce(array_agg(n.key ORDER BY n.key), '{}') INTO changed
-        FROM jsonb_each(new_row) AS n
-        WHERE n.value IS DISTINCT FROM old_row -> n.key AND n.key <> 'updated_at';
-        IF cardinality(changed) = 0 THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    SELECT string_agg(coalesce(new_row, old_row) ->> k.name, ',' ORDER BY k.ord) INTO row_key
-    FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord);
-    INSERT INTO audit_log (
-        table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
-    ) VALUES (
-        TG_TABLE_NAME, row_key, TG_OP, nullif(current_setting('postsql.actor', true), ''),
-        session_user, old_row, new_row, changed
-    );
     RETURN NULL;
 END;
 $$;
@@ -113,7 +162,7 @@ $$;
 -- Name: FUNCTION audit_row_change(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.audit_row_change() IS 'AFTER ROW trigger: writes one audit_log row per changed row. Args: key columns (comma-separated), then columns to leave out.';
+COMMENT ON FUNCTION public.audit_row_change() IS 'AFTER STATEMENT trigger (transition tables old_rows/new_rows): one audit_log row per changed row. Args: key columns (1 to 3, comma-separated), then columns to leave out.';
 
 
 --
@@ -726,10 +775,24 @@ CREATE INDEX users_live_created_at_idx ON public.users USING btree (created_at D
 
 
 --
--- Name: categories categories_audit; Type: TRIGGER; Schema: public; Owner: -
+-- Name: categories categories_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER categories_audit AFTER INSERT OR DELETE OR UPDATE ON public.categories FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER categories_audit_delete AFTER DELETE ON public.categories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: categories categories_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER categories_audit_insert AFTER INSERT ON public.categories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: categories categories_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER categories_audit_update AFTER UPDATE ON public.categories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
 
 
 --
@@ -740,10 +803,24 @@ CREATE TRIGGER categories_set_updated_at BEFORE UPDATE ON public.categories FOR 
 
 
 --
--- Name: comments comments_audit; Type: TRIGGER; Schema: public; Owner: -
+-- Name: comments comments_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER comments_audit AFTER INSERT OR DELETE OR UPDATE ON public.comments FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER comments_audit_delete AFTER DELETE ON public.comments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: comments comments_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER comments_audit_insert AFTER INSERT ON public.comments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: comments comments_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER comments_audit_update AFTER UPDATE ON public.comments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
 
 
 --
@@ -754,24 +831,66 @@ CREATE TRIGGER comments_set_updated_at BEFORE UPDATE ON public.comments FOR EACH
 
 
 --
--- Name: post_categories post_categories_audit; Type: TRIGGER; Schema: public; Owner: -
+-- Name: post_categories post_categories_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER post_categories_audit AFTER INSERT OR DELETE OR UPDATE ON public.post_categories FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('post_id,category_id');
-
-
---
--- Name: post_tags post_tags_audit; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER post_tags_audit AFTER INSERT OR DELETE OR UPDATE ON public.post_tags FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('post_id,tag_id');
+CREATE TRIGGER post_categories_audit_delete AFTER DELETE ON public.post_categories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,category_id');
 
 
 --
--- Name: posts posts_audit; Type: TRIGGER; Schema: public; Owner: -
+-- Name: post_categories post_categories_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER posts_audit AFTER INSERT OR DELETE OR UPDATE ON public.posts FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id', 'search_vector', 'view_count');
+CREATE TRIGGER post_categories_audit_insert AFTER INSERT ON public.post_categories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,category_id');
+
+
+--
+-- Name: post_categories post_categories_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_categories_audit_update AFTER UPDATE ON public.post_categories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,category_id');
+
+
+--
+-- Name: post_tags post_tags_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_tags_audit_delete AFTER DELETE ON public.post_tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,tag_id');
+
+
+--
+-- Name: post_tags post_tags_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_tags_audit_insert AFTER INSERT ON public.post_tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,tag_id');
+
+
+--
+-- Name: post_tags post_tags_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_tags_audit_update AFTER UPDATE ON public.post_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,tag_id');
+
+
+--
+-- Name: posts posts_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER posts_audit_delete AFTER DELETE ON public.posts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id', 'search_vector', 'view_count');
+
+
+--
+-- Name: posts posts_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER posts_audit_insert AFTER INSERT ON public.posts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id', 'search_vector', 'view_count');
+
+
+--
+-- Name: posts posts_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER posts_audit_update AFTER UPDATE ON public.posts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id', 'search_vector', 'view_count');
 
 
 --
@@ -782,10 +901,24 @@ CREATE TRIGGER posts_set_updated_at BEFORE UPDATE ON public.posts FOR EACH ROW E
 
 
 --
--- Name: roles roles_audit; Type: TRIGGER; Schema: public; Owner: -
+-- Name: roles roles_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER roles_audit AFTER INSERT OR DELETE OR UPDATE ON public.roles FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER roles_audit_delete AFTER DELETE ON public.roles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: roles roles_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roles_audit_insert AFTER INSERT ON public.roles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: roles roles_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER roles_audit_update AFTER UPDATE ON public.roles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
 
 
 --
@@ -796,17 +929,45 @@ CREATE TRIGGER roles_set_updated_at BEFORE UPDATE ON public.roles FOR EACH ROW E
 
 
 --
--- Name: tags tags_audit; Type: TRIGGER; Schema: public; Owner: -
+-- Name: tags tags_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tags_audit AFTER INSERT OR DELETE OR UPDATE ON public.tags FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER tags_audit_delete AFTER DELETE ON public.tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
 
 
 --
--- Name: user_profiles user_profiles_audit; Type: TRIGGER; Schema: public; Owner: -
+-- Name: tags tags_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER user_profiles_audit AFTER INSERT OR DELETE OR UPDATE ON public.user_profiles FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('user_id');
+CREATE TRIGGER tags_audit_insert AFTER INSERT ON public.tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: tags tags_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER tags_audit_update AFTER UPDATE ON public.tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: user_profiles user_profiles_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER user_profiles_audit_delete AFTER DELETE ON public.user_profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('user_id');
+
+
+--
+-- Name: user_profiles user_profiles_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER user_profiles_audit_insert AFTER INSERT ON public.user_profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('user_id');
+
+
+--
+-- Name: user_profiles user_profiles_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER user_profiles_audit_update AFTER UPDATE ON public.user_profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('user_id');
 
 
 --
@@ -817,10 +978,24 @@ CREATE TRIGGER user_profiles_set_updated_at BEFORE UPDATE ON public.user_profile
 
 
 --
--- Name: users users_audit; Type: TRIGGER; Schema: public; Owner: -
+-- Name: users users_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER users_audit AFTER INSERT OR DELETE OR UPDATE ON public.users FOR EACH ROW EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER users_audit_delete AFTER DELETE ON public.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: users users_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_audit_insert AFTER INSERT ON public.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+
+
+--
+-- Name: users users_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_audit_update AFTER UPDATE ON public.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
 
 
 --

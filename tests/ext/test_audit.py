@@ -10,8 +10,9 @@ import pytest
 from postsql.db import init_connection
 from postsql.errors import AuditError
 from postsql.ext.audit import acting_as, history, recent, record_key, set_actor
-from postsql.generated.models import PostStatus, UserRole
+from postsql.generated.models import CommentInsert, PostStatus, UserRole
 from postsql.generated.queries import posts, taxonomy, users
+from postsql.repositories import CommentRepository
 
 
 @pytest.fixture
@@ -156,6 +157,178 @@ async def test_a_failed_transaction_leaves_no_audit_rows(db: asyncpg.Connection)
     with pytest.raises(asyncpg.UniqueViolationError):
         await two_same_users()
     assert await audit_count(db) == before
+
+
+async def new_post(db: asyncpg.Connection, author: int, slug: str = "t") -> int:
+    post = await posts.create_post(
+        db, title="T", content="C", excerpt=None, slug=slug, status=None, author_id=author
+    )
+    return post.id
+
+
+async def audit_rows(db: asyncpg.Connection, table: str, since: int) -> list[asyncpg.Record]:
+    """The audit rows of ``table`` after audit id ``since``, in the order they were written."""
+    return await db.fetch(
+        "SELECT id, action, record_id, actor, changed_columns, transaction_id, old_data, new_data"
+        " FROM audit_log WHERE table_name = $1 AND id > $2 ORDER BY id",
+        table,
+        since,
+    )
+
+
+async def last_audit_id(db: asyncpg.Connection) -> int:
+    return int(await db.fetchval("SELECT coalesce(max(id), 0) FROM audit_log"))
+
+
+async def test_a_multi_row_insert_leaves_one_audit_row_per_row_in_key_order(
+    db: asyncpg.Connection,
+) -> None:
+    since = await last_audit_id(db)
+    async with acting_as(db, "alice@example.com"):
+        ids = await db.fetch(
+            "INSERT INTO tags (name, slug) SELECT 'Tag ' || i, 'tag-' || i"
+            " FROM generate_series(12, 1, -1) AS i RETURNING id"
+        )
+    rows = await audit_rows(db, "tags", since)
+    expected = sorted(r["id"] for r in ids)  # key order, whatever order the rows went in
+    assert [int(r["record_id"]) for r in rows] == expected
+    assert {(r["action"], r["actor"]) for r in rows} == {("INSERT", "alice@example.com")}
+    assert len({r["transaction_id"] for r in rows}) == 1
+
+
+async def test_copy_bulk_inserts_are_audited_row_by_row(db: asyncpg.Connection) -> None:
+    author = await new_user(db)
+    post = await new_post(db, author)
+    since = await last_audit_id(db)
+    async with acting_as(db, "loader"):
+        written = await CommentRepository(db).bulk_insert_comments(
+            [CommentInsert(post_id=post, author_id=author, content=f"c{i}") for i in range(50)]
+        )
+    assert written == 50
+    rows = await audit_rows(db, "comments", since)
+    assert len(rows) == 50
+    assert {(r["action"], r["actor"]) for r in rows} == {("INSERT", "loader")}
+    keys = [int(r["record_id"]) for r in rows]
+    assert keys == sorted(keys)
+    contents = sorted(int(r["new_data"]["content"][1:]) for r in rows)
+    assert contents == list(range(50))
+
+
+async def test_a_multi_row_update_audits_only_the_rows_it_changed_with_their_columns(
+    db: asyncpg.Connection,
+) -> None:
+    user_ids = [await new_user(db, f"u{i}@example.com") for i in range(4)]
+    since = await last_audit_id(db)
+    # Rows 0 and 2 get a new name; 1 and 3 keep theirs (a no-op for them: only updated_at moves).
+    await db.execute(
+        "UPDATE users SET name = CASE WHEN id = ANY($2::bigint[]) THEN 'Renamed' ELSE name END,"
+        " avatar = CASE WHEN id = $3 THEN 'a.png' ELSE avatar END WHERE id = ANY($1::bigint[])",
+        user_ids,
+        [user_ids[0], user_ids[2]],
+        user_ids[2],
+    )
+    rows = await audit_rows(db, "users", since)
+    assert [(r["action"], int(r["record_id"]), r["changed_columns"]) for r in rows] == [
+        ("UPDATE", user_ids[0], ["name"]),
+        ("UPDATE", user_ids[2], ["avatar", "name"]),
+    ]
+    old, new = rows[1]["old_data"], rows[1]["new_data"]
+    assert (old["name"], new["name"], new["avatar"]) == ("Ann", "Renamed", "a.png")
+
+
+async def test_a_multi_row_delete_leaves_one_audit_row_per_row(db: asyncpg.Connection) -> None:
+    first, second = await new_user(db, "a@example.com"), await new_user(db, "b@example.com")
+    since = await last_audit_id(db)
+    assert await db.execute("DELETE FROM users WHERE id IN ($1, $2)", first, second) == "DELETE 2"
+    rows = await audit_rows(db, "users", since)
+    assert [(r["action"], int(r["record_id"])) for r in rows] == [
+        ("DELETE", first),
+        ("DELETE", second),
+    ]
+    assert [r["old_data"]["email"] for r in rows] == ["a@example.com", "b@example.com"]
+    assert all(r["new_data"] is None and r["changed_columns"] is None for r in rows)
+
+
+async def test_an_update_of_a_key_column_is_recorded_as_delete_of_the_old_key_and_insert_of_the_new(
+    db: asyncpg.Connection,
+) -> None:
+    # Statement-level triggers see the old and new rows as two sets without row identity, so an
+    # UPDATE is paired by key; a row whose key changed has no partner and is recorded as a DELETE
+    # of the old key followed by an INSERT of the new key, in the same transaction.
+    author = await new_user(db)
+    post = await new_post(db, author)
+    old_tag = await taxonomy.create_tag(db, name="Old", slug="old")
+    new_tag = await taxonomy.create_tag(db, name="New", slug="new")
+    await taxonomy.attach_tag(db, post_id=post, tag_id=old_tag.id)
+    since = await last_audit_id(db)
+    async with acting_as(db, "alice@example.com"):
+        await db.execute(
+            "UPDATE post_tags SET tag_id = $1 WHERE post_id = $2 AND tag_id = $3",
+            new_tag.id,
+            post,
+            old_tag.id,
+        )
+    rows = await audit_rows(db, "post_tags", since)
+    assert [(r["action"], r["record_id"], r["actor"]) for r in rows] == [
+        ("DELETE", f"{post},{old_tag.id}", "alice@example.com"),
+        ("INSERT", f"{post},{new_tag.id}", "alice@example.com"),
+    ]
+    assert rows[0]["old_data"]["tag_id"] == old_tag.id
+    assert rows[1]["new_data"]["tag_id"] == new_tag.id
+    assert rows[0]["transaction_id"] == rows[1]["transaction_id"]
+    assert (await history(db, "post_tags", (post, new_tag.id)))[0].action == "INSERT"
+
+
+async def test_rows_deleted_by_a_cascade_are_each_audited_once(db: asyncpg.Connection) -> None:
+    author = await new_user(db)
+    post_ids = [await new_post(db, author, slug=f"p{i}") for i in range(2)]
+    tag = await taxonomy.create_tag(db, name="SQL", slug="sql")
+    for post in post_ids:
+        await taxonomy.attach_tag(db, post_id=post, tag_id=tag.id)
+    await CommentRepository(db).bulk_insert_comments(
+        [
+            CommentInsert(post_id=p, author_id=author, content="c")
+            for p in post_ids
+            for _ in range(3)
+        ]
+    )
+    comment_ids = sorted(await db.fetchval("SELECT array_agg(id) FROM comments"))
+    since = await last_audit_id(db)
+    await db.execute("DELETE FROM posts WHERE id = ANY($1::bigint[])", post_ids)
+    comments = await audit_rows(db, "comments", since)
+    assert sorted(int(r["record_id"]) for r in comments) == comment_ids
+    assert {r["action"] for r in comments} == {"DELETE"}
+    links = await audit_rows(db, "post_tags", since)
+    assert sorted(r["record_id"] for r in links) == sorted(f"{p},{tag.id}" for p in post_ids)
+    assert [int(r["record_id"]) for r in await audit_rows(db, "posts", since)] == post_ids
+
+
+async def test_an_upsert_audits_its_inserted_rows_as_inserts_and_its_updated_rows_as_updates(
+    db: asyncpg.Connection,
+) -> None:
+    await db.execute("INSERT INTO roles (name, description) VALUES ('EDITOR', 'edits')")
+    since = await last_audit_id(db)
+    await db.execute(
+        "INSERT INTO roles (name, description) VALUES ('EDITOR', 'edits more'), ('VIEWER', 'views')"
+        " ON CONFLICT (name) DO UPDATE SET description = excluded.description"
+    )
+    rows = await audit_rows(db, "roles", since)
+    actions = sorted((r["action"], r["new_data"]["name"], r["changed_columns"]) for r in rows)
+    assert actions == [("INSERT", "VIEWER", None), ("UPDATE", "EDITOR", ["description"])]
+
+
+async def test_a_trigger_given_more_than_three_key_columns_refuses_the_write_with_its_table(
+    db: asyncpg.Connection,
+) -> None:
+    await db.execute(
+        "CREATE TABLE wide (a int, b int, c int, d int, PRIMARY KEY (a, b, c, d));"
+        " CREATE TRIGGER wide_audit_insert AFTER INSERT ON wide REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_row_change('a,b,c,d')"
+    )
+    with pytest.raises(
+        asyncpg.RaiseError, match=r"on wide: expected 1 to 3 key columns, got a,b,c,d"
+    ):
+        await db.execute("INSERT INTO wide VALUES (1, 2, 3, 4)")
 
 
 async def test_set_actor_outside_a_transaction_is_refused(db: asyncpg.Connection) -> None:

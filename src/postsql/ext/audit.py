@@ -8,6 +8,10 @@ database role, ``session_user``: the fallback when no actor is set), the action,
 old and new rows as jsonb (minus noise such as ``posts.search_vector``), the changed columns of an
 UPDATE, the transaction id and time. An UPDATE that changes nothing audited is not recorded.
 
+The triggers are statement-level (transition tables): one set-based insert per statement, so bulk
+writes such as COPY pay little for auditing; rows of one statement are written in key order. An
+UPDATE that changes a key column is recorded as a DELETE of the old key and an INSERT of the new.
+
 With the runtime's ``Database``, pass the actor to the transaction::
 
     async with db.transaction(actor="alice@example.com") as tx:
