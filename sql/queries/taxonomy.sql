@@ -45,6 +45,8 @@ WHERE post_id = :post_id AND tag_id = :tag_id;
 
 -- name: list_categories_with_post_counts()
 -- Returns every category by name with the number of live posts in it (0 when none).
+-- Read on every page, changed rarely: cacheable (postsql.ext.cache; writes invalidate it).
+-- @cache ttl=60s
 WITH live_counts AS (
     SELECT
         pc.category_id,
@@ -67,6 +69,7 @@ ORDER BY c.name, c.id;
 
 -- name: list_tags_with_post_counts()
 -- Returns every tag by name with the number of live posts carrying it (0 when none).
+-- @cache ttl=60s
 WITH live_counts AS (
     SELECT
         pt.tag_id,

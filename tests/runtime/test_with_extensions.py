@@ -10,7 +10,9 @@ from postsql.generated.queries import taxonomy
 async def test_the_cache_is_invalidated_when_the_database_writes_a_table_it_reads(
     database: Database,
 ) -> None:
-    cache = QueryCache(ttl_overrides={"list_categories_with_post_counts": 60})
+    # The shipped query carries `-- @cache ttl=60s`: no override needed.
+    assert taxonomy.LIST_CATEGORIES_WITH_POST_COUNTS.cache_ttl == 60
+    cache = QueryCache()
     database.add_query_hook(cache.on_query)
     try:
         before = await cache.call(taxonomy.list_categories_with_post_counts, database)
@@ -21,6 +23,7 @@ async def test_the_cache_is_invalidated_when_the_database_writes_a_table_it_read
     finally:
         database.remove_query_hook(cache.on_query)
     assert "fresh" in {row.slug for row in after}
+    assert "fresh" not in {row.slug for row in before}
     assert cache.stats.invalidations >= 1
 
 

@@ -179,13 +179,14 @@ ORDER BY c.name, c.id;""",
     tables_read=frozenset({"categories", "post_categories", "posts"}),
     tables_written=frozenset(),
     read_only=True,
+    cache_ttl=60.0,
 )
 
 
 LIST_TAGS_WITH_POST_COUNTS = QueryInfo(
     name="list_tags_with_post_counts",
     file="sql/queries/taxonomy.sql",
-    line=68,
+    line=70,
     operation="select",
     sql="""\
 WITH live_counts AS (
@@ -210,6 +211,7 @@ ORDER BY tg.name, tg.id;""",
     tables_read=frozenset({"post_tags", "posts", "tags"}),
     tables_written=frozenset(),
     read_only=True,
+    cache_ttl=60.0,
 )
 
 
@@ -307,6 +309,7 @@ async def list_categories_with_post_counts(
     db: Executor, /
 ) -> list[ListCategoriesWithPostCountsRow]:
     """Returns every category by name with the number of live posts in it (0 when none).
+    Read on every page, changed rarely: cacheable (postsql.ext.cache; writes invalidate it).
 
     SQL: ``sql/queries/taxonomy.sql:46``.
     """
@@ -329,7 +332,7 @@ async def iter_list_categories_with_post_counts(
 async def list_tags_with_post_counts(db: Executor, /) -> list[ListTagsWithPostCountsRow]:
     """Returns every tag by name with the number of live posts carrying it (0 when none).
 
-    SQL: ``sql/queries/taxonomy.sql:68``.
+    SQL: ``sql/queries/taxonomy.sql:70``.
     """
     return validate_rows(
         _LIST_TAGS_WITH_POST_COUNTS_ROWS, await db.fetch(LIST_TAGS_WITH_POST_COUNTS.sql)
