@@ -142,6 +142,35 @@ def _target_label(url: str) -> str:
     return f"{host}:{port}" if port else host
 
 
+class _Executes:
+    """The :class:`~postsql.db.Executor` methods, over one ``_run`` each subclass provides."""
+
+    __slots__ = ()
+
+    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
+        raise NotImplementedError
+
+    async def execute(self, query: str, *args: object) -> str:
+        """Run a statement; return its status tag. Example: ``await db.execute("VACUUM")``."""
+        return cast(str, await self._run("execute", query, args, 0))
+
+    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
+        """Run a statement once per argument tuple (one round trip)."""
+        await self._run("executemany", command, (list(args),), 0)
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        """All rows. Example: ``await db.fetch("SELECT * FROM tags")``."""
+        return cast(list[asyncpg.Record], await self._run("fetch", query, args, 0))
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
+        """The first row or ``None``."""
+        return cast("asyncpg.Record | None", await self._run("fetchrow", query, args, 0))
+
+    async def fetchval(self, query: str, *args: object, column: int = 0) -> Any:
+        """One value of the first row. Example: ``await db.fetchval("SELECT 1")``."""
+        return await self._run("fetchval", query, args, column)
+
+
 class _BouncerConnection(asyncpg.Connection):
     """A connection for PgBouncer in transaction mode.
 
@@ -222,7 +251,7 @@ class _Binding:
     transaction: Transaction
 
 
-class Database:
+class Database(_Executes):
     """Pools, transactions, replica routing and query hooks; see the module docstring.
 
     Example::
@@ -376,25 +405,8 @@ class Database:
 
     # -- the Executor protocol ------------------------------------------------------------
 
-    async def execute(self, query: str, *args: object) -> str:
-        """Run a statement; return its status tag. Example: ``await db.execute("VACUUM")``."""
-        return cast(str, await self._call("execute", query, args))
-
-    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
-        """Run a statement once per argument tuple (one round trip)."""
-        await self._call("executemany", command, (list(args),))
-
-    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        """All rows. Example: ``await db.fetch("SELECT * FROM tags")``."""
-        return cast(list[asyncpg.Record], await self._call("fetch", query, args))
-
-    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
-        """The first row or ``None``."""
-        return cast("asyncpg.Record | None", await self._call("fetchrow", query, args))
-
-    async def fetchval(self, query: str, *args: object, column: int = 0) -> Any:
-        """One value of the first row. Example: ``await db.fetchval("SELECT 1")``."""
-        return await self._call("fetchval", query, args, column=column)
+    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
+        return await self._call(kind, sql, args, column=column)
 
     @property
     def primary(self) -> _PrimaryExecutor:
@@ -600,7 +612,7 @@ class Database:
         )
 
 
-class _PrimaryExecutor:
+class _PrimaryExecutor(_Executes):
     """The Executor behind :attr:`Database.primary`."""
 
     __slots__ = ("_db",)
@@ -608,25 +620,11 @@ class _PrimaryExecutor:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def execute(self, query: str, *args: object) -> str:
-        return cast(str, await self._db._call("execute", query, args, force_primary=True))
-
-    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
-        await self._db._call("executemany", command, (list(args),), force_primary=True)
-
-    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        result = await self._db._call("fetch", query, args, force_primary=True)
-        return cast(list[asyncpg.Record], result)
-
-    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
-        result = await self._db._call("fetchrow", query, args, force_primary=True)
-        return cast("asyncpg.Record | None", result)
-
-    async def fetchval(self, query: str, *args: object, column: int = 0) -> Any:
-        return await self._db._call("fetchval", query, args, column=column, force_primary=True)
+    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
+        return await self._db._call(kind, sql, args, column=column, force_primary=True)
 
 
-class Transaction:
+class Transaction(_Executes):
     """The executor yielded by :meth:`Database.transaction`: every call uses its one connection.
 
     Example::
@@ -647,25 +645,8 @@ class Transaction:
     def __repr__(self) -> str:
         return f"<Transaction on {self.connection!r}>"
 
-    async def execute(self, query: str, *args: object) -> str:
-        """See :meth:`Database.execute`."""
-        return cast(str, await self._call("execute", query, args))
-
-    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
-        """See :meth:`Database.executemany`."""
-        await self._call("executemany", command, (list(args),))
-
-    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
-        """See :meth:`Database.fetch`."""
-        return cast(list[asyncpg.Record], await self._call("fetch", query, args))
-
-    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
-        """See :meth:`Database.fetchrow`."""
-        return cast("asyncpg.Record | None", await self._call("fetchrow", query, args))
-
-    async def fetchval(self, query: str, *args: object, column: int = 0) -> Any:
-        """See :meth:`Database.fetchval`."""
-        return await self._call("fetchval", query, args, column=column)
+    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
+        return await self._call(kind, sql, args, column=column)
 
     def transaction(
         self,
