@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, TypeVar, runtime_checkable
 
 from postsql.errors import InvalidArgument, InvalidCursorError
+from postsql.pagination import CursorCodec, CursorPage
 
 E = TypeVar("E", bound=StrEnum)
+R = TypeVar("R")
 
 #: The largest page a repository serves unless constructed with another ``max_limit``.
 DEFAULT_MAX_LIMIT = 100
@@ -121,3 +123,25 @@ def keyset_position(values: Sequence[object]) -> tuple[datetime, int]:
 def copied_rows(status: str) -> int:
     """Rows COPY wrote, from its status tag (``"COPY 1000"``)."""
     return int(status.rpartition(" ")[2])
+
+
+async def keyset_page(
+    codec: CursorCodec,
+    listing: str,
+    cursor: str | None,
+    limit: int,
+    fetch: Callable[[datetime | None, int], Awaitable[list[R]]],
+    position: Callable[[R], tuple[datetime, int]],
+) -> CursorPage[R]:
+    """One keyset page over ``(timestamp, id)``: decode ``cursor`` (signed for ``listing``), fetch
+    the rows after that position (``None, 0`` for the first page) and sign the last row's
+    position as ``next_cursor`` when the page is full."""
+    after_at, after_id = (
+        (None, 0) if cursor is None else keyset_position(codec.decode(listing, cursor))
+    )
+    rows = await fetch(after_at, after_id)
+    next_cursor = None
+    if len(rows) == limit:
+        at, last_id = position(rows[-1])
+        next_cursor = codec.encode(listing, [at.isoformat(), last_id])
+    return CursorPage[R](data=rows, limit=limit, next_cursor=next_cursor)

@@ -11,7 +11,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from datetime import datetime
 
 from postsql.db import Executor
 from postsql.generated.models import Comment, CommentInsert
@@ -23,7 +24,7 @@ from postsql.repositories._common import (
     check_limit,
     check_max_limit,
     check_text,
-    keyset_position,
+    keyset_page,
 )
 from postsql.repositories._copy import copy_models
 
@@ -70,22 +71,22 @@ class CommentRepository:
         """
         checked_post = check_id("post_id", post_id)
         limit = check_limit(limit, self.max_limit)
+
+        def fetch(
+            after_at: datetime | None, after_id: int
+        ) -> Awaitable[list[q.ListCommentsForPostRow]]:
+            return q.list_comments_for_post(
+                self._db,
+                post_id=checked_post,
+                after_created_at=after_at,
+                after_id=after_id,
+                limit=limit,
+            )
+
         listing = f"comments.post/{checked_post}"
-        after_at, after_id = (None, 0)
-        if cursor is not None:
-            after_at, after_id = keyset_position(self._cursors.decode(listing, cursor))
-        rows = await q.list_comments_for_post(
-            self._db,
-            post_id=checked_post,
-            after_created_at=after_at,
-            after_id=after_id,
-            limit=limit,
+        return await keyset_page(
+            self._cursors, listing, cursor, limit, fetch, lambda r: (r.created_at, r.id)
         )
-        next_cursor = None
-        if len(rows) == limit:
-            last = rows[-1]
-            next_cursor = self._cursors.encode(listing, [last.created_at.isoformat(), last.id])
-        return CursorPage[q.ListCommentsForPostRow](data=rows, limit=limit, next_cursor=next_cursor)
 
     async def soft_delete(self, comment_id: int) -> bool:
         """Soft-delete a live comment; False when unknown or already deleted."""

@@ -12,8 +12,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -33,7 +34,7 @@ from postsql.repositories._common import (
     check_optional_id,
     check_page,
     check_text,
-    keyset_position,
+    keyset_page,
 )
 from postsql.repositories._copy import copy_models
 
@@ -166,22 +167,20 @@ class PostRepository:
         checked_status = check_optional_enum("status", status, PostStatus)
         checked_author = check_optional_id("author_id", author_id)
         listing = f"posts.created/{checked_status}/{checked_author}"
-        after_at, after_id = (None, 0)
-        if cursor is not None:
-            after_at, after_id = keyset_position(self._cursors.decode(listing, cursor))
-        rows = await q.find_posts_after(
-            self._db,
-            status=checked_status,
-            author_id=checked_author,
-            after_created_at=after_at,
-            after_id=after_id,
-            limit=limit,
+
+        def fetch(after_at: datetime | None, after_id: int) -> Awaitable[list[q.FindPostsAfterRow]]:
+            return q.find_posts_after(
+                self._db,
+                status=checked_status,
+                author_id=checked_author,
+                after_created_at=after_at,
+                after_id=after_id,
+                limit=limit,
+            )
+
+        return await keyset_page(
+            self._cursors, listing, cursor, limit, fetch, lambda r: (r.created_at, r.id)
         )
-        next_cursor = None
-        if len(rows) == limit:
-            last = rows[-1]
-            next_cursor = self._cursors.encode(listing, [last.created_at.isoformat(), last.id])
-        return CursorPage[q.FindPostsAfterRow](data=rows, limit=limit, next_cursor=next_cursor)
 
     async def find_published_after(
         self, *, cursor: str | None = None, limit: int = 10
@@ -193,19 +192,16 @@ class PostRepository:
             feed = await posts.find_published_after(limit=20)
         """
         limit = check_limit(limit, self.max_limit)
-        listing = "posts.published"
-        after_at, after_id = (None, 0)
-        if cursor is not None:
-            after_at, after_id = keyset_position(self._cursors.decode(listing, cursor))
-        rows = await q.find_published_posts_after(
-            self._db, after_published_at=after_at, after_id=after_id, limit=limit
-        )
-        next_cursor = None
-        if len(rows) == limit:
-            last = rows[-1]
-            next_cursor = self._cursors.encode(listing, [last.published_at.isoformat(), last.id])
-        return CursorPage[q.FindPublishedPostsAfterRow](
-            data=rows, limit=limit, next_cursor=next_cursor
+
+        def fetch(
+            after_at: datetime | None, after_id: int
+        ) -> Awaitable[list[q.FindPublishedPostsAfterRow]]:
+            return q.find_published_posts_after(
+                self._db, after_published_at=after_at, after_id=after_id, limit=limit
+            )
+
+        return await keyset_page(
+            self._cursors, "posts.published", cursor, limit, fetch, lambda r: (r.published_at, r.id)
         )
 
     async def find_post_by_slug(self, slug: str) -> q.FindPostBySlugRow | None:
