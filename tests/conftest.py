@@ -6,6 +6,7 @@ Fixture contract (other test modules rely on these names):
 - ``template_db`` (session): name of a database with every migration applied; never written to.
 - ``db_url`` (function): URL of a fresh database cloned from the template, dropped afterwards.
 - ``conn`` (function): an asyncpg connection to ``db_url``.
+- ``db`` (function): the same with postsql's JSON codecs, as generated functions expect.
 - ``empty_db_url`` (function): URL of a fresh database with no schema at all.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from postsql.testing import TestServer, test_server
+from postsql.testing import TestServer, test_server, typed_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "sql" / "migrations"
@@ -64,3 +65,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "test_pg" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[asyncpg.Connection]:
+    async with typed_connection(db_url) as connection:
+        yield connection

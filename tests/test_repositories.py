@@ -37,7 +37,7 @@ from postsql.repositories import (
     UserRepository,
 )
 from postsql.seed import seed_demo
-from postsql.testing import TestServer
+from postsql.testing import TestServer, typed_connection
 from test_queries_sql import HOSTILE
 
 SIZES = DemoSizes(users=30, posts=240, comments=900, categories=8, tags=24)
@@ -72,12 +72,8 @@ def demo_url(test_pg: TestServer, demo_template: str) -> Iterator[str]:
 
 @pytest.fixture
 async def db(demo_url: str) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(demo_url)
-    await init_connection(connection)
-    try:
+    async with typed_connection(demo_url) as connection:
         yield connection
-    finally:
-        await connection.close()
 
 
 @pytest.fixture

@@ -24,11 +24,14 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import asyncpg
+
+from postsql.db import init_connection
 from postsql.embedded import EmbeddedPostgres
 from postsql.migrate import Migrator
 from postsql.urls import redact, validate_url, with_database
@@ -166,3 +169,20 @@ def test_server() -> Iterator[TestServer]:
     finally:
         embedded.stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def typed_connection(url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection with postsql's JSON codecs (what generated functions expect), closed after.
+
+    Example::
+
+        async with typed_connection(url) as conn:
+            rows = await posts.find_posts(conn, ...)
+    """
+    connection = await asyncpg.connect(url)
+    try:
+        await init_connection(connection)
+        yield connection
+    finally:
+        await connection.close()

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 
-from postsql.db import init_connection
 from postsql.errors import AuditError
 from postsql.ext.audit import acting_as, history, recent, record_key, set_actor
 from postsql.generated.models import CommentInsert, PostStatus, UserRole
 from postsql.generated.queries import posts, taxonomy, users
 from postsql.repositories import CommentRepository
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(db_url)
-    await init_connection(connection)
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 async def new_user(db: asyncpg.Connection, email: str = "ann@example.com") -> int:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
-import pytest
 
 from ext.test_cache import redis_backend
-from postsql.db import QueryInfo, init_connection
+from postsql.db import QueryInfo
 from postsql.ext.cache import QueryCache
 from postsql.generated.models import PostStatus, UserRole
 from postsql.generated.queries import posts, taxonomy, users
@@ -25,16 +23,6 @@ class Record:
 
 def wrote(info: QueryInfo) -> Record:
     return Record(tables_written=info.tables_written)
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[asyncpg.Connection]:
-    connection = await asyncpg.connect(db_url)
-    await init_connection(connection)
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 async def blog_post(db: asyncpg.Connection) -> int:
