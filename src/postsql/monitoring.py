@@ -17,8 +17,6 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import importlib
-import pkgutil
 import re
 import time
 from collections.abc import Coroutine, Mapping
@@ -32,6 +30,7 @@ import asyncpg
 from postsql.console import Section
 from postsql.db import Executor, QueryInfo
 from postsql.generated.queries import monitoring as q
+from postsql.registry import QueryRegistry
 from postsql.urls import redact
 
 __all__ = [
@@ -569,14 +568,9 @@ def query_registry() -> Mapping[str, QueryInfo]:
 
     Example: ``query_registry()[normalize_sql(posts.COUNT_POSTS.sql)].name == "count_posts"``.
     """
-    import postsql.generated.queries as package
-
     found: dict[str, QueryInfo] = {}
-    for module_info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
-        for value in vars(module).values():
-            if isinstance(value, QueryInfo):
-                found.setdefault(normalize_sql(value.sql), value)
+    for info in QueryRegistry.from_package():
+        found.setdefault(normalize_sql(info.sql), info)
     return found
 
 

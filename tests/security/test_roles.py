@@ -7,15 +7,13 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import importlib
-import pkgutil
 
 import asyncpg
 import pytest
 
-import postsql.generated.queries as generated_queries
 from postsql.db import QueryInfo
 from postsql.errors import ConfigurationError
+from postsql.registry import QueryRegistry
 from postsql.roles import RoleNames, apply_roles, scram_verifier
 from postsql.testing import TestServer, quote_ident
 
@@ -252,11 +250,7 @@ def test_non_ascii_passwords_are_refused_without_echoing_them() -> None:
 
 
 def _generated_queries() -> list[QueryInfo]:
-    found: list[QueryInfo] = []
-    for module_info in pkgutil.iter_modules(generated_queries.__path__):
-        module = importlib.import_module(f"{generated_queries.__name__}.{module_info.name}")
-        found.extend(v for v in vars(module).values() if isinstance(v, QueryInfo))
-    return sorted(found, key=lambda q: q.location)
+    return sorted(QueryRegistry.from_package(), key=lambda q: q.location)
 
 
 async def _privilege_error(conn: asyncpg.Connection, query: QueryInfo) -> str | None:
