@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from postsql.errors import ConfigurationError
-from postsql.urls import dbmate_url, home_dir, redact, resolve, with_database
+from postsql.urls import dbmate_url, home_dir, redact, resolve, url_host, with_database
 
 
 def test_database_url_is_used_and_direct_url_defaults_to_it() -> None:
@@ -76,3 +76,15 @@ def test_with_database_swaps_only_the_database() -> None:
 
 def test_home_dir_honours_postsql_home(tmp_path: Path) -> None:
     assert home_dir({"POSTSQL_HOME": str(tmp_path)}) == tmp_path.resolve()
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("postgresql://u:p@db.example:5432/app", "db.example"),
+        ("postgresql://u@/app?host=/run/postgresql", "/run/postgresql"),
+        ("postgresql://u@/app", None),
+    ],
+)
+def test_url_host_reads_the_netloc_or_the_host_parameter(url: str, host: str | None) -> None:
+    assert url_host(url) == host

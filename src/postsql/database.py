@@ -52,7 +52,7 @@ from postsql.hooks import HookList, QueryHook, QueryRecord
 from postsql.integrity import map_integrity_error
 from postsql.registry import QueryRegistry
 from postsql.settings import DatabaseSettings
-from postsql.urls import redact
+from postsql.urls import redact, url_host
 
 __all__ = ["Database", "Health", "Isolation", "PoolStats", "TargetHealth", "Transaction", "require"]
 
@@ -137,7 +137,7 @@ def _default_registry() -> QueryRegistry:
 
 def _target_label(url: str) -> str:
     parts = urlsplit(url)
-    host = parts.hostname or dict(parse_qsl(parts.query)).get("host", "")
+    host = url_host(url) or ""
     port = parts.port or dict(parse_qsl(parts.query)).get("port")
     return f"{host}:{port}" if port else host
 

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import asyncpg
 
 from postsql.errors import ConfigurationError, TLSVerificationError
-from postsql.urls import redact
+from postsql.urls import redact, url_host
 
 __all__ = [
     "SSL_MODES",
@@ -160,7 +160,7 @@ def explain_tls_error(exc: BaseException, url: str) -> TLSVerificationError | No
         return None
     code = getattr(exc, "verify_code", None)
     reason = getattr(exc, "verify_message", None) or str(exc)
-    host = urlsplit(url).hostname or dict(parse_qsl(urlsplit(url).query)).get("host", "?")
+    host = url_host(url) or "?"
     root = tls_settings(url).get("sslrootcert", "~/.postgresql/root.crt")
     if code in _HOSTNAME_CODES:
         return TLSVerificationError(

@@ -30,6 +30,7 @@ __all__ = [
     "home_dir",
     "redact",
     "resolve",
+    "url_host",
     "validate_url",
     "with_database",
 ]
@@ -86,6 +87,12 @@ def resolve(env: Mapping[str, str] | None = None, *, start: bool = True) -> Data
     return DatabaseTarget(url=embedded_url, direct_url=embedded_url, source="embedded")
 
 
+def url_host(url: str) -> str | None:
+    """The host a URL connects to: ``user@HOST``, else its ``?host=`` (a socket directory too)."""
+    parts = urlsplit(url)
+    return parts.hostname or dict(parse_qsl(parts.query)).get("host") or None
+
+
 def validate_url(url: str, *, setting: str) -> None:
     """Raise :class:`ConfigurationError` naming ``setting`` unless ``url`` is a PostgreSQL URL."""
     parts = urlsplit(url)
@@ -93,7 +100,7 @@ def validate_url(url: str, *, setting: str) -> None:
         raise ConfigurationError(
             f"{setting} must be a postgres:// or postgresql:// URL, got {redact(url)!r}"
         )
-    if not parts.hostname and not dict(parse_qsl(parts.query)).get("host"):
+    if url_host(url) is None:
         raise ConfigurationError(
             f"{setting} names no host (neither user@HOST nor ?host=/socket/dir): {redact(url)!r}"
         )
