@@ -30,7 +30,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -562,21 +562,37 @@ class Database(_Executes):
         column: int,
         info: QueryInfo | None,
     ) -> Any:
+
+        async def run() -> tuple[Any, int | None]:
+            async with pool.acquire() as conn:  # the wait for a connection counts in the duration
+                return await _invoke(conn, kind, sql, args, column)
+
+        return await self._observed(info, sql, args, False, pool.label, run)
+
+    async def _observed(
+        self,
+        info: QueryInfo | None,
+        sql: str,
+        args: tuple[object, ...],
+        in_transaction: bool,
+        target: str,
+        run: Callable[[], Awaitable[tuple[Any, int | None]]],
+    ) -> Any:
+        """Run one statement: time it, surface its error, and emit its record to the hooks."""
         started_at = time.time()
         started = time.perf_counter()
         rows: int | None = None
         error: BaseException | None = None
         try:
-            async with pool.acquire() as conn:
-                result, rows = await _invoke(conn, kind, sql, args, column)
+            result, rows = await run()
             return result
         except BaseException as exc:
-            error = _surface(exc, info, pool.label)
+            error = _surface(exc, info, target)
             if error is exc:
                 raise
             raise error from None
         finally:
-            self._emit(info, sql, args, started_at, started, rows, error, False, pool.label)
+            self._emit(info, sql, args, started_at, started, rows, error, in_transaction, target)
 
     def _emit(
         self,
@@ -669,20 +685,14 @@ class Transaction(_Executes):
     ) -> Any:
         db = self._db
         info = db.registry.lookup(sql)
-        started_at = time.time()
-        started = time.perf_counter()
-        rows: int | None = None
-        error: BaseException | None = None
-        try:
-            result, rows = await _invoke(self.connection, kind, sql, args, column)
-            return result
-        except BaseException as exc:
-            error = _surface(exc, info, "primary")
-            if error is exc:
-                raise
-            raise error from None
-        finally:
-            db._emit(info, sql, args, started_at, started, rows, error, True, "primary")
+        return await db._observed(
+            info,
+            sql,
+            args,
+            True,
+            "primary",
+            lambda: _invoke(self.connection, kind, sql, args, column),
+        )
 
 
 @contextlib.asynccontextmanager
