@@ -1,0 +1,102 @@
+"""Client-side validation alone, on the same 1,000 records of ``list_comments_for_post``.
+
+Compares what the generated functions do (``validate_rows``: dicts into ``BaseModel`` rows) with a
+pydantic dataclass row validated from ``ArgsKwargs(tuple(record))`` (no dict), and the cost of
+``AwareDatetime`` against plain ``datetime`` fields. A probe for docs/benchmarks.md, not a
+candidate implementation.
+
+Run: ``.venv/bin/python bench/validation_probe.py [--rounds N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import asyncpg
+from pydantic import AwareDatetime, BaseModel, TypeAdapter
+from pydantic.dataclasses import dataclass
+from pydantic_core import ArgsKwargs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _db import bench_database  # bench/ is not a package
+
+from postsql.db import init_connection, validate_rows
+from postsql.generated.queries import comments as cq
+
+
+@dataclass
+class DataclassRow:
+    id: int
+    post_id: int
+    author_id: int
+    content: str
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    author_name: str
+    author_avatar: str | None
+
+
+class NaiveDatetimeRow(BaseModel):
+    id: int
+    post_id: int
+    author_id: int
+    content: str
+    created_at: datetime
+    updated_at: datetime
+    author_name: str
+    author_avatar: str | None
+
+
+def median_ms(job: Callable[[], object], rounds: int) -> float:
+    for _ in range(20):
+        job()
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        job()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1e3
+
+
+async def main(rounds: int) -> None:
+    url = await bench_database(fresh=False)
+    conn = await asyncpg.connect(url)
+    await init_connection(conn)
+    try:
+        post_id = await conn.fetchval(
+            "SELECT post_id FROM comments WHERE deleted_at IS NULL"
+            " GROUP BY post_id HAVING count(*) >= 1000 ORDER BY post_id LIMIT 1"
+        )
+        rows = await conn.fetch(cq.LIST_COMMENTS_FOR_POST.sql, post_id, None, 0, 1000)
+    finally:
+        await conn.close()
+    names = tuple(rows[0].keys())
+    dicts = [dict(zip(names, r, strict=True)) for r in rows]
+    models = TypeAdapter(list[cq.ListCommentsForPostRow])
+    dataclasses = TypeAdapter(list[DataclassRow])
+    naive_dt = TypeAdapter(list[NaiveDatetimeRow])
+    jobs: dict[str, Callable[[], object]] = {
+        "validate_rows (BaseModel, generated path)": lambda: validate_rows(models, rows),
+        "pydantic dataclass from ArgsKwargs": lambda: dataclasses.validate_python(
+            [ArgsKwargs(tuple(r)) for r in rows]
+        ),
+        "BaseModel on prebuilt dicts, AwareDatetime": lambda: models.validate_python(dicts),
+        "BaseModel on prebuilt dicts, plain datetime": lambda: naive_dt.validate_python(dicts),
+    }
+    print(f"{len(rows)} records x {len(names)} columns, median of {rounds} rounds:")
+    for label, job in jobs.items():
+        print(f"  {label:<46} {median_ms(job, rounds):7.3f} ms")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=300)
+    asyncio.run(main(parser.parse_args().rounds))
