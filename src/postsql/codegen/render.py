@@ -95,6 +95,39 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])\s+")
+
+
+def _blocks(text: str) -> list[tuple[str | None, str]]:
+    """Split comment text into (first-line prefix, joined text) blocks for reflowing.
+
+    SQL comments are hard-wrapped by hand at the SQL file's width; rewrapping each line on its
+    own at the docstring's narrower width leaves one-word orphan lines. A paragraph is a run of
+    non-blank lines; a list item (``-``, ``*``, ``+``, ``1.``) starts a block of its own, and an
+    indented line (code, an aligned table) is kept verbatim (prefix ``None``). A blank line
+    keeps its break.
+    """
+    blocks: list[tuple[str | None, str]] = []
+    joinable = False
+    for line in text.splitlines():
+        if not line.strip():
+            blocks.append(("", ""))
+            joinable = False
+        elif line[0].isspace():
+            blocks.append((None, line))
+            joinable = False
+        elif (item := _LIST_ITEM.match(line)) is not None:
+            blocks.append((item.group(0), line[item.end() :]))
+            joinable = True
+        elif joinable:
+            prefix, joined = blocks[-1]
+            blocks[-1] = (prefix, f"{joined} {line.strip()}")
+        else:
+            blocks.append(("", line.strip()))
+            joinable = True
+    return blocks
+
+
 def _docstring(text: str, indent: str) -> str:
     text = text.strip()
     if not text:
@@ -102,13 +135,20 @@ def _docstring(text: str, indent: str) -> str:
     body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     width = _WIDTH - len(indent) - 6
     lines: list[str] = []
-    for line in body.splitlines():
-        if len(line) <= width:
-            lines.append(line)
+    for prefix, joined in _blocks(body):
+        if prefix is None:
+            lines.append(joined)
+        elif not joined:
+            lines.append("")
         else:
-            lines.extend(textwrap.wrap(line, width, break_on_hyphens=False) or [""])
+            lines.extend(
+                textwrap.wrap(
+                    joined, width, initial_indent=prefix, subsequent_indent=" " * len(prefix),
+                    break_long_words=False, break_on_hyphens=False,
+                )
+            )  # fmt: skip
     if len(lines) == 1 and not body.endswith('"'):
-        return f'{indent}"""{body}"""\n'
+        return f'{indent}"""{lines[0]}"""\n'
     out = [f'{indent}"""{lines[0]}']
     out.extend(f"{indent}{line}".rstrip() for line in lines[1:])
     out.append(f'{indent}"""')

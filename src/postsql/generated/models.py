@@ -111,8 +111,7 @@ class AuditLogInsert(BaseModel):
     """Values for an INSERT into ``audit_log``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
 
     CHECK constraints (* also checked by this model before a round trip):
 
@@ -164,8 +163,7 @@ class CategoryInsert(BaseModel):
     """Values for an INSERT into ``categories``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
 
     CHECK constraints (* also checked by this model before a round trip):
 
@@ -210,8 +208,7 @@ class CommentInsert(BaseModel):
     """Values for an INSERT into ``comments``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
     """
 
     post_id: int
@@ -261,8 +258,7 @@ class PostInsert(BaseModel):
     """Values for an INSERT into ``posts``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
 
     CHECK constraints (* also checked by this model before a round trip):
 
@@ -343,8 +339,7 @@ class PostCategoryInsert(BaseModel):
     """Values for an INSERT into ``post_categories``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
     """
 
     post_id: int
@@ -362,8 +357,7 @@ class PostTagInsert(BaseModel):
     """Values for an INSERT into ``post_tags``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
     """
 
     post_id: int
@@ -388,8 +382,7 @@ class RoleInsert(BaseModel):
     """Values for an INSERT into ``roles``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
     """
 
     name: str
@@ -418,8 +411,7 @@ class TagInsert(BaseModel):
     """Values for an INSERT into ``tags``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
 
     CHECK constraints (* also checked by this model before a round trip):
 
@@ -473,8 +465,7 @@ class UserInsert(BaseModel):
     """Values for an INSERT into ``users``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
 
     CHECK constraints (* also checked by this model before a round trip):
 
@@ -538,8 +529,7 @@ class UserProfileInsert(BaseModel):
     """Values for an INSERT into ``user_profiles``.
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
-    columns to send);
-    identity ALWAYS and generated columns are absent.
+    columns to send); identity ALWAYS and generated columns are absent.
     """
 
     user_id: int

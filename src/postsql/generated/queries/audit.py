@@ -121,10 +121,8 @@ async def list_audit_history(
     db: Executor, /, *, table_name: str, record_id: str, limit: int
 ) -> list[ListAuditHistoryRow]:
     """Returns the audit rows of one record (record_id: its key as text; "1,2" for a composite
-    key),
-    newest first: who (actor, and the database role db_role), what (action, old_data,
-    new_data,
-    changed_columns for an UPDATE) and when (transaction_id, changed_at).
+    key), newest first: who (actor, and the database role db_role), what (action, old_data,
+    new_data, changed_columns for an UPDATE) and when (transaction_id, changed_at).
 
     SQL: ``sql/queries/audit.sql:4``.
     """

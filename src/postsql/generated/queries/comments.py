@@ -125,9 +125,8 @@ async def add_comment(
     db: Executor, /, *, post_id: int, author_id: int, content: str
 ) -> Comment | None:
     """Adds a comment to a live post by a live user and returns it; returns NULL and inserts
-    nothing
-    when the post or the author is unknown or soft-deleted. The post row is share-locked until
-    commit, so a concurrent soft delete of the post waits or is seen.
+    nothing when the post or the author is unknown or soft-deleted. The post row is
+    share-locked until commit, so a concurrent soft delete of the post waits or is seen.
 
     SQL: ``sql/queries/comments.sql:3``.
     """
@@ -146,9 +145,7 @@ async def list_comments_for_post(
 ) -> list[ListCommentsForPostRow]:
     """Returns the next keyset page of a post's live comments, oldest first, after the comment
     (after_created_at, after_id) (both NULL for the first page), each with its author's name
-    and
-    avatar.
-    Deliberately includes soft-deleted rows. (Authors: their comments stay.)
+    and avatar. Deliberately includes soft-deleted rows. (Authors: their comments stay.)
 
     SQL: ``sql/queries/comments.sql:29``.
     """

@@ -697,8 +697,7 @@ _USER_TABLES_ROWS = TypeAdapter(list[UserTablesRow])
 
 async def activity_by_state(db: Executor, /) -> list[ActivityByStateRow]:
     """Returns the client connections to this database by state (active, idle, idle in
-    transaction...)
-    with how long the oldest has been in that state, in seconds.
+    transaction...) with how long the oldest has been in that state, in seconds.
 
     SQL: ``sql/queries/monitoring.sql:20``.
     """
@@ -718,8 +717,7 @@ async def iter_activity_by_state(
 
 async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
     """Returns who blocks whom in this database: each waiting session with each session it waits
-    on,
-    longest wait first. waiting_seconds counts from the start of the blocked statement.
+    on, longest wait first. waiting_seconds counts from the start of the blocked statement.
 
     SQL: ``sql/queries/monitoring.sql:33``.
     """
@@ -737,8 +735,7 @@ async def iter_blocking_locks(
 
 async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
     """Returns this database's buffer cache hits and reads since the statistics were reset; ratio
-    is
-    hits / (hits + reads), NULL (not a division by zero) before the first block access.
+    is hits / (hits + reads), NULL (not a division by zero) before the first block access.
 
     SQL: ``sql/queries/monitoring.sql:53``.
     """
@@ -786,8 +783,7 @@ async def iter_duplicate_indexes(
 async def export_snapshot(db: Executor, /) -> str | None:
     """Returns an identifier of this transaction's snapshot for pg_dump --snapshot, so a backup's
     recorded row counts and its data come from the same instant. Call it inside a REPEATABLE
-    READ
-    transaction and keep that transaction open until pg_dump has started.
+    READ transaction and keep that transaction open until pg_dump has started.
 
     SQL: ``sql/queries/monitoring.sql:279``.
     """
@@ -796,8 +792,7 @@ async def export_snapshot(db: Executor, /) -> str | None:
 
 async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
     """Returns every index in user schemas with its size, how often it was scanned, and whether
-    it
-    enforces something (primary key, unique, exclusion): those are never "unused".
+    it enforces something (primary key, unique, exclusion): those are never "unused".
 
     SQL: ``sql/queries/monitoring.sql:157``.
     """
@@ -824,9 +819,8 @@ async def is_superuser(db: Executor, /) -> bool:
 
 async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRow]:
     """Returns the largest tables (and materialized views) by total size, at most :limit: the
-    planner's
-    row estimate (NULL before the first ANALYZE), and the heap, index and TOAST sizes in
-    bytes.
+    planner's row estimate (NULL before the first ANALYZE), and the heap, index and TOAST
+    sizes in bytes.
 
     SQL: ``sql/queries/monitoring.sql:136``.
     """
@@ -844,12 +838,9 @@ async def iter_largest_tables(
 
 async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow | None:
     """Returns whether pg_stat_statements is created in this database and preloaded by the
-    server;
-    slow_queries works only when both are true. The library defines its settings only when it
-    is
-    preloaded, so pg_stat_statements.max exists exactly then; unlike shared_preload_libraries
-    it is
-    readable by every role (the application role included).
+    server; slow_queries works only when both are true. The library defines its settings only
+    when it is preloaded, so pg_stat_statements.max exists exactly then; unlike
+    shared_preload_libraries it is readable by every role (the application role included).
 
     SQL: ``sql/queries/monitoring.sql:93``.
     """
@@ -859,8 +850,8 @@ async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow 
 
 async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
     """Returns each replica streaming from this server with its lag (time and bytes of WAL not
-    yet
-    replayed). Empty when no replica is attached. lag_bytes is NULL on a standby (cascading).
+    yet replayed). Empty when no replica is attached. lag_bytes is NULL on a standby
+    (cascading).
 
     SQL: ``sql/queries/monitoring.sql:64``.
     """
@@ -899,8 +890,8 @@ async def server_info(db: Executor, /) -> ServerInfoRow | None:
 
 async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
     """Returns the statements run against this database that took the most execution time in
-    total
-    (PostgreSQL 13+ columns), at most :limit. Needs pg_stat_statements created and preloaded.
+    total (PostgreSQL 13+ columns), at most :limit. Needs pg_stat_statements created and
+    preloaded.
 
     SQL: ``sql/queries/monitoring.sql:106``.
     """
@@ -918,8 +909,7 @@ async def iter_slow_queries(
 
 async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
     """Returns, on a standby, how far replay is behind: seconds since the last replayed
-    transaction's
-    commit (NULL on a primary, or before the first replayed transaction).
+    transaction's commit (NULL on a primary, or before the first replayed transaction).
 
     SQL: ``sql/queries/monitoring.sql:82``.
     """
@@ -930,8 +920,7 @@ async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
 async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
     """Returns each user table's live and dead tuples, a bloat estimate (heap size times the dead
     fraction: an estimate, not a measurement) and when it was last vacuumed and analyzed, by
-    hand
-    or by autovacuum.
+    hand or by autovacuum.
 
     SQL: ``sql/queries/monitoring.sql:205``.
     """
@@ -960,10 +949,9 @@ async def user_table_count(db: Executor, /) -> int:
 
 async def user_tables(db: Executor, /) -> list[UserTablesRow]:
     """Returns every ordinary table in user schemas whose data pg_dump writes (extension-owned
-    tables
-    excluded), by schema and name: what a backup counts rows of. (Counting needs dynamic SQL,
-    which
-    a plain query cannot do without query_to_xml, and servers built without libxml lack that.)
+    tables excluded), by schema and name: what a backup counts rows of. (Counting needs
+    dynamic SQL, which a plain query cannot do without query_to_xml, and servers built without
+    libxml lack that.)
 
     SQL: ``sql/queries/monitoring.sql:228``.
     """

@@ -1019,10 +1019,8 @@ _SEARCH_POSTS_ROWS = TypeAdapter(list[SearchPostsRow])
 
 async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[int]) -> int:
     """Sets the status of the live posts among ids; returns how many changed (rows already in
-    that
-    status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at only
-    once;
-    back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
+    that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
+    only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
     SQL: ``sql/queries/posts.sql:500``.
     """
@@ -1083,11 +1081,9 @@ async def create_post(
 
 async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow | None:
     """Returns one live post in full: its author with profile bio, its categories and tags (by
-    name),
-    and its live comments in time order, each with its author; NULL when no live post has the
-    slug.
-    Deliberately includes soft-deleted rows. (Authors of the post and comments: their work
-    stays.)
+    name), and its live comments in time order, each with its author; NULL when no live post
+    has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
+    their work stays.)
 
     SQL: ``sql/queries/posts.sql:415``.
     """
@@ -1108,20 +1104,15 @@ async def find_posts(
     offset: int,
 ) -> list[FindPostsRow]:
     """Returns one page of live posts matching every given filter (NULL: no filter), newest
-    first;
-    with a search term, by search rank, then newest first.
-    search matches the full-text document (websearch syntax; any text is valid input) or a
-    title
-    substring (case-insensitive, taken literally); a blank term is no filter.
-    Each row carries its author, its categories, its live comment count, and total_count: the
-    number
-    of posts matching the filter (an empty page carries none; count_posts gives it alone).
-    rank and headline are NULL without a search term; headline wraps matches in <mark></mark>
-    and is
-    NOT HTML-escaped: escape it before rendering.
-    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
-    delete.)
-    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+    first; with a search term, by search rank, then newest first. search matches the full-text
+    document (websearch syntax; any text is valid input) or a title substring
+    (case-insensitive, taken literally); a blank term is no filter. Each row carries its
+    author, its categories, its live comment count, and total_count: the number of posts
+    matching the filter (an empty page carries none; count_posts gives it alone). rank and
+    headline are NULL without a search term; headline wraps matches in <mark></mark> and is
+    NOT HTML-escaped: escape it before rendering. Deliberately includes soft-deleted rows.
+    (Authors: a post outlives its author's soft delete.) MATERIALIZED: counted once, even if a
+    generic plan would otherwise rescan it per page row.
 
     SQL: ``sql/queries/posts.sql:4``.
     """
@@ -1217,12 +1208,9 @@ async def find_published_posts_after(
     db: Executor, /, *, after_published_at: AwareDatetime | None, after_id: int, limit: int
 ) -> list[FindPublishedPostsAfterRow]:
     """Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication
-    first,
-    after the row (after_published_at, after_id); both NULL for the first page. Same row shape
-    as
-    find_posts_after.
-    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
-    delete.)
+    first, after the row (after_published_at, after_id); both NULL for the first page. Same
+    row shape as find_posts_after. Deliberately includes soft-deleted rows. (Authors: a post
+    outlives its author's soft delete.)
 
     SQL: ``sql/queries/posts.sql:352``.
     """
@@ -1253,8 +1241,7 @@ async def iter_find_published_posts_after(
 
 async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCountRow | None:
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
-    post
-    has that id.
+    post has that id.
 
     SQL: ``sql/queries/posts.sql:528``.
     """
@@ -1264,10 +1251,8 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
 
 async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     """Returns statistics over live posts: their number, total and average views (0 when there
-    are
-    none; the average rounded to 2 places), and posts_by_status: a JSON object with every
-    status as
-    a key, 0 when it has no posts.
+    are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
+    status as a key, 0 when it has no posts.
 
     SQL: ``sql/queries/posts.sql:535``.
     """
@@ -1295,8 +1280,8 @@ async def iter_post_status_counts(
 
 
 async def restore_post(db: Executor, /, *, id: int) -> int:
-    """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live.
-    Deliberately includes soft-deleted rows.
+    """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
+    includes soft-deleted rows.
 
     SQL: ``sql/queries/posts.sql:522``.
     """
@@ -1319,10 +1304,8 @@ async def search_posts(
     filter), best match first (ts_rank), then newest first; same row shape as find_posts, with
     rank and headline always set. find_posts answers this too; this form is faster for a term:
     the matching posts are found and ranked in one scan, which gives both the page and the
-    total
-    (find_posts scans twice). A term that is blank matches nothing here.
-    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
-    delete.)
+    total (find_posts scans twice). A term that is blank matches nothing here. Deliberately
+    includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
     MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
 
     SQL: ``sql/queries/posts.sql:142``.

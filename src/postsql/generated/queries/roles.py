@@ -117,8 +117,7 @@ async def upsert_role(
     db: Executor, /, *, name: str, description: str | None, permissions: list[str] | None
 ) -> Role:
     """Inserts a role, or replaces the description and permissions of the role with that name;
-    returns
-    the role. permissions NULL means none.
+    returns the role. permissions NULL means none.
 
     SQL: ``sql/queries/roles.sql:3``.
     """

@@ -225,8 +225,7 @@ _RESERVE_IDS_ROWS = TypeAdapter(list[ReserveIdsRow])
 
 async def demo_content_counts(db: Executor, /, *, demo_domain: str) -> DemoContentCountsRow | None:
     """Rows already in the tables the demo loader fills (users: demo accounts only, by e-mail
-    domain).
-    Deliberately includes soft-deleted rows. (Every row the loader wrote counts.)
+    domain). Deliberately includes soft-deleted rows. (Every row the loader wrote counts.)
 
     SQL: ``sql/queries/seed.sql:81``.
     """
@@ -261,9 +260,9 @@ async def iter_reserve_ids(
 
 
 async def seed_admin_user(db: Executor, /, *, email: str, name: str) -> SeedAdminUserRow | None:
-    """Create the admin user, or bring its name and role back to the seed's.
-    Returns its id and whether it was created or updated; a soft-deleted admin stays deleted.
-    Deliberately includes soft-deleted rows. (The admin's e-mail is taken either way.)
+    """Create the admin user, or bring its name and role back to the seed's. Returns its id and
+    whether it was created or updated; a soft-deleted admin stays deleted. Deliberately
+    includes soft-deleted rows. (The admin's e-mail is taken either way.)
 
     SQL: ``sql/queries/seed.sql:38``.
     """
@@ -274,8 +273,8 @@ async def seed_admin_user(db: Executor, /, *, email: str, name: str) -> SeedAdmi
 async def seed_role(
     db: Executor, /, *, name: str, description: str | None, permissions: list[str]
 ) -> SeedRoleRow | None:
-    """Create a role, or bring its description and permissions back to the seed's.
-    Returns its id and whether it was created or updated.
+    """Create a role, or bring its description and permissions back to the seed's. Returns its id
+    and whether it was created or updated.
 
     SQL: ``sql/queries/seed.sql:7``.
     """

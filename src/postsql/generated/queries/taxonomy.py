@@ -308,8 +308,8 @@ async def detach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
 async def list_categories_with_post_counts(
     db: Executor, /
 ) -> list[ListCategoriesWithPostCountsRow]:
-    """Returns every category by name with the number of live posts in it (0 when none).
-    Read on every page, changed rarely: cacheable (postsql.ext.cache; writes invalidate it).
+    """Returns every category by name with the number of live posts in it (0 when none). Read on
+    every page, changed rarely: cacheable (postsql.ext.cache; writes invalidate it).
 
     SQL: ``sql/queries/taxonomy.sql:46``.
     """

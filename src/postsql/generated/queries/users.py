@@ -529,9 +529,8 @@ async def get_user_by_email_including_deleted(
     db: Executor, /, *, email: str
 ) -> GetUserByEmailIncludingDeletedRow | None:
     """Returns the user with that email, live or soft-deleted (a soft-deleted user keeps its
-    email:
-    the address stays taken until a hard delete).
-    Deliberately includes soft-deleted rows.
+    email: the address stays taken until a hard delete). Deliberately includes soft-deleted
+    rows.
 
     SQL: ``sql/queries/users.sql:93``.
     """
@@ -543,8 +542,7 @@ async def get_user_by_email_including_deleted(
 
 async def get_user_by_id(db: Executor, /, *, id: int) -> GetUserByIdRow | None:
     """Returns a live user with its profile fields (NULL when it has no profile); NULL when no
-    live user
-    has that id.
+    live user has that id.
 
     SQL: ``sql/queries/users.sql:37``.
     """
@@ -566,8 +564,7 @@ async def get_user_by_id_including_deleted(
 
 async def hard_delete_user(db: Executor, /, *, id: int) -> int:
     """Deletes a user (live or soft-deleted) and its profile for good; returns 1, or 0 when
-    unknown.
-    Fails with a foreign-key violation while the user has posts or comments.
+    unknown. Fails with a foreign-key violation while the user has posts or comments.
     Deliberately includes soft-deleted rows.
 
     SQL: ``sql/queries/users.sql:155``.
@@ -579,10 +576,9 @@ async def list_users(
     db: Executor, /, *, deleted: bool | None, limit: int, offset: int
 ) -> list[ListUsersRow]:
     """Returns a page of users, newest first: deleted NULL lists all users, FALSE live users
-    only,
-    TRUE soft-deleted users only. total_count is the number of users the filter selects.
-    Deliberately includes soft-deleted rows. (When deleted is NULL or TRUE.)
-    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+    only, TRUE soft-deleted users only. total_count is the number of users the filter selects.
+    Deliberately includes soft-deleted rows. (When deleted is NULL or TRUE.) MATERIALIZED:
+    counted once, even if a generic plan would otherwise rescan it per page row.
 
     SQL: ``sql/queries/users.sql:162``.
     """
@@ -599,8 +595,8 @@ async def iter_list_users(
 
 
 async def restore_user(db: Executor, /, *, id: int) -> int:
-    """Restores a soft-deleted user; returns 1, or 0 when it is unknown or live.
-    Deliberately includes soft-deleted rows.
+    """Restores a soft-deleted user; returns 1, or 0 when it is unknown or live. Deliberately
+    includes soft-deleted rows.
 
     SQL: ``sql/queries/users.sql:149``.
     """
@@ -627,8 +623,7 @@ async def update_user(
     id: int,
 ) -> User | None:
     """Updates the given fields of a live user (NULL leaves a field unchanged, so avatar cannot
-    be
-    cleared here) and returns the user; NULL when no live user has that id.
+    be cleared here) and returns the user; NULL when no live user has that id.
 
     SQL: ``sql/queries/users.sql:113``.
     """
@@ -640,8 +635,7 @@ async def update_user_profile(
     db: Executor, /, *, bio: str | None, website: str | None, location: str | None, user_id: int
 ) -> UpdateUserProfileRow | None:
     """Updates the given profile fields of a live user (NULL leaves a field unchanged), creating
-    the
-    profile when missing, and returns it; NULL when no live user has that id.
+    the profile when missing, and returns it; NULL when no live user has that id.
 
     SQL: ``sql/queries/users.sql:125``.
     """
@@ -653,12 +647,9 @@ async def upsert_user_by_email(
     db: Executor, /, *, email: str, name: str, avatar: str | None, role: UserRole | None
 ) -> User | None:
     """Inserts a user, or updates name, avatar and role of the live user with that email, making
-    sure
-    a profile exists; returns the user. Returns NULL, changing nothing, when the email belongs
-    to a
-    soft-deleted user (restore it first): a soft delete is never undone behind the caller's
-    back.
-    Deliberately includes soft-deleted rows. (Their emails conflict.)
+    sure a profile exists; returns the user. Returns NULL, changing nothing, when the email
+    belongs to a soft-deleted user (restore it first): a soft delete is never undone behind
+    the caller's back. Deliberately includes soft-deleted rows. (Their emails conflict.)
 
     SQL: ``sql/queries/users.sql:203``.
     """

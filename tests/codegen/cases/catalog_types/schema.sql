@@ -35,7 +35,9 @@ CREATE TABLE gadgets (
     active boolean NOT NULL DEFAULT true,
     name_length integer GENERATED ALWAYS AS (length(name)) STORED
 );
-COMMENT ON TABLE gadgets IS 'Things with many typed columns.';
+COMMENT ON TABLE gadgets IS E'Things with many typed columns. A comment is one paragraph\n'
+'until a blank line, reflowed at the docstring width.\n\n'
+'    SELECT uid FROM gadgets;  -- an indented line stays verbatim, even past the docstring width';
 COMMENT ON COLUMN gadgets.uid IS 'Stable public identifier.';
 
 CREATE VIEW happy_gadgets AS SELECT id, name, mood FROM gadgets WHERE mood = 'happy';

@@ -22,6 +22,13 @@ FROM notes AS n LEFT JOIN authors AS a ON a.id = n.author_id
 WHERE n.id = :id;
 
 -- name: note_count()$
+-- Counts every note, drafts included. This paragraph is hand-wrapped at the SQL file's
+-- width; the docstring reflows it at its own, with no orphan
+-- words.
+--
+-- - a list item stays an item, and its words wrap under the item's own text when they run
+--   past the width;
+-- - a second item.
 SELECT count(*) FROM notes;
 
 -- name: note_title(id)$
