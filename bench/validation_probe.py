@@ -3,8 +3,8 @@
 Compares what the generated functions do (``validate_rows``: dicts into ``BaseModel`` rows) with a
 pydantic dataclass row validated from ``ArgsKwargs(tuple(record))`` (no dict), and the cost of
 ``AwareDatetime`` against plain ``datetime`` fields. It also measures the floor of any
-``BaseModel`` row: pydantic-core building a model with the same field names from prebuilt dicts, every
-field typed ``Any`` (no type check at all, no input to build), against the budget
+``BaseModel`` row: pydantic-core building a model with the same field names from prebuilt
+dicts, every field typed ``Any`` (no type check at all, no input to build), against the budget
 the 1.5x target leaves (half of the raw fetch, measured in the same run). A probe for
 docs/benchmarks.md, not a candidate implementation.
 
@@ -20,8 +20,8 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from pydantic import AwareDatetime, BaseModel, TypeAdapter, create_model
@@ -76,7 +76,7 @@ def unchecked_twin(model: type[BaseModel]) -> TypeAdapter[list[BaseModel]]:
     A hand-built core schema with ``cls=model`` would not do: pydantic-core then validates with the
     class's own schema, so the twin is a class of its own.
     """
-    fields: dict[str, Any] = {name: (Any, ...) for name in model.model_fields}
+    fields: dict[str, Any] = dict.fromkeys(model.model_fields, (Any, ...))
     twin = create_model(f"Unchecked{model.__name__}", **fields)
     return TypeAdapter(list[twin])  # type: ignore[valid-type]
 
@@ -114,6 +114,7 @@ async def main(rounds: int) -> None:
         "BaseModel on prebuilt dicts, AwareDatetime": lambda: models.validate_python(dicts),
         "BaseModel on prebuilt dicts, plain datetime": lambda: naive_dt.validate_python(dicts),
         "floor: BaseModel on prebuilt dicts, no checks": lambda: floor.validate_python(dicts),
+        "building the dicts alone": lambda: [dict(zip(names, r, strict=True)) for r in rows],
     }
     print(f"{len(rows)} records x {len(names)} columns, median of {rounds} rounds:")
     print(f"  {'raw conn.fetch (I/O and decoding)':<46} {raw_ms:7.3f} ms")
