@@ -101,7 +101,7 @@ async def main(rounds: int) -> None:
     finally:
         await conn.close()
     names = tuple(rows[0].keys())
-    dicts = [dict(zip(names, r, strict=True)) for r in rows]
+    dicts = [dict(zip(names, r)) for r in rows]  # noqa: B905 (one row description)
     models = TypeAdapter(list[cq.ListCommentsForPostRow])
     dataclasses = TypeAdapter(list[DataclassRow])
     naive_dt = TypeAdapter(list[NaiveDatetimeRow])
@@ -114,7 +114,7 @@ async def main(rounds: int) -> None:
         "BaseModel on prebuilt dicts, AwareDatetime": lambda: models.validate_python(dicts),
         "BaseModel on prebuilt dicts, plain datetime": lambda: naive_dt.validate_python(dicts),
         "floor: BaseModel on prebuilt dicts, no checks": lambda: floor.validate_python(dicts),
-        "building the dicts alone": lambda: [dict(zip(names, r, strict=True)) for r in rows],
+        "building the dicts alone": lambda: [dict(zip(names, r)) for r in rows],  # noqa: B905 (one row description)
     }
     print(f"{len(rows)} records x {len(names)} columns, median of {rounds} rounds:")
     print(f"  {'raw conn.fetch (I/O and decoding)':<46} {raw_ms:7.3f} ms")
