@@ -15,6 +15,10 @@
   runs on the primary instead. Everything else goes to the primary.
 - ``db.transaction()`` pins one primary connection; every call on the yielded executor (and on
   ``db`` itself from the same task) goes to it. Nested ``transaction()`` calls become savepoints.
+  A transaction whose statement failed cannot commit: leaving the block normally after catching
+  that error raises ``asyncpg.InFailedSQLTransactionError`` (nothing was saved) instead of
+  PostgreSQL's silent ROLLBACK. Catch errors you mean to recover from around a nested
+  ``transaction()``, which rolls back to its savepoint.
 - Every query emits one :class:`~postsql.hooks.QueryRecord` to the registered hooks.
 - Connections go back to the pool in ``finally`` blocks that survive cancellation; asyncpg resets
   a returned connection (rolls back, ``RESET ALL``, closes cursors...), so a cancelled task leaves
@@ -80,6 +84,7 @@ _REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
 )
 _HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
+_COMMITS = frozenset({"COMMIT", "END", "COMMIT TRANSACTION", "COMMIT WORK"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +176,29 @@ class _Executes:
         return await self._run("fetchval", query, args, column)
 
 
-class _BouncerConnection(asyncpg.Connection):
+class _Connection(asyncpg.Connection):
+    """The pools' connection: a COMMIT that the server turned into a ROLLBACK raises.
+
+    PostgreSQL answers ``COMMIT`` of a transaction in which a statement failed with the status
+    ``ROLLBACK`` and no error, and asyncpg (which commits with ``execute``) ignores the status. A
+    caller that caught a statement's error inside ``db.transaction()`` and carried on would see the
+    block exit normally with nothing committed; this turns that into an error.
+    """
+
+    # asyncpg's own signature, timeout included: asyncpg calls it.
+    async def execute(self, query: str, *args: object, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        status = await super().execute(query, *args, timeout=timeout)
+        if status == "ROLLBACK" and query.strip().rstrip(";").strip().upper() in _COMMITS:
+            raise asyncpg.InFailedSQLTransactionError(
+                "the transaction was rolled back, not committed: a statement in it failed "
+                "earlier and its error was caught; nothing of the transaction was saved "
+                "(to recover from an error and go on, run the statement in a nested "
+                "transaction(), which rolls back to its savepoint)"
+            )
+        return status
+
+
+class _BouncerConnection(_Connection):
     """A connection for PgBouncer in transaction mode.
 
     With the statement cache off asyncpg only uses the unnamed statement, except for cursors, which
@@ -362,7 +389,7 @@ class Database(_Executes):
             statement_cache_size=s.effective_statement_cache_size,
             server_settings=server_settings,
             init=init_connection,
-            connection_class=_BouncerConnection if s.pgbouncer else asyncpg.Connection,
+            connection_class=_BouncerConnection if s.pgbouncer else _Connection,
         )
         label = _target_label(dsn)
         return _Pool(pool, f"replica:{label}" if replica else "primary", s.acquire_timeout)

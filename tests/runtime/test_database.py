@@ -276,10 +276,15 @@ async def test_actor_is_visible_inside_the_transaction_only(database: Database) 
 
 
 async def test_isolation_and_read_only_options(database: Database) -> None:
-    async with database.transaction(isolation="serializable", readonly=True) as tx:
-        assert await tx.fetchval("SHOW transaction_isolation") == "serializable"
-        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
-            await taxonomy.create_tag(tx, name="ro", slug="ro")
+    async def write_in_read_only() -> None:
+        async with database.transaction(isolation="serializable", readonly=True) as tx:
+            assert await tx.fetchval("SHOW transaction_isolation") == "serializable"
+            with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+                await taxonomy.create_tag(tx, name="ro", slug="ro")
+
+    # the refused write failed the transaction: it cannot commit
+    with pytest.raises(asyncpg.InFailedSQLTransactionError):
+        await write_in_read_only()
     with pytest.raises(ConfigurationError, match="isolation must be one of"):
         database.transaction(isolation="chaos")  # type: ignore[arg-type]  # the point of the test
     async with database.transaction() as tx:
@@ -326,3 +331,29 @@ async def test_executemany_runs_every_row_and_reports_the_batch(database: Databa
     assert await database.fetchval("SELECT count(*) FROM tags WHERE slug LIKE 'many-%'") == 3
     [record] = records
     assert record.rows == 3
+
+
+async def test_a_commit_after_a_caught_statement_error_raises_instead_of_silently_rolling_back(
+    db_url: str,
+) -> None:
+    async with Database(url=db_url, pool_min_size=1, pool_max_size=1, log_queries=False) as db:
+
+        async def swallow_then_commit() -> None:
+            async with db.transaction() as tx:
+                await taxonomy.create_tag(tx, name="first", slug="first")
+                with pytest.raises(asyncpg.UniqueViolationError):
+                    await taxonomy.create_tag(tx, name="first", slug="first")
+                # the block ends normally: the caller believes "first" is saved
+
+        with pytest.raises(asyncpg.InFailedSQLTransactionError, match="rolled back, not commit"):
+            await swallow_then_commit()
+        assert await db.fetchval("SELECT count(*) FROM tags WHERE slug = 'first'") == 0
+        async with db.acquire() as conn:  # the pool's only connection came back clean
+            assert not conn.is_in_transaction()
+        # recovering through a savepoint is the supported way, and it commits
+        async with db.transaction() as tx:
+            await taxonomy.create_tag(tx, name="kept", slug="kept")
+            with pytest.raises(asyncpg.UniqueViolationError):
+                async with tx.transaction() as inner:
+                    await taxonomy.create_tag(inner, name="kept", slug="kept")
+        assert await db.fetchval("SELECT count(*) FROM tags WHERE slug = 'kept'") == 1
