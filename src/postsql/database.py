@@ -494,6 +494,13 @@ class Database(_Executes):
         async with self._require_primary().acquire() as conn:
             yield conn
 
+    def is_in_transaction(self) -> bool:
+        """Whether this task is inside ``db.transaction()`` (its calls go to that connection).
+
+        Same name as ``asyncpg.Connection.is_in_transaction``: the query cache asks either.
+        """
+        return self._binding() is not None
+
     def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """Borrow a primary connection (the transaction's own inside ``transaction()``).
 
@@ -604,8 +611,12 @@ class Database(_Executes):
         in_transaction: bool,
         target: str,
         run: Callable[[], Awaitable[tuple[Any, int | None]]],
+        written: frozenset[str] | None = None,
     ) -> Any:
-        """Run one statement: time it, surface its error, and emit its record to the hooks."""
+        """Run one statement: time it, surface its error, and emit its record to the hooks.
+
+        ``written`` replaces the query's ``tables_written`` (a COMMIT reports its transaction's).
+        """
         started_at = time.time()
         started = time.perf_counter()
         rows: int | None = None
@@ -619,7 +630,9 @@ class Database(_Executes):
                 raise
             raise error from None
         finally:
-            self._emit(info, sql, args, started_at, started, rows, error, in_transaction, target)
+            self._emit(
+                info, sql, args, started_at, started, rows, error, in_transaction, target, written
+            )
 
     def _emit(
         self,
@@ -632,6 +645,7 @@ class Database(_Executes):
         error: BaseException | None,
         in_transaction: bool,
         target: str,
+        written: frozenset[str] | None = None,
     ) -> None:
         duration = time.perf_counter() - started
         if not len(self._hooks):
@@ -643,7 +657,9 @@ class Database(_Executes):
                 sql=sql,
                 operation=info.operation if info else None,
                 tables_read=info.tables_read if info else frozenset(),
-                tables_written=info.tables_written if info else frozenset(),
+                tables_written=(
+                    written if written is not None else info.tables_written if info else frozenset()
+                ),
                 params=args,
                 started_at=started_at,
                 duration=duration,
@@ -666,6 +682,10 @@ class _PrimaryExecutor(_Executes):
     async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
         return await self._db._call(kind, sql, args, column=column, force_primary=True)
 
+    def is_in_transaction(self) -> bool:
+        """Whether this task is inside one of the database's transactions."""
+        return self._db.is_in_transaction()
+
 
 class Transaction(_Executes):
     """The executor yielded by :meth:`Database.transaction`: every call uses its one connection.
@@ -678,12 +698,21 @@ class Transaction(_Executes):
                 ...
     """
 
-    __slots__ = ("_db", "connection")
+    __slots__ = ("_db", "_written", "connection")
 
-    def __init__(self, db: Database, connection: asyncpg.Connection) -> None:
+    def __init__(
+        self, db: Database, connection: asyncpg.Connection, written: set[str] | None = None
+    ) -> None:
         self._db = db
         self.connection = connection
         """The pinned connection (for cursors: ``posts.iter_find_posts(tx.connection, ...)``)."""
+        # Tables the generated queries of the whole transaction (savepoints included) wrote: its
+        # COMMIT reports them, so the cache invalidates when the writes become visible.
+        self._written: set[str] = written if written is not None else set()
+
+    def is_in_transaction(self) -> bool:
+        """Always true (as ``asyncpg.Connection.is_in_transaction``; the query cache asks)."""
+        return True
 
     def __repr__(self) -> str:
         return f"<Transaction on {self.connection!r}>"
@@ -705,13 +734,15 @@ class Transaction(_Executes):
                 "isolation, readonly and deferrable apply to the outermost transaction only; "
                 "a nested transaction is a savepoint and cannot change them"
             )
-        return _begin(self._db, self.connection, None, False, False, actor)
+        return _begin(self._db, self.connection, None, False, False, actor, parent=self)
 
     async def _call(
         self, kind: _Kind, sql: str, args: tuple[object, ...], *, column: int = 0
     ) -> Any:
         db = self._db
         info = db.registry.lookup(sql)
+        if info is not None and info.tables_written:
+            self._written.update(info.tables_written)
         return await db._observed(
             info,
             sql,
@@ -730,6 +761,8 @@ async def _begin(
     readonly: bool,
     deferrable: bool,
     actor: str | None,
+    *,
+    parent: Transaction | None = None,
 ) -> AsyncIterator[Transaction]:
     # asyncpg turns a transaction started inside another into a savepoint.
     xact = conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable)
@@ -737,7 +770,8 @@ async def _begin(
     try:
         if actor is not None:
             await conn.execute(_SET_ACTOR, actor)
-        yield Transaction(db, conn)
+        tx = Transaction(db, conn, parent._written if parent is not None else None)
+        yield tx
     except BaseException:
         # Roll back even when the task is being cancelled; if that fails the connection is
         # broken and the pool's release terminates it.
@@ -745,7 +779,18 @@ async def _begin(
             await asyncio.shield(xact.rollback())
         raise
     else:
-        await xact.commit()
+        if parent is not None or not tx._written:
+            await xact.commit()
+            return
+        # The writes become visible to others only now: one more record, the COMMIT's, carries
+        # every table the transaction wrote (the cache invalidates again on it, which drops any
+        # entry loaded from the old rows while the transaction ran).
+
+        async def commit() -> tuple[None, None]:
+            await xact.commit()
+            return None, None
+
+        await db._observed(None, "COMMIT", (), True, "primary", commit, frozenset(tx._written))
 
 
 async def _invoke(

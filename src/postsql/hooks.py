@@ -32,7 +32,8 @@ class QueryRecord:
 
     ``params`` are the raw values: consumers redact them. ``duration`` (seconds, monotonic clock)
     includes the wait for a pooled connection; ``target`` is ``"primary"`` or
-    ``"replica:<host:port or socket>"``.
+    ``"replica:<host:port or socket>"``. The COMMIT of a transaction whose generated queries wrote
+    tables has a record too (``sql="COMMIT"``, no name, ``tables_written`` = all it wrote).
     """
 
     name: str | None

@@ -25,6 +25,11 @@ How it works:
   every successful statement the runtime reports with ``tables_written``; :meth:`invalidate` for
   writes made otherwise (raw SQL, another service, triggers). A load that raced a write carries
   the generation it started with, so it is stale on arrival and cannot resurrect old rows.
+- Transactions: a call made inside one (a ``Transaction``, ``db`` from the transaction's task,
+  or a connection in a transaction) neither reads nor fills the cache: it may see its own
+  uncommitted writes, which others must not be served (and which a rollback would undo). The
+  runtime reports a transaction's COMMIT with every table it wrote, so entries loaded from the
+  old rows while the transaction ran are invalidated when its writes become visible.
 - Values are stored as JSON made by the function's return-type ``TypeAdapter`` and validated back
   into the same pydantic models, so a hit from Redis equals a fresh call. Each hit is a new
   object: callers may mutate it.
@@ -32,9 +37,9 @@ How it works:
   processes); Redis additionally expires keys on the server.
 - Concurrent identical misses in one process load once (single flight); the others wait for it.
 
-Limits: a write inside a transaction invalidates when it runs, not when it commits, so a
-concurrent read in between can cache the old rows until the TTL ends or the next write to the
-table. Keep TTLs short for data that must never be stale.
+Limits: writes made inside a transaction on a plain asyncpg connection (not through
+:class:`~postsql.database.Database`) have no COMMIT record: call :meth:`invalidate` after the
+commit.
 
 Redis down: by default the cache steps aside: the call goes to the database and a warning is
 logged (logger ``postsql.ext.cache``). With ``strict=True`` it raises
@@ -277,6 +282,13 @@ class CacheStats:
     invalidations: int = 0
 
 
+def _in_transaction(db: Executor) -> bool:
+    # asyncpg's Connection (and pool proxy), postsql's Database and Transaction all answer
+    # is_in_transaction(); a Pool has none, and runs every call outside a transaction.
+    probe = getattr(db, "is_in_transaction", None)
+    return callable(probe) and bool(probe())
+
+
 @dataclass(frozen=True, slots=True)
 class _Target:
     info: QueryInfo
@@ -348,6 +360,10 @@ class QueryCache:
         bound = target.signature.bind(db, *args, **kwargs)
         params = dict(list(bound.arguments.items())[1:])
         await self.flush()
+        if _in_transaction(db):
+            self._counts["bypassed"] += 1
+            self._counts["loads"] += 1
+            return await fn(db, *args, **kwargs)
         tables = sorted(target.info.tables_read)
         key = self._key(target.info, params)
         while True:
