@@ -214,10 +214,13 @@ class _BouncerConnection(_Connection):
 class _Pool:
     """An asyncpg pool with its label, waiters and (replicas) when it may be tried again."""
 
-    def __init__(self, pool: asyncpg.Pool, label: str, acquire_timeout: float) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, label: str, acquire_timeout: float, connect_timeout: float
+    ) -> None:
         self.pool = pool
         self.label = label
         self.acquire_timeout = acquire_timeout
+        self.connect_timeout = connect_timeout
         self.waiting = 0
         self.down_until = 0.0
 
@@ -239,9 +242,15 @@ class _Pool:
         started = time.monotonic()
         try:
             proxy = await self.pool.acquire(timeout=self.acquire_timeout)
-        except TimeoutError:
+        except TimeoutError as exc:
             if time.monotonic() - started < self.acquire_timeout * 0.95:
-                raise  # a connect timeout inside the pool, not a wait for a free connection
+                # A connect timeout inside the pool, not a wait for a free connection. asyncpg's
+                # says nothing (``TimeoutError()``); still a TimeoutError (an OSError: replicas
+                # fall back on it), now saying what timed out.
+                raise TimeoutError(
+                    f"connecting to {self.label} took longer than {self.connect_timeout:g} s "
+                    "(connect_timeout): the server did not complete the connection"
+                ) from exc
             stats = self.stats()
             why = (
                 "every connection is in use"
@@ -392,7 +401,12 @@ class Database(_Executes):
             connection_class=_BouncerConnection if s.pgbouncer else _Connection,
         )
         label = _target_label(dsn)
-        return _Pool(pool, f"replica:{label}" if replica else "primary", s.acquire_timeout)
+        return _Pool(
+            pool,
+            f"replica:{label}" if replica else "primary",
+            s.acquire_timeout,
+            s.connect_timeout,
+        )
 
     def _require_primary(self) -> _Pool:
         if self._primary is None:

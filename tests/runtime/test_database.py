@@ -4,6 +4,7 @@ transactions (savepoints, actor, isolation), hooks and errors."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import uuid
 
@@ -357,3 +358,23 @@ async def test_a_commit_after_a_caught_statement_error_raises_instead_of_silentl
                 async with tx.transaction() as inner:
                     await taxonomy.create_tag(inner, name="kept", slug="kept")
         assert await db.fetchval("SELECT count(*) FROM tags WHERE slug = 'kept'") == 1
+
+
+async def test_a_connect_timeout_says_what_timed_out_and_names_the_setting() -> None:
+    # A server that accepts the TCP connection and never answers the startup message.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        db = Database(
+            url=f"postgresql://app:not-shown@127.0.0.1:{port}/app",
+            pool_min_size=0,
+            connect_timeout=0.3,
+            acquire_timeout=5,
+            log_queries=False,
+        )
+        async with db:
+            started = time.monotonic()
+            with pytest.raises(TimeoutError, match=r"took longer than 0\.3 s \(connect_timeout\)"):
+                await db.fetchval("SELECT 1")
+            assert time.monotonic() - started < 3  # the connect timeout, not acquire_timeout
