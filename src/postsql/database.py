@@ -793,8 +793,17 @@ async def _begin(
             await asyncio.shield(xact.rollback())
         raise
     else:
-        if parent is not None or not tx._written:
-            await xact.commit()
+        if parent is not None:
+            await xact.commit()  # RELEASE SAVEPOINT: deferred constraints wait for the COMMIT
+            return
+        if not tx._written:
+            try:
+                await xact.commit()
+            except BaseException as exc:  # a deferred constraint fails here: map it too
+                error = _surface(exc, None, "primary")
+                if error is exc:
+                    raise
+                raise error from None
             return
         # The writes become visible to others only now: one more record, the COMMIT's, carries
         # every table the transaction wrote (the cache invalidates again on it, which drops any

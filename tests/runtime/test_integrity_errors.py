@@ -47,3 +47,23 @@ async def test_check_violation_in_a_transaction_is_mapped_and_the_transaction_ro
     assert info.value.field == "email"
     assert "Upper@Example.com" not in str(info.value)
     assert await database.fetchval("SELECT count(*) FROM users") == 0
+
+
+async def test_a_deferred_violation_raised_at_commit_is_mapped_too(database: Database) -> None:
+    await database.execute(
+        "CREATE TABLE invites (code text CONSTRAINT invites_code_key UNIQUE"
+        " DEFERRABLE INITIALLY DEFERRED)"
+    )
+
+    async def write_twice() -> None:
+        async with database.transaction() as tx:  # ad-hoc SQL only: no generated write
+            await tx.execute("INSERT INTO invites VALUES ('secret-code')")
+            await tx.execute("INSERT INTO invites VALUES ('secret-code')")  # checked at COMMIT
+
+    with pytest.raises(IntegrityViolation) as info:
+        await write_twice()
+    assert isinstance(info.value, asyncpg.UniqueViolationError)
+    assert (info.value.constraint, info.value.column) == ("invites_code_key", "code")
+    assert "secret-code" not in str(info.value)
+    assert info.value.__suppress_context__
+    assert await database.fetchval("SELECT count(*) FROM invites") == 0
