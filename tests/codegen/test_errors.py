@@ -129,3 +129,22 @@ async def test_the_scratch_database_is_dropped_even_when_codegen_fails(
     finally:
         await conn.close()
     assert left == 0
+
+
+async def test_error_excerpt_shows_parameters_as_written_with_the_caret_under_the_fault(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: a()\nSELECT 1 AS one;\n\n"
+        "-- name: find(identifier, needle)\nSELECT id\n  FROM posts\n"
+        " WHERE id = :identifier AND titel = :needle;\n\n"
+        "-- name: guess(x)$\nSELECT id FROM posts WHERE :x IS NULL;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    lines = str(caught.value).splitlines()
+    at = lines.index('queries/posts.sql:7: find: column "titel" does not exist')
+    assert lines[at + 1] == "     WHERE id = :identifier AND titel = :needle;"
+    assert lines[at + 2] == "                                ^"
+    assert "queries/posts.sql:9: guess: could not determine data type of parameter $1 (:x)" in lines
