@@ -152,3 +152,20 @@ async def test_not_valid_not_null_constraint_leaves_the_column_nullable(
     catalog = SnapshotCatalog({"legacy": columns}, {})
     analysis = analyze_query("SELECT note, tag FROM legacy", catalog, ["note", "tag"])
     assert [c.nullable for c in analysis.columns] == [True, False]
+
+
+async def test_no_inherit_not_null_leaves_the_parent_column_nullable(
+    conn: asyncpg.Connection,
+) -> None:
+    # A query of the parent reads the child's rows, where a NO INHERIT NOT NULL does not apply.
+    if conn.get_server_version().major < 18:
+        pytest.skip("NOT NULL ... NO INHERIT needs PostgreSQL 18")
+    await conn.execute(
+        "CREATE TABLE parent_row (id int NOT NULL, note text);"
+        "ALTER TABLE parent_row ADD CONSTRAINT parent_row_note_nn NOT NULL note NO INHERIT;"
+        "CREATE TABLE child_row () INHERITS (parent_row);"
+        "INSERT INTO child_row VALUES (1, NULL);"
+    )
+    assert await conn.fetchval("SELECT count(*) FROM parent_row WHERE note IS NULL") == 1
+    read = (await read_catalog(conn)).relation(None, "parent_row") or ()
+    assert {c.name: c.not_null for c in read} == {"id": True, "note": False}
