@@ -129,3 +129,43 @@ async def test_the_scratch_database_is_dropped_even_when_codegen_fails(
     finally:
         await conn.close()
     assert left == 0
+
+
+async def test_error_excerpt_shows_parameters_as_written_with_the_caret_under_the_fault(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: a()\nSELECT 1 AS one;\n\n"
+        "-- name: find(identifier, needle)\nSELECT id\n  FROM posts\n"
+        " WHERE id = :identifier AND titel = :needle;\n\n"
+        "-- name: guess(x)$\nSELECT id FROM posts WHERE :x IS NULL;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    lines = str(caught.value).splitlines()
+    at = lines.index('queries/posts.sql:7: find: column "titel" does not exist')
+    assert lines[at + 1] == "     WHERE id = :identifier AND titel = :needle;"
+    assert lines[at + 2] == "                                ^"
+    assert "queries/posts.sql:9: guess: could not determine data type of parameter $1 (:x)" in lines
+
+
+async def test_a_query_named_like_a_keyword_or_an_imported_name_is_an_error_at_its_line(
+    tmp_path: Path, admin_url: str
+) -> None:
+    # aiosql accepts these names, but `async def del(...)` is not Python and a function named
+    # `date` or `validate_rows` would shadow what the generated module imports.
+    case = _case(
+        tmp_path,
+        "-- name: fine()\nSELECT id FROM posts;\n\n"
+        "-- name: del(id)!\nDELETE FROM posts WHERE id = :id;\n\n"
+        "-- name: date()$\nSELECT current_date;\n\n"
+        "-- name: validate_rows()\nSELECT id FROM posts;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    message = str(caught.value)
+    assert message.startswith("3 problems found:")
+    assert "queries/posts.sql:4: del: a Python keyword cannot name the generated" in message
+    assert "queries/posts.sql:7: date: the generated module already uses the name 'date'" in message
+    assert "queries/posts.sql:10: validate_rows: the generated module already uses" in message

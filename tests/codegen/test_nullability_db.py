@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
+from postsql.codegen.introspect import read_catalog
 from postsql.codegen.nullability import CatalogColumn, analyze_query
 
 _COLUMNS = """
@@ -65,6 +66,7 @@ INSERT INTO posts (title, content, slug, author_id)
 INSERT INTO comments (post_id, author_id, content)
      SELECT p.id, p.author_id, 'hi' FROM posts p WHERE p.slug = 's1';
 INSERT INTO categories (name, slug) VALUES ('Empty', 'empty');
+INSERT INTO roles (name) VALUES ('probe-no-permissions');
 CREATE VIEW post_cards AS
      SELECT p.id, p.title, u.name AS author, p.excerpt
        FROM posts p JOIN users u ON u.id = p.author_id;
@@ -90,6 +92,19 @@ QUERIES = [
     "INSERT INTO categories (name, slug) VALUES ('New', 'new') RETURNING *",
     "SELECT p.id, row_to_json(u) AS author FROM posts p "
     "LEFT JOIN users u ON u.id = p.author_id AND u.email = 'nobody'",
+    # ROLLUP's super-aggregate row: a grouped column is NULL for a correlated subquery and for
+    # a window function's argument too, not only when selected directly.
+    "SELECT p.author_id, (SELECT p.author_id) AS again, count(*) AS n "
+    "FROM posts p GROUP BY ROLLUP (p.author_id)",
+    "SELECT sum(p.author_id) OVER (ORDER BY p.author_id NULLS FIRST) AS running, count(*) AS n "
+    "FROM posts p GROUP BY ROLLUP (p.author_id)",
+    # array_dims() and array_ndims() of an empty array are NULL.
+    "SELECT array_dims(permissions) AS dims, array_ndims(permissions) AS ndims, "
+    "cardinality(permissions) AS n FROM roles",
+    # json_object_agg_unique() is an aggregate: NULL over zero rows.
+    "SELECT json_object_agg_unique(name, id) AS o, count(*) AS n FROM users WHERE false",
+    # A cast from jsonb to a scalar maps JSON null to SQL NULL.
+    "SELECT e.value::int AS v, e.value AS raw FROM jsonb_array_elements('[1, null]') AS e",
 ]
 
 
@@ -117,3 +132,40 @@ async def test_view_definitions_from_the_server_are_analysed(conn: asyncpg.Conne
         "SELECT * FROM post_cards", catalog, ["id", "title", "author", "excerpt"]
     )
     assert [c.nullable for c in analysis.columns] == [False, False, False, True]
+
+
+async def test_not_valid_not_null_constraint_leaves_the_column_nullable(
+    conn: asyncpg.Connection,
+) -> None:
+    # PostgreSQL 18 sets attnotnull for NOT NULL ... NOT VALID, but older rows may hold NULL.
+    if conn.get_server_version().major < 18:
+        pytest.skip("NOT NULL ... NOT VALID needs PostgreSQL 18")
+    await conn.execute(
+        "CREATE TABLE legacy (id int PRIMARY KEY, note text, tag text NOT NULL);"
+        "INSERT INTO legacy VALUES (1, NULL, 't');"
+        "ALTER TABLE legacy ADD CONSTRAINT legacy_note_nn NOT NULL note NOT VALID;"
+    )
+    assert await conn.fetchval("SELECT count(*) FROM legacy WHERE note IS NULL") == 1
+    read = (await read_catalog(conn)).relation(None, "legacy") or ()
+    assert {c.name: c.not_null for c in read} == {"id": True, "note": False, "tag": True}
+    columns = [CatalogColumn(c.name, c.type_name, c.not_null, c.type_oid) for c in read]
+    catalog = SnapshotCatalog({"legacy": columns}, {})
+    analysis = analyze_query("SELECT note, tag FROM legacy", catalog, ["note", "tag"])
+    assert [c.nullable for c in analysis.columns] == [True, False]
+
+
+async def test_no_inherit_not_null_leaves_the_parent_column_nullable(
+    conn: asyncpg.Connection,
+) -> None:
+    # A query of the parent reads the child's rows, where a NO INHERIT NOT NULL does not apply.
+    if conn.get_server_version().major < 18:
+        pytest.skip("NOT NULL ... NO INHERIT needs PostgreSQL 18")
+    await conn.execute(
+        "CREATE TABLE parent_row (id int NOT NULL, note text);"
+        "ALTER TABLE parent_row ADD CONSTRAINT parent_row_note_nn NOT NULL note NO INHERIT;"
+        "CREATE TABLE child_row () INHERITS (parent_row);"
+        "INSERT INTO child_row VALUES (1, NULL);"
+    )
+    assert await conn.fetchval("SELECT count(*) FROM parent_row WHERE note IS NULL") == 1
+    read = (await read_catalog(conn)).relation(None, "parent_row") or ()
+    assert {c.name: c.not_null for c in read} == {"id": True, "note": False}

@@ -7,6 +7,7 @@ No I/O here: :func:`build_project` gets everything it needs as arguments, collec
 from __future__ import annotations
 
 import importlib
+import keyword
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -629,8 +630,35 @@ def build_project(
         d = described.get(q.name)
         if d is None:
             continue
+        clash = _function_name_problem(q.name)
+        if clash is not None:
+            builder.errors.add(QueryCheckError, f"{q.location}: {q.name}: {clash}")
+            continue
         result = builder.query(q, d, tables)
         if result is not None:
             built.append(result)
     builder.errors.raise_if_any()
     return Project(enums=enums_, tables=tables, queries=tuple(built))
+
+
+# Names a generated query module imports or defines besides its functions: a query named like
+# one of them would shadow it (``date`` the type, ``validate_rows`` the helper).
+_MODULE_NAMES = frozenset(
+    {name for py in BASE_TYPES.values() for _, name in py.imports}
+    | {
+        "annotations", "AsyncIterator", "BaseModel", "ConfigDict", "Connection", "Executor",
+        "Field", "NamedTuple", "QueryInfo", "Sequence", "TypeAdapter", "affected_rows",
+        "validate_rows",
+        # builtins the generated code calls or annotates with
+        "LookupError", "bool", "bytes", "dict", "float", "frozenset", "int", "len", "list", "str",
+    }
+)  # fmt: skip
+
+
+def _function_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a generated function, or None when it can."""
+    if keyword.iskeyword(name):
+        return "a Python keyword cannot name the generated function; rename the query"
+    if name in _MODULE_NAMES:
+        return f"the generated module already uses the name {name!r}; rename the query"
+    return None

@@ -13,11 +13,12 @@ import argparse
 import asyncio
 import difflib
 import json
+import re
 import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,20 +55,42 @@ class Generated:
 def server_error(query: QueryDef, exc: asyncpg.PostgresError) -> str:
     """``file:line: name: message``, the SQL line with a caret under the position, detail, hint."""
     message = getattr(exc, "message", None) or str(exc)
+    message = _PLACEHOLDER.sub(lambda m: f"{m.group(0)} ({_param_name(query, m)})", message)
     position = int(getattr(exc, "position", None) or 0)
     line = query.file_line_of(position)
     out = [f"{query.file}:{line}: {query.name}: {message}"]
     if position:
         start = query.sql.rfind("\n", 0, position - 1) + 1
         end = query.sql.find("\n", position - 1)
-        text = query.sql[start : end if end != -1 else len(query.sql)]
+        text, column = _as_written(query, query.sql[start : end if end != -1 else len(query.sql)])
         out.append(f"    {text}")
-        out.append("    " + " " * (position - 1 - start) + "^")
+        out.append("    " + " " * column(position - 1 - start) + "^")
     for label in ("detail", "hint"):
         value = getattr(exc, label, None)
         if value:
             out.append(f"    {label.upper()}: {value}")
     return "\n".join(out)
+
+
+_PLACEHOLDER = re.compile(r"(?<![\w$])\$(\d+)\b")
+
+
+def _param_name(query: QueryDef, match: re.Match[str]) -> str:
+    number = int(match.group(1))
+    return f":{query.params[number - 1]}" if 0 < number <= len(query.params) else match.group(0)
+
+
+def _as_written(query: QueryDef, text: str) -> tuple[str, Callable[[int], int]]:
+    """One line of the ``$n`` SQL as the file spells it (``:name``), and a column mapping."""
+    shifts: list[tuple[int, int]] = []  # (column in ``text`` after a placeholder, growth)
+
+    def spelled(match: re.Match[str]) -> str:
+        name = _param_name(query, match)
+        shifts.append((match.end(), len(name) - len(match.group(0))))
+        return name
+
+    written = _PLACEHOLDER.sub(spelled, text)
+    return written, lambda col: col + sum(grow for end, grow in shifts if end <= col)
 
 
 async def _check_script(conn: asyncpg.Connection, sql: str) -> None:

@@ -226,7 +226,15 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c')
 
 _COLUMNS_SQL = """
 SELECT a.attrelid::int AS relid, a.attname AS name, a.atttypid::int AS type_oid,
-       format_type(a.atttypid, a.atttypmod) AS formatted, a.attnotnull AS not_null,
+       format_type(a.atttypid, a.atttypmod) AS formatted,
+       -- PostgreSQL 18 sets attnotnull for a NOT NULL ... NOT VALID constraint too, yet rows
+       -- written before it may still hold NULL; and a NO INHERIT one leaves the rows of child
+       -- tables, which a query of the parent reads, free to hold NULL.
+       a.attnotnull AND NOT EXISTS (
+           SELECT 1 FROM pg_constraint k
+           WHERE k.conrelid = a.attrelid AND k.contype = 'n'
+             AND (NOT k.convalidated OR k.connoinherit)
+             AND k.conkey[1] = a.attnum) AS not_null,
        a.atthasdef AS has_default, a.attidentity::text AS identity,
        a.attgenerated::text <> '' AS generated, col_description(a.attrelid, a.attnum) AS comment
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid

@@ -260,10 +260,20 @@ def _boolean_test(node: ast.BooleanTest, ctx: Ctx) -> Value:
 # --------------------------------------------------------------------------- structural
 
 
+_JSON_TEXT_TARGETS = frozenset({"json", "jsonb", "text", "character varying", "varchar"})
+
+
 def _type_cast(node: ast.TypeCast, ctx: Ctx) -> Value:
     inner = infer(node.arg, ctx)
     target = type_name(node.typeName) if node.typeName is not None else None
     nested = inner.nested if target in ("json", "jsonb") else None
+    if (
+        not inner.nullable
+        and inner.type_name in ("json", "jsonb")
+        and target not in _JSON_TEXT_TARGETS
+    ):
+        # 'null'::jsonb::int is NULL: casts from JSON to a scalar map JSON null to SQL NULL.
+        return nullable(f"cast of {inner.type_name} to {target} is NULL for JSON null", target)
     return replace(inner, type_name=target, nested=nested)
 
 
@@ -343,7 +353,12 @@ def _sublink(node: ast.SubLink, ctx: Ctx) -> Value:
         return non_null("EXISTS is never NULL", "boolean")
     if node.subselect is None:
         return unknown("empty subquery")
-    cols = ctx.sub.subquery(node.subselect, ctx.scope)
+    scope = ctx.scope
+    if ctx.agg_mode == "grouping_sets" and not ctx.in_aggregate:
+        # A correlated subquery reads this level's grouped columns, NULL in super-aggregate rows.
+        reason = "grouped column under GROUPING SETS/ROLLUP/CUBE"
+        scope = replace(scope, frame=scope.frame.null_extended(reason))
+    cols = ctx.sub.subquery(node.subselect, scope)
     first = cols[0].value if cols else None
     if kind == SubLinkType.ARRAY_SUBLINK:
         element = first.type_name if first else None
@@ -476,8 +491,9 @@ def _agg_shape(name: str, args: list[Value]) -> NestedShape | None:
 
 
 def _window_call(node: ast.FuncCall, name: str, ctx: Ctx) -> Value:
-    inner = replace(ctx, in_aggregate=True)
-    args = [infer(arg, inner) for arg in node.args or ()]
+    # A window function reads the grouped rows: under ROLLUP/CUBE/GROUPING SETS its arguments
+    # see grouped columns NULL in super-aggregate rows (unlike an aggregate's arguments).
+    args = [infer(arg, ctx) for arg in node.args or ()]
     type_ = fn.result_type(name, [a.type_name for a in args])
     if name == "count" or name in fn.WINDOW_NON_NULL:
         return non_null(f"window {name}() is never NULL", type_)

@@ -6,9 +6,10 @@ arguments; that double property lets the same list prove results non-null and le
 such as ``lower(u.email) = $1`` prove their columns non-null.
 
 Left out on purpose, because they return NULL on some non-NULL input: ``substring`` (regex form,
-no match), ``extract``/``date_part`` and ``to_char`` (infinite timestamps), ``array_length``
-(empty array), ``regexp_match``, ``array_position``, ``current_setting`` (missing_ok form),
-``nullif``, JSON accessors, ``stddev``/``variance`` (a single row), ``lag``/``lead``/``nth_value``.
+no match), ``extract``/``date_part`` and ``to_char`` (infinite timestamps), ``array_length``,
+``array_dims`` and ``array_ndims`` (empty array), ``regexp_match``, ``array_position``,
+``current_setting`` (missing_ok form), ``nullif``, JSON accessors, ``stddev``/``variance`` (a
+single row), ``lag``/``lead``/``nth_value``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ STRICT_NON_NULL = frozenset(
         "make_timestamptz", "make_interval", "to_timestamp", "justify_days", "justify_hours",
         "justify_interval", "isfinite",
         # arrays and JSON
-        "cardinality", "array_to_string", "array_dims", "array_ndims",
+        "cardinality", "array_to_string",
         "to_json", "to_jsonb", "row_to_json", "array_to_json", "jsonb_array_length",
         "json_array_length", "jsonb_typeof", "json_typeof", "jsonb_pretty", "jsonb_strip_nulls",
         "json_strip_nulls", "jsonb_set", "jsonb_insert", "jsonb_object", "json_object",
@@ -57,7 +58,7 @@ ALWAYS_NON_NULL = frozenset(
         "transaction_timestamp", "timeofday", "random", "gen_random_uuid", "uuidv4", "uuidv7",
         "pg_typeof", "quote_nullable", "num_nulls", "num_nonnulls", "version",
         "current_database", "pg_backend_pid", "txid_current", "nextval", "currval", "lastval",
-        "generate_series", "json_object_agg_unique",
+        "generate_series",
     }
 )  # fmt: skip
 
@@ -72,8 +73,11 @@ VALUE_AGGREGATES = frozenset(
 
 # Aggregates that are non-NULL over any non-empty group (NULL inputs are collected, not skipped).
 COLLECTING_AGGREGATES = frozenset(
-    {"array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg"}
-)
+    {
+        "array_agg", "json_agg", "jsonb_agg", "json_object_agg", "jsonb_object_agg",
+        "json_object_agg_unique", "jsonb_object_agg_unique",
+    }
+)  # fmt: skip
 
 # Aggregates we know exist but that can be NULL even over a non-empty group.
 OTHER_AGGREGATES = frozenset(
@@ -81,7 +85,9 @@ OTHER_AGGREGATES = frozenset(
         "stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "covar_samp",
         "covar_pop", "corr", "regr_slope", "regr_intercept", "regr_count", "regr_r2", "regr_avgx",
         "regr_avgy", "regr_sxx", "regr_syy", "regr_sxy", "percentile_cont", "percentile_disc",
-        "mode", "rank", "dense_rank", "percent_rank", "cume_dist",
+        "mode", "rank", "dense_rank", "percent_rank", "cume_dist", "json_object_agg_strict",
+        "jsonb_object_agg_strict", "json_object_agg_unique_strict",
+        "jsonb_object_agg_unique_strict",
     }
 )  # fmt: skip
 
