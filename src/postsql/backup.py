@@ -126,7 +126,7 @@ async def backup(
     try:
         info = await _server(conn)
         tool, tool_major = find_tool("pg_dump", info.server_version_num // 10000)
-        name = f"{info.database_name}-{started:%Y%m%dT%H%M%S%fZ}.dump"
+        name = f"{_file_stem(info.database_name)}-{started:%Y%m%dT%H%M%S%fZ}.dump"
         target = settings.directory / name
         partial = target.with_suffix(".dump.partial")
         async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -170,6 +170,13 @@ async def backup(
     if prune_after:
         prune(settings)
     return entry
+
+
+def _file_stem(database: str) -> str:
+    # A database name may hold "/", ".." or spaces; the archive stays a plain file in the backup
+    # directory (the manifest keeps the real name).
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", database).lstrip(".")
+    return stem or "database"
 
 
 async def _connect(url: str) -> asyncpg.Connection:

@@ -27,6 +27,7 @@ from postsql.backup import (
 from postsql.errors import BackupError
 from postsql.seed import DemoSizes, seed_base, seed_demo
 from postsql.testing import TestServer
+from postsql.urls import database_name
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 SMALL = DemoSizes(users=6, posts=20, comments=40, categories=3, tags=5)
@@ -304,3 +305,20 @@ async def test_a_failed_restore_drops_the_database_it_created_and_only_that(
             await restore(archive, test_pg.admin_url, name, check_checksum=False)
     assert not await database_exists(test_pg, created)
     assert await database_exists(test_pg, existing)
+
+
+async def test_a_database_name_with_slashes_backs_up_inside_the_backup_directory(
+    seeded_url: str, settings: BackupSettings, test_pg: TestServer, restored_names: list[str]
+) -> None:
+    name = f"../../{uuid.uuid4().hex[:6]}/odd name"
+    restored_names.append(name)
+    conn = await asyncpg.connect(test_pg.admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{database_name(seeded_url)}"')
+    finally:
+        await conn.close()
+    entry = await backup(test_pg.url_for(name), settings)
+    assert entry.database == name
+    assert "/" not in entry.file
+    assert (settings.directory / entry.file).is_file()
+    assert (await verify(entry, test_pg.admin_url, settings)).ok
