@@ -122,6 +122,7 @@ async def backup(
     """
     started = (now or datetime.now(UTC)).astimezone(UTC)
     settings.directory.mkdir(parents=True, exist_ok=True)
+    Manifest.load(settings.directory)  # an unreadable manifest fails now, not after a long dump
     conn = await _connect(url)
     try:
         info = await _server(conn)

@@ -322,3 +322,13 @@ async def test_a_database_name_with_slashes_backs_up_inside_the_backup_directory
     assert "/" not in entry.file
     assert (settings.directory / entry.file).is_file()
     assert (await verify(entry, test_pg.admin_url, settings)).ok
+
+
+async def test_an_unreadable_manifest_fails_the_backup_before_dumping_anything(
+    seeded_url: str, settings: BackupSettings
+) -> None:
+    settings.directory.mkdir(parents=True)
+    (settings.directory / "manifest.json").write_text('{"backups": [', encoding="utf-8")
+    with pytest.raises(BackupError, match="unreadable backup manifest"):
+        await backup(seeded_url, settings)
+    assert sorted(p.name for p in settings.directory.iterdir()) == ["manifest.json"]
