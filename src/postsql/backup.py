@@ -356,14 +356,24 @@ async def _pg_restore(
             listing.write_text("\n".join(kept) + "\n", encoding="utf-8")
             cmd.append(f"--use-list={listing}")
         cmd.append(str(file))
-        await run_tool(
-            cmd,
-            env,
-            progress_marker="processing data for table",
-            total=total,
-            on_progress=on_progress,
-            url=argv_url,
-        )
+        try:
+            await run_tool(
+                cmd,
+                env,
+                progress_marker="processing data for table",
+                total=total,
+                on_progress=on_progress,
+                url=argv_url,
+            )
+        except BackupError as exc:
+            source, target = (entry.server_version_num if entry else 0), server.server_version_num
+            if source // 10000 > target // 10000:
+                raise BackupError(
+                    f"{exc} (the archive comes from PostgreSQL {source // 10000}, the target "
+                    f"server is {target // 10000}: restore into PostgreSQL {source // 10000} or "
+                    "newer; an older major is not supported)"
+                ) from exc
+            raise
 
 
 async def _table_of_contents(tool: Path, file: Path) -> str:

@@ -332,3 +332,30 @@ async def test_an_unreadable_manifest_fails_the_backup_before_dumping_anything(
     with pytest.raises(BackupError, match="unreadable backup manifest"):
         await backup(seeded_url, settings)
     assert sorted(p.name for p in settings.directory.iterdir()) == ["manifest.json"]
+
+
+OLDER_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"  # the machine's PostgreSQL 15
+
+
+async def test_restoring_into_an_older_major_names_both_versions(
+    seeded_url: str, settings: BackupSettings
+) -> None:
+    try:
+        older = await server_major(OLDER_SERVER)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"no second server at {OLDER_SERVER}: {exc}")
+    newer = await server_major(seeded_url)
+    if older >= newer:
+        pytest.skip(f"the server at {OLDER_SERVER} ({older}) is not older than {newer}")
+    entry = await backup(seeded_url, settings)
+    name = f"postsql_downgrade_{uuid.uuid4().hex[:8]}"
+    with pytest.raises(BackupError) as info:
+        await restore(settings.directory / entry.file, OLDER_SERVER, name)
+    assert f"the archive comes from PostgreSQL {newer}, the target server is {older}" in str(
+        info.value
+    )
+    conn = await asyncpg.connect(OLDER_SERVER)
+    try:  # and the database the restore created is gone again
+        assert await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name) is None
+    finally:
+        await conn.close()
