@@ -366,11 +366,12 @@ async def _pg_restore(
                 url=argv_url,
             )
         except BackupError as exc:
-            source, target = (entry.server_version_num if entry else 0), server.server_version_num
-            if source // 10000 > target // 10000:
+            archive_major = (entry.server_version_num if entry else 0) // 10000
+            target_major = server.server_version_num // 10000
+            if archive_major > target_major:
                 raise BackupError(
-                    f"{exc} (the archive comes from PostgreSQL {source // 10000}, the target "
-                    f"server is {target // 10000}: restore into PostgreSQL {source // 10000} or "
+                    f"{exc} (the archive comes from PostgreSQL {archive_major}, the target "
+                    f"server is {target_major}: restore into PostgreSQL {archive_major} or "
                     "newer; an older major is not supported)"
                 ) from exc
             raise
