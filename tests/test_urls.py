@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from postsql.errors import ConfigurationError
-from postsql.urls import dbmate_url, home_dir, redact, resolve, url_host, with_database
+from postsql.urls import (
+    database_name,
+    dbmate_url,
+    home_dir,
+    redact,
+    resolve,
+    url_host,
+    with_database,
+)
 
 
 def test_database_url_is_used_and_direct_url_defaults_to_it() -> None:
@@ -88,3 +96,14 @@ def test_home_dir_honours_postsql_home(tmp_path: Path) -> None:
 )
 def test_url_host_reads_the_netloc_or_the_host_parameter(url: str, host: str | None) -> None:
     assert url_host(url) == host
+
+
+@pytest.mark.parametrize("name", ["blog", "my blog", 'we"ird', "a/b", "100%", "données"])
+def test_database_name_reads_back_what_with_database_wrote(name: str) -> None:
+    assert database_name(with_database("postgresql://u@h:1/a?x=1", name)) == name
+
+
+def test_database_name_is_percent_decoded_and_defaults_to_the_user() -> None:
+    assert database_name("postgresql://u@h/my%20blog") == "my blog"
+    assert database_name("postgresql://app%2Fuser@h") == "app/user"
+    assert database_name("postgresql:///?host=/tmp") == "postgres"

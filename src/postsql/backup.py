@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import tempfile
 import uuid
@@ -121,11 +122,12 @@ async def backup(
     """
     started = (now or datetime.now(UTC)).astimezone(UTC)
     settings.directory.mkdir(parents=True, exist_ok=True)
+    Manifest.load(settings.directory)  # an unreadable manifest fails now, not after a long dump
     conn = await _connect(url)
     try:
         info = await _server(conn)
         tool, tool_major = find_tool("pg_dump", info.server_version_num // 10000)
-        name = f"{info.database_name}-{started:%Y%m%dT%H%M%S%fZ}.dump"
+        name = f"{_file_stem(info.database_name)}-{started:%Y%m%dT%H%M%S%fZ}.dump"
         target = settings.directory / name
         partial = target.with_suffix(".dump.partial")
         async with conn.transaction(isolation="repeatable_read", readonly=True):
@@ -171,13 +173,24 @@ async def backup(
     return entry
 
 
+def _file_stem(database: str) -> str:
+    # A database name may hold "/", ".." or spaces; the archive stays a plain file in the backup
+    # directory (the manifest keeps the real name).
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", database).lstrip(".")
+    return stem or "database"
+
+
 async def _connect(url: str) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(url, timeout=10)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        raise BackupError(
-            f"cannot connect to {redact(url)}: {exc}; check DATABASE_URL or run `postsql db start`"
-        ) from exc
+        raise _connect_error(url, exc) from exc
+
+
+def _connect_error(url: str, exc: BaseException) -> BackupError:
+    return BackupError(
+        f"cannot connect to {redact(url)}: {exc}; check DATABASE_URL or run `postsql db start`"
+    )
 
 
 # -- restore and verify ---------------------------------------------------------------------
@@ -187,12 +200,12 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _is_url(into: str) -> bool:
+    return into.startswith(("postgres://", "postgresql://"))
+
+
 def _target_url(admin_url: str, into: str) -> str:
-    return (
-        into
-        if into.startswith(("postgres://", "postgresql://"))
-        else with_database(admin_url, into)
-    )
+    return into if _is_url(into) else with_database(admin_url, into)
 
 
 async def restore(
@@ -216,28 +229,30 @@ async def restore(
     entry = _archive_entry(file, check_checksum=check_checksum)
     target = _target_url(admin_url, into)
     target_name = database_name(target)
-    # Create a missing target on its own server (``into`` may be a URL of another one).
-    admin = await _connect(with_database(target, database_name(admin_url)))
+    # A name lives on admin_url's server; a URL may name another server, whose own maintenance
+    # database creates it there (admin_url's database need not exist on that server).
+    maintenance = with_database(target, "postgres") if _is_url(into) else admin_url
+    created = await _create_if_missing(target, maintenance)
     try:
-        info = await _server(admin)
-        if not await q.database_exists(admin, name=target_name):
-            await admin.execute(f"CREATE DATABASE {_quote_ident(target_name)} TEMPLATE template0")
-    finally:
-        await admin.close()
-    conn = await _connect(target)
-    try:
-        tables = await q.user_table_count(conn)
-        superuser = await q.is_superuser(conn)
-    finally:
-        await conn.close()
-    if tables and not clean:
-        raise BackupError(
-            f"database {target_name!r} already has {tables} table(s): pass --clean to replace "
-            "them, or restore into a new database name"
+        conn = await _connect(target)
+        try:
+            info = await _server(conn)
+            tables = await q.user_table_count(conn)
+            superuser = await q.is_superuser(conn)
+        finally:
+            await conn.close()
+        if tables and not clean:
+            raise BackupError(
+                f"database {target_name!r} already has {tables} table(s): pass --clean to replace "
+                "them, or restore into a new database name"
+            )
+        await _pg_restore(
+            file, target, info, entry, clean=clean, superuser=superuser, on_progress=on_progress
         )
-    await _pg_restore(
-        file, target, info, entry, clean=clean, superuser=superuser, on_progress=on_progress
-    )
+    except BaseException:
+        if created:  # leave nothing behind: the restore made this database and did not fill it
+            await _drop_database(maintenance, target_name)
+        raise
     if entry is None:
         return RestoreResult(None, ())
     conn = await _connect(target)
@@ -248,6 +263,38 @@ async def restore(
     # Only the archive's tables: a --clean restore leaves the target's other tables alone.
     mine = {t: n for t, n in restored.items() if t in entry.table_counts}
     return RestoreResult(entry, tuple(compare_counts(entry.table_counts, mine)))
+
+
+async def _create_if_missing(target: str, maintenance: str) -> bool:
+    # Whether the database ``target`` names had to be created (through ``maintenance``).
+    try:
+        conn = await asyncpg.connect(target, timeout=10)
+    except asyncpg.InvalidCatalogNameError:
+        pass
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise _connect_error(target, exc) from exc
+    else:
+        await conn.close()
+        return False
+    admin = await _connect(maintenance)
+    try:
+        name = database_name(target)
+        if await q.database_exists(admin, name=name):
+            return False
+        await admin.execute(f"CREATE DATABASE {_quote_ident(name)} TEMPLATE template0")
+        return True
+    finally:
+        await admin.close()
+
+
+async def _drop_database(maintenance: str, name: str) -> None:
+    # Best effort, on the way out of a failed restore: its own error is the one to report.
+    with contextlib.suppress(BackupError, asyncpg.PostgresError, OSError):
+        admin = await _connect(maintenance)
+        try:
+            await admin.execute(f"DROP DATABASE IF EXISTS {_quote_ident(name)} WITH (FORCE)")
+        finally:
+            await admin.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,14 +356,25 @@ async def _pg_restore(
             listing.write_text("\n".join(kept) + "\n", encoding="utf-8")
             cmd.append(f"--use-list={listing}")
         cmd.append(str(file))
-        await run_tool(
-            cmd,
-            env,
-            progress_marker="processing data for table",
-            total=total,
-            on_progress=on_progress,
-            url=argv_url,
-        )
+        try:
+            await run_tool(
+                cmd,
+                env,
+                progress_marker="processing data for table",
+                total=total,
+                on_progress=on_progress,
+                url=argv_url,
+            )
+        except BackupError as exc:
+            archive_major = (entry.server_version_num if entry else 0) // 10000
+            target_major = server.server_version_num // 10000
+            if archive_major > target_major:
+                raise BackupError(
+                    f"{exc} (the archive comes from PostgreSQL {archive_major}, the target "
+                    f"server is {target_major}: restore into PostgreSQL {archive_major} or "
+                    "newer; an older major is not supported)"
+                ) from exc
+            raise
 
 
 async def _table_of_contents(tool: Path, file: Path) -> str:

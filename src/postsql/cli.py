@@ -106,7 +106,9 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    print(_migrator(args).status().rstrip())
+    # Checked: dbmate exits non-zero when it cannot reach the database or read the migrations
+    # (pending migrations alone exit 0), and the command must say so, not print and exit 0.
+    print(_migrator(args).run("status", dump=False).rstrip())
     return 0
 
 
@@ -180,6 +182,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     migrator.up()
     asyncio.run(run_demo(migrator.url, scale=args.scale, seed=args.seed))
     return 0
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -279,7 +291,11 @@ def register_monitoring(sub: Subparsers) -> None:
         json_flag=True,
     )
     health.add_argument(
-        "--timeout", type=float, default=5.0, metavar="SECONDS", help="give up after (default 5)"
+        "--timeout",
+        type=_positive_seconds,
+        default=5.0,
+        metavar="SECONDS",
+        help="give up after (default 5)",
     )
     report = _command(
         sub,

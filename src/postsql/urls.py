@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from postsql.errors import ConfigurationError
 
@@ -120,14 +120,16 @@ def redact(url: str) -> str:
 
 
 def database_name(url: str) -> str:
-    """The database a URL names (``postgres`` when it names none, as libpq does for that user)."""
-    name = urlsplit(url).path.lstrip("/")
-    return name or (urlsplit(url).username or "postgres")
+    """The database a URL names, percent-decoded as libpq and asyncpg decode it (the user's name,
+    or ``postgres``, when it names none, as libpq does); the inverse of :func:`with_database`."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    return name or unquote(parts.username or "") or "postgres"
 
 
 def with_database(url: str, database: str) -> str:
     """``url`` pointing at another database on the same server."""
-    return urlunsplit(urlsplit(url)._replace(path="/" + quote(database)))
+    return urlunsplit(urlsplit(url)._replace(path="/" + quote(database, safe="")))
 
 
 def dbmate_url(url: str) -> str:

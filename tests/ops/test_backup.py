@@ -27,6 +27,7 @@ from postsql.backup import (
 from postsql.errors import BackupError
 from postsql.seed import DemoSizes, seed_base, seed_demo
 from postsql.testing import TestServer
+from postsql.urls import database_name
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 SMALL = DemoSizes(users=6, posts=20, comments=40, categories=3, tags=5)
@@ -242,3 +243,119 @@ async def test_a_database_owner_without_superuser_restores_everything_but_pg_sta
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+async def database_exists(test_pg: TestServer, name: str) -> bool:
+    conn = await asyncpg.connect(test_pg.admin_url)
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
+
+
+async def create_empty_database(test_pg: TestServer, prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(test_pg.admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def test_restore_into_a_url_on_another_server_does_not_need_the_source_database_there(
+    seeded_url: str, settings: BackupSettings, test_pg: TestServer, restored_names: list[str]
+) -> None:
+    entry = await backup(seeded_url, settings)
+    archive = settings.directory / entry.file
+    # The admin URL's database exists only on the source server, not on the target one.
+    source_admin = test_pg.url_for(f"postsql_only_on_source_{uuid.uuid4().hex[:8]}")
+    missing = f"postsql_other_server_{uuid.uuid4().hex[:8]}"
+    existing = await create_empty_database(test_pg, "postsql_other_server_empty")
+    restored_names.extend([missing, existing])
+    for name in (missing, existing):
+        result = await restore(archive, source_admin, test_pg.url_for(name))
+        assert result.ok
+        assert await counts_of(test_pg.url_for(name)) == entry.table_counts
+
+
+async def test_restore_into_a_name_that_needs_quoting_in_a_url_restores_that_database(
+    seeded_url: str, settings: BackupSettings, test_pg: TestServer, restored_names: list[str]
+) -> None:
+    entry = await backup(seeded_url, settings)
+    name = f'postsql "odd" name/{uuid.uuid4().hex[:6]} 100%'
+    restored_names.append(name)
+    result = await restore(settings.directory / entry.file, test_pg.admin_url, name)
+    assert result.ok
+    assert await database_exists(test_pg, name)
+    assert await counts_of(test_pg.url_for(name)) == entry.table_counts
+
+
+async def test_a_failed_restore_drops_the_database_it_created_and_only_that(
+    seeded_url: str, settings: BackupSettings, test_pg: TestServer, restored_names: list[str]
+) -> None:
+    entry = await backup(seeded_url, settings)
+    archive = settings.directory / entry.file
+    archive.write_bytes(archive.read_bytes()[: entry.size_bytes // 2])
+    created = f"postsql_failed_restore_{uuid.uuid4().hex[:8]}"
+    existing = await create_empty_database(test_pg, "postsql_failed_restore_kept")
+    restored_names.extend([created, existing])
+    for name in (created, existing):
+        with pytest.raises(BackupError, match="pg_restore failed"):
+            await restore(archive, test_pg.admin_url, name, check_checksum=False)
+    assert not await database_exists(test_pg, created)
+    assert await database_exists(test_pg, existing)
+
+
+async def test_a_database_name_with_slashes_backs_up_inside_the_backup_directory(
+    seeded_url: str, settings: BackupSettings, test_pg: TestServer, restored_names: list[str]
+) -> None:
+    name = f"../../{uuid.uuid4().hex[:6]}/odd name"
+    restored_names.append(name)
+    conn = await asyncpg.connect(test_pg.admin_url)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{database_name(seeded_url)}"')
+    finally:
+        await conn.close()
+    entry = await backup(test_pg.url_for(name), settings)
+    assert entry.database == name
+    assert "/" not in entry.file
+    assert (settings.directory / entry.file).is_file()
+    assert (await verify(entry, test_pg.admin_url, settings)).ok
+
+
+async def test_an_unreadable_manifest_fails_the_backup_before_dumping_anything(
+    seeded_url: str, settings: BackupSettings
+) -> None:
+    settings.directory.mkdir(parents=True)
+    (settings.directory / "manifest.json").write_text('{"backups": [', encoding="utf-8")
+    with pytest.raises(BackupError, match="unreadable backup manifest"):
+        await backup(seeded_url, settings)
+    assert sorted(p.name for p in settings.directory.iterdir()) == ["manifest.json"]
+
+
+OLDER_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"  # the machine's PostgreSQL 15
+
+
+async def test_restoring_into_an_older_major_names_both_versions(
+    seeded_url: str, settings: BackupSettings
+) -> None:
+    try:
+        older = await server_major(OLDER_SERVER)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"no second server at {OLDER_SERVER}: {exc}")
+    newer = await server_major(seeded_url)
+    if older >= newer:
+        pytest.skip(f"the server at {OLDER_SERVER} ({older}) is not older than {newer}")
+    entry = await backup(seeded_url, settings)
+    name = f"postsql_downgrade_{uuid.uuid4().hex[:8]}"
+    with pytest.raises(BackupError) as info:
+        await restore(settings.directory / entry.file, OLDER_SERVER, name)
+    assert f"the archive comes from PostgreSQL {newer}, the target server is {older}" in str(
+        info.value
+    )
+    conn = await asyncpg.connect(OLDER_SERVER)
+    try:  # and the database the restore created is gone again
+        assert await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name) is None
+    finally:
+        await conn.close()

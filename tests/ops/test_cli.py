@@ -214,3 +214,46 @@ def test_the_console_script_works_as_a_container_health_check(tmp_path: Path) ->
     assert done.returncode == 1
     assert done.stdout.startswith("UNHEALTHY")
     assert "\x1b[" not in done.stdout  # piped: plain text
+
+
+def test_status_against_an_unreachable_server_fails_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/postgres")
+    assert main(["status"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("postsql: error: postsql status: dbmate status failed: ")
+    assert "connection refused" in captured.err
+
+
+def test_status_with_a_missing_migrations_directory_fails(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    missing = tmp_path / "no_migrations_here"
+    assert main(["--migrations-dir", str(missing), "status"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("postsql: error: postsql status: ")
+    assert "could not find migrations directory" in err
+
+
+def test_status_with_pending_migrations_still_exits_zero(
+    empty_db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", empty_db_url)
+    assert main(["status"]) == 0
+    assert "Pending:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("timeout", ["0", "-1", "nan", "inf", "soon"])
+def test_health_refuses_a_timeout_that_is_not_a_positive_number(
+    timeout: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["health", "--timeout", timeout])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("postsql: error: postsql health: argument --timeout: ")
