@@ -10,6 +10,7 @@ import pytest
 
 from postsql.errors import MigrationError
 from postsql.migrate import Migrator
+from postsql.testing import free_port
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "sql" / "migrations"
 
@@ -87,6 +88,16 @@ def test_status_lists_pending_migrations(empty_db_url: str, tmp_path: Path) -> N
     )
     status = migrator.status()
     assert f"Pending: {_migration_count()}" in status
+
+
+def test_status_raises_naming_the_failure_when_the_server_does_not_answer(tmp_path: Path) -> None:
+    migrator = Migrator(
+        url=f"postgresql://postgres@127.0.0.1:{free_port()}/postgres",
+        migrations_dir=MIGRATIONS,
+        schema_file=tmp_path / "s.sql",
+    )
+    with pytest.raises(MigrationError, match=r"dbmate status failed:(.|\n)*connection refused"):
+        migrator.status()
 
 
 def test_new_migration_rejects_a_name_that_is_not_an_identifier(tmp_path: Path) -> None:

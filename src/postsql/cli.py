@@ -21,8 +21,10 @@ import argparse
 import asyncio
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -106,9 +108,7 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    # Checked: dbmate exits non-zero when it cannot reach the database or read the migrations
-    # (pending migrations alone exit 0), and the command must say so, not print and exit 0.
-    print(_migrator(args).run("status", dump=False).rstrip())
+    print(_migrator(args).status().rstrip())
     return 0
 
 
@@ -178,7 +178,9 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from postsql.demo import run_demo
 
-    migrator = _migrator(args)
+    # The demo migrates whatever server it runs on (PostgreSQL 15 at a URL, say) but leaves the
+    # committed schema dump alone: that is `postsql migrate`'s, from the project's own server.
+    migrator = replace(_migrator(args), dump=False)
     migrator.up()
     asyncio.run(run_demo(migrator.url, scale=args.scale, seed=args.seed))
     return 0
@@ -524,6 +526,27 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+def _connection_context(exc: BaseException, text: str) -> str:
+    """Name the server a failed connection was for, when the message does not already.
+
+    asyncpg's ``[Errno 111] Connect call failed ('127.0.0.1', 1)`` says where but not which
+    setting; a DNS failure does not even say where. The URLs are shown redacted.
+    """
+    if not isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)):
+        return text
+    urls = {
+        name: redact(value)
+        for name in ("DATABASE_URL", "DIRECT_DATABASE_URL")
+        if (value := os.environ.get(name, "").strip())
+    }
+    if not urls:
+        return f"{text} (the embedded server; `postsql db url` shows its state)"
+    if len(set(urls.values())) == 1:
+        name = "DATABASE_URL" if "DATABASE_URL" in urls else "DIRECT_DATABASE_URL"
+        return f"{text} ({name}: {urls[name]})"
+    return f"{text} (" + "; ".join(f"{name}: {url}" for name, url in urls.items()) + ")"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``postsql`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -533,7 +556,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         where = getattr(args, "where", f"postsql {args.command}")  # groups not using _command
-        print(f"postsql: error: {where}: {_one_line(exc)}", file=sys.stderr)
+        message = _connection_context(exc, _one_line(exc))
+        print(f"postsql: error: {where}: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -68,8 +68,12 @@ class Migrator:
         return self.run("rollback")
 
     def status(self) -> str:
-        """dbmate's list of applied and pending migrations."""
-        return self.run("status", dump=False, check=False)
+        """dbmate's list of applied and pending migrations.
+
+        Pending migrations are not an error (dbmate exits 0); an unreachable server, a missing
+        database or an unreadable migrations directory raise :class:`MigrationError`.
+        """
+        return self.run("status", dump=False)
 
     def new(self, name: str) -> str:
         """Create a new migration file named ``<timestamp>_<name>.sql``."""

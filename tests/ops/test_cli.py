@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from postsql.cli import COMMAND_GROUPS, _parser, main
-from postsql.testing import TestServer
+from postsql.testing import TestServer, free_port
 
 
 def command_paths(
@@ -257,3 +257,34 @@ def test_health_refuses_a_timeout_that_is_not_a_positive_number(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("postsql: error: postsql health: argument --timeout: ")
+
+
+def test_demo_migrates_without_rewriting_the_schema_dump(
+    empty_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+
+    async def no_demo(url: str, *, scale: int, seed: int) -> None:
+        shown.append(url)
+
+    monkeypatch.setattr("postsql.demo.run_demo", no_demo)
+    monkeypatch.setenv("DATABASE_URL", empty_db_url)
+    schema_file = tmp_path / "schema.sql"
+    assert main(["--schema-file", str(schema_file), "demo"]) == 0
+    assert shown == [empty_db_url]
+    assert not schema_file.exists()  # `postsql migrate` writes the dump; the demo does not
+    assert main(["--schema-file", str(schema_file), "status"]) == 0
+
+
+def test_a_connection_failure_names_the_setting_and_the_redacted_url(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://app:s3cret-pw@127.0.0.1:{port}/blog")
+    monkeypatch.delenv("DIRECT_DATABASE_URL", raising=False)
+    assert main(["seed"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("postsql: error: postsql seed: ")
+    assert f"(DATABASE_URL: postgresql://app:***@127.0.0.1:{port}/blog)" in err
+    assert "s3cret-pw" not in err
