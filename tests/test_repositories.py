@@ -557,6 +557,21 @@ async def test_users_round_trip_through_soft_delete_restore_and_upsert(
     assert await users.hard_delete(ada.id)
 
 
+async def test_an_upsert_without_a_role_keeps_the_users_role(db: asyncpg.Connection) -> None:
+    users = UserRepository(db)
+    admin = await users.create(email="root@example.org", name="Root", role="ADMIN")
+    renamed = await users.upsert_by_email(email="root@example.org", name="Root Admin")
+    assert renamed is not None
+    assert (renamed.name, renamed.role) == ("Root Admin", "ADMIN")
+    assert await db.fetchval("SELECT role FROM users WHERE id = $1", admin.id) == "ADMIN"
+    demoted = await users.upsert_by_email(email="root@example.org", name="Root", role="USER")
+    assert demoted is not None
+    assert demoted.role == "USER"
+    fresh = await users.upsert_by_email(email="new@example.org", name="New")
+    assert fresh is not None
+    assert fresh.role == "USER"
+
+
 async def test_taxonomy_attach_detach_and_counts(db: asyncpg.Connection) -> None:
     taxonomy = TaxonomyRepository(db)
     post_id = min(await live_post_ids(db))

@@ -175,7 +175,8 @@ class UserRepository:
         role: UserRole | str | None = None,
     ) -> User | None:
         """Insert a user or update the live one with that email; None (no change) when the email
-        belongs to a soft-deleted user.
+        belongs to a soft-deleted user. ``role`` None inserts a USER and keeps an existing user's
+        role; ``avatar`` is set as given.
 
         Example::
 
