@@ -278,6 +278,19 @@ async def test_the_one_scan_search_agrees_with_find_posts(
         assert page.total == (expected[0].total_count if expected else 0)
 
 
+@pytest.mark.parametrize("padding", ["\n", "\t", "\u3000", "\r\n "])
+async def test_a_title_substring_is_found_whatever_whitespace_surrounds_it(
+    db: asyncpg.Connection, posts: PostRepository, padding: str
+) -> None:
+    author = await db.fetchval("SELECT min(id) FROM users")
+    post = await posts.create_post(title="Zqx 100% pure", content="c", slug="zqx", author_id=author)
+    # "qx 100%" is no word of the content: only the title substring match can find it.
+    for term in (f"qx 100%{padding}", f"{padding}qx 100%"):
+        page = await posts.find_posts(search=term)
+        assert [p.id for p in page.data] == [post.id], repr(term)
+        assert await posts.count_posts(search=term) == 1
+
+
 def test_hostile_search_strings_neither_fail_nor_inject(demo_url: str) -> None:
     loop = asyncio.new_event_loop()
     conn: asyncpg.Connection = loop.run_until_complete(asyncpg.connect(demo_url))

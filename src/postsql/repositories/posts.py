@@ -338,8 +338,10 @@ class _PostFilter:
     ) -> _PostFilter:
         term = "" if search is None else check_text("search", search, empty=True)
         return cls(
-            # A blank term (only whitespace of any kind) is no filter, in every query alike.
-            search=term if term.strip() else "",
+            # Whitespace of any kind around a term is dropped (the queries' btrim only drops
+            # spaces: a pasted "word\n" missed every title containing "word"); a blank term is no
+            # filter, in every query alike.
+            search=term.strip(),
             status=check_optional_enum("status", status, PostStatus),
             author_id=check_optional_id("author_id", author_id),
             category_id=check_optional_id("category_id", category_id),
