@@ -98,8 +98,9 @@ class UserRepository:
     async def get_by_email(
         self, email: str, *, include_deleted: bool = False
     ) -> q.GetUserByEmailRow | q.GetUserByEmailIncludingDeletedRow | None:
-        """The user with that email, in any case (live only unless ``include_deleted``)."""
-        checked = _email(email)
+        """The user with that email, in any case (live only unless ``include_deleted``); None
+        for an address no user has, well-formed or not."""
+        checked = check_text("email", email).lower()
         if include_deleted:
             return await q.get_user_by_email_including_deleted(self._db, email=checked)
         return await q.get_user_by_email(self._db, email=checked)
