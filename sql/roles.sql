@@ -5,7 +5,7 @@
 --
 --   migrator  owns the schema public and everything migrations create (DIRECT_DATABASE_URL)
 --   app       SELECT/INSERT/UPDATE/DELETE on the tables, sequences for identity columns; no DDL,
---             no TRUNCATE, no writes to audit_log (DATABASE_URL)
+--             no TRUNCATE, no temporary tables, no writes to audit_log (DATABASE_URL)
 --   readonly  SELECT only, read-only transactions by default (reports, replicas)
 --
 -- Names and password verifiers come from settings of the admin's session (set_config), which
@@ -71,6 +71,14 @@ BEGIN
         'GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %I TO %I', current_database(), migrator
     );
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I, %I', current_database(), app, readonly);
+    -- No temporary tables for anyone but the migrator (PUBLIC has TEMPORARY by default): pg_temp
+    -- comes first in a function's search_path unless named, so the app role could create a
+    -- temporary "audit_log", grant it to the trigger's owner, and the SECURITY DEFINER audit
+    -- trigger would write the app's audit rows there, out of the real log.
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format(
+        'REVOKE TEMPORARY ON DATABASE %I FROM %I, %I', current_database(), app, readonly
+    );
 
     -- The schema: owned by the migrator; nobody else creates in it.
     EXECUTE format('ALTER SCHEMA public OWNER TO %I', migrator);

@@ -106,6 +106,8 @@ def _offline() -> tuple[PostRepository, UserRepository, CommentRepository, Taxon
     )
 
 
+_POST: dict[str, Any] = {"title": "T", "content": "C", "slug": "t", "author_id": 1}
+
 BAD_CALLS: list[tuple[str, str, Any]] = [
     ("page", "posts", lambda p, u, c, t: p.find_posts(page=0)),
     ("page", "posts", lambda p, u, c, t: p.find_posts(page=True)),
@@ -130,6 +132,30 @@ BAD_CALLS: list[tuple[str, str, Any]] = [
     ("content", "comments", lambda p, u, c, t: c.add(post_id=1, author_id=1, content="")),
     ("rows", "comments", lambda p, u, c, t: c.bulk_insert_comments([{"post_id": 1}])),
     ("tag_ids", "taxonomy", lambda p, u, c, t: t.attach_tags(1, [0])),
+    # Past PostgreSQL's bigint: asyncpg would fail naming only "$7".
+    ("page", "posts", lambda p, u, c, t: p.find_posts(page=2**62, limit=10)),
+    ("page", "users", lambda p, u, c, t: u.list_users(page=2**62, limit=10)),
+    ("author_id", "posts", lambda p, u, c, t: p.find_posts(author_id=2**63)),
+    ("post_id", "posts", lambda p, u, c, t: p.increment_views(2**64)),
+    ("ids", "posts", lambda p, u, c, t: p.bulk_update_status([2**63], "DRAFT")),
+    ("ids", "posts", lambda p, u, c, t: p.bulk_update_status(5, "DRAFT")),
+    # Text PostgreSQL cannot hold: the server (NUL) or asyncpg (surrogates) would refuse it.
+    ("search", "posts", lambda p, u, c, t: p.find_posts(search="post\x00gres")),
+    ("search", "posts", lambda p, u, c, t: p.find_posts(search="\ud800")),
+    ("slug", "posts", lambda p, u, c, t: p.find_post_by_slug("a\x00")),
+    ("content", "comments", lambda p, u, c, t: c.add(post_id=1, author_id=1, content="x\x00")),
+    # Not a string is not "no filter".
+    ("search", "posts", lambda p, u, c, t: p.find_posts(search=0)),
+    ("search", "posts", lambda p, u, c, t: p.count_posts(search=[])),
+    # The insert models' CHECK rules, before the round trip the database would refuse.
+    ("slug", "posts", lambda p, u, c, t: p.create_post(**{**_POST, "slug": "Not A Slug"})),
+    ("title", "posts", lambda p, u, c, t: p.create_post(**{**_POST, "title": "   "})),
+    ("title", "posts", lambda p, u, c, t: p.create_post(**{**_POST, "title": 5})),
+    ("email", "users", lambda p, u, c, t: u.create(email="no-at-sign", name="A")),
+    ("email", "users", lambda p, u, c, t: u.upsert_by_email(email="a b@x.org", name="A")),
+    ("email", "users", lambda p, u, c, t: u.update(1, email="@x.org")),
+    ("slug", "taxonomy", lambda p, u, c, t: t.create_tag(name="SQL", slug="-sql")),
+    ("slug", "taxonomy", lambda p, u, c, t: t.create_category(name="SQL", slug="S_Q_L")),
 ]
 
 
@@ -250,6 +276,19 @@ async def test_the_one_scan_search_agrees_with_find_posts(
             (p.id, p.rank, p.headline) for p in expected
         ]
         assert page.total == (expected[0].total_count if expected else 0)
+
+
+@pytest.mark.parametrize("padding", ["\n", "\t", "\u3000", "\r\n "])
+async def test_a_title_substring_is_found_whatever_whitespace_surrounds_it(
+    db: asyncpg.Connection, posts: PostRepository, padding: str
+) -> None:
+    author = await db.fetchval("SELECT min(id) FROM users")
+    post = await posts.create_post(title="Zqx 100% pure", content="c", slug="zqx", author_id=author)
+    # "qx 100%" is no word of the content: only the title substring match can find it.
+    for term in (f"qx 100%{padding}", f"{padding}qx 100%"):
+        page = await posts.find_posts(search=term)
+        assert [p.id for p in page.data] == [post.id], repr(term)
+        assert await posts.count_posts(search=term) == 1
 
 
 def test_hostile_search_strings_neither_fail_nor_inject(demo_url: str) -> None:
@@ -555,6 +594,39 @@ async def test_users_round_trip_through_soft_delete_restore_and_upsert(
     assert beyond.data == []
     assert beyond.total == everyone
     assert await users.hard_delete(ada.id)
+
+
+async def test_users_are_found_and_upserted_by_email_in_any_case(db: asyncpg.Connection) -> None:
+    # Emails are stored in lower case (CHECK users_email_lower_check): another case of the same
+    # address means that user, not a CHECK violation and not "no such user".
+    users = UserRepository(db)
+    bo = await users.create(email="Bo.Case@Example.ORG", name="Bo")
+    assert bo.email == "bo.case@example.org"
+    found = await users.get_by_email("BO.CASE@example.org")
+    assert found is not None
+    assert found.id == bo.id
+    again = await users.upsert_by_email(email="bo.case@EXAMPLE.org", name="Bo B.")
+    assert again is not None
+    assert (again.id, again.name) == (bo.id, "Bo B.")
+    moved = await users.update(bo.id, email="Bo@Example.org")
+    assert moved is not None
+    assert moved.email == "bo@example.org"
+    assert await db.fetchval("SELECT count(*) FROM users WHERE email LIKE 'bo%'") == 1
+
+
+async def test_an_upsert_without_a_role_keeps_the_users_role(db: asyncpg.Connection) -> None:
+    users = UserRepository(db)
+    admin = await users.create(email="root@example.org", name="Root", role="ADMIN")
+    renamed = await users.upsert_by_email(email="root@example.org", name="Root Admin")
+    assert renamed is not None
+    assert (renamed.name, renamed.role) == ("Root Admin", "ADMIN")
+    assert await db.fetchval("SELECT role FROM users WHERE id = $1", admin.id) == "ADMIN"
+    demoted = await users.upsert_by_email(email="root@example.org", name="Root", role="USER")
+    assert demoted is not None
+    assert demoted.role == "USER"
+    fresh = await users.upsert_by_email(email="new@example.org", name="New")
+    assert fresh is not None
+    assert fresh.role == "USER"
 
 
 async def test_taxonomy_attach_detach_and_counts(db: asyncpg.Connection) -> None:

@@ -202,8 +202,10 @@ ORDER BY pg.created_at DESC, pg.id DESC;
 
 -- name: upsert_user_by_email(email, name, avatar, role)<!
 -- Inserts a user, or updates name, avatar and role of the live user with that email, making sure
--- a profile exists; returns the user. Returns NULL, changing nothing, when the email belongs to a
--- soft-deleted user (restore it first): a soft delete is never undone behind the caller's back.
+-- a profile exists; returns the user. role NULL inserts a USER and keeps an existing user's role
+-- (an upsert that does not mention the role never demotes an ADMIN). Returns NULL, changing
+-- nothing, when the email belongs to a soft-deleted user (restore it first): a soft delete is
+-- never undone behind the caller's back.
 -- Deliberately includes soft-deleted rows. (Their emails conflict.)
 WITH upserted AS (
     INSERT INTO users AS u (email, name, avatar, role)
@@ -212,7 +214,7 @@ WITH upserted AS (
         SET
             name = excluded.name,
             avatar = excluded.avatar,
-            role = excluded.role
+            role = coalesce(:role::user_role, u.role)
         WHERE u.deleted_at IS NULL
     RETURNING u.id, u.email, u.name, u.avatar, u.role, u.created_at, u.updated_at, u.deleted_at
 ),

@@ -294,3 +294,36 @@ async def test_every_read_only_query_runs_under_the_readonly_role(
             await readonly_conn.execute(writer.sql, 1)
     finally:
         await transaction.rollback()
+
+
+async def test_app_role_cannot_divert_audit_rows_into_a_temporary_table(
+    secured_db_url: str, role_names: RoleNames
+) -> None:
+    # The audit trigger (SECURITY DEFINER) writes the unqualified "audit_log"; pg_temp comes first
+    # in any search_path that does not name it, so a session able to create a temporary table of
+    # that name (and grant it to the trigger's owner) would receive its own audit rows there and
+    # leave no trace in the real log. Database-level grants do not survive CREATE DATABASE ...
+    # TEMPLATE, so the roles are applied to this clone again first.
+    await apply_roles(
+        secured_db_url,
+        migrator=role_names.migrator,
+        app=role_names.app,
+        readonly=role_names.readonly,
+    )
+    app_conn = await asyncpg.connect(as_user(secured_db_url, role_names.app))
+    try:
+        error = await _refused(
+            app_conn, "CREATE TEMP TABLE audit_log AS SELECT * FROM public.audit_log WITH NO DATA"
+        )
+        assert isinstance(error, asyncpg.InsufficientPrivilegeError)
+        await app_conn.execute("INSERT INTO users (email, name) VALUES ('trace@example.com', 'T')")
+    finally:
+        await app_conn.close()
+    admin = await asyncpg.connect(secured_db_url)
+    try:
+        logged = await admin.fetchval(
+            "SELECT count(*) FROM audit_log WHERE new_data->>'email' = 'trace@example.com'"
+        )
+    finally:
+        await admin.close()
+    assert logged == 1

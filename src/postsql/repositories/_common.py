@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, TypeVar, runtime_checkable
 
+from pydantic import BaseModel, ValidationError
+
 from postsql.errors import InvalidArgument, InvalidCursorError
 from postsql.pagination import CursorCodec, CursorPage
 
@@ -15,6 +17,10 @@ R = TypeVar("R")
 
 #: The largest page a repository serves unless constructed with another ``max_limit``.
 DEFAULT_MAX_LIMIT = 100
+
+#: PostgreSQL's bigint range: every id column, LIMIT and OFFSET. A larger Python int would reach
+#: asyncpg and fail there as "invalid input for query argument $7", naming no parameter.
+BIGINT_MAX = 2**63 - 1
 
 
 @runtime_checkable
@@ -44,6 +50,16 @@ def check_page(page: int) -> int:
     return page
 
 
+def page_offset(page: int, limit: int) -> int:
+    """The OFFSET of 1-based ``page`` (checked) for ``limit`` rows a page, within bigint."""
+    offset = (check_page(page) - 1) * limit
+    if offset > BIGINT_MAX:
+        raise InvalidArgument(
+            "page", f"is too large: page {page} of {limit} rows starts past row {BIGINT_MAX}"
+        )
+    return offset
+
+
 def check_limit(limit: int, max_limit: int) -> int:
     """``limit`` lies in ``1..max_limit``."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
@@ -71,8 +87,10 @@ def check_optional_enum(parameter: str, value: object, enum: type[E]) -> E | Non
 
 def check_id(parameter: str, value: object) -> int:
     """An id is a positive integer."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgument(parameter, f"must be a positive integer id, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= BIGINT_MAX:
+        raise InvalidArgument(
+            parameter, f"must be a positive integer id (at most 2**63-1), got {value!r}"
+        )
     return value
 
 
@@ -82,10 +100,42 @@ def check_optional_id(parameter: str, value: object) -> int | None:
 
 
 def check_text(parameter: str, value: object, *, empty: bool = False) -> str:
-    """A string (non-empty unless ``empty``)."""
+    """A string (non-empty unless ``empty``) that PostgreSQL can store (see :func:`storable`)."""
     if not isinstance(value, str) or (not empty and not value):
         raise InvalidArgument(parameter, f"must be a non-empty string, got {value!r}")
+    return storable(parameter, value)
+
+
+def storable(parameter: str, value: str) -> str:
+    """``value``, unless PostgreSQL text cannot hold it: a NUL character (the server refuses it)
+    or a lone surrogate (not encodable as UTF-8, asyncpg refuses it naming only ``$n``)."""
+    if "\x00" in value:
+        raise InvalidArgument(parameter, "must not contain NUL characters (\\x00)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidArgument(
+            parameter, f"is not valid Unicode text ({exc.reason} at position {exc.start})"
+        ) from None
     return value
+
+
+def check_optional_text(parameter: str, value: object) -> str | None:
+    """A string, possibly empty, that PostgreSQL can store; ``None`` passes through."""
+    return None if value is None else check_text(parameter, value, empty=True)
+
+
+def check_insert(model: type[BaseModel], **values: object) -> None:
+    """``values`` pass ``model`` (a generated insert model): its types and the CHECK constraints
+    it mirrors, so a bad value is refused before a round trip with the database's own rule.
+    Raises :class:`InvalidArgument` naming the field(s) of the first error."""
+    try:
+        model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        context = error.get("ctx") or {}
+        fields = context.get("fields") or ".".join(str(part) for part in error["loc"])
+        raise InvalidArgument(str(fields or model.__name__), error["msg"]) from None
 
 
 def copy_target(db: object) -> CopyTarget:
@@ -99,8 +149,8 @@ def copy_target(db: object) -> CopyTarget:
 
 def check_ids(parameter: str, values: Sequence[int]) -> list[int]:
     """A list of ids, each a positive integer."""
-    if isinstance(values, str | bytes):
-        raise InvalidArgument(parameter, "must be a sequence of ids, got a string")
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise InvalidArgument(parameter, f"must be a sequence of ids, got {values!r}")
     ids = list(values)
     for value in ids:
         check_id(parameter, value)

@@ -28,13 +28,15 @@ from postsql.repositories._common import (
     check_enum,
     check_id,
     check_ids,
+    check_insert,
     check_limit,
     check_max_limit,
     check_optional_enum,
     check_optional_id,
-    check_page,
+    check_optional_text,
     check_text,
     keyset_page,
+    page_offset,
 )
 from postsql.repositories._copy import copy_models
 
@@ -97,22 +99,18 @@ class PostRepository:
             page = await posts.find_posts(page=2, limit=20, tag_id=3)
             assert page.total_pages >= 2 or not page.data
         """
-        page = check_page(page)
         limit = check_limit(limit, self.max_limit)
+        offset = page_offset(page, limit)
         filters = _PostFilter.checked(search, status, author_id, category_id, tag_id)
         rows: list[PostListItem]
         if filters.search:
             # One scan finds, ranks and counts the matches (find_posts would scan twice).
             rows = list(
-                await q.search_posts(
-                    self._db, **filters.as_params(), limit=limit, offset=(page - 1) * limit
-                )
+                await q.search_posts(self._db, **filters.as_params(), limit=limit, offset=offset)
             )
         else:
             rows = list(
-                await q.find_posts(
-                    self._db, **filters.as_params(), limit=limit, offset=(page - 1) * limit
-                )
+                await q.find_posts(self._db, **filters.as_params(), limit=limit, offset=offset)
             )
         # An empty page carries no total_count (it rides on the rows): ask for it alone.
         total = rows[0].total_count if rows else await self._count(filters)
@@ -225,18 +223,36 @@ class PostRepository:
     ) -> q.CreatePostRow:
         """Insert a post (DRAFT unless ``status`` says otherwise) and return it.
 
+        The values are checked first with ``PostInsert``'s rules (the table's CHECK constraints:
+        slug format, non-blank title); a failure raises ``InvalidArgument`` naming the field.
+
         Example::
 
             post = await posts.create_post(title="Hi", content="...", slug="hi", author_id=1)
         """
+        checked_title = check_text("title", title, empty=True)
+        checked_content = check_text("content", content, empty=True)
+        checked_excerpt = check_optional_text("excerpt", excerpt)
+        checked_slug = check_text("slug", slug)
+        checked_author = check_id("author_id", author_id)
+        checked_status = check_optional_enum("status", status, PostStatus)
+        # Without status: the query sets published_at as the status requires.
+        check_insert(
+            PostInsert,
+            title=checked_title,
+            content=checked_content,
+            excerpt=checked_excerpt,
+            slug=checked_slug,
+            author_id=checked_author,
+        )
         return await q.create_post(
             self._db,
-            title=title,
-            content=content,
-            excerpt=excerpt,
-            slug=slug,
-            status=check_optional_enum("status", status, PostStatus),
-            author_id=check_id("author_id", author_id),
+            title=checked_title,
+            content=checked_content,
+            excerpt=checked_excerpt,
+            slug=checked_slug,
+            status=checked_status,
+            author_id=checked_author,
         )
 
     async def bulk_update_status(self, ids: Sequence[int], status: PostStatus | str) -> int:
@@ -320,10 +336,12 @@ class _PostFilter:
         category_id: object,
         tag_id: object,
     ) -> _PostFilter:
-        term = check_text("search", search or "", empty=True)
+        term = "" if search is None else check_text("search", search, empty=True)
         return cls(
-            # A blank term (only whitespace of any kind) is no filter, in every query alike.
-            search=term if term.strip() else "",
+            # Whitespace of any kind around a term is dropped (the queries' btrim only drops
+            # spaces: a pasted "word\n" missed every title containing "word"); a blank term is no
+            # filter, in every query alike.
+            search=term.strip(),
             status=check_optional_enum("status", status, PostStatus),
             author_id=check_optional_id("author_id", author_id),
             category_id=check_optional_id("category_id", category_id),

@@ -12,9 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from postsql.db import Executor
-from postsql.generated.models import Category, Tag
+from postsql.generated.models import Category, CategoryInsert, Tag, TagInsert
 from postsql.generated.queries import taxonomy as q
-from postsql.repositories._common import check_id, check_ids, check_text
+from postsql.repositories._common import (
+    check_id,
+    check_ids,
+    check_insert,
+    check_optional_text,
+    check_text,
+)
 
 __all__ = ["TaxonomyRepository"]
 
@@ -28,19 +34,23 @@ class TaxonomyRepository:
     async def create_category(
         self, *, name: str, slug: str, description: str | None = None
     ) -> Category:
-        """Insert a category; a taken name or slug is a unique violation."""
+        """Insert a category; a taken name or slug is a unique violation; a bad slug is refused
+        first (``InvalidArgument``, CategoryInsert's rule)."""
+        checked_name, checked_slug = check_text("name", name), check_text("slug", slug)
+        checked_description = check_optional_text("description", description)
+        check_insert(
+            CategoryInsert, name=checked_name, slug=checked_slug, description=checked_description
+        )
         return await q.create_category(
-            self._db,
-            name=check_text("name", name),
-            slug=check_text("slug", slug),
-            description=description,
+            self._db, name=checked_name, slug=checked_slug, description=checked_description
         )
 
     async def create_tag(self, *, name: str, slug: str) -> Tag:
-        """Insert a tag; a taken name or slug is a unique violation."""
-        return await q.create_tag(
-            self._db, name=check_text("name", name), slug=check_text("slug", slug)
-        )
+        """Insert a tag; a taken name or slug is a unique violation; a bad slug is refused first
+        (``InvalidArgument``, TagInsert's rule)."""
+        checked_name, checked_slug = check_text("name", name), check_text("slug", slug)
+        check_insert(TagInsert, name=checked_name, slug=checked_slug)
+        return await q.create_tag(self._db, name=checked_name, slug=checked_slug)
 
     async def attach_category(self, post_id: int, category_id: int) -> bool:
         """Put a post in a category; False when it was there already."""

@@ -12,24 +12,39 @@ from __future__ import annotations
 
 from postsql.db import Executor
 from postsql.errors import InvalidArgument
-from postsql.generated.models import User, UserRole
+from postsql.generated.models import User, UserInsert, UserRole
 from postsql.generated.queries import users as q
 from postsql.pagination import PaginatedResult, total_pages
 from postsql.repositories._common import (
     DEFAULT_MAX_LIMIT,
     check_id,
+    check_insert,
     check_limit,
     check_max_limit,
     check_optional_enum,
-    check_page,
+    check_optional_text,
     check_text,
+    page_offset,
 )
 
 __all__ = ["UserRepository"]
 
 
+def _email(email: object) -> str:
+    # Emails are stored in lower case (CHECK users_email_lower_check), so every call takes one in
+    # any case and means the lower-cased address: "Ada@Example.com" finds, upserts and updates
+    # the user "ada@example.com" instead of failing the CHECK or finding nobody. The format and
+    # length rules are UserInsert's, the same as the database's.
+    lowered = check_text("email", email).lower()
+    check_insert(UserInsert, email=lowered, name="-")
+    return lowered
+
+
 class UserRepository:
-    """The user queries behind a validating API; ``db`` as for :class:`PostRepository`."""
+    """The user queries behind a validating API; ``db`` as for :class:`PostRepository`.
+
+    Emails are taken in any case and stored and compared in lower case.
+    """
 
     def __init__(self, db: Executor, *, max_limit: int = DEFAULT_MAX_LIMIT) -> None:
         self._db = db
@@ -54,13 +69,13 @@ class UserRepository:
         """
         row = await q.create_user(
             self._db,
-            email=check_text("email", email),
+            email=_email(email),
             name=check_text("name", name),
-            avatar=avatar,
+            avatar=check_optional_text("avatar", avatar),
             role=check_optional_enum("role", role, UserRole),
-            bio=bio,
-            website=website,
-            location=location,
+            bio=check_optional_text("bio", bio),
+            website=check_optional_text("website", website),
+            location=check_optional_text("location", location),
         )
         if row is None:  # cannot happen: both inserts return their row
             raise LookupError("create_user returned no row")
@@ -83,8 +98,9 @@ class UserRepository:
     async def get_by_email(
         self, email: str, *, include_deleted: bool = False
     ) -> q.GetUserByEmailRow | q.GetUserByEmailIncludingDeletedRow | None:
-        """The user with that exact email (live only unless ``include_deleted``)."""
-        checked = check_text("email", email)
+        """The user with that email, in any case (live only unless ``include_deleted``); None
+        for an address no user has, well-formed or not."""
+        checked = check_text("email", email).lower()
         if include_deleted:
             return await q.get_user_by_email_including_deleted(self._db, email=checked)
         return await q.get_user_by_email(self._db, email=checked)
@@ -107,9 +123,9 @@ class UserRepository:
         return await q.update_user(
             self._db,
             id=check_id("user_id", user_id),
-            email=email,
-            name=name,
-            avatar=avatar,
+            email=None if email is None else _email(email),
+            name=None if name is None else check_text("name", name),
+            avatar=check_optional_text("avatar", avatar),
             role=check_optional_enum("role", role, UserRole),
         )
 
@@ -125,9 +141,9 @@ class UserRepository:
         return await q.update_user_profile(
             self._db,
             user_id=check_id("user_id", user_id),
-            bio=bio,
-            website=website,
-            location=location,
+            bio=check_optional_text("bio", bio),
+            website=check_optional_text("website", website),
+            location=check_optional_text("location", location),
         )
 
     async def soft_delete(self, user_id: int) -> bool:
@@ -152,11 +168,11 @@ class UserRepository:
 
             page = await users.list_users(page=1, limit=20, deleted=None)
         """
-        page = check_page(page)
         limit = check_limit(limit, self.max_limit)
+        offset = page_offset(page, limit)
         if deleted is not None and not isinstance(deleted, bool):
             raise InvalidArgument("deleted", f"must be True, False or None, got {deleted!r}")
-        rows = await q.list_users(self._db, deleted=deleted, limit=limit, offset=(page - 1) * limit)
+        rows = await q.list_users(self._db, deleted=deleted, limit=limit, offset=offset)
         total = rows[0].total_count if rows else 0
         if not rows and page > 1:
             # The total rides on the rows; past the last page, ask for the first row's count.
@@ -174,8 +190,9 @@ class UserRepository:
         avatar: str | None = None,
         role: UserRole | str | None = None,
     ) -> User | None:
-        """Insert a user or update the live one with that email; None (no change) when the email
-        belongs to a soft-deleted user.
+        """Insert a user or update the live one with that email (in any case); None (no change)
+        when the email belongs to a soft-deleted user. ``role`` None inserts a USER and keeps an
+        existing user's role; ``avatar`` is set as given.
 
         Example::
 
@@ -183,8 +200,8 @@ class UserRepository:
         """
         return await q.upsert_user_by_email(
             self._db,
-            email=check_text("email", email),
+            email=_email(email),
             name=check_text("name", name),
-            avatar=avatar,
+            avatar=check_optional_text("avatar", avatar),
             role=check_optional_enum("role", role, UserRole),
         )

@@ -357,7 +357,7 @@ WITH upserted AS (
         SET
             name = excluded.name,
             avatar = excluded.avatar,
-            role = excluded.role
+            role = coalesce($4::user_role, u.role)
         WHERE u.deleted_at IS NULL
     RETURNING u.id, u.email, u.name, u.avatar, u.role, u.created_at, u.updated_at, u.deleted_at
 ),
@@ -647,9 +647,11 @@ async def upsert_user_by_email(
     db: Executor, /, *, email: str, name: str, avatar: str | None, role: UserRole | None
 ) -> User | None:
     """Inserts a user, or updates name, avatar and role of the live user with that email, making
-    sure a profile exists; returns the user. Returns NULL, changing nothing, when the email
-    belongs to a soft-deleted user (restore it first): a soft delete is never undone behind
-    the caller's back. Deliberately includes soft-deleted rows. (Their emails conflict.)
+    sure a profile exists; returns the user. role NULL inserts a USER and keeps an existing
+    user's role (an upsert that does not mention the role never demotes an ADMIN). Returns
+    NULL, changing nothing, when the email belongs to a soft-deleted user (restore it first):
+    a soft delete is never undone behind the caller's back. Deliberately includes soft-deleted
+    rows. (Their emails conflict.)
 
     SQL: ``sql/queries/users.sql:203``.
     """
