@@ -60,6 +60,32 @@ def test_redact_hides_only_the_password() -> None:
     assert redact("postgresql://app@db/blog") == "postgresql://app@db/blog"
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://app@db/blog?password=S3cretPW&sslmode=require",
+            "postgresql://app@db/blog?password=***&sslmode=require",
+        ),
+        (
+            "postgresql://app@db/blog?sslkey=/k.pem&sslpassword=S3cretPW",
+            "postgresql://app@db/blog?sslkey=/k.pem&sslpassword=***",
+        ),
+        ("postgresql://app:S3cretPW@db:notaport/blog", "postgresql://app:***@db:notaport/blog"),
+        ("postgresql://app:p@S3cretPW@[::1]:5432/blog", "postgresql://app:***@[::1]:5432/blog"),
+        ("postgresql://app:S3cretPW@/blog?host=/tmp/pg", "postgresql://app:***@/blog?host=/tmp/pg"),
+    ],
+)
+def test_redact_hides_passwords_in_the_query_and_never_raises(url: str, shown: str) -> None:
+    assert redact(url) == shown
+    assert "S3cretPW" not in redact(url)
+
+
+def test_target_repr_never_shows_a_password_given_as_a_parameter() -> None:
+    target = resolve({"DATABASE_URL": "postgresql://app@db/blog?password=S3cretPW"})
+    assert "S3cretPW" not in repr(target)
+
+
 def test_target_repr_never_shows_the_password() -> None:
     target = resolve({"DATABASE_URL": "postgresql://app:s3cret@db/blog"})
     assert "s3cret" not in repr(target)

@@ -106,17 +106,30 @@ def validate_url(url: str, *, setting: str) -> None:
         )
 
 
+# Query parameters libpq and asyncpg read a secret from (``sslpassword`` unlocks a client key).
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
+
+
 def redact(url: str) -> str:
-    """``url`` with any password replaced by ``***``; never log or print a URL without this."""
+    """``url`` with every password replaced by ``***``; never log or print a URL without this.
+
+    Covers the ``user:PASSWORD@`` part and the ``?password=`` / ``?sslpassword=`` parameters, and
+    never raises: text that does not parse as a URL (a bad port, say) comes back with everything
+    between ``://`` and ``@`` masked and the secret parameters masked.
+    """
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(key.lower() in _SECRET_PARAMS for key, _ in pairs):
+            query = urlencode(
+                [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*/"
+            )
+    netloc = parts.netloc
+    user, at, hostport = netloc.rpartition("@")
+    if at and ":" in user:
+        netloc = f"{user.split(':', 1)[0]}:***@{hostport}"
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def database_name(url: str) -> str:
