@@ -72,7 +72,7 @@ CREATE TYPE public.user_role AS ENUM (
 
 CREATE FUNCTION public.audit_row_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'public'
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $$
 DECLARE
     key_columns text[] := string_to_array(TG_ARGV[0], ',');
@@ -1090,4 +1090,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125002000'),
     ('20261125003000'),
     ('20261125003100'),
-    ('20261125004000');
+    ('20261125004000'),
+    ('20261125004500');

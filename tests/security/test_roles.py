@@ -327,3 +327,29 @@ async def test_app_role_cannot_divert_audit_rows_into_a_temporary_table(
     finally:
         await admin.close()
     assert logged == 1
+
+
+async def test_audit_rows_reach_the_real_log_even_for_a_role_allowed_temporary_tables(
+    secured_db_url: str, role_names: RoleNames
+) -> None:
+    # This clone keeps PostgreSQL's default TEMPORARY for PUBLIC (database-level grants do not
+    # survive CREATE DATABASE ... TEMPLATE): the audit function's own search_path, pg_temp last,
+    # must still send the row to public.audit_log.
+    app_conn = await asyncpg.connect(as_user(secured_db_url, role_names.app))
+    try:
+        await app_conn.execute(
+            "CREATE TEMP TABLE audit_log AS SELECT * FROM public.audit_log WITH NO DATA"
+        )
+        await app_conn.execute("GRANT ALL ON pg_temp.audit_log TO PUBLIC")
+        await app_conn.execute("INSERT INTO users (email, name) VALUES ('decoy@example.com', 'D')")
+        diverted = await app_conn.fetchval("SELECT count(*) FROM pg_temp.audit_log")
+    finally:
+        await app_conn.close()
+    admin = await asyncpg.connect(secured_db_url)
+    try:
+        logged = await admin.fetchval(
+            "SELECT count(*) FROM audit_log WHERE new_data->>'email' = 'decoy@example.com'"
+        )
+    finally:
+        await admin.close()
+    assert (diverted, logged) == (0, 1)
