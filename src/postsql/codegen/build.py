@@ -178,7 +178,10 @@ _KIND_OF = {"str": "str", "int": "number", "Decimal": "number", "float": "number
 
 
 def _checks(
-    rel: Relation, columns: Sequence[Column], enum_classes: frozenset[str]
+    rel: Relation,
+    columns: Sequence[Column],
+    enum_classes: frozenset[str],
+    regex_classes: Mapping[str, str],
 ) -> tuple[CheckConstraint, ...]:
     """The relation's CHECK constraints, compiled for its insert model where recognised.
 
@@ -194,7 +197,7 @@ def _checks(
     out: list[CheckConstraint] = []
     for check in rel.checks:
         compiled = (
-            compile_check(check.definition, insertable, kinds)
+            compile_check(check.definition, insertable, kinds, regex_classes)
             if all(c in insertable for c in check.columns)
             else None
         )
@@ -338,7 +341,12 @@ class _Builder:
                     class_name=self.rel_names[rel.oid],
                     columns=tuple(columns),
                     comment=rel.comment,
-                    checks=_checks(rel, columns, frozenset(self.enum_names.values())),
+                    checks=_checks(
+                        rel,
+                        columns,
+                        frozenset(self.enum_names.values()),
+                        self.catalog.regex_classes,
+                    ),
                 )
             )
         return tuple(sorted(out, key=lambda t: t.class_name))

@@ -8,8 +8,12 @@ decides, as it does for a column left to its default). Recognised, and nothing e
 - comparisons ``=``, ``<>``, ``<``, ``<=``, ``>``, ``>=`` between columns, integer or string
   constants (casts of constants are fine) and ``lower``/``upper``/``btrim``/``length``/
   ``char_length`` of those;
-- ``col ~ 'pattern'`` (POSIX regular expression) when the pattern also compiles in Python and
-  uses no POSIX bracket classes (``[[:alpha:]]``);
+- ``col ~ 'pattern'`` (a PostgreSQL regular expression), translated to Python's ``re`` with the
+  same meaning: ``$`` becomes ``\\Z`` (Python's ``$`` also matches before a final newline), ``.``
+  also matches a newline, and the class escapes ``\\s \\d \\w`` (and ``\\S \\D \\W`` outside
+  brackets) become the exact characters the server matches with them, read from the server at
+  codegen time (``regex_classes``: they follow its LC_CTYPE, not Python's Unicode tables). Other
+  letter escapes, back references and POSIX bracket classes (``[[:alpha:]]``) are not compiled;
 - ``col = ANY (ARRAY[...])`` (what ``col IN (...)`` becomes);
 - ``IS NULL`` / ``IS NOT NULL``; ``AND`` and ``OR`` of any of these.
 
@@ -26,14 +30,21 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pglast import ast, parse_sql
 from pglast.enums.parsenodes import A_Expr_Kind
 from pglast.enums.primnodes import BoolExprType, NullTestType
 
-__all__ = ["Compiled", "compile_check"]
+__all__ = [
+    "CLASS_ESCAPES",
+    "Compiled",
+    "class_body",
+    "class_escapes_used",
+    "compile_check",
+    "translate_pattern",
+]
 
 # The Python comparison that holds exactly when the SQL one is false (both sides non-NULL).
 _NEGATED = {"=": "!=", "<>": "==", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
@@ -76,15 +87,116 @@ def _tuple(items: list[str]) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
+# The escapes whose meaning is a character class that depends on the server's locale.
+CLASS_ESCAPES = frozenset("sdw")
+_SAME_ESCAPES = frozenset("ntrfv")  # \n \t \r \f \v mean the same control character in both
+
+
+def class_escapes_used(definition: str) -> frozenset[str]:
+    """Which of ``\\s \\d \\w`` (either case) a constraint's text uses, as lower-case letters."""
+    return frozenset(m.lower() for m in re.findall(r"\\([sSdDwW])", definition))
+
+
+def class_body(code_points: Iterable[int]) -> str:
+    """A character-class body (no brackets) matching exactly ``code_points``, as ranges."""
+    points = sorted(set(code_points))
+    parts: list[str] = []
+    i = 0
+    while i < len(points):
+        j = i
+        while j + 1 < len(points) and points[j + 1] == points[j] + 1:
+            j += 1
+        first, last = _escaped(points[i]), _escaped(points[j])
+        parts.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "".join(parts)
+
+
+def _escaped(point: int) -> str:
+    return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
+
+
+def translate_pattern(pattern: str, classes: Mapping[str, str]) -> str:
+    """A PostgreSQL (ARE) regular expression as a Python one with the same matches, for ``search``.
+
+    Raises ``_Unsupported`` for what it cannot carry over exactly (see the module docstring).
+    ``classes`` maps ``s``/``d``/``w`` to the class body the server matches for that escape.
+    """
+    out: list[str] = []
+    dotall = False
+    in_bracket = False
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            if i + 1 >= n:
+                raise _Unsupported("trailing backslash")
+            nxt = pattern[i + 1]
+            i += 2
+            if nxt.lower() in CLASS_ESCAPES:
+                body = classes.get(nxt.lower())
+                if body is None:
+                    raise _Unsupported(f"\\{nxt} without the server's class")
+                negated = nxt.isupper()
+                if in_bracket:
+                    if negated:
+                        raise _Unsupported(f"\\{nxt} inside brackets")
+                    out.append(body)
+                else:
+                    out.append(f"[^{body}]" if negated else f"[{body}]")
+            elif nxt in _SAME_ESCAPES or not (nxt.isalnum() or nxt == "_"):
+                out.append("\\" + nxt)
+            else:
+                raise _Unsupported(f"escape \\{nxt}")
+            continue
+        if in_bracket:
+            if ch == "[":
+                if pattern[i + 1 : i + 2] in (":", ".", "="):
+                    raise _Unsupported("POSIX bracket expression")
+                out.append("\\[")  # literal in both; Python warns on a bare one
+            else:
+                out.append(ch)
+                if ch == "]":
+                    in_bracket = False
+            i += 1
+            continue
+        if ch == "[":
+            in_bracket = True
+            out.append("[")
+            i += 1
+            if pattern[i : i + 1] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i : i + 1] == "]":  # a leading ] is a literal member
+                out.append("\\]")
+                i += 1
+            continue
+        if ch == "$":
+            out.append("\\Z")
+        elif ch == ".":
+            dotall = True
+            out.append(".")
+        else:
+            out.append(ch)
+        i += 1
+    if in_bracket:
+        raise _Unsupported("unclosed bracket")
+    return ("(?s)" if dotall else "") + "".join(out)
+
+
 def compile_check(
-    definition: str, fields: Mapping[str, str], kinds: Mapping[str, str] | None = None
+    definition: str,
+    fields: Mapping[str, str],
+    kinds: Mapping[str, str] | None = None,
+    regex_classes: Mapping[str, str] | None = None,
 ) -> Compiled | None:
     """Compile ``CHECK (expr)`` over columns named in ``fields`` (column → model field), or None.
 
     ``kinds`` gives each column's Python kind (``"str"`` for text and enums, ``"number"``,
     ``"bool"``, ``"other"``); a rule comparing different kinds, or using string functions on a
     non-string, is not compiled (it would not type-check, or would raise instead of validating).
-    Without ``kinds`` every column is taken to fit.
+    Without ``kinds`` every column is taken to fit. ``regex_classes`` is the server's meaning of
+    ``\\s \\d \\w`` (see :func:`class_body`); a pattern using one it lacks is not compiled.
 
     Example::
 
@@ -98,16 +210,19 @@ def compile_check(
         if not isinstance(select, ast.SelectStmt) or not select.targetList:
             return None
         target = select.targetList[0].val
-        compiler = _Compiler(fields, kinds or {})
+        compiler = _Compiler(fields, kinds or {}, regex_classes or {})
         return Compiled(compiler.false_when(target), compiler.uses_regex)
     except Exception:  # _Unsupported, a pglast parse error or a pattern Python cannot compile
         return None
 
 
 class _Compiler:
-    def __init__(self, fields: Mapping[str, str], kinds: Mapping[str, str]) -> None:
+    def __init__(
+        self, fields: Mapping[str, str], kinds: Mapping[str, str], classes: Mapping[str, str]
+    ) -> None:
         self.fields = fields
         self.kinds = kinds
+        self.classes = classes
         self.uses_regex = False
 
     def false_when(self, node: object) -> str:
@@ -151,11 +266,10 @@ class _Compiler:
             pattern = self.constant_string(node.rexpr)
             if left.kind not in ("str", "any"):
                 raise _Unsupported("regex on a non-string")
-            if "[:" in pattern:
-                raise _Unsupported("POSIX bracket class")
-            re.compile(pattern)
+            translated = translate_pattern(pattern, self.classes)
+            re.compile(translated)
             self.uses_regex = True
-            return self._guard(left.needs, f"search({pattern!r}, {left.code}) is None")
+            return self._guard(left.needs, f"search({translated!r}, {left.code}) is None")
         if op not in _NEGATED:
             raise _Unsupported(op)
         right = self.value(node.rexpr)

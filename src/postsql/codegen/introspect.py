@@ -21,6 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
+from postsql.codegen.checks import class_body, class_escapes_used
 from postsql.errors import CodegenError
 from postsql.urls import redact, with_database
 
@@ -116,6 +117,9 @@ class Catalog:
     enum_comments: dict[int, str]
     relations: list[Relation]
     search_path: tuple[str, ...] = ("public",)
+    # The server's meaning of the regex escapes \s \d \w that CHECK constraints use: letter ->
+    # character-class body (codegen.checks.class_body), read by read_catalog.
+    regex_classes: dict[str, str] = field(default_factory=dict)
     _by_name: dict[tuple[str, str], Relation] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -297,7 +301,27 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
     ]  # fmt: skip
     relations.sort(key=lambda rel: (rel.schema, rel.name))
     path = await conn.fetchval("SELECT current_schemas(false)")
-    return Catalog(types, enums, enum_comments, relations, tuple(path) or ("public",))
+    used = frozenset().union(
+        *(class_escapes_used(c.definition) for rel in relations for c in rel.checks)
+    )
+    regex_classes = {letter: await _regex_class(conn, letter) for letter in sorted(used)}
+    return Catalog(
+        types, enums, enum_comments, relations, tuple(path) or ("public",), regex_classes
+    )
+
+
+async def _regex_class(conn: asyncpg.Connection, letter: str) -> str:
+    """Every character the server's ``\\<letter>`` matches (its LC_CTYPE decides), as a class body.
+
+    One scan of all code points (surrogates excluded, chr refuses them): about 0.2 s, done only
+    for the escapes some CHECK constraint uses.
+    """
+    points = await conn.fetchval(
+        "SELECT coalesce(array_agg(c ORDER BY c), '{}') FROM generate_series(1, 1114111) AS c"
+        " WHERE c NOT BETWEEN 55296 AND 57343 AND chr(c) ~ $1",
+        "\\" + letter,
+    )
+    return class_body(points)
 
 
 @dataclass(frozen=True, slots=True)

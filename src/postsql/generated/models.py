@@ -180,7 +180,7 @@ class CategoryInsert(BaseModel):
     @model_validator(mode="after")
     def check_constraints(self) -> CategoryInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*$", self.slug) is None:
+        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -307,7 +307,7 @@ class PostInsert(BaseModel):
                     "fields": "status, published_at",
                 },
             )
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*$", self.slug) is None:
+        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -426,7 +426,7 @@ class TagInsert(BaseModel):
     @model_validator(mode="after")
     def check_constraints(self) -> TagInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*$", self.slug) is None:
+        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -488,7 +488,14 @@ class UserInsert(BaseModel):
     @model_validator(mode="after")
     def check_constraints(self) -> UserInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.email is not None and search("^[^@\\s]+@[^@\\s]+$", self.email) is None:
+        if (
+            self.email is not None
+            and search(
+                "^[^@\\u0009-\\u000d\\u0020\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028-\\u2029\\u205f\\u3000]+@[^@\\u0009-\\u000d\\u0020\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028-\\u2029\\u205f\\u3000]+\\Z",
+                self.email,
+            )
+            is None
+        ):
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
