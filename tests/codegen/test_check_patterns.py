@@ -1,4 +1,4 @@
-"""PostgreSQL regular expressions in CHECK constraints, carried over to Python exactly (no server)."""
+"""CHECK regular expressions carried over from PostgreSQL to Python exactly (no server needed)."""
 
 from __future__ import annotations
 
