@@ -279,7 +279,6 @@ def test_the_model_and_the_database_agree_on_every_slug_and_email(db_url: str) -
     loop = asyncio.new_event_loop()
     conn: asyncpg.Connection = loop.run_until_complete(asyncpg.connect(db_url))
     try:
-
         # Beyond plain text: a final newline (Python's $ matched before it) and characters that
         # Python's \\s and the server's \\s disagree on (0x1c, U+0085, U+00A0, U+2007, U+3000).
         @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
