@@ -280,7 +280,9 @@ def manifest(project: Project) -> dict[str, object]:
                         "name": k.name,
                         "definition": k.definition,
                         "columns": list(k.columns),
-                        "checked_by_model": k.violated is not None and t.kind == "table",
+                        "checked_by_model": (k.violated is not None or bool(k.elements_not_null))
+                        and t.kind == "table",
+                        "elements_not_null": list(k.elements_not_null),
                     }
                     for k in t.checks
                 ],
