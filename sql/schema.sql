@@ -206,7 +206,8 @@ CREATE TABLE public.audit_log (
     changed_at timestamp with time zone DEFAULT now() NOT NULL,
     db_role text,
     changed_columns text[],
-    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text]))),
+    CONSTRAINT audit_log_changed_columns_no_null_check CHECK ((array_position(changed_columns, NULL::text) IS NULL))
 );
 
 
@@ -401,7 +402,8 @@ CREATE TABLE public.roles (
     description text,
     permissions text[] DEFAULT '{}'::text[] NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT roles_permissions_no_null_check CHECK ((array_position(permissions, NULL::text) IS NULL))
 );
 
 
@@ -1091,4 +1093,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125003000'),
     ('20261125003100'),
     ('20261125004000'),
-    ('20261125004500');
+    ('20261125004500'),
+    ('20261125005000'),
+    ('20261125005100');

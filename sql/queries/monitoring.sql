@@ -179,7 +179,7 @@ ORDER BY size_bytes DESC, schema_name ASC, table_name ASC, index_name ASC;
 -- name: duplicate_indexes()
 -- Returns groups of indexes on the same table with the same columns, operator classes,
 -- collations, expressions and predicate: all but one of each group are redundant.
--- @nonnull schema_name, table_name, index_names, size_bytes
+-- @nonnull schema_name, table_name, index_names, index_names[], size_bytes
 SELECT
     n.nspname::text AS schema_name,
     c.relname::text AS table_name,

@@ -16,7 +16,7 @@ from typing import Any, Protocol, cast
 import pglast
 from pglast import ast, enums
 
-from postsql.codegen.checks import compile_check
+from postsql.codegen.checks import compile_check, elements_not_null
 from postsql.codegen.config import CodegenConfig, parse_annotation
 from postsql.codegen.introspect import Catalog, Described, Relation
 from postsql.codegen.ir import (
@@ -58,6 +58,8 @@ class _Field(Protocol):
     def nullable(self) -> bool: ...
     @property
     def nested(self) -> Any: ...
+    @property
+    def elements_non_null(self) -> bool: ...
 
 
 class _Column(Protocol):
@@ -69,6 +71,10 @@ class _Column(Protocol):
     def reason(self) -> str: ...
     @property
     def nested(self) -> Any: ...
+    @property
+    def elements_non_null(self) -> bool: ...
+    @property
+    def elements_reason(self) -> str: ...
 
 
 class Analysis(Protocol):
@@ -95,6 +101,8 @@ class _FallbackColumn:
     certainty: str = "unknown"
     reason: str = "no nullability analysis available"
     nested: Any = None
+    elements_non_null: bool = False
+    elements_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +209,7 @@ def _checks(
             if all(c in insertable for c in check.columns)
             else None
         )
+        proves = elements_not_null(check.definition) & set(check.columns)
         out.append(
             CheckConstraint(
                 name=check.name,
@@ -208,6 +217,7 @@ def _checks(
                 columns=check.columns,
                 violated=compiled.violated if compiled else None,
                 uses_regex=compiled.uses_regex if compiled else False,
+                elements_not_null=tuple(sorted(proves)) if check.validated else (),
             )
         )
     return tuple(sorted(out, key=lambda c: c.name))
@@ -310,12 +320,15 @@ class _Builder:
             if rel.oid not in self.rel_names:
                 continue
             columns: list[Column] = []
-            non_null = self._view_non_null(rel)
+            non_null, view_elements = self._view_non_null(rel)
+            elements = self.catalog.elements_not_null(rel) | view_elements
             for col in rel.columns:
                 what = f"{rel.schema}.{rel.name}.{col.name}"
                 try:
                     py = self.json_columns.get((rel.name, col.name)) or self.types.map(
-                        col.type_oid, what=f"column {what}"
+                        col.type_oid,
+                        what=f"column {what}",
+                        elements_non_null=(col.name in elements,),
                     )
                 except UnsupportedTypeError as exc:
                     self.errors.add(UnsupportedTypeError, str(exc))
@@ -351,18 +364,24 @@ class _Builder:
             )
         return tuple(sorted(out, key=lambda t: t.class_name))
 
-    def _view_non_null(self, rel: Relation) -> frozenset[str]:
-        """Columns of a view or materialized view that the analysis proves never NULL."""
+    def _view_non_null(self, rel: Relation) -> tuple[frozenset[str], frozenset[str]]:
+        """Columns of a view or materialized view that the analysis proves never NULL, and
+        array columns whose elements it proves never NULL."""
+        none: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
         if rel.view_sql is None:
-            return frozenset()
+            return none
         names = [c.name for c in rel.columns]
         try:
             analysis = self.analyzer(rel.view_sql, self.catalog, names)
         except Exception:  # best effort: a view the analysis cannot read stays all-nullable
-            return frozenset()
+            return none
         if len(analysis.columns) != len(names):
-            return frozenset()
-        return frozenset(n for n, c in zip(names, analysis.columns, strict=True) if not c.nullable)
+            return none
+        pairs = list(zip(names, analysis.columns, strict=True))
+        return (
+            frozenset(n for n, c in pairs if not c.nullable),
+            frozenset(n for n, c in pairs if c.elements_non_null),
+        )
 
     # -- queries ---------------------------------------------------------------------------
     def query(self, q: QueryDef, described: Described, tables: Sequence[Table]) -> Query | None:
@@ -451,7 +470,7 @@ class _Builder:
             zip(described.params, q.params, q.python_params, strict=True), start=1
         ):
             try:
-                py = self.types.map(oid, what=f"{where} parameter :{sql_name}")
+                py = self.types.map(oid, what=f"{where} parameter :{sql_name}", for_input=True)
             except UnsupportedTypeError as exc:
                 self.errors.add(UnsupportedTypeError, str(exc))
                 continue
@@ -492,8 +511,10 @@ class _Builder:
                     QueryCheckError,
                     f"{where} a result column has no name ('?column?'); give it one with AS",
                 )
-        nonnull = dict(q.directives.nonnull)
-        nullable = dict(q.directives.nullable)
+        nonnull = {n: line for n, line in q.directives.nonnull if not n.endswith("[]")}
+        nullable = {n: line for n, line in q.directives.nullable if not n.endswith("[]")}
+        nonnull_elements = {n[:-2]: line for n, line in q.directives.nonnull if n.endswith("[]")}
+        nullable_elements = {n[:-2]: line for n, line in q.directives.nullable if n.endswith("[]")}
         json_over = {n: (a, line) for n, a, line in q.directives.json}
         for key, value in self.config.json_results.items():
             query_name, _, column = key.partition(".")
@@ -502,6 +523,8 @@ class _Builder:
         for directive, table in (
             ("@nonnull", nonnull),
             ("@nullable", nullable),
+            ("@nonnull", nonnull_elements),
+            ("@nullable", nullable_elements),
             ("@json", json_over),
         ):
             for name, entry in table.items():
@@ -511,6 +534,15 @@ class _Builder:
                         QueryCheckError,
                         f"{q.file}:{line}: {q.name}: {directive} names unknown column {name!r} "
                         f"(columns: {', '.join(names) or 'none'})",
+                    )
+        for directive, table in (("@nonnull", nonnull_elements), ("@nullable", nullable_elements)):
+            for name, line in table.items():
+                oid = dict(described.columns).get(name)
+                if oid is not None and not self._is_array(oid):
+                    self.errors.add(
+                        QueryCheckError,
+                        f"{q.file}:{line}: {q.name}: {directive} {name}[]: the column is "
+                        f"{self.types.formatted(oid)}, not an array",
                     )
         out: list[ResultColumn] = []
         for (name, oid), inference in zip(described.columns, analysis.columns, strict=True):
@@ -527,6 +559,18 @@ class _Builder:
                         f"proof that it is never NULL ({inference.reason})",
                     )
                 is_nullable, reason = True, "@nullable override"
+            elements = bool(inference.elements_non_null)
+            if name in nonnull_elements:
+                elements = True
+            if name in nullable_elements:
+                if inference.elements_non_null:
+                    self.errors.add(
+                        QueryCheckError,
+                        f"{q.file}:{nullable_elements[name]}: {q.name}: @nullable {name}[] "
+                        f"contradicts a proof that its elements are never NULL "
+                        f"({inference.elements_reason})",
+                    )
+                elements = False
             pg_type = self.types.formatted(oid)
             nested: tuple[NestedModel, ...] = ()
             try:
@@ -546,7 +590,7 @@ class _Builder:
                 elif pg_type in _JSON_TYPES and (configured := self._json_column(name, analysis)):
                     py = configured
                 else:
-                    py = self.types.map(oid, what=what)
+                    py = self.types.map(oid, what=what, elements_non_null=(elements,))
             except UnsupportedTypeError as exc:
                 self.errors.add(UnsupportedTypeError, str(exc))
                 continue
@@ -576,7 +620,9 @@ class _Builder:
                     py, subs = self._nested(f.nested, sub_name, f"{what}.{f.name}")
                     models.extend(subs)
                 else:
-                    py = self._json_scalar(f.type_name, f"{what}.{f.name}")
+                    py = self._json_scalar(
+                        f.type_name, f"{what}.{f.name}", bool(f.elements_non_null)
+                    )
                 fields.append(ResultColumn(f.name, f.type_name or "json", py, bool(f.nullable)))
             model = NestedModel(class_name, tuple(fields))
             return PyType(class_name, frozenset({(".", class_name)})), (model, *models)
@@ -589,13 +635,23 @@ class _Builder:
         )
         return PyType(f"list[{scalar.annotation}]", scalar.imports), ()
 
-    def _json_scalar(self, type_name: str | None, what: str) -> PyType:
+    def _is_array(self, oid: int) -> bool:
+        seen: set[int] = set()
+        pg = self.catalog.types.get(oid)
+        while pg is not None and pg.kind == "d" and pg.oid not in seen:
+            seen.add(pg.oid)
+            pg = self.catalog.types.get(pg.base)
+        return pg is not None and pg.category == "A" and pg.elem != 0
+
+    def _json_scalar(
+        self, type_name: str | None, what: str, elements_non_null: bool = False
+    ) -> PyType:
         if type_name is None:
             return BASE_TYPES["json"]
         oid = self.types.oid_of(type_name)
         if oid is None:
             raise UnsupportedTypeError(f"{what}: unknown type {type_name!r} inside JSON")
-        mapped = self.types.map(oid, what=what)
+        mapped = self.types.map(oid, what=what, elements_non_null=(elements_non_null,))
         if mapped.annotation == "bytes":  # JSON carries bytea as a "\\x..." string
             return PyType("str")
         return mapped

@@ -43,6 +43,7 @@ __all__ = [
     "class_body",
     "class_escapes_used",
     "compile_check",
+    "elements_not_null",
     "translate_pattern",
 ]
 
@@ -324,3 +325,52 @@ class _Compiler:
         if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
             return str(node.val.sval)
         raise _Unsupported("pattern")
+
+
+def elements_not_null(definition: str) -> frozenset[str]:
+    """The array columns whose elements ``CHECK (expr)`` proves never NULL.
+
+    Recognised: ``array_position(col, NULL) IS NULL`` (``array_position`` finds a NULL element
+    too, and ``IS NULL`` is never NULL itself, so the rule is FALSE, and fails, exactly when
+    ``col`` holds a NULL element), alone or as a conjunct of ``AND``. A domain's constraint names
+    its value ``VALUE``, returned as ``"value"``. A NO INHERIT constraint proves nothing: the rows
+    of child tables, which a query of the parent reads, escape it.
+
+    Example::
+
+        elements_not_null("CHECK ((array_position(tags, NULL::text) IS NULL))")
+        # frozenset({'tags'})
+    """
+    match = re.fullmatch(r"\s*CHECK\s*(\(.*\))\s*(NOT VALID)?\s*", definition, re.S)
+    if match is None or "NO INHERIT" in definition:
+        return frozenset()
+    try:
+        select = parse_sql(f"SELECT {match.group(1)}")[0].stmt
+    except Exception:  # a pglast parse error: nothing recognised
+        return frozenset()
+    if not isinstance(select, ast.SelectStmt) or not select.targetList:
+        return frozenset()
+    return frozenset(_no_null_elements(select.targetList[0].val))
+
+
+def _no_null_elements(node: object) -> set[str]:
+    if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
+        return {name for arg in node.args or () for name in _no_null_elements(arg)}
+    if not (isinstance(node, ast.NullTest) and node.nulltesttype == NullTestType.IS_NULL):
+        return set()
+    call = node.arg
+    if not isinstance(call, ast.FuncCall) or call.agg_star or call.func_variadic:
+        return set()
+    names = [str(f.sval) for f in call.funcname or () if isinstance(f, ast.String)]
+    args = call.args or ()
+    if names not in (["array_position"], ["pg_catalog", "array_position"]) or len(args) != 2:
+        return set()
+    column, needle = args
+    while isinstance(needle, ast.TypeCast):
+        needle = needle.arg
+    if not (isinstance(needle, ast.A_Const) and needle.isnull):
+        return set()
+    if not isinstance(column, ast.ColumnRef):
+        return set()
+    fields = [str(f.sval) for f in column.fields or () if isinstance(f, ast.String)]
+    return {fields[0]} if len(fields) == 1 else set()

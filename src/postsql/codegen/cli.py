@@ -36,7 +36,7 @@ from postsql.codegen.introspect import (
     schema_scripts,
     scratch_database,
 )
-from postsql.codegen.ir import Project
+from postsql.codegen.ir import CheckConstraint, Project, Table
 from postsql.codegen.loader import QueryDef, load_queries
 from postsql.codegen.render import HEADER, render
 from postsql.errors import CodegenError, PostsqlError
@@ -275,15 +275,7 @@ def manifest(project: Project) -> dict[str, object]:
                     }
                     for c in t.columns
                 ],
-                "checks": [
-                    {
-                        "name": k.name,
-                        "definition": k.definition,
-                        "columns": list(k.columns),
-                        "checked_by_model": k.violated is not None and t.kind == "table",
-                    }
-                    for k in t.checks
-                ],
+                "checks": [_check_entry(k, t) for k in t.checks],
             }
             for t in sorted(project.tables, key=lambda t: (t.schema, t.name))
         ],
@@ -292,6 +284,20 @@ def manifest(project: Project) -> dict[str, object]:
             for e in sorted(project.enums, key=lambda e: e.name)
         ],
     }
+
+
+def _check_entry(check: CheckConstraint, table: Table) -> dict[str, object]:
+    # An element rule is enforced by the field's type (list[T]); the key appears only then.
+    entry: dict[str, object] = {
+        "name": check.name,
+        "definition": check.definition,
+        "columns": list(check.columns),
+        "checked_by_model": (check.violated is not None or bool(check.elements_not_null))
+        and table.kind == "table",
+    }
+    if check.elements_not_null:
+        entry["elements_not_null"] = list(check.elements_not_null)
+    return entry
 
 
 def stale_diff(files: dict[str, str], out: Path, *, root: Path) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import asyncpg
 
-from postsql.codegen.checks import class_body, class_escapes_used
+from postsql.codegen.checks import class_body, class_escapes_used, elements_not_null
 from postsql.errors import CodegenError
 from postsql.urls import redact, with_database
 
@@ -52,6 +52,7 @@ class CatalogColumn:
     type_name: str
     not_null: bool
     type_oid: int
+    elements_not_null: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +118,42 @@ class Catalog:
     enum_comments: dict[int, str]
     relations: list[Relation]
     search_path: tuple[str, ...] = ("public",)
+    # Each domain's CHECK constraints (by domain type oid); ``columns`` is empty.
+    domain_checks: dict[int, tuple[RelationCheck, ...]] = field(default_factory=dict)
     # The server's meaning of the regex escapes \s \d \w that CHECK constraints use: letter ->
     # character-class body (codegen.checks.class_body), read by read_catalog.
     regex_classes: dict[str, str] = field(default_factory=dict)
     _by_name: dict[tuple[str, str], Relation] = field(default_factory=dict, repr=False)
+    _elements: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name = {(r.schema, r.name): r for r in self.relations}
+        self._elements = {}
+        for rel in self.relations:
+            proven: set[str] = set()
+            for check in rel.checks:
+                if check.validated:
+                    proven |= elements_not_null(check.definition) & set(check.columns)
+            proven |= {c.name for c in rel.columns if self.type_elements_not_null(c.type_oid)}
+            self._elements[rel.oid] = frozenset(proven)
+
+    def type_elements_not_null(self, oid: int) -> bool:
+        """Whether ``oid`` is a domain (over a domain ...) over an array whose validated CHECK
+        constraint proves its elements never NULL (``array_position(VALUE, NULL) IS NULL``)."""
+        seen: set[int] = set()
+        pg = self.types.get(oid)
+        while pg is not None and pg.kind == "d" and pg.oid not in seen:
+            seen.add(pg.oid)
+            for check in self.domain_checks.get(pg.oid, ()):
+                if check.validated and "value" in elements_not_null(check.definition):
+                    return True
+            pg = self.types.get(pg.base)
+        return False
+
+    def elements_not_null(self, rel: Relation) -> frozenset[str]:
+        """Array columns of ``rel`` whose elements a validated CHECK (or their domain) proves
+        never NULL."""
+        return self._elements.get(rel.oid, frozenset())
 
     def find(self, schema: str | None, name: str) -> Relation | None:
         """The relation ``schema.name``, or the first on the search path when ``schema`` is None."""
@@ -139,7 +169,11 @@ class Catalog:
         found = self.find(schema, name)
         if found is None:
             return None
-        return [CatalogColumn(c.name, c.formatted, c.not_null, c.type_oid) for c in found.columns]
+        proven = self.elements_not_null(found)
+        return [
+            CatalogColumn(c.name, c.formatted, c.not_null, c.type_oid, c.name in proven)
+            for c in found.columns
+        ]
 
     def view_sql(self, schema: str | None, name: str) -> str | None:
         found = self.find(schema, name)
@@ -262,6 +296,14 @@ WHERE c.contype = 'c'
 ORDER BY c.conrelid, c.conname
 """
 
+_DOMAIN_CHECKS_SQL = """
+SELECT c.contypid::int AS oid, c.conname AS name, pg_get_constraintdef(c.oid) AS definition,
+       c.convalidated AS validated
+FROM pg_constraint c
+WHERE c.contype = 'c' AND c.contypid <> 0
+ORDER BY c.contypid, c.conname
+"""
+
 
 async def read_catalog(conn: asyncpg.Connection) -> Catalog:
     """Types, enums and every user relation with its columns."""
@@ -300,14 +342,20 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
         for r in await conn.fetch(_RELATIONS_SQL)
     ]  # fmt: skip
     relations.sort(key=lambda rel: (rel.schema, rel.name))
+    domain_checks: dict[int, list[RelationCheck]] = {}
+    for r in await conn.fetch(_DOMAIN_CHECKS_SQL):
+        domain_checks.setdefault(r["oid"], []).append(
+            RelationCheck(r["name"], r["definition"], (), r["validated"])
+        )
     path = await conn.fetchval("SELECT current_schemas(false)")
     used = frozenset().union(
         *(class_escapes_used(c.definition) for rel in relations for c in rel.checks)
     )
     regex_classes = {letter: await _regex_class(conn, letter) for letter in sorted(used)}
     return Catalog(
-        types, enums, enum_comments, relations, tuple(path) or ("public",), regex_classes
-    )
+        types, enums, enum_comments, relations, tuple(path) or ("public",),
+        {oid: tuple(checks) for oid, checks in domain_checks.items()}, regex_classes,
+    )  # fmt: skip
 
 
 async def _regex_class(conn: asyncpg.Connection, letter: str) -> str:

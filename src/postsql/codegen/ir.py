@@ -86,7 +86,8 @@ class CheckConstraint:
 
     ``violated`` is a condition over ``self.<field>`` that is true exactly when the rule fails
     (see ``codegen/checks.py`` for the recognised subset); ``uses_regex`` says it calls
-    ``re.search``.
+    ``re.search``; ``elements_not_null`` names the array columns whose elements it proves
+    non-null.
     """
 
     name: str
@@ -94,6 +95,9 @@ class CheckConstraint:
     columns: tuple[str, ...]
     violated: str | None = None
     uses_regex: bool = False
+    # Array columns whose elements this (validated) constraint proves never NULL: their types
+    # are ``list[T]``, so every model enforces the rule (see ``checks.elements_not_null``).
+    elements_not_null: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,8 @@ from postsql.errors import QueryParseError
 __all__ = ["Directives", "QueryDef", "load_file", "load_queries", "parse_directives"]
 
 _DIRECTIVE = re.compile(r"^@(?P<kind>\w+)\b\s*(?P<rest>.*)$")
-_IDENT_LIST = re.compile(r"^\w+(\s*,\s*\w+)*$")
+# ``col`` is the column itself, ``col[]`` the elements of an array column.
+_IDENT_LIST = re.compile(r"^\w+(\[\])?(\s*,\s*\w+(\[\])?)*$")
 _CACHE_TTL = re.compile(r"^ttl\s*=\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?$")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -130,7 +131,10 @@ def parse_directives(doc: str, *, file: str, doc_lines: list[int]) -> tuple[str,
         where = f"{file}:{line_no}"
         if kind in ("nonnull", "nullable"):
             if not _IDENT_LIST.match(rest):
-                raise QueryParseError(f"{where}: @{kind} takes column names separated by commas")
+                raise QueryParseError(
+                    f"{where}: @{kind} takes column names separated by commas "
+                    "(col for the column, col[] for an array column's elements)"
+                )
             names = [(n.strip(), line_no) for n in rest.split(",")]
             (nonnull if kind == "nonnull" else nullable).extend(names)
         elif kind == "param":

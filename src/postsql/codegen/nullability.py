@@ -93,7 +93,14 @@ def _analyze(
 def _inference(col: Col) -> ColumnInference:
     value = col.value
     nested = value.nested if value.type_name in _JSON_TYPES else None
-    return ColumnInference(value.nullable, value.certainty, value.reason, nested)
+    return ColumnInference(
+        value.nullable,
+        value.certainty,
+        value.reason,
+        nested,
+        value.elements_non_null,
+        value.elements_reason,
+    )
 
 
 def _unknown_columns(names: Sequence[str], reason: str) -> tuple[ColumnInference, ...]:

@@ -268,7 +268,8 @@ def _checks_doc(checks: Sequence[CheckConstraint], *, insert: bool = False) -> s
     )
     lines = ["", "", head, ""]
     for check in checks:
-        mark = "* " if insert and check.violated else "- "
+        # An element rule is in the field's type (list[T]): the model checks it too.
+        mark = "* " if insert and (check.violated or check.elements_not_null) else "- "
         lines.append(f"{mark}{check.name}:")
         lines.extend(
             textwrap.wrap(

@@ -27,8 +27,16 @@ json, jsonb                            str; objects once the codec of   JsonValu
 enum                                   str                              its StrEnum
 domain                                 its base type                    its base type
 composite                              Record                           its model
-array of any of these                  list                             list[...]
+array of any of these                  list                             list[T | None], or
+                                                                        list[T] when its elements
+                                                                        are proven non-null
 =====================================  ===============================  =========================
+
+Array elements may be NULL whatever the column's own nullability, so an array is
+``list[T | None]`` unless the caller proves its elements non-null (``elements_non_null``, one flag
+per nesting level, outermost first) or a domain over it does (a validated
+``CHECK (array_position(VALUE, NULL) IS NULL)``). Parameters are typed ``list[T]``
+(``for_input``): a narrower input type is safe.
 """
 
 from __future__ import annotations
@@ -126,8 +134,26 @@ class TypeMapper:
         suffix = "[]" if type_name.endswith("[]") else ""
         return self._by_name.get(base + suffix)
 
-    def map(self, oid: int, *, what: str) -> PyType:
-        """The annotation for type ``oid``; ``what`` names the column or parameter for errors."""
+    def map(
+        self,
+        oid: int,
+        *,
+        what: str,
+        elements_non_null: tuple[bool, ...] = (),
+        for_input: bool = False,
+    ) -> PyType:
+        """The annotation for type ``oid``; ``what`` names the column or parameter for errors.
+
+        ``elements_non_null[i]`` says the elements at array nesting level ``i`` (0: the value's
+        own elements; 1: those of an array of a domain over an array, ...) are proven never NULL;
+        a level not given may hold NULL. ``for_input`` types every level non-null.
+
+        Example::
+
+            mapper.map(text_array_oid, what="tags").annotation  # 'list[str | None]'
+            mapper.map(text_array_oid, what="tags", elements_non_null=(True,)).annotation
+            # 'list[str]'
+        """
         pg = self.catalog.types.get(oid)
         if pg is None:
             raise UnsupportedTypeError(f"{what}: unknown type oid {oid}")
@@ -143,9 +169,17 @@ class TypeMapper:
                 )
             return PyType(model, frozenset({("", model)}))
         if pg.kind == "d":
-            return self.map(pg.base, what=what)
+            if self.catalog.type_elements_not_null(oid):
+                elements_non_null = (True, *elements_non_null[1:])
+            return self.map(
+                pg.base, what=what, elements_non_null=elements_non_null, for_input=for_input
+            )
         if pg.category == "A" and pg.elem:
-            inner = self.map(pg.elem, what=what)
+            inner = self.map(
+                pg.elem, what=what, elements_non_null=elements_non_null[1:], for_input=for_input
+            )
+            proven = for_input or (bool(elements_non_null) and elements_non_null[0])
+            inner = inner.optional(not proven)
             return PyType(f"list[{inner.annotation}]", inner.imports)
         if pg.kind == "b" or (pg.kind == "p" and pg.name == "void"):
             mapped = BASE_TYPES.get(pg.name)

@@ -41,6 +41,9 @@ __all__ = [
 
 CHECK_CONSTRAINTS: dict[str, CheckInfo] = {
     "audit_log_action_check": CheckInfo(table="audit_log", columns=("action",), fields=("action",)),
+    "audit_log_changed_columns_no_null_check": CheckInfo(
+        table="audit_log", columns=("changed_columns",), fields=("changed_columns",)
+    ),
     "categories_slug_format_check": CheckInfo(
         table="categories", columns=("slug",), fields=("slug",)
     ),
@@ -54,6 +57,9 @@ CHECK_CONSTRAINTS: dict[str, CheckInfo] = {
     "posts_title_not_blank_check": CheckInfo(table="posts", columns=("title",), fields=("title",)),
     "posts_view_count_check": CheckInfo(
         table="posts", columns=("view_count",), fields=("view_count",)
+    ),
+    "roles_permissions_no_null_check": CheckInfo(
+        table="roles", columns=("permissions",), fields=("permissions",)
     ),
     "tags_slug_format_check": CheckInfo(table="tags", columns=("slug",), fields=("slug",)),
     "users_email_format_check": CheckInfo(table="users", columns=("email",), fields=("email",)),
@@ -89,6 +95,8 @@ class AuditLog(BaseModel):
 
     - audit_log_action_check:
       CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+    - audit_log_changed_columns_no_null_check:
+      CHECK ((array_position(changed_columns, NULL::text) IS NULL))
     """
 
     id: int
@@ -117,6 +125,8 @@ class AuditLogInsert(BaseModel):
 
     * audit_log_action_check:
       CHECK ((action = ANY (ARRAY['INSERT'::text, 'UPDATE'::text, 'DELETE'::text])))
+    * audit_log_changed_columns_no_null_check:
+      CHECK ((array_position(changed_columns, NULL::text) IS NULL))
     """
 
     table_name: str
@@ -368,6 +378,11 @@ class Role(BaseModel):
     """Named permission sets; permission "*" grants everything.
 
     A row of table ``roles``.
+
+    CHECK constraints:
+
+    - roles_permissions_no_null_check:
+      CHECK ((array_position(permissions, NULL::text) IS NULL))
     """
 
     id: int
@@ -383,6 +398,11 @@ class RoleInsert(BaseModel):
 
     Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the
     columns to send); identity ALWAYS and generated columns are absent.
+
+    CHECK constraints (* also checked by this model before a round trip):
+
+    * roles_permissions_no_null_check:
+      CHECK ((array_position(permissions, NULL::text) IS NULL))
     """
 
     name: str

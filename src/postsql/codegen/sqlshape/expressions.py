@@ -24,6 +24,7 @@ from .model import (
     Rel,
     Scope,
     Value,
+    all_elements,
     non_null,
     nullable,
     unknown,
@@ -94,7 +95,12 @@ def _all_non_null(values: list[Value], reason: str, type_name: str | None = None
 def _const(node: ast.A_Const, ctx: Ctx) -> Value:
     if node.isnull:
         return nullable("NULL literal")
-    return non_null("literal", const_type(node))
+    value = non_null("literal", const_type(node))
+    if isinstance(node.val, ast.String) and "null" not in (node.val.sval or "").lower():
+        # Read as an array ('{}', '{a,b}'::text[]), it holds a NULL element only where it spells
+        # an unquoted NULL.
+        return value.with_elements(True, "array literal without NULL")
+    return value
 
 
 def _param(node: ast.ParamRef, ctx: Ctx) -> Value:
@@ -111,7 +117,7 @@ def _column_ref(node: ast.ColumnRef, ctx: Ctx) -> Value:
     if ctx.agg_mode == "grouping_sets" and not ctx.in_aggregate and not value.nullable:
         return nullable(
             "grouped column under GROUPING SETS/ROLLUP/CUBE", value.type_name, value.nested
-        )
+        ).elements_like(value)
     return value
 
 
@@ -156,13 +162,19 @@ def _lookup(names: list[str], scope: Scope) -> Value | None:
     return None
 
 
+def nested_field(name: str, value: Value) -> NestedField:
+    """A JSON object key holding ``value``; an element proof is kept for array values only."""
+    scalar = (value.type_name or "").split("(")[0].strip() in fn.SCALAR_TYPES
+    elements = value.elements_non_null and not scalar
+    return NestedField(name, value.type_name, value.nullable, value.nested, elements)
+
+
 def whole_row(rel: Rel) -> Value:
     """A whole-row reference (``p`` in ``row_to_json(p)``): its shape is an object of columns."""
     shape: NestedShape | None = None
     if rel.complete:
         fields = tuple(
-            NestedField(col.name, value.type_name, value.nullable, value.nested)
-            for col, value in zip(rel.cols, rel.values(), strict=True)
+            nested_field(col.name, value) for col, value in zip(rel.cols, rel.values(), strict=True)
         )
         shape = NestedShape("object", fields)
     if rel.row_nullable():
@@ -212,7 +224,32 @@ def _operator(node: ast.A_Expr, ctx: Ctx) -> Value:
         return nullable(f"operator {op} can return NULL", result_type)
     if any(v.composite for v in operands):
         return nullable(f"operator {op} on row values with possibly NULL fields", result_type)
-    return _all_non_null(operands, f"operator {op} of non-null operands", result_type)
+    value = _all_non_null(operands, f"operator {op} of non-null operands", result_type)
+    if op == "||" and len(operands) == 2:
+        sides: list[object] = [side for side in (node.lexpr, node.rexpr) if side is not None]
+        return value.with_elements(*_concat_elements(operands, sides))
+    return value
+
+
+def _concat_elements(operands: list[Value], nodes: list[object]) -> tuple[bool, str]:
+    """``a || b`` on arrays: array with array, or array with one element."""
+    left, right = operands
+    if left.elements_non_null and right.elements_non_null:
+        return True, "|| of arrays with non-null elements"
+    for array, other, node in ((left, right, nodes[1]), (right, left, nodes[0])):
+        if array.elements_non_null and _non_null_scalar(other, node):
+            return True, "|| of an array with non-null elements and a non-null element"
+    return False, ""
+
+
+def _non_null_scalar(value: Value, node: object) -> bool:
+    """A non-null value known not to be an array (a bare string literal may be one: '{a,NULL}')."""
+    bare = strip_casts(node) is node
+    if bare and isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
+        return False
+    # A domain's name hides whether it is over an array: only built-in scalar types count.
+    type_ = (value.type_name or "").split("(")[0].strip()
+    return not value.nullable and type_ in fn.SCALAR_TYPES
 
 
 def _operator_type(op: str, operands: list[Value]) -> str | None:
@@ -274,7 +311,14 @@ def _type_cast(node: ast.TypeCast, ctx: Ctx) -> Value:
     ):
         # 'null'::jsonb::int is NULL: casts from JSON to a scalar map JSON null to SQL NULL.
         return nullable(f"cast of {inner.type_name} to {target} is NULL for JSON null", target)
-    return replace(inner, type_name=target, nested=nested)
+    value = replace(inner, type_name=target, nested=nested)
+    # Casting an array casts each element: a non-null one stays non-null, except JSON null cast
+    # to a scalar. A cast to anything but a built-in array type (a domain, text) proves nothing.
+    json_source = (inner.type_name or "").removesuffix("[]") in ("json", "jsonb")
+    json_target = (target or "").removesuffix("[]") in ("json", "jsonb")
+    if target is None or not target.endswith("[]") or (json_source and not json_target):
+        return value.with_elements(False)
+    return value
 
 
 def _collate(node: ast.CollateClause, ctx: Ctx) -> Value:
@@ -285,13 +329,21 @@ def _coalesce(node: ast.CoalesceExpr, ctx: Ctx) -> Value:
     values = [infer(arg, ctx) for arg in node.args or ()]
     type_ = next((v.type_name for v in values if v.type_name is not None), None)
     nested = next((v.nested for v in values if v.nested is not None), None)
+    # The result is one of the arguments up to the first non-null one: their elements decide.
+    reached = values
+    for i, value in enumerate(values):
+        if not value.nullable:
+            reached = values[: i + 1]
+            break
+    elements = all_elements(reached, "coalesce() of arrays with non-null elements")
     for i, value in enumerate(values):
         if not value.nullable:
             return non_null(
                 f"coalesce() argument {i + 1} is non-null: {value.reason}", type_, nested
-            )
+            ).with_elements(*elements)
     weak = weakest(values, "coalesce() of nullable arguments")
-    return replace(weak or unknown("coalesce()"), type_name=type_, nested=nested)
+    value = replace(weak or unknown("coalesce()"), type_name=type_, nested=nested)
+    return value.with_elements(*elements)
 
 
 def _min_max(node: ast.MinMaxExpr, ctx: Ctx) -> Value:
@@ -307,16 +359,26 @@ def _case(node: ast.CaseExpr, ctx: Ctx) -> Value:
     results = [infer(w.result, ctx) for w in node.args or () if isinstance(w, ast.CaseWhen)]
     type_ = next((v.type_name for v in results if v.type_name is not None), None)
     if node.defresult is None:
-        return nullable("CASE without ELSE", type_)
+        elements = all_elements(results, "CASE whose branches have non-null elements")
+        return nullable("CASE without ELSE", type_).with_elements(*elements)
     results.append(infer(node.defresult, ctx))
     type_ = type_ or results[-1].type_name
-    return _all_non_null(results, "CASE whose branches are all non-null", type_)
+    value = _all_non_null(results, "CASE whose branches are all non-null", type_)
+    return value.with_elements(*all_elements(results, "CASE whose branches have non-null elements"))
 
 
 def _array_expr(node: ast.A_ArrayExpr, ctx: Ctx) -> Value:
     elements = [infer(e, ctx) for e in node.elements or ()]
     element_type = elements[0].type_name if elements else None
-    return non_null("ARRAY[...] constructor", element_type + "[]" if element_type else None)
+    value = non_null("ARRAY[...] constructor", element_type + "[]" if element_type else None)
+    # ARRAY[ARRAY[...], ...] or ARRAY[array, ...] builds a multidimensional array instead.
+    nested = any(
+        isinstance(strip_casts(e), ast.A_ArrayExpr) or (v.type_name or "").endswith("[]")
+        for e, v in zip(node.elements or (), elements, strict=True)
+    )
+    if nested or any(v.nullable for v in elements):
+        return value
+    return value.with_elements(True, "ARRAY[...] of non-null elements")
 
 
 def _row_expr(node: ast.RowExpr, ctx: Ctx) -> Value:
@@ -362,7 +424,10 @@ def _sublink(node: ast.SubLink, ctx: Ctx) -> Value:
     first = cols[0].value if cols else None
     if kind == SubLinkType.ARRAY_SUBLINK:
         element = first.type_name if first else None
-        return non_null("ARRAY(subquery) is never NULL", element + "[]" if element else None)
+        value = non_null("ARRAY(subquery) is never NULL", element + "[]" if element else None)
+        if first is None or first.nullable or (element or "").endswith("[]"):
+            return value
+        return value.with_elements(True, f"ARRAY(subquery) of a non-null column: {first.reason}")
     if kind == SubLinkType.EXPR_SUBLINK:
         return _scalar_subquery(node.subselect, first, ctx)
     return nullable("IN/ANY/ALL (subquery) can be NULL", "boolean")
@@ -372,7 +437,8 @@ def _scalar_subquery(select: ast.Node, first: Value | None, ctx: Ctx) -> Value:
     if first is None:
         return unknown("scalar subquery could not be analysed")
     if not ctx.sub.returns_one_row(select):
-        return nullable("scalar subquery may return no row", first.type_name, first.nested)
+        value = nullable("scalar subquery may return no row", first.type_name, first.nested)
+        return value.elements_like(first)
     return replace(first, reason=f"scalar subquery returning one row: {first.reason}")
 
 
@@ -388,6 +454,51 @@ def _func_call(node: ast.FuncCall, ctx: Ctx) -> Value:
     if name in fn.AGGREGATES:
         return _aggregate(node, name, ctx)
     args = [infer(arg, ctx) for arg in node.args or ()]
+    value = _scalar_call(node, name, args, ctx)
+    if node.func_variadic or node.agg_star:
+        return value
+    return value.with_elements(*_call_elements(node, name, args))
+
+
+def _call_elements(node: ast.FuncCall, name: str, args: list[Value]) -> tuple[bool, str]:
+    """Whether the array a built-in returns holds only non-null elements (False when unsure)."""
+    raw = list(node.args or ())
+    reason = f"{name}() elements"
+    if name in fn.NON_NULL_ELEMENTS or (name == "string_to_array" and len(args) == 2):
+        return True, f"{reason} are never NULL"
+    if name in fn.ELEMENT_PRESERVING and args:
+        return all_elements(args[:1], f"{reason} of an array with non-null elements")
+    if name == "array_remove" and len(args) == 2:
+        if _is_null_literal(raw[1]):
+            return True, "array_remove(x, NULL) removes every NULL element"
+        return all_elements(args[:1], f"{reason} of an array with non-null elements")
+    if name == "array_append" and len(args) == 2:
+        return _array_and_element(args[0], args[1], name)
+    if name == "array_prepend" and len(args) == 2:
+        return _array_and_element(args[1], args[0], name)
+    if name == "array_cat" and len(args) == 2:
+        return all_elements(args, f"{reason}: both arrays' elements are non-null")
+    replaced = len(args) == 3 and (args[0].elements_non_null or _is_null_literal(raw[1]))
+    if name == "array_replace" and replaced and not args[2].nullable:
+        return True, f"{reason}: non-null elements, NULLs replaced by a non-null value"
+    if name == "array_fill" and args and not args[0].nullable:
+        return True, f"{reason}: filled with a non-null value"
+    return False, ""
+
+
+def _array_and_element(array: Value, element: Value, name: str) -> tuple[bool, str]:
+    # A NULL array counts as empty: only the array's elements and the new one matter.
+    if array.elements_non_null and not element.nullable:
+        return True, f"{name}() of an array with non-null elements and a non-null element"
+    return False, ""
+
+
+def _is_null_literal(node: object) -> bool:
+    bare = strip_casts(node)
+    return isinstance(bare, ast.A_Const) and bool(bare.isnull)
+
+
+def _scalar_call(node: ast.FuncCall, name: str, args: list[Value], ctx: Ctx) -> Value:
     result_type = fn.result_type(name, [a.type_name for a in args])
     builder = _JSON_BUILDERS.get(name)
     if builder is not None:
@@ -413,7 +524,7 @@ def _json_object(node: ast.FuncCall, args: list[Value], type_: str | None, ctx: 
         if key is None:
             return non_null(f"{func_name(node)}() is never NULL", type_)
         value = args[i + 1]
-        fields.append(NestedField(key, value.type_name, value.nullable, value.nested))
+        fields.append(nested_field(key, value))
     return non_null(
         f"{func_name(node)}() is never NULL", type_, NestedShape("object", tuple(fields))
     )
@@ -460,6 +571,20 @@ def _aggregate(node: ast.FuncCall, name: str, ctx: Ctx) -> Value:
         )
     inner = replace(inner, in_aggregate=True)
     args = [infer(arg, inner) for arg in node.args or ()]
+    return _aggregate_value(node, name, args, ctx).with_elements(*_agg_elements(name, args))
+
+
+def _agg_elements(name: str, args: list[Value]) -> tuple[bool, str]:
+    """``array_agg(x)`` collects NULLs too: its elements are non-null when ``x`` is."""
+    if name != "array_agg" or len(args) != 1:
+        return False, ""
+    arg = args[0]
+    if arg.nullable or (arg.type_name or "").endswith("[]"):
+        return False, ""
+    return True, f"array_agg() of a non-null value: {arg.reason}"
+
+
+def _aggregate_value(node: ast.FuncCall, name: str, args: list[Value], ctx: Ctx) -> Value:
     type_ = fn.result_type(name, [a.type_name for a in args])
     nested = _agg_shape(name, args)
     if name == "count":
@@ -494,6 +619,11 @@ def _window_call(node: ast.FuncCall, name: str, ctx: Ctx) -> Value:
     # A window function reads the grouped rows: under ROLLUP/CUBE/GROUPING SETS its arguments
     # see grouped columns NULL in super-aggregate rows (unlike an aggregate's arguments).
     args = [infer(arg, ctx) for arg in node.args or ()]
+    # A FILTER only drops rows: a non-null argument still proves the collected elements.
+    return _window_value(node, name, args, ctx).with_elements(*_agg_elements(name, args))
+
+
+def _window_value(node: ast.FuncCall, name: str, args: list[Value], ctx: Ctx) -> Value:
     type_ = fn.result_type(name, [a.type_name for a in args])
     if name == "count" or name in fn.WINDOW_NON_NULL:
         return non_null(f"window {name}() is never NULL", type_)

@@ -22,6 +22,7 @@ STRICT_NON_NULL = frozenset(
         "repeat", "reverse", "md5", "sha224", "sha256", "sha384", "sha512", "substr", "strpos",
         "position", "split_part", "translate", "ascii", "chr", "starts_with", "quote_ident",
         "quote_literal", "regexp_replace", "regexp_like", "regexp_count", "similar_to_escape",
+        "regexp_split_to_array",
         "encode", "decode", "to_hex", "unaccent", "normalize", "casefold",
         # numbers
         "abs", "ceil", "ceiling", "floor", "round", "trunc", "sign", "sqrt", "cbrt", "power", "pow",
@@ -39,6 +40,7 @@ STRICT_NON_NULL = frozenset(
         # full-text search
         "to_tsvector", "to_tsquery", "plainto_tsquery", "phraseto_tsquery", "websearch_to_tsquery",
         "setweight", "ts_rank", "ts_rank_cd", "ts_headline", "strip", "numnode", "querytree",
+        "tsvector_to_array",
         # network, uuid, misc
         "host", "masklen", "network", "family", "abbrev", "inet_same_family",
     }
@@ -47,8 +49,19 @@ STRICT_NON_NULL = frozenset(
 # Not strict (a NULL argument does not force a NULL result) but non-NULL on non-NULL arguments.
 NON_NULL_PRESERVING = STRICT_NON_NULL | {
     "array_append", "array_prepend", "array_cat", "array_remove", "array_replace",
-    "string_to_array",
+    "string_to_array", "array_positions",
 }  # fmt: skip
+
+# Functions returning an array whose elements are never NULL (``string_to_array`` with two
+# arguments too; with a third, the fields equal to it become NULL).
+NON_NULL_ELEMENTS = frozenset(
+    {"regexp_split_to_array", "enum_range", "array_positions", "tsvector_to_array"}
+)
+
+# Functions returning a rearrangement or part of their first argument's elements.
+ELEMENT_PRESERVING = frozenset(
+    {"array_shuffle", "array_sample", "trim_array", "array_reverse", "array_sort"}
+)
 
 # Never NULL, whatever the arguments.
 ALWAYS_NON_NULL = frozenset(
@@ -58,7 +71,7 @@ ALWAYS_NON_NULL = frozenset(
         "transaction_timestamp", "timeofday", "random", "gen_random_uuid", "uuidv4", "uuidv7",
         "pg_typeof", "quote_nullable", "num_nulls", "num_nonnulls", "version",
         "current_database", "pg_backend_pid", "txid_current", "nextval", "currval", "lastval",
-        "generate_series",
+        "generate_series", "enum_range",
     }
 )  # fmt: skip
 
@@ -159,6 +172,8 @@ _FIXED_TYPES = {
     "jsonb_typeof": "text", "json_typeof": "text", "random": "double precision",
     "nextval": "bigint", "currval": "bigint", "lastval": "bigint", "txid_current": "bigint",
     "generate_series": None, "num_nulls": "integer", "num_nonnulls": "integer",
+    "string_to_array": "text[]", "regexp_split_to_array": "text[]",
+    "tsvector_to_array": "text[]", "array_positions": "integer[]",
 }  # fmt: skip
 
 _TEXT_RESULT = frozenset(
@@ -188,3 +203,14 @@ def result_type(name: str, arg_types: list[str | None]) -> str | None:
     if name == "avg" and first is not None:
         return _AVG_TYPES.get(first, first)
     return None
+
+
+# Built-in scalar (non-array) types as ``format_type()`` writes them, without a typmod.
+SCALAR_TYPES = frozenset(
+    {
+        "bigint", "integer", "smallint", "text", "boolean", "numeric", "real", "double precision",
+        "uuid", "json", "jsonb", "date", "bytea", "tsvector", "tsquery", "inet", "cidr", "interval",
+        "timestamp with time zone", "timestamp without time zone", "time without time zone",
+        "time with time zone", "character varying", "character", "name", "oid", "citext",
+    }
+)  # fmt: skip

@@ -24,6 +24,8 @@ class CatalogColumn:
     type_name: str
     not_null: bool
     type_oid: int
+    # An array column whose elements a validated CHECK constraint (or its domain) proves non-null.
+    elements_not_null: bool = False
 
 
 class CatalogLookup(Protocol):
@@ -46,6 +48,7 @@ class NestedField:
     type_name: str | None
     nullable: bool
     nested: NestedShape | None
+    elements_non_null: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,9 @@ class ColumnInference:
     certainty: Certainty
     reason: str
     nested: NestedShape | None
+    # An array's elements (the outermost level): proven never NULL, and why.
+    elements_non_null: bool = False
+    elements_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +100,30 @@ class Value:
     nested: NestedShape | None = None
     # A row value: comparing rows with NULL fields yields NULL even when both rows are non-null.
     composite: bool = False
+    # An array value whose elements (outermost level) are proven never NULL. Independent of
+    # ``nullable``: a NULL array has no elements, so a value turning nullable keeps this.
+    elements_non_null: bool = False
+    elements_reason: str = ""
 
     def with_type(self, type_name: str | None) -> Value:
         return replace(self, type_name=type_name)
+
+    def with_elements(self, proven: bool, reason: str = "") -> Value:
+        """This value with its elements proven non-null (``reason``) or not proven."""
+        return replace(self, elements_non_null=proven, elements_reason=reason if proven else "")
+
+    def elements_like(self, other: Value) -> Value:
+        """This value with ``other``'s element proof."""
+        return replace(
+            self, elements_non_null=other.elements_non_null, elements_reason=other.elements_reason
+        )
+
+
+def all_elements(values: Sequence[Value], reason: str) -> tuple[bool, str]:
+    """Whether every value's elements are proven non-null, and the reason to record."""
+    if all(v.elements_non_null for v in values):
+        return True, reason
+    return False, ""
 
 
 def non_null(
@@ -122,7 +149,11 @@ def weakest(values: Sequence[Value], reason: str) -> Value | None:
     for certainty in ("proven_nullable", "unknown"):
         for value in values:
             if value.nullable and value.certainty == certainty:
-                return replace(value, reason=f"{reason}: {value.reason}")
+                # The result is another value: an argument's element proof does not carry over.
+                return replace(
+                    value, reason=f"{reason}: {value.reason}", elements_non_null=False,
+                    elements_reason="",
+                )  # fmt: skip
     return None
 
 

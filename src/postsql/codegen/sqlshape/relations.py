@@ -114,6 +114,9 @@ class FromBuilder:
                 value = non_null(f"{name}.{column.name} is NOT NULL", column.type_name)
             else:
                 value = nullable(f"{name}.{column.name} is nullable", column.type_name)
+            if column.elements_not_null:
+                reason = f"{name}.{column.name}: a CHECK or its domain forbids NULL elements"
+                value = value.with_elements(True, reason)
             if self._is_composite(column.type_name):
                 value = replace(value, composite=True)
             cols.append(Col(column.name, value))
@@ -286,6 +289,9 @@ def _function_columns(call: object, coldefs: object, ctx: Ctx, alias: str) -> li
     if name == "generate_subscripts":
         return [Col(scalar, non_null("generate_subscripts() yields subscripts", "integer"))]
     if name == "unnest":
+        if len(args) == 1 and args[0].elements_non_null:
+            reason = f"unnest() of an array with non-null elements: {args[0].elements_reason}"
+            return [Col(scalar, non_null(reason, _element_type(args[0])))]
         cols = [
             Col("unnest", nullable("unnest() elements may be NULL", _element_type(a))) for a in args
         ]

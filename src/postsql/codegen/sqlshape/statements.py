@@ -18,6 +18,7 @@ from .model import (
     Rel,
     Scope,
     Value,
+    all_elements,
     join_frames,
     non_null,
     unknown,
@@ -213,7 +214,7 @@ class StatementAnalyzer(FromBuilder):
                 Col(c.name, _set_value(SetOperation.SETOP_UNION, c.value, s.value))
                 for c, s in zip(current, step, strict=True)
             )
-            if [c.value.nullable for c in widened] == [c.value.nullable for c in current]:
+            if [_facts(c.value) for c in widened] == [_facts(c.value) for c in current]:
                 return widened
             current = widened
         return None
@@ -290,6 +291,10 @@ def _star_qualifier(node: object) -> list[str] | None:
     return strings(fields[:-1])
 
 
+def _facts(value: Value) -> tuple[bool, bool]:
+    return value.nullable, value.elements_non_null
+
+
 def _set_value(op: object, left: Value, right: Value) -> Value:
     type_ = left.type_name if left.type_name == right.type_name else None
     nested = left.nested if left.nested == right.nested else None
@@ -297,11 +302,14 @@ def _set_value(op: object, left: Value, right: Value) -> Value:
         return replace(left, reason=f"EXCEPT keeps the left branch: {left.reason}")
     composite = left.composite or right.composite
     if op == SetOperation.SETOP_INTERSECT:
+        # Every row INTERSECT returns equals a row of each branch: either branch's proof holds.
+        proven = next((side for side in (left, right) if side.elements_non_null), left)
         for side in (left, right):
             if not side.nullable:
                 reason = f"INTERSECT with a non-null branch: {side.reason}"
-                return non_null(reason, type_, nested, composite=composite)
-        return replace(left, type_name=type_, nested=nested, composite=composite)
+                return non_null(reason, type_, nested, composite=composite).elements_like(proven)
+        value = replace(left, type_name=type_, nested=nested, composite=composite)
+        return value.elements_like(proven)
     return _union_values([left, right], "UNION")
 
 
@@ -311,16 +319,18 @@ def _union_values(values: list[Value], what: str) -> Value:
     nesteds = {v.nested for v in values}
     nested = nesteds.pop() if len(nesteds) == 1 else None
     composite = any(v.composite for v in values)
+    elements = all_elements(values, f"non-null elements in every {what} branch")
     for certainty in ("proven_nullable", "unknown"):
         for v in values:
             if v.nullable and v.certainty == certainty:
                 reason = f"{what} branch: {v.reason}"
                 return replace(
                     v, reason=reason, type_name=type_, nested=nested, composite=composite
-                )
+                ).with_elements(*elements)
     if not values:
         return unknown(f"empty {what}")
-    return non_null(f"non-null in every {what} branch", type_, nested, composite=composite)
+    value = non_null(f"non-null in every {what} branch", type_, nested, composite=composite)
+    return value.with_elements(*elements)
 
 
 def _calls_outside_sublinks(targets: Sequence[object]) -> list[ast.FuncCall]:

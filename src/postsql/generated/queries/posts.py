@@ -956,7 +956,7 @@ class PostStatisticsRow(BaseModel):
 class PostStatusCountsRow(BaseModel):
     """A row of ``post_status_counts``."""
 
-    status: PostStatus | None
+    status: PostStatus
     post_count: int
 
 
