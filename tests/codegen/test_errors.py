@@ -169,3 +169,26 @@ async def test_a_query_named_like_a_keyword_or_an_imported_name_is_an_error_at_i
     assert "queries/posts.sql:4: del: a Python keyword cannot name the generated" in message
     assert "queries/posts.sql:7: date: the generated module already uses the name 'date'" in message
     assert "queries/posts.sql:10: validate_rows: the generated module already uses" in message
+
+
+async def test_two_queries_generating_the_same_module_name_is_an_error_naming_both(
+    tmp_path: Path, admin_url: str
+) -> None:
+    # A select `posts` generates `iter_posts`; a query of that name would define it twice. Names
+    # differing only in case share their QueryInfo constant.
+    case = _case(
+        tmp_path,
+        "-- name: posts()\nSELECT id FROM posts;\n\n"
+        "-- name: iter_posts()\nSELECT id FROM posts;\n\n"
+        "-- name: getPost(id)^\nSELECT id FROM posts WHERE id = :id;\n\n"
+        "-- name: getpost(id)^\nSELECT id FROM posts WHERE id = :id;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    message = str(caught.value)
+    assert message.startswith("2 problems found:")
+    assert (
+        "queries/posts.sql:4: iter_posts: the generated name 'iter_posts' is also generated for "
+        "query 'posts' (queries/posts.sql:1); rename one of them"
+    ) in message
+    assert "queries/posts.sql:10: getpost: the generated name 'GETPOST' is also generated" in message

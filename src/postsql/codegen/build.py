@@ -690,11 +690,12 @@ def build_project(
     enums_ = builder.enums()
     tables = builder.tables()
     built: list[Query] = []
+    generated: dict[tuple[str, str], QueryDef] = {}  # (file, module-level name) -> its query
     for q in queries:
         d = described.get(q.name)
         if d is None:
             continue
-        clash = _function_name_problem(q.name)
+        clash = _function_name_problem(q.name) or _generated_name_clash(q, generated)
         if clash is not None:
             builder.errors.add(QueryCheckError, f"{q.location}: {q.name}: {clash}")
             continue
@@ -717,6 +718,25 @@ _MODULE_NAMES = frozenset(
         "LookupError", "bool", "bytes", "dict", "float", "frozenset", "int", "len", "list", "str",
     }
 )  # fmt: skip
+
+
+def _generated_name_clash(q: QueryDef, generated: dict[tuple[str, str], QueryDef]) -> str | None:
+    """Why ``q``'s module-level names collide with an earlier query's in the same file, or None.
+
+    A query generates its function, its ``QueryInfo`` constant (the name in upper case) and, for
+    ``select``, an ``iter_<name>`` cursor function: ``iter_x`` next to a select ``x``, or ``getUser``
+    next to ``getuser``, would define one name twice and silently keep the last.
+    """
+    names = {q.name, q.name.upper()} | ({f"iter_{q.name}"} if q.operation == "select" else set())
+    for name in sorted(names):
+        other = generated.get((q.file, name))
+        if other is not None:
+            return (
+                f"the generated name {name!r} is also generated for query {other.name!r} "
+                f"({other.location}); rename one of them"
+            )
+    generated.update({(q.file, name): q for name in names})
+    return None
 
 
 def _function_name_problem(name: str) -> str | None:
