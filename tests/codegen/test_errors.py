@@ -191,4 +191,4 @@ async def test_two_queries_generating_the_same_module_name_is_an_error_naming_bo
         "queries/posts.sql:4: iter_posts: the generated name 'iter_posts' is also generated for "
         "query 'posts' (queries/posts.sql:1); rename one of them"
     ) in message
-    assert "queries/posts.sql:10: getpost: the generated name 'GETPOST' is also generated" in message
+    assert "posts.sql:10: getpost: the generated name 'GETPOST' is also generated" in message

@@ -724,8 +724,8 @@ def _generated_name_clash(q: QueryDef, generated: dict[tuple[str, str], QueryDef
     """Why ``q``'s module-level names collide with an earlier query's in the same file, or None.
 
     A query generates its function, its ``QueryInfo`` constant (the name in upper case) and, for
-    ``select``, an ``iter_<name>`` cursor function: ``iter_x`` next to a select ``x``, or ``getUser``
-    next to ``getuser``, would define one name twice and silently keep the last.
+    ``select``, an ``iter_<name>`` cursor function: ``iter_x`` next to a select ``x``, or
+    ``getUser`` next to ``getuser``, would define one name twice and silently keep the last.
     """
     names = {q.name, q.name.upper()} | ({f"iter_{q.name}"} if q.operation == "select" else set())
     for name in sorted(names):
