@@ -404,10 +404,9 @@ async def _replication_check(db: Executor, in_recovery: bool, limits: HealthThre
 
 
 async def _statements_check(db: Executor) -> Check:
-    state = await _statements_state(db)
+    state, hint = await _statements_state(db)
     if state == "enabled":
         return Check("pg_stat_statements", "ok", "enabled", {"state": state})
-    hint = CREATE_PG_STAT_STATEMENTS if state == "not_created" else ENABLE_PG_STAT_STATEMENTS
     return Check(
         "pg_stat_statements",
         "not_applicable",
@@ -478,11 +477,20 @@ class SlowQueries:
         }
 
 
-async def _statements_state(db: Executor) -> StatementsState:
+async def _statements_state(db: Executor) -> tuple[StatementsState, str]:
+    """The extension's state and what to do about it (empty when enabled).
+
+    Not created and not preloaded either: both steps, the server's first (the extension's views
+    only return rows once the library is loaded).
+    """
     row = await q.pg_stat_statements_state(db)
+    preloaded = row is not None and row.preloaded
     if row is None or not row.created:
-        return "not_created"
-    return "enabled" if row.preloaded else "not_preloaded"
+        hint = CREATE_PG_STAT_STATEMENTS
+        if not preloaded:
+            hint = f"{ENABLE_PG_STAT_STATEMENTS}; then {CREATE_PG_STAT_STATEMENTS}"
+        return "not_created", hint
+    return ("enabled", "") if preloaded else ("not_preloaded", ENABLE_PG_STAT_STATEMENTS)
 
 
 async def slow_queries(
@@ -496,11 +504,9 @@ async def slow_queries(
         for s in slow.queries:
             print(s.name or s.query[:40], s.mean_ms)
     """
-    state = await _statements_state(db)
-    if state == "not_created":
-        return SlowQueries(state, CREATE_PG_STAT_STATEMENTS)
-    if state == "not_preloaded":
-        return SlowQueries(state, ENABLE_PG_STAT_STATEMENTS)
+    state, hint = await _statements_state(db)
+    if state != "enabled":
+        return SlowQueries(state, hint)
     known = query_registry() if registry is None else registry
     out: list[SlowQuery] = []
     for row in await q.slow_queries(db, limit=limit):
