@@ -24,7 +24,8 @@ SELECT
 SELECT
     coalesce(a.state, 'unknown') AS state,
     count(*) AS connections,
-    greatest(max(extract(EPOCH FROM now() - a.state_change)), 0)::float8 AS longest_seconds
+    greatest(max(extract(EPOCH FROM clock_timestamp() - a.state_change)), 0)::float8
+        AS longest_seconds
 FROM pg_stat_activity AS a
 WHERE a.datname = current_database() AND a.backend_type = 'client backend'
 GROUP BY coalesce(a.state, 'unknown')
@@ -32,7 +33,9 @@ ORDER BY coalesce(a.state, 'unknown');
 
 -- name: blocking_locks()
 -- Returns who blocks whom in this database: each waiting session with each session it waits on,
--- longest wait first. waiting_seconds counts from the start of the blocked statement.
+-- longest wait first. waiting_seconds counts from the start of the blocked statement to the
+-- moment of reading (clock_timestamp: now() is this statement's start, which can come before a
+-- statement that began blocking while this one ran, and gave negative waits).
 -- @nonnull blocked_pid, blocking_pid
 SELECT
     blocked.pid AS blocked_pid,
@@ -42,8 +45,10 @@ SELECT
     blocking.usename::text AS blocking_user,
     blocking.state AS blocking_state,
     blocking.query AS blocking_query,
-    extract(EPOCH FROM now() - blocked.query_start)::float8 AS waiting_seconds,
-    extract(EPOCH FROM now() - blocking.xact_start)::float8 AS blocking_xact_seconds
+    greatest(extract(EPOCH FROM clock_timestamp() - blocked.query_start), 0)::float8
+        AS waiting_seconds,
+    greatest(extract(EPOCH FROM clock_timestamp() - blocking.xact_start), 0)::float8
+        AS blocking_xact_seconds
 FROM pg_stat_activity AS blocked
 CROSS JOIN LATERAL unnest(pg_blocking_pids(blocked.pid)) AS b (pid)
 INNER JOIN pg_stat_activity AS blocking ON b.pid = blocking.pid

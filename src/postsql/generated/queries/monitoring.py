@@ -84,7 +84,8 @@ ACTIVITY_BY_STATE = QueryInfo(
 SELECT
     coalesce(a.state, 'unknown') AS state,
     count(*) AS connections,
-    greatest(max(extract(EPOCH FROM now() - a.state_change)), 0)::float8 AS longest_seconds
+    greatest(max(extract(EPOCH FROM clock_timestamp() - a.state_change)), 0)::float8
+        AS longest_seconds
 FROM pg_stat_activity AS a
 WHERE a.datname = current_database() AND a.backend_type = 'client backend'
 GROUP BY coalesce(a.state, 'unknown')
@@ -99,7 +100,7 @@ ORDER BY coalesce(a.state, 'unknown');""",
 BLOCKING_LOCKS = QueryInfo(
     name="blocking_locks",
     file="sql/queries/monitoring.sql",
-    line=33,
+    line=34,
     operation="select",
     sql="""\
 SELECT
@@ -110,8 +111,10 @@ SELECT
     blocking.usename::text AS blocking_user,
     blocking.state AS blocking_state,
     blocking.query AS blocking_query,
-    extract(EPOCH FROM now() - blocked.query_start)::float8 AS waiting_seconds,
-    extract(EPOCH FROM now() - blocking.xact_start)::float8 AS blocking_xact_seconds
+    greatest(extract(EPOCH FROM clock_timestamp() - blocked.query_start), 0)::float8
+        AS waiting_seconds,
+    greatest(extract(EPOCH FROM clock_timestamp() - blocking.xact_start), 0)::float8
+        AS blocking_xact_seconds
 FROM pg_stat_activity AS blocked
 CROSS JOIN LATERAL unnest(pg_blocking_pids(blocked.pid)) AS b (pid)
 INNER JOIN pg_stat_activity AS blocking ON b.pid = blocking.pid
@@ -127,7 +130,7 @@ ORDER BY waiting_seconds DESC NULLS LAST, blocked.pid ASC, blocking.pid ASC;""",
 CACHE_HIT_RATIO = QueryInfo(
     name="cache_hit_ratio",
     file="sql/queries/monitoring.sql",
-    line=53,
+    line=58,
     operation="select_one",
     sql="""\
 SELECT
@@ -146,7 +149,7 @@ WHERE d.datname = current_database();""",
 DATABASE_EXISTS = QueryInfo(
     name="database_exists",
     file="sql/queries/monitoring.sql",
-    line=255,
+    line=260,
     operation="select_value",
     sql="""\
 SELECT exists(
@@ -163,7 +166,7 @@ SELECT exists(
 DATABASE_SIZE = QueryInfo(
     name="database_size",
     file="sql/queries/monitoring.sql",
-    line=129,
+    line=134,
     operation="select_one",
     sql="""\
 SELECT
@@ -179,7 +182,7 @@ SELECT
 DUPLICATE_INDEXES = QueryInfo(
     name="duplicate_indexes",
     file="sql/queries/monitoring.sql",
-    line=179,
+    line=184,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -212,7 +215,7 @@ ORDER BY schema_name, table_name, index_names;""",
 EXPORT_SNAPSHOT = QueryInfo(
     name="export_snapshot",
     file="sql/queries/monitoring.sql",
-    line=279,
+    line=284,
     operation="select_value",
     sql="SELECT pg_export_snapshot() AS snapshot_id;",
     params=(),
@@ -225,7 +228,7 @@ EXPORT_SNAPSHOT = QueryInfo(
 INDEX_USAGE = QueryInfo(
     name="index_usage",
     file="sql/queries/monitoring.sql",
-    line=157,
+    line=162,
     operation="select",
     sql="""\
 SELECT
@@ -254,7 +257,7 @@ ORDER BY size_bytes DESC, schema_name ASC, table_name ASC, index_name ASC;""",
 IS_SUPERUSER = QueryInfo(
     name="is_superuser",
     file="sql/queries/monitoring.sql",
-    line=285,
+    line=290,
     operation="select_value",
     sql="SELECT current_setting('is_superuser') = 'on' AS is_super;",
     params=(),
@@ -267,7 +270,7 @@ IS_SUPERUSER = QueryInfo(
 LARGEST_TABLES = QueryInfo(
     name="largest_tables",
     file="sql/queries/monitoring.sql",
-    line=136,
+    line=141,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -295,7 +298,7 @@ LIMIT $1::integer;""",
 PG_STAT_STATEMENTS_STATE = QueryInfo(
     name="pg_stat_statements_state",
     file="sql/queries/monitoring.sql",
-    line=93,
+    line=98,
     operation="select_one",
     sql="""\
 SELECT
@@ -314,7 +317,7 @@ SELECT
 REPLICATION_STATUS = QueryInfo(
     name="replication_status",
     file="sql/queries/monitoring.sql",
-    line=64,
+    line=69,
     operation="select",
     sql="""\
 SELECT
@@ -340,7 +343,7 @@ ORDER BY r.application_name, r.pid;""",
 SCHEMA_MIGRATIONS_EXISTS = QueryInfo(
     name="schema_migrations_exists",
     file="sql/queries/monitoring.sql",
-    line=251,
+    line=256,
     operation="select_value",
     sql="SELECT to_regclass('schema_migrations') IS NOT NULL AS present;",
     params=(),
@@ -376,7 +379,7 @@ SELECT
 SLOW_QUERIES = QueryInfo(
     name="slow_queries",
     file="sql/queries/monitoring.sql",
-    line=106,
+    line=111,
     operation="select",
     sql="""\
 SELECT
@@ -407,7 +410,7 @@ LIMIT $1::integer;""",
 STANDBY_LAG = QueryInfo(
     name="standby_lag",
     file="sql/queries/monitoring.sql",
-    line=82,
+    line=87,
     operation="select_one",
     sql="""\
 SELECT
@@ -426,7 +429,7 @@ SELECT
 TABLE_MAINTENANCE = QueryInfo(
     name="table_maintenance",
     file="sql/queries/monitoring.sql",
-    line=205,
+    line=210,
     operation="select",
     sql="""\
 SELECT
@@ -456,7 +459,7 @@ ORDER BY s.n_dead_tup DESC, schema_name ASC, table_name ASC;""",
 USER_TABLE_COUNT = QueryInfo(
     name="user_table_count",
     file="sql/queries/monitoring.sql",
-    line=262,
+    line=267,
     operation="select_value",
     sql=r"""SELECT count(*) AS table_count
 FROM pg_class AS c
@@ -482,7 +485,7 @@ WHERE
 USER_TABLES = QueryInfo(
     name="user_tables",
     file="sql/queries/monitoring.sql",
-    line=228,
+    line=233,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -526,8 +529,8 @@ class BlockingLocksRow(BaseModel):
     blocking_user: str | None
     blocking_state: str | None
     blocking_query: str | None
-    waiting_seconds: float | None
-    blocking_xact_seconds: float | None
+    waiting_seconds: float
+    blocking_xact_seconds: float
 
 
 class CacheHitRatioRow(BaseModel):
@@ -717,9 +720,11 @@ async def iter_activity_by_state(
 
 async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
     """Returns who blocks whom in this database: each waiting session with each session it waits
-    on, longest wait first. waiting_seconds counts from the start of the blocked statement.
+    on, longest wait first. waiting_seconds counts from the start of the blocked statement to
+    the moment of reading (clock_timestamp: now() is this statement's start, which can come
+    before a statement that began blocking while this one ran, and gave negative waits).
 
-    SQL: ``sql/queries/monitoring.sql:33``.
+    SQL: ``sql/queries/monitoring.sql:34``.
     """
     return validate_rows(_BLOCKING_LOCKS_ROWS, await db.fetch(BLOCKING_LOCKS.sql))
 
@@ -737,7 +742,7 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
     """Returns this database's buffer cache hits and reads since the statistics were reset; ratio
     is hits / (hits + reads), NULL (not a division by zero) before the first block access.
 
-    SQL: ``sql/queries/monitoring.sql:53``.
+    SQL: ``sql/queries/monitoring.sql:58``.
     """
     record = await db.fetchrow(CACHE_HIT_RATIO.sql)
     return None if record is None else CacheHitRatioRow.model_validate(dict(record))
@@ -746,7 +751,7 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
 async def database_exists(db: Executor, /, *, name: str) -> bool:
     """Returns whether a database of that name exists on this server.
 
-    SQL: ``sql/queries/monitoring.sql:255``.
+    SQL: ``sql/queries/monitoring.sql:260``.
     """
     return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
 
@@ -754,7 +759,7 @@ async def database_exists(db: Executor, /, *, name: str) -> bool:
 async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
     """Returns this database's name and size on disk in bytes.
 
-    SQL: ``sql/queries/monitoring.sql:129``.
+    SQL: ``sql/queries/monitoring.sql:134``.
     """
     record = await db.fetchrow(DATABASE_SIZE.sql)
     return None if record is None else DatabaseSizeRow.model_validate(dict(record))
@@ -764,7 +769,7 @@ async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
     """Returns groups of indexes on the same table with the same columns, operator classes,
     collations, expressions and predicate: all but one of each group are redundant.
 
-    SQL: ``sql/queries/monitoring.sql:179``.
+    SQL: ``sql/queries/monitoring.sql:184``.
     """
     return validate_rows(_DUPLICATE_INDEXES_ROWS, await db.fetch(DUPLICATE_INDEXES.sql))
 
@@ -785,7 +790,7 @@ async def export_snapshot(db: Executor, /) -> str | None:
     recorded row counts and its data come from the same instant. Call it inside a REPEATABLE
     READ transaction and keep that transaction open until pg_dump has started.
 
-    SQL: ``sql/queries/monitoring.sql:279``.
+    SQL: ``sql/queries/monitoring.sql:284``.
     """
     return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
 
@@ -794,7 +799,7 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
     """Returns every index in user schemas with its size, how often it was scanned, and whether
     it enforces something (primary key, unique, exclusion): those are never "unused".
 
-    SQL: ``sql/queries/monitoring.sql:157``.
+    SQL: ``sql/queries/monitoring.sql:162``.
     """
     return validate_rows(_INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
 
@@ -812,7 +817,7 @@ async def is_superuser(db: Executor, /) -> bool:
     """Returns whether the connected role is a superuser (restores skip what only a superuser may
     create when it is not).
 
-    SQL: ``sql/queries/monitoring.sql:285``.
+    SQL: ``sql/queries/monitoring.sql:290``.
     """
     return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
 
@@ -822,7 +827,7 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
     planner's row estimate (NULL before the first ANALYZE), and the heap, index and TOAST
     sizes in bytes.
 
-    SQL: ``sql/queries/monitoring.sql:136``.
+    SQL: ``sql/queries/monitoring.sql:141``.
     """
     return validate_rows(_LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit))
 
@@ -842,7 +847,7 @@ async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow 
     when it is preloaded, so pg_stat_statements.max exists exactly then; unlike
     shared_preload_libraries it is readable by every role (the application role included).
 
-    SQL: ``sql/queries/monitoring.sql:93``.
+    SQL: ``sql/queries/monitoring.sql:98``.
     """
     record = await db.fetchrow(PG_STAT_STATEMENTS_STATE.sql)
     return None if record is None else PgStatStatementsStateRow.model_validate(dict(record))
@@ -853,7 +858,7 @@ async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
     yet replayed). Empty when no replica is attached. lag_bytes is NULL on a standby
     (cascading).
 
-    SQL: ``sql/queries/monitoring.sql:64``.
+    SQL: ``sql/queries/monitoring.sql:69``.
     """
     return validate_rows(_REPLICATION_STATUS_ROWS, await db.fetch(REPLICATION_STATUS.sql))
 
@@ -872,7 +877,7 @@ async def iter_replication_status(
 async def schema_migrations_exists(db: Executor, /) -> bool:
     """Returns whether dbmate's schema_migrations table is visible (the database was migrated).
 
-    SQL: ``sql/queries/monitoring.sql:251``.
+    SQL: ``sql/queries/monitoring.sql:256``.
     """
     return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
         await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
@@ -893,7 +898,7 @@ async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
     total (PostgreSQL 13+ columns), at most :limit. Needs pg_stat_statements created and
     preloaded.
 
-    SQL: ``sql/queries/monitoring.sql:106``.
+    SQL: ``sql/queries/monitoring.sql:111``.
     """
     return validate_rows(_SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit))
 
@@ -911,7 +916,7 @@ async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
     """Returns, on a standby, how far replay is behind: seconds since the last replayed
     transaction's commit (NULL on a primary, or before the first replayed transaction).
 
-    SQL: ``sql/queries/monitoring.sql:82``.
+    SQL: ``sql/queries/monitoring.sql:87``.
     """
     record = await db.fetchrow(STANDBY_LAG.sql)
     return None if record is None else StandbyLagRow.model_validate(dict(record))
@@ -922,7 +927,7 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
     fraction: an estimate, not a measurement) and when it was last vacuumed and analyzed, by
     hand or by autovacuum.
 
-    SQL: ``sql/queries/monitoring.sql:205``.
+    SQL: ``sql/queries/monitoring.sql:210``.
     """
     return validate_rows(_TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql))
 
@@ -942,7 +947,7 @@ async def user_table_count(db: Executor, /) -> int:
     """Returns how many tables exist in user schemas (extension-owned ones excluded): 0 means
     empty.
 
-    SQL: ``sql/queries/monitoring.sql:262``.
+    SQL: ``sql/queries/monitoring.sql:267``.
     """
     return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
 
@@ -953,7 +958,7 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
     dynamic SQL, which a plain query cannot do without query_to_xml, and servers built without
     libxml lack that.)
 
-    SQL: ``sql/queries/monitoring.sql:228``.
+    SQL: ``sql/queries/monitoring.sql:233``.
     """
     return validate_rows(_USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
 
