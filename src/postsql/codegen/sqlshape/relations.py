@@ -9,6 +9,7 @@ from pglast import ast
 from pglast.enums import JoinType
 
 from .expressions import Ctx, infer
+from .functions import SCALAR_TYPES
 from .model import (
     CatalogLookup,
     Col,
@@ -25,15 +26,6 @@ from .model import (
 )
 from .names import func_name, strings, type_name
 from .refine import refine_frame
-
-_SCALAR_TYPES = frozenset(
-    {
-        "bigint", "integer", "smallint", "text", "boolean", "numeric", "real", "double precision",
-        "uuid", "json", "jsonb", "date", "bytea", "tsvector", "tsquery", "inet", "cidr", "interval",
-        "timestamp with time zone", "timestamp without time zone", "time without time zone",
-        "time with time zone", "character varying", "character", "name", "oid", "citext",
-    }
-)  # fmt: skip
 
 
 def rename(cols: tuple[Col, ...], names: Sequence[str]) -> tuple[Col, ...]:
@@ -126,7 +118,7 @@ class FromBuilder:
     def _is_composite(self, type_name: str) -> bool:
         """A column of a table or composite type: its row comparisons can be NULL."""
         base = type_name.removesuffix("[]")
-        if base in _SCALAR_TYPES:
+        if base in SCALAR_TYPES:
             return False
         schema, _, name = base.rpartition(".")
         return self.catalog.relation(schema or None, name.strip('"')) is not None
