@@ -507,6 +507,18 @@ class Database(_Executes):
             return
         async with self._require_primary().acquire() as conn:
             yield conn
+            left_open = conn.is_in_transaction()
+        if left_open:
+            # The pool's reset rolled it back. Typically an ``iter_*`` loop left by ``break``:
+            # its generator (and the transaction it opened) stays open until the garbage
+            # collector closes it, so the statements after the loop ran inside it and were lost.
+            raise asyncpg.InterfaceError(
+                "db.acquire(): the connection came back inside a transaction, which was rolled "
+                "back: the statements run in it after it began were not saved. Was an iter_* "
+                "loop left early (break, return)? Wrap the iterator in "
+                "`async with contextlib.aclosing(posts.iter_...(conn, ...)) as rows:` so it "
+                "ends its transaction on leaving; open your own with db.transaction()"
+            )
 
     def is_in_transaction(self) -> bool:
         """Whether this task is inside ``db.transaction()`` (its calls go to that connection).
@@ -518,10 +530,17 @@ class Database(_Executes):
     def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """Borrow a primary connection (the transaction's own inside ``transaction()``).
 
-        Needed for cursors (``iter_*`` functions), ``COPY`` and ``LISTEN``. Example::
+        Needed for cursors (``iter_*`` functions), ``COPY`` and ``LISTEN``. An ``iter_*``
+        function opens a transaction (a savepoint inside one) that ends only when its generator
+        does: wrap it in ``contextlib.aclosing`` so that leaving the loop early ends it at once.
+        A connection that comes back still inside a transaction is rolled back and the block
+        raises ``asyncpg.InterfaceError`` (its statements were not saved). Example::
 
-            async with db.acquire() as conn:
-                async for post in posts.iter_find_posts(conn, ...):
+            async with (
+                db.acquire() as conn,
+                contextlib.aclosing(posts.iter_find_posts(conn, ...)) as rows,
+            ):
+                async for post in rows:
                     ...
         """
         return self._acquire()
