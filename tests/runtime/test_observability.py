@@ -79,6 +79,29 @@ async def test_development_logs_at_info_and_slow_queries_warn(
     assert "threshold 300 ms" in caplog.records[1].getMessage()
 
 
+async def test_a_slow_adhoc_query_warning_shows_its_sql(
+    logged_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    logged_db.add_query_hook(QueryLogger(slow_query_threshold=0.05))
+    with caplog.at_level(logging.WARNING, logger="postsql.queries"):
+        await logged_db.execute("SELECT pg_sleep(0.06) /* the slow report */")
+        await logged_db.fetchval("SELECT 1")  # fast: not logged
+    (warning,) = caplog.records
+    assert warning.getMessage().startswith("slow query adhoc took")
+    assert "SELECT pg_sleep(0.06) /* the slow report */" in warning.getMessage()
+
+
+async def test_logged_parameter_values_are_cut_like_the_sql(
+    logged_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    logged_db.add_query_hook(QueryLogger(slow_query_threshold=60, log_parameters=True))
+    with caplog.at_level(logging.DEBUG, logger="postsql.queries"):
+        await logged_db.fetchval("SELECT length($1::text)", "x" * 100_000)
+    (record,) = caplog.records
+    assert "xxxx ..." in record.getMessage()
+    assert len(record.getMessage()) < 5_000
+
+
 async def test_failed_queries_are_logged_with_sqlstate(
     logged_db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
