@@ -507,6 +507,18 @@ class Database(_Executes):
             return
         async with self._require_primary().acquire() as conn:
             yield conn
+            left_open = conn.is_in_transaction()
+        if left_open:
+            # The pool's reset rolled it back. Typically an ``iter_*`` loop left by ``break``:
+            # its generator (and the transaction it opened) stays open until the garbage
+            # collector closes it, so the statements after the loop ran inside it and were lost.
+            raise asyncpg.InterfaceError(
+                "db.acquire(): the connection came back inside a transaction, which was rolled "
+                "back: the statements run in it after it began were not saved. Was an iter_* "
+                "loop left early (break, return)? Wrap the iterator in "
+                "`async with contextlib.aclosing(posts.iter_...(conn, ...)) as rows:` so it "
+                "ends its transaction on leaving; open your own with db.transaction()"
+            )
 
     def is_in_transaction(self) -> bool:
         """Whether this task is inside ``db.transaction()`` (its calls go to that connection).
@@ -518,13 +530,35 @@ class Database(_Executes):
     def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
         """Borrow a primary connection (the transaction's own inside ``transaction()``).
 
-        Needed for cursors (``iter_*`` functions), ``COPY`` and ``LISTEN``. Example::
+        Needed for cursors (``iter_*`` functions), ``COPY`` and ``LISTEN``. An ``iter_*``
+        function opens a transaction (a savepoint inside one) that ends only when its generator
+        does: wrap it in ``contextlib.aclosing`` so that leaving the loop early ends it at once.
+        A connection that comes back still inside a transaction is rolled back and the block
+        raises ``asyncpg.InterfaceError`` (its statements were not saved). Example::
 
-            async with db.acquire() as conn:
-                async for post in posts.iter_find_posts(conn, ...):
+            async with (
+                db.acquire() as conn,
+                contextlib.aclosing(posts.iter_find_posts(conn, ...)) as rows,
+            ):
+                async for post in rows:
                     ...
         """
         return self._acquire()
+
+    async def expire_connections(self) -> None:
+        """Replace every pooled connection (primary and replicas), e.g. after a migration.
+
+        Connections prepare statements and cache type layouts; after ``ALTER TABLE`` or
+        ``ALTER TYPE`` a statement prepared earlier fails inside a transaction with
+        ``InvalidCachedStatementError`` ("cached statement plan is invalid"). Every connection
+        is closed and reopened the next time it is lent (one in use, when it comes back), so
+        later calls prepare afresh. Example::
+
+            await migrator.up()
+            await db.expire_connections()
+        """
+        for pool in (self._require_primary(), *self._replicas):
+            await pool.pool.expire_connections()
 
     async def ping(self) -> float:
         """Round-trip time of ``SELECT 1`` on the primary, in seconds (raises when unreachable)."""
@@ -613,7 +647,16 @@ class Database(_Executes):
 
         async def run() -> tuple[Any, int | None]:
             async with pool.acquire() as conn:  # the wait for a connection counts in the duration
-                return await _invoke(conn, kind, sql, args, column)
+                try:
+                    return await _invoke(conn, kind, sql, args, column)
+                except asyncpg.exceptions.OutdatedSchemaCacheError:
+                    # A type the result uses changed (ALTER TYPE ... ADD ATTRIBUTE): the server ran
+                    # the statement but asyncpg could not decode it, and has now reloaded the
+                    # pool's type cache. asyncpg retries a stale plan outside a transaction but not
+                    # this; a read can safely run again, a write must not (it already happened).
+                    if info is None or not info.read_only:
+                        raise
+                    return await _invoke(conn, kind, sql, args, column)
 
         return await self._observed(info, sql, args, False, pool.label, run)
 
@@ -639,7 +682,7 @@ class Database(_Executes):
             result, rows = await run()
             return result
         except BaseException as exc:
-            error = _surface(exc, info, target)
+            error = _surface(exc, info, target, in_transaction=in_transaction)
             if error is exc:
                 raise
             raise error from None
@@ -800,7 +843,7 @@ async def _begin(
             try:
                 await xact.commit()
             except BaseException as exc:  # a deferred constraint fails here: map it too
-                error = _surface(exc, None, "primary")
+                error = _surface(exc, None, "primary", in_transaction=True)
                 if error is exc:
                     raise
                 raise error from None
@@ -845,10 +888,13 @@ async def _check(pool: _Pool, within: float) -> TargetHealth:
     return TargetHealth(pool.label, True, time.perf_counter() - started, bool(in_recovery), None)
 
 
-def _surface(exc: BaseException, info: QueryInfo | None, target: str) -> BaseException:
+def _surface(
+    exc: BaseException, info: QueryInfo | None, target: str, *, in_transaction: bool = False
+) -> BaseException:
     """The error the caller sees: a constraint violation mapped to an ``IntegrityViolation``
     (still of asyncpg's class, naming constraint, column and field, not the values), annotated
-    with the query's name and ``file:line``; any other error as it is, annotated."""
+    with the query's name and ``file:line``; a stale-schema error says what happened and what to
+    do; any other error as it is, annotated."""
     surfaced = exc
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError) and not isinstance(
         exc, IntegrityViolation
@@ -856,7 +902,34 @@ def _surface(exc: BaseException, info: QueryInfo | None, target: str) -> BaseExc
         surfaced = map_integrity_error(exc)
     if isinstance(surfaced, Exception) and info is not None:
         surfaced.add_note(f"postsql: in query {info.name} ({info.location}) on {target}")
+    if isinstance(surfaced, _STALE_SCHEMA):
+        surfaced.add_note(_stale_schema_hint(surfaced, in_transaction))
     return surfaced
+
+
+_STALE_SCHEMA = (
+    asyncpg.exceptions.InvalidCachedStatementError,
+    asyncpg.exceptions.OutdatedSchemaCacheError,
+)
+
+
+def _stale_schema_hint(exc: BaseException, in_transaction: bool) -> str:
+    what = (
+        "a table or type this statement uses changed after the connection prepared it "
+        "(a migration ran while the pool was open)"
+    )
+    if isinstance(exc, asyncpg.exceptions.OutdatedSchemaCacheError):
+        happened = "the statement ran on the server, but its result could not be decoded"
+    else:
+        happened = "the statement did not run"
+    if in_transaction:
+        happened += "; the transaction is aborted: nothing of it will be saved, run it again"
+    else:
+        happened += "; asyncpg has dropped its stale caches, so calling again works"
+    return (
+        f"postsql: {what}; {happened}. After a migration that alters tables or types, call "
+        "`await db.expire_connections()` so every pooled connection is replaced"
+    )
 
 
 def _check_isolation(isolation: str | None) -> None:

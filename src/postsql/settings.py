@@ -18,12 +18,13 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from postsql.errors import ConfigurationError
 from postsql.tls import validate_tls, with_tls
@@ -124,6 +125,8 @@ class DatabaseSettings(BaseSettings):
             super().__init__(**values)
         except ValidationError as exc:
             raise ConfigurationError(_describe(exc)) from None
+        except SettingsError as exc:  # the environment's JSON (POSTSQL_SERVER_SETTINGS) is bad
+            raise ConfigurationError(_describe_source_error(exc)) from None
 
     # -- validation -----------------------------------------------------------------------
 
@@ -319,6 +322,18 @@ def _same_file(a: str, b: str, key: str) -> bool:
 
 def _env_name(field: str) -> str:
     return _ENV_NAMES.get(field, f"POSTSQL_{field.upper()}")
+
+
+def _describe_source_error(exc: SettingsError) -> str:
+    # pydantic-settings reads complex fields from the environment as JSON before validation and
+    # names the field only in its message; the JSON error says where the text went wrong (and
+    # never quotes the value).
+    found = re.search(r'field "([^"]+)"', str(exc))
+    field = found.group(1) if found else None
+    where = f"{field} ({_env_name(field)})" if field else "a setting from the environment"
+    cause = exc.__cause__
+    reason = f": {cause}" if isinstance(cause, json.JSONDecodeError) else f": {exc}"
+    return f"invalid database settings: {where} is not valid JSON{reason}"
 
 
 def _describe(exc: ValidationError) -> str:

@@ -79,6 +79,29 @@ async def test_development_logs_at_info_and_slow_queries_warn(
     assert "threshold 300 ms" in caplog.records[1].getMessage()
 
 
+async def test_a_slow_adhoc_query_warning_shows_its_sql(
+    logged_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    logged_db.add_query_hook(QueryLogger(slow_query_threshold=0.05))
+    with caplog.at_level(logging.WARNING, logger="postsql.queries"):
+        await logged_db.execute("SELECT pg_sleep(0.06) /* the slow report */")
+        await logged_db.fetchval("SELECT 1")  # fast: not logged
+    (warning,) = caplog.records
+    assert warning.getMessage().startswith("slow query adhoc took")
+    assert "SELECT pg_sleep(0.06) /* the slow report */" in warning.getMessage()
+
+
+async def test_logged_parameter_values_are_cut_like_the_sql(
+    logged_db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    logged_db.add_query_hook(QueryLogger(slow_query_threshold=60, log_parameters=True))
+    with caplog.at_level(logging.DEBUG, logger="postsql.queries"):
+        await logged_db.fetchval("SELECT length($1::text)", "x" * 100_000)
+    (record,) = caplog.records
+    assert "xxxx ..." in record.getMessage()
+    assert len(record.getMessage()) < 5_000
+
+
 async def test_failed_queries_are_logged_with_sqlstate(
     logged_db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -159,3 +182,25 @@ async def test_tracing_emits_one_span_per_query_with_db_attributes(logged_db: Da
     assert failed.status.status_code.name == "ERROR"
     assert dict(failed.attributes or {})["db.response.status_code"] == "23505"
     assert any(event.name == "exception" for event in failed.events)
+
+
+async def test_spans_keep_adhoc_sql_out_and_never_name_a_role_as_the_server_address(
+    logged_db: Database,
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    logged_db.add_query_hook(QueryTracer(provider))
+    await logged_db.execute(f"SELECT '{SECRET_EMAIL}'")  # a literal value inline
+    await taxonomy.list_categories_with_post_counts(logged_db)
+    adhoc, generated = (dict(span.attributes or {}) for span in exporter.get_finished_spans())
+    assert "db.query.text" not in adhoc
+    assert generated["db.query.text"] == taxonomy.LIST_CATEGORIES_WITH_POST_COUNTS.sql
+    assert "server.address" not in generated
+    assert generated["postsql.target"] == "primary"
+    exporter.clear()
+    logged_db.remove_query_hook(logged_db.query_hooks[-1])
+    logged_db.add_query_hook(QueryTracer(provider, record_adhoc_sql=True))
+    await logged_db.execute("SELECT 1")
+    (span,) = exporter.get_finished_spans()
+    assert dict(span.attributes or {})["db.query.text"] == "SELECT 1"

@@ -99,6 +99,17 @@ def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatc
         DatabaseSettings(url=SECRET_URL)
 
 
+def test_malformed_json_in_the_environment_is_a_configuration_error_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POSTSQL_SERVER_SETTINGS", "{statement_timeout: 5s}")
+    with pytest.raises(ConfigurationError) as caught:
+        DatabaseSettings(url=SECRET_URL)
+    message = str(caught.value)
+    assert "server_settings (POSTSQL_SERVER_SETTINGS) is not valid JSON" in message
+    assert "line 1 column 2" in message
+
+
 def test_direct_url_without_url_is_refused() -> None:
     with pytest.raises(ConfigurationError, match=r"\(DIRECT_DATABASE_URL\) is set but"):
         DatabaseSettings(direct_url="postgresql://admin@db/app")

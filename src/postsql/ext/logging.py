@@ -3,13 +3,14 @@
 Logger ``postsql.queries``:
 
 - a query slower than ``slow_query_threshold`` seconds: WARNING, with its name, ``file:line`` and
-  duration;
+  duration (ad-hoc SQL, which has neither, with its SQL);
 - every other query: INFO in development (``POSTSQL_ENV=development``), DEBUG otherwise, with the
   SQL and the duration;
 - a failed query: at that same level, with the error's class and sqlstate (the caller gets the
   exception; logging it as an error too would report it twice).
 
-Parameter values are replaced by ``<redacted>`` unless ``log_parameters`` is on. The
+SQL and parameter values are cut after 2,000 characters. Parameter values are replaced by
+``<redacted>`` unless ``log_parameters`` is on. The
 :class:`~postsql.database.Database` attaches one of these by default (``log_queries``).
 
 Example::
@@ -69,15 +70,17 @@ class QueryLogger:
             "target": record.target,
         }
         if slow:
+            # A generated query is found by its file:line; ad-hoc SQL only by its text.
             self.logger.log(
                 level,
-                "slow query %s took %.1f ms (threshold %.0f ms) on %s: %s; params %s",
+                "slow query %s took %.1f ms (threshold %.0f ms) on %s: %s; params %s%s",
                 where,
                 record.duration * 1000,
                 self.slow_query_threshold * 1000,
                 record.target,
                 outcome,
                 self.params(record),
+                "" if record.location else "\n" + _shorten(record.sql),
                 extra=extra,
             )
             return
@@ -95,9 +98,10 @@ class QueryLogger:
         )
 
     def params(self, record: QueryRecord) -> str:
-        """The parameters as logged: their values when enabled, else ``<redacted>`` each."""
+        """The parameters as logged: their values when enabled (cut at 2,000 characters), else
+        ``<redacted>`` each."""
         if self.log_parameters:
-            return repr(record.params)
+            return _shorten(repr(record.params))  # executemany: every row's values
         return "(" + ", ".join("<redacted>" for _ in record.params) + ")"
 
 

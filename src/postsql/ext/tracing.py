@@ -1,9 +1,11 @@
 """OpenTelemetry spans for queries, when ``opentelemetry-api`` is installed.
 
 One span per query, named after the query (``find_posts``; ``adhoc`` for other SQL), with
-``db.system`` = ``postgresql``, ``db.operation.name`` = the query name, ``db.query.text`` (the SQL,
-never the parameters), ``code.filepath``/``code.lineno`` from ``file:line``,
-``db.response.returned_rows`` and ``server.address`` (primary or replica). A failed query
+``db.system`` = ``postgresql``, ``db.operation.name`` = the query name, ``db.query.text`` (the SQL
+of a generated query, which is parameterized; ad-hoc SQL may carry literal values inline, so its
+text is recorded only with ``record_adhoc_sql=True``; never the parameters), ``code.filepath``/
+``code.lineno`` from ``file:line``, ``db.response.returned_rows``, ``postsql.target`` (``primary``
+or ``replica:host:port``) and, for a replica, ``server.address``/``server.port``. A failed query
 records the exception and an ERROR status. The span is built from the hook's record after the
 query ran, with its real start and end times; it joins the trace current when the query finished.
 
@@ -32,7 +34,7 @@ def tracing_available() -> bool:
 class QueryTracer:
     """A query hook that emits one OpenTelemetry span per query; see the module docstring."""
 
-    def __init__(self, tracer_provider: Any = None) -> None:
+    def __init__(self, tracer_provider: Any = None, *, record_adhoc_sql: bool = False) -> None:
         if not tracing_available():
             raise ConfigurationError(
                 "QueryTracer needs opentelemetry-api (pip install opentelemetry-api)"
@@ -40,6 +42,7 @@ class QueryTracer:
         from opentelemetry import trace
 
         self._trace = trace
+        self.record_adhoc_sql = record_adhoc_sql
         self.tracer = trace.get_tracer("postsql", tracer_provider=tracer_provider)
 
     def __call__(self, record: QueryRecord) -> None:
@@ -49,10 +52,19 @@ class QueryTracer:
             "db.system": "postgresql",
             "db.system.name": "postgresql",
             "db.operation.name": record.label,
-            "db.query.text": record.sql,
-            "server.address": record.target,
+            "postsql.target": record.target,
             "postsql.in_transaction": record.in_transaction,
         }
+        if record.name is not None or self.record_adhoc_sql:
+            attributes["db.query.text"] = record.sql
+        # server.address is a host or socket, not a role: only a replica's label carries one.
+        if record.target.startswith("replica:"):
+            host, _, port = record.target.removeprefix("replica:").rpartition(":")
+            if host and port.isdigit():
+                attributes["server.address"] = host
+                attributes["server.port"] = int(port)
+            else:
+                attributes["server.address"] = record.target.removeprefix("replica:")
         if record.location:
             path, _, line = record.location.rpartition(":")
             attributes["code.filepath"] = path
