@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TypeVar, cast
 
 import asyncpg
 import pytest
 
 from postsql.database import Database
 from postsql.generated.queries import taxonomy
-
-T = TypeVar("T")
-
-
-def generator(rows: AsyncIterator[T]) -> AsyncGenerator[T, None]:
-    """The iter_* functions are async generators, annotated as AsyncIterator (no aclose)."""
-    assert inspect.isasyncgen(rows)
-    return cast(AsyncGenerator[T, None], rows)
 
 
 async def make_tags(db: Database, count: int) -> None:
@@ -42,7 +31,7 @@ async def test_a_cursor_loop_left_by_break_cannot_silently_lose_the_writes_after
     await make_tags(database, 3)
     lend = database.acquire()
     conn = await lend.__aenter__()
-    rows = generator(taxonomy.iter_list_tags_with_post_counts(conn))
+    rows = taxonomy.iter_list_tags_with_post_counts(conn)
     async for _ in rows:
         break
     status = await conn.execute("INSERT INTO tags (name, slug) VALUES ('lost', 'lost-1')")
@@ -61,9 +50,7 @@ async def test_a_cursor_loop_closed_with_aclosing_ends_its_transaction_on_break(
 ) -> None:
     await make_tags(database, 3)
     async with database.acquire() as conn:
-        async with contextlib.aclosing(
-            generator(taxonomy.iter_list_tags_with_post_counts(conn))
-        ) as rows:
+        async with contextlib.aclosing(taxonomy.iter_list_tags_with_post_counts(conn)) as rows:
             async for _ in rows:
                 break
         assert not conn.is_in_transaction()
@@ -77,7 +64,7 @@ async def test_a_cursor_inside_a_transaction_is_a_savepoint_and_the_transaction_
     await make_tags(database, 3)
     async with database.transaction() as tx:
         async with contextlib.aclosing(
-            generator(taxonomy.iter_list_tags_with_post_counts(tx.connection))
+            taxonomy.iter_list_tags_with_post_counts(tx.connection)
         ) as rows:
             seen = [row.name async for row in rows]
         assert len(seen) >= 3

@@ -456,19 +456,27 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
         csig = _signature(query, imports, here, "asyncpg.Connection").replace("/", "/", 1)
         imports.add("asyncpg", "Connection")
         csig = csig.replace("db: asyncpg.Connection", "db: Connection")
-        imports.add("collections.abc", "AsyncIterator")
+        imports.add("collections.abc", "AsyncGenerator")
         cbody = (
             "    async with db.transaction():\n"
             f"        async for record in db.cursor({call}, prefetch=prefetch):\n"
             f"            yield {row}.model_validate(dict(record))\n"
         )
         cdoc = _docstring(
-            f"Stream the rows of :func:`{query.name}` through a server-side cursor "
-            "(in a transaction).",
+            f"Stream the rows of :func:`{query.name}` through a server-side cursor, in a "
+            "transaction on ``db`` (a connection) that lasts until the generator is closed.\n\n"
+            "Leaving the loop early (``break``, an exception) leaves that transaction open until "
+            "Python finalizes the generator, and what runs on ``db`` meanwhile runs inside it; "
+            "close it deterministically::\n\n"
+            f"    async with contextlib.aclosing(iter_{query.name}(conn, ...)) as rows:\n"
+            "        async for row in rows:\n"
+            "            ...",
             "    ",
         )
         csig = csig + ("" if query.params else ", *") + ", prefetch: int = 100"
-        out.append(f"async def iter_{query.name}({csig}) -> AsyncIterator[{row}]:\n{cdoc}{cbody}")
+        out.append(
+            f"async def iter_{query.name}({csig}) -> AsyncGenerator[{row}, None]:\n{cdoc}{cbody}"
+        )
     elif op in ("select_one", "insert_returning"):
         if not query.columns:
             body = f"    await db.execute({call})\n"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
@@ -134,9 +134,17 @@ async def list_audit_history(
 
 async def iter_list_audit_history(
     db: Connection, /, *, table_name: str, record_id: str, limit: int, prefetch: int = 100
-) -> AsyncIterator[ListAuditHistoryRow]:
-    """Stream the rows of :func:`list_audit_history` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[ListAuditHistoryRow, None]:
+    """Stream the rows of :func:`list_audit_history` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_list_audit_history(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(
@@ -155,9 +163,17 @@ async def list_recent_audit(db: Executor, /, *, limit: int) -> list[ListRecentAu
 
 async def iter_list_recent_audit(
     db: Connection, /, *, limit: int, prefetch: int = 100
-) -> AsyncIterator[ListRecentAuditRow]:
-    """Stream the rows of :func:`list_recent_audit` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[ListRecentAuditRow, None]:
+    """Stream the rows of :func:`list_recent_audit` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_list_recent_audit(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(LIST_RECENT_AUDIT.sql, limit, prefetch=prefetch):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
@@ -164,9 +164,17 @@ async def iter_list_comments_for_post(
     after_id: int,
     limit: int,
     prefetch: int = 100,
-) -> AsyncIterator[ListCommentsForPostRow]:
-    """Stream the rows of :func:`list_comments_for_post` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[ListCommentsForPostRow, None]:
+    """Stream the rows of :func:`list_comments_for_post` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_list_comments_for_post(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(

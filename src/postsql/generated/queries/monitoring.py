@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
@@ -709,9 +709,17 @@ async def activity_by_state(db: Executor, /) -> list[ActivityByStateRow]:
 
 async def iter_activity_by_state(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[ActivityByStateRow]:
-    """Stream the rows of :func:`activity_by_state` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[ActivityByStateRow, None]:
+    """Stream the rows of :func:`activity_by_state` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_activity_by_state(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(ACTIVITY_BY_STATE.sql, prefetch=prefetch):
@@ -731,8 +739,18 @@ async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
 
 async def iter_blocking_locks(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[BlockingLocksRow]:
-    """Stream the rows of :func:`blocking_locks` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[BlockingLocksRow, None]:
+    """Stream the rows of :func:`blocking_locks` through a server-side cursor, in a transaction
+    on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_blocking_locks(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(BLOCKING_LOCKS.sql, prefetch=prefetch):
             yield BlockingLocksRow.model_validate(dict(record))
@@ -776,9 +794,17 @@ async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
 
 async def iter_duplicate_indexes(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[DuplicateIndexesRow]:
-    """Stream the rows of :func:`duplicate_indexes` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[DuplicateIndexesRow, None]:
+    """Stream the rows of :func:`duplicate_indexes` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_duplicate_indexes(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(DUPLICATE_INDEXES.sql, prefetch=prefetch):
@@ -806,8 +832,18 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
 
 async def iter_index_usage(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[IndexUsageRow]:
-    """Stream the rows of :func:`index_usage` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[IndexUsageRow, None]:
+    """Stream the rows of :func:`index_usage` through a server-side cursor, in a transaction on
+    ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_index_usage(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(INDEX_USAGE.sql, prefetch=prefetch):
             yield IndexUsageRow.model_validate(dict(record))
@@ -834,8 +870,18 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
 
 async def iter_largest_tables(
     db: Connection, /, *, limit: int, prefetch: int = 100
-) -> AsyncIterator[LargestTablesRow]:
-    """Stream the rows of :func:`largest_tables` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[LargestTablesRow, None]:
+    """Stream the rows of :func:`largest_tables` through a server-side cursor, in a transaction
+    on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_largest_tables(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(LARGEST_TABLES.sql, limit, prefetch=prefetch):
             yield LargestTablesRow.model_validate(dict(record))
@@ -865,9 +911,17 @@ async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
 
 async def iter_replication_status(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[ReplicationStatusRow]:
-    """Stream the rows of :func:`replication_status` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[ReplicationStatusRow, None]:
+    """Stream the rows of :func:`replication_status` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_replication_status(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(REPLICATION_STATUS.sql, prefetch=prefetch):
@@ -905,8 +959,18 @@ async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
 
 async def iter_slow_queries(
     db: Connection, /, *, limit: int, prefetch: int = 100
-) -> AsyncIterator[SlowQueriesRow]:
-    """Stream the rows of :func:`slow_queries` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[SlowQueriesRow, None]:
+    """Stream the rows of :func:`slow_queries` through a server-side cursor, in a transaction on
+    ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_slow_queries(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(SLOW_QUERIES.sql, limit, prefetch=prefetch):
             yield SlowQueriesRow.model_validate(dict(record))
@@ -934,9 +998,17 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
 
 async def iter_table_maintenance(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[TableMaintenanceRow]:
-    """Stream the rows of :func:`table_maintenance` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[TableMaintenanceRow, None]:
+    """Stream the rows of :func:`table_maintenance` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_table_maintenance(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(TABLE_MAINTENANCE.sql, prefetch=prefetch):
@@ -965,8 +1037,18 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
 
 async def iter_user_tables(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[UserTablesRow]:
-    """Stream the rows of :func:`user_tables` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[UserTablesRow, None]:
+    """Stream the rows of :func:`user_tables` through a server-side cursor, in a transaction on
+    ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_user_tables(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(USER_TABLES.sql, prefetch=prefetch):
             yield UserTablesRow.model_validate(dict(record))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from decimal import Decimal
 
 from asyncpg import Connection
@@ -1136,8 +1136,18 @@ async def iter_find_posts(
     limit: int,
     offset: int,
     prefetch: int = 100,
-) -> AsyncIterator[FindPostsRow]:
-    """Stream the rows of :func:`find_posts` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[FindPostsRow, None]:
+    """Stream the rows of :func:`find_posts` through a server-side cursor, in a transaction on
+    ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_find_posts(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(
             FIND_POSTS.sql,
@@ -1187,9 +1197,17 @@ async def iter_find_posts_after(
     after_id: int,
     limit: int,
     prefetch: int = 100,
-) -> AsyncIterator[FindPostsAfterRow]:
-    """Stream the rows of :func:`find_posts_after` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[FindPostsAfterRow, None]:
+    """Stream the rows of :func:`find_posts_after` through a server-side cursor, in a transaction
+    on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_find_posts_after(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(
@@ -1228,9 +1246,17 @@ async def iter_find_published_posts_after(
     after_id: int,
     limit: int,
     prefetch: int = 100,
-) -> AsyncIterator[FindPublishedPostsAfterRow]:
-    """Stream the rows of :func:`find_published_posts_after` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[FindPublishedPostsAfterRow, None]:
+    """Stream the rows of :func:`find_published_posts_after` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_find_published_posts_after(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(
@@ -1270,9 +1296,17 @@ async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
 
 async def iter_post_status_counts(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[PostStatusCountsRow]:
-    """Stream the rows of :func:`post_status_counts` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[PostStatusCountsRow, None]:
+    """Stream the rows of :func:`post_status_counts` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_post_status_counts(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(POST_STATUS_COUNTS.sql, prefetch=prefetch):
@@ -1330,8 +1364,18 @@ async def iter_search_posts(
     limit: int,
     offset: int,
     prefetch: int = 100,
-) -> AsyncIterator[SearchPostsRow]:
-    """Stream the rows of :func:`search_posts` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[SearchPostsRow, None]:
+    """Stream the rows of :func:`search_posts` through a server-side cursor, in a transaction on
+    ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_search_posts(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(
             SEARCH_POSTS.sql,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
 from pydantic import TypeAdapter
@@ -106,8 +106,18 @@ async def list_roles(db: Executor, /) -> list[Role]:
     return validate_rows(_LIST_ROLES_ROWS, await db.fetch(LIST_ROLES.sql))
 
 
-async def iter_list_roles(db: Connection, /, *, prefetch: int = 100) -> AsyncIterator[Role]:
-    """Stream the rows of :func:`list_roles` through a server-side cursor (in a transaction)."""
+async def iter_list_roles(db: Connection, /, *, prefetch: int = 100) -> AsyncGenerator[Role, None]:
+    """Stream the rows of :func:`list_roles` through a server-side cursor, in a transaction on
+    ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_list_roles(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(LIST_ROLES.sql, prefetch=prefetch):
             yield Role.model_validate(dict(record))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
 from pydantic import BaseModel, TypeAdapter
@@ -252,8 +252,18 @@ async def reserve_ids(db: Executor, /, *, table_name: str, n: int) -> list[Reser
 
 async def iter_reserve_ids(
     db: Connection, /, *, table_name: str, n: int, prefetch: int = 100
-) -> AsyncIterator[ReserveIdsRow]:
-    """Stream the rows of :func:`reserve_ids` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[ReserveIdsRow, None]:
+    """Stream the rows of :func:`reserve_ids` through a server-side cursor, in a transaction on
+    ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_reserve_ids(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(RESERVE_IDS.sql, table_name, n, prefetch=prefetch):
             yield ReserveIdsRow.model_validate(dict(record))

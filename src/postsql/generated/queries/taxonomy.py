@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
 from pydantic import BaseModel, TypeAdapter
@@ -320,9 +320,17 @@ async def list_categories_with_post_counts(
 
 async def iter_list_categories_with_post_counts(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[ListCategoriesWithPostCountsRow]:
-    """Stream the rows of :func:`list_categories_with_post_counts` through a server-side cursor
-    (in a transaction).
+) -> AsyncGenerator[ListCategoriesWithPostCountsRow, None]:
+    """Stream the rows of :func:`list_categories_with_post_counts` through a server-side cursor,
+    in a transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_list_categories_with_post_counts(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(LIST_CATEGORIES_WITH_POST_COUNTS.sql, prefetch=prefetch):
@@ -341,9 +349,17 @@ async def list_tags_with_post_counts(db: Executor, /) -> list[ListTagsWithPostCo
 
 async def iter_list_tags_with_post_counts(
     db: Connection, /, *, prefetch: int = 100
-) -> AsyncIterator[ListTagsWithPostCountsRow]:
-    """Stream the rows of :func:`list_tags_with_post_counts` through a server-side cursor (in a
-    transaction).
+) -> AsyncGenerator[ListTagsWithPostCountsRow, None]:
+    """Stream the rows of :func:`list_tags_with_post_counts` through a server-side cursor, in a
+    transaction on ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_list_tags_with_post_counts(conn, ...)) as rows:
+            async for row in rows:
+                ...
     """
     async with db.transaction():
         async for record in db.cursor(LIST_TAGS_WITH_POST_COUNTS.sql, prefetch=prefetch):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
@@ -587,8 +587,18 @@ async def list_users(
 
 async def iter_list_users(
     db: Connection, /, *, deleted: bool | None, limit: int, offset: int, prefetch: int = 100
-) -> AsyncIterator[ListUsersRow]:
-    """Stream the rows of :func:`list_users` through a server-side cursor (in a transaction)."""
+) -> AsyncGenerator[ListUsersRow, None]:
+    """Stream the rows of :func:`list_users` through a server-side cursor, in a transaction on
+    ``db`` (a connection) that lasts until the generator is closed.
+
+    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
+    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
+    deterministically::
+
+        async with contextlib.aclosing(iter_list_users(conn, ...)) as rows:
+            async for row in rows:
+                ...
+    """
     async with db.transaction():
         async for record in db.cursor(LIST_USERS.sql, deleted, limit, offset, prefetch=prefetch):
             yield ListUsersRow.model_validate(dict(record))
