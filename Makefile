@@ -31,6 +31,11 @@ demo: $(STAMP) ## migrate, seed and show the blog at work (embedded PostgreSQL u
 test: $(STAMP) ## run the test suite against a real PostgreSQL (see README: which server)
 	$(PY) -m pytest
 
+PG15_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+
+test-pg15: $(STAMP) ## the database tests again on another server: PG15_URL (default: a PostgreSQL 15 at 127.0.0.1:5432)
+	TEST_DATABASE_URL="$(PG15_URL)" $(PY) -m pytest -m db -q
+
 lint: $(STAMP) ## ruff, sqlfluff on all SQL, squawk on migrations, the soft-delete check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
