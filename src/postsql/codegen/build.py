@@ -594,7 +594,7 @@ class _Builder:
             except UnsupportedTypeError as exc:
                 self.errors.add(UnsupportedTypeError, str(exc))
                 continue
-            except ConfigurationError as exc:
+            except (ConfigurationError, QueryCheckError) as exc:
                 self.errors.add(QueryCheckError, str(exc))
                 continue
             out.append(ResultColumn(name, pg_type, py, is_nullable, reason, nested))
@@ -614,26 +614,29 @@ class _Builder:
         if shape.kind == "object":
             fields: list[ResultColumn] = []
             models: list[NestedModel] = []
-            for f in cast(Sequence[_Field], shape.fields):
+            # A repeated key: json keeps both, jsonb the last, and decoding either keeps the last.
+            last = {f.name: f for f in cast(Sequence[_Field], shape.fields)}
+            for f in last.values():
+                sub_name = class_name + pascal(f.name)
+                sub_what = f"{what}.{f.name}"
                 if f.nested is not None:
-                    sub_name = class_name + pascal(f.name)
-                    py, subs = self._nested(f.nested, sub_name, f"{what}.{f.name}")
-                    models.extend(subs)
+                    py, subs = self._nested(f.nested, sub_name, sub_what)
                 else:
-                    py = self._json_scalar(
-                        f.type_name, f"{what}.{f.name}", bool(f.elements_non_null)
+                    py, subs = self._json_scalar(
+                        f.type_name, sub_name, sub_what, bool(f.elements_non_null)
                     )
+                models.extend(subs)
                 fields.append(ResultColumn(f.name, f.type_name or "json", py, bool(f.nullable)))
+            self._check_field_names([f.name for f in fields], f"{what}: JSON keys")
             model = NestedModel(class_name, tuple(fields))
             return PyType(class_name, frozenset({(".", class_name)})), (model, *models)
         if shape.element is not None:
             inner, models_t = self._nested(shape.element, singular(class_name), what)
             inner = inner.optional(bool(shape.element_nullable))
             return PyType(f"list[{inner.annotation}]", inner.imports), models_t
-        scalar = self._json_scalar(shape.element_type_name, what).optional(
-            bool(shape.element_nullable)
-        )
-        return PyType(f"list[{scalar.annotation}]", scalar.imports), ()
+        scalar, models_t = self._json_scalar(shape.element_type_name, singular(class_name), what)
+        scalar = scalar.optional(bool(shape.element_nullable))
+        return PyType(f"list[{scalar.annotation}]", scalar.imports), models_t
 
     def _is_array(self, oid: int) -> bool:
         seen: set[int] = set()
@@ -644,17 +647,109 @@ class _Builder:
         return pg is not None and pg.category == "A" and pg.elem != 0
 
     def _json_scalar(
-        self, type_name: str | None, what: str, elements_non_null: bool = False
-    ) -> PyType:
-        if type_name is None:
-            return BASE_TYPES["json"]
-        oid = self.types.oid_of(type_name)
+        self, type_name: str | None, class_name: str, what: str, elements_non_null: bool = False
+    ) -> tuple[PyType, tuple[NestedModel, ...]]:
+        """The annotation for a SQL value of ``type_name`` rendered inside JSON.
+
+        A type whose analysis-given name resolves to no catalog type is a plain JSON value.
+        """
+        oid = None if type_name is None else self.types.oid_of(type_name)
         if oid is None:
-            raise UnsupportedTypeError(f"{what}: unknown type {type_name!r} inside JSON")
-        mapped = self.types.map(oid, what=what, elements_non_null=(elements_non_null,))
-        if mapped.annotation == "bytes":  # JSON carries bytea as a "\\x..." string
-            return PyType("str")
-        return mapped
+            return BASE_TYPES["json"], ()
+        return self._json_type(oid, class_name, what, (elements_non_null,), frozenset())
+
+    def _json_type(
+        self,
+        oid: int,
+        class_name: str,
+        what: str,
+        elements_non_null: tuple[bool, ...],
+        seen: frozenset[int],
+    ) -> tuple[PyType, tuple[NestedModel, ...]]:
+        """What ``json.loads`` makes of a value of type ``oid`` in PostgreSQL's JSON text, typed.
+
+        JSON renders some types unlike the binary protocol, so their binary annotation would be
+        wrong: numeric is a JSON number, which the decoder reads as ``int`` or a rounded
+        ``float`` (never an exact ``Decimal``), interval is text in the server's IntervalStyle
+        (``"1 mon 2 days"`` is no ``timedelta``), bytea is ``"\\x..."`` text (typed ``bytes``
+        it would validate to the wrong bytes). A composite type becomes an object typed the same
+        way (its generated model when that types every attribute alike), and a type with no
+        exact mapping (record, geometric, range, bit types...) a plain JSON value.
+        """
+        pg = self.catalog.types.get(oid)
+        if pg is None or oid in seen:
+            return BASE_TYPES["json"], ()
+        if pg.kind == "d":
+            if self.catalog.type_elements_not_null(oid):
+                elements_non_null = (True, *elements_non_null[1:])
+            return self._json_type(pg.base, class_name, what, elements_non_null, seen | {oid})
+        if pg.category == "A" and pg.elem:
+            inner, models = self._json_type(
+                pg.elem, class_name, what, elements_non_null[1:], seen | {oid}
+            )
+            proven = bool(elements_non_null) and elements_non_null[0]
+            inner = inner.optional(not proven)
+            return PyType(f"list[{inner.annotation}]", inner.imports), models
+        if pg.kind == "c":
+            return self._json_composite(pg.relid, oid, class_name, what, seen | {oid})
+        if pg.kind == "b" and pg.name in _JSON_TEXT_TYPES:
+            return _JSON_TEXT_TYPES[pg.name], ()
+        if pg.kind == "e" or (pg.kind == "b" and pg.name in BASE_TYPES):
+            return self.types.map(oid, what=what), ()
+        return BASE_TYPES["json"], ()
+
+    def _json_composite(
+        self, relid: int, oid: int, class_name: str, what: str, seen: frozenset[int]
+    ) -> tuple[PyType, tuple[NestedModel, ...]]:
+        rel = next((r for r in self.catalog.relations if r.oid == relid), None)
+        if rel is None:
+            return BASE_TYPES["json"], ()
+        fields: list[ResultColumn] = []
+        models: list[NestedModel] = []
+        same = True
+        for col in rel.columns:
+            sub_what = f"{what}.{col.name}"
+            py, subs = self._json_type(
+                col.type_oid, class_name + pascal(col.name), sub_what, (), seen
+            )
+            models.extend(subs)
+            # Any attribute of a composite value may be NULL.
+            fields.append(ResultColumn(col.name, col.formatted, py, True))
+            same = same and not subs and self._binary_annotation(col.type_oid) == py.annotation
+        model_type = self._binary_annotation(oid)
+        if same and model_type is not None:
+            return self.types.map(oid, what=what), ()
+        self._check_field_names([f.name for f in fields], f"{what}: JSON keys")
+        model = NestedModel(class_name, tuple(fields))
+        return PyType(class_name, frozenset({(".", class_name)})), (model, *models)
+
+    def _binary_annotation(self, oid: int) -> str | None:
+        try:
+            return self.types.map(oid, what="").annotation
+        except UnsupportedTypeError:
+            return None
+
+    def _check_field_names(self, names: Sequence[str], what: str) -> None:
+        """Two names becoming one Python field name would make one field read the other's key."""
+        seen: dict[str, str] = {}
+        for name in names:
+            py = python_field(name)[0]
+            if py in seen:
+                raise QueryCheckError(
+                    f"{what} {seen[py]!r} and {name!r} would both be the Python field {py!r}; "
+                    "rename one of them"
+                )
+            seen[py] = name
+
+
+# What json.loads makes of the JSON text of these types (see _Builder._json_type).
+_JSON_TEXT_TYPES: Mapping[str, PyType] = {
+    # A JSON number: int when integral, else a float rounded to double precision;
+    # NaN and Infinity come as strings, which float accepts.
+    "numeric": PyType("int | float"),
+    "interval": PyType("str"),
+    "bytea": PyType("str"),
+}
 
 
 def _matching_table(columns: Sequence[ResultColumn], tables: Sequence[Table]) -> str | None:

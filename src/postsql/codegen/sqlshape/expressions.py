@@ -171,11 +171,16 @@ def nested_field(name: str, value: Value) -> NestedField:
 
 def whole_row(rel: Rel) -> Value:
     """A whole-row reference (``p`` in ``row_to_json(p)``): its shape is an object of columns."""
+    if rel.scalar and len(rel.cols) == 1:
+        return rel.value_at(0)
     shape: NestedShape | None = None
     if rel.complete:
-        fields = tuple(
-            nested_field(col.name, value) for col, value in zip(rel.cols, rel.values(), strict=True)
-        )
+        names = [col.name for col in rel.cols]
+        names[: len(rel.row_names)] = rel.row_names
+        # A null-extended row is NULL as a whole (not an object of NULLs): the fields are as
+        # they are when the row exists.
+        values = replace(rel, nulled_by=None).values()
+        fields = tuple(nested_field(name, value) for name, value in zip(names, values, strict=True))
         shape = NestedShape("object", fields)
     if rel.row_nullable():
         value = nullable(f"row {rel.alias}: {rel.nulled_by}", rel.type_name, shape)
@@ -266,9 +271,31 @@ def _operator_type(op: str, operands: list[Value]) -> str | None:
         if "text" in types and all(t is not None and not t.endswith("[]") for t in types):
             return "text"
         return None
-    if len(set(types)) == 1 and op in ("+", "-", "*", "/", "%"):
+    if len(set(types)) != 1 or types[0] is None:
+        return None
+    # Arithmetic on two values of one type: the same type only for numbers (and interval or
+    # money sums); ``date - date`` is an integer, ``timestamp - timestamp`` an interval.
+    base = types[0].split("(")[0].strip()
+    if op == "-" and base in _DIFFERENCE_TYPES:
+        return _DIFFERENCE_TYPES[base]
+    if op in ("+", "-", "*", "/", "%") and base in _ARITHMETIC_TYPES:
+        return types[0]
+    if op in ("+", "-") and base in ("interval", "money"):
         return types[0]
     return None
+
+
+_ARITHMETIC_TYPES = frozenset(
+    {"smallint", "integer", "bigint", "numeric", "real", "double precision"}
+)
+_DIFFERENCE_TYPES = {
+    "date": "integer",
+    "timestamp without time zone": "interval",
+    "timestamp with time zone": "interval",
+    "time without time zone": "interval",
+    "inet": "bigint",
+    "pg_lsn": "numeric",
+}
 
 
 def _any_all(node: ast.A_Expr, ctx: Ctx) -> Value:
@@ -328,13 +355,13 @@ def _collate(node: ast.CollateClause, ctx: Ctx) -> Value:
 def _coalesce(node: ast.CoalesceExpr, ctx: Ctx) -> Value:
     values = [infer(arg, ctx) for arg in node.args or ()]
     type_ = next((v.type_name for v in values if v.type_name is not None), None)
-    nested = next((v.nested for v in values if v.nested is not None), None)
     # The result is one of the arguments up to the first non-null one: their elements decide.
     reached = values
     for i, value in enumerate(values):
         if not value.nullable:
             reached = values[: i + 1]
             break
+    nested = _common_shape(list(node.args or ())[: len(reached)], reached)
     elements = all_elements(reached, "coalesce() of arrays with non-null elements")
     for i, value in enumerate(values):
         if not value.nullable:
@@ -344,6 +371,24 @@ def _coalesce(node: ast.CoalesceExpr, ctx: Ctx) -> Value:
     weak = weakest(values, "coalesce() of nullable arguments")
     value = replace(weak or unknown("coalesce()"), type_name=type_, nested=nested)
     return value.with_elements(*elements)
+
+
+def _common_shape(nodes: list[object], values: list[Value]) -> NestedShape | None:
+    """The JSON shape every one of these values has (NULL and ``'[]'`` fit any array), else None.
+
+    ``coalesce(to_jsonb(c), '{}')`` is an object without ``c``'s keys: no shape fits it.
+    """
+    shapes = {v.nested for v in values if v.nested is not None}
+    if len(shapes) != 1:
+        return None
+    shape = shapes.pop()
+    for node, value in zip(nodes, values, strict=True):
+        if value.nested is not None or _is_null_literal(node):
+            continue
+        if shape.kind == "array" and (const_string(node) or "").strip() == "[]":
+            continue
+        return None
+    return shape
 
 
 def _min_max(node: ast.MinMaxExpr, ctx: Ctx) -> Value:

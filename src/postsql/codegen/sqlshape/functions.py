@@ -183,6 +183,9 @@ _TEXT_RESULT = frozenset(
      "string_agg", "format", "array_to_string", "encode", "to_hex", "ts_headline"}
 )  # fmt: skip
 
+_RANGE_OR_TEXT = frozenset({"lower", "upper"})
+_TEXT_TYPES = frozenset({"text", "character varying", "character", "name", "citext"})
+
 _SUM_TYPES = {"smallint": "bigint", "integer": "bigint", "bigint": "numeric"}
 _AVG_TYPES = {"smallint": "numeric", "integer": "numeric", "bigint": "numeric"}
 
@@ -191,9 +194,13 @@ def result_type(name: str, arg_types: list[str | None]) -> str | None:
     """The result type of a call when it is easy to know; None otherwise."""
     if name in _FIXED_TYPES:
         return _FIXED_TYPES[name]
+    first = arg_types[0] if arg_types else None
+    if name in _RANGE_OR_TEXT:
+        # lower()/upper() of a range are its bounds, of the range's element type.
+        base = (first or "").split("(")[0].strip()
+        return "text" if base in _TEXT_TYPES else None
     if name in _TEXT_RESULT:
         return "text"
-    first = arg_types[0] if arg_types else None
     if name in _SAME_AS_ARG:
         return first
     if name == "array_agg" and first is not None:

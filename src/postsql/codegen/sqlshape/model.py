@@ -192,6 +192,11 @@ class Rel:
     present: bool = False
     proven: frozenset[str] = frozenset()
     has_system_columns: bool = False
+    # The row type's own column names when an alias list renamed a table's or view's columns:
+    # a whole-row reference (``row_to_json(x)`` of ``t AS x(a, b)``) keeps the original names.
+    row_names: tuple[str, ...] = ()
+    # A function in FROM returning a scalar type: a whole-row reference is that scalar.
+    scalar: bool = False
 
     def index(self, name: str) -> int | None:
         for i, col in enumerate(self.cols):

@@ -28,6 +28,17 @@ from .names import func_name, strings, type_name
 from .refine import refine_frame
 
 
+# Set-returning functions of a scalar type (``unnest`` of one array): ``to_json(e)`` of
+# ``jsonb_array_elements(...) AS e`` is the element itself, not an object {"value": ...}.
+_SCALAR_FUNCTIONS = frozenset(
+    {
+        "generate_series", "generate_subscripts", "unnest", "json_array_elements",
+        "jsonb_array_elements", "json_array_elements_text", "jsonb_array_elements_text",
+        "json_object_keys", "jsonb_object_keys", "regexp_split_to_table",
+    }
+)  # fmt: skip
+
+
 def rename(cols: tuple[Col, ...], names: Sequence[str]) -> tuple[Col, ...]:
     """Apply an alias column list (``AS x(a, b)``) to the leading columns."""
     return tuple(Col(names[i], col.value) if i < len(names) else col for i, col in enumerate(cols))
@@ -113,7 +124,11 @@ class FromBuilder:
                 value = replace(value, composite=True)
             cols.append(Col(column.name, value))
         cols_ = rename(tuple(cols), colnames)
-        return Rel(alias, cols_, complete=True, type_name=name, has_system_columns=not is_view)
+        row_names = tuple(c.name for c in cols) if colnames else ()
+        return Rel(
+            alias, cols_, complete=True, type_name=name, has_system_columns=not is_view,
+            row_names=row_names,
+        )  # fmt: skip
 
     def _is_composite(self, type_name: str) -> bool:
         """A column of a table or composite type: its row comparisons can be NULL."""
@@ -148,9 +163,17 @@ class FromBuilder:
             cols.extend(produced)
         if len(functions) > 1:
             cols = [_pad(col) for col in cols]
+        scalar = (
+            len(functions) == 1
+            and len(cols) == 1
+            and not node.ordinality
+            and not node.coldeflist
+            and not (len(functions[0]) > 1 and functions[0][1])
+            and func_name(functions[0][0]) in _SCALAR_FUNCTIONS
+        )
         if node.ordinality:
             cols.append(Col("ordinality", non_null("WITH ORDINALITY", "bigint")))
-        return Rel(alias, rename(tuple(cols), colnames), complete=True)
+        return Rel(alias, rename(tuple(cols), colnames), complete=True, scalar=scalar)
 
     # ----------------------------------------------------------------- joins
 
