@@ -27,7 +27,6 @@ from .model import (
 from .names import func_name, strings, type_name
 from .refine import refine_frame
 
-
 # Set-returning functions of a scalar type (``unnest`` of one array): ``to_json(e)`` of
 # ``jsonb_array_elements(...) AS e`` is the element itself, not an object {"value": ...}.
 _SCALAR_FUNCTIONS = frozenset(
