@@ -192,3 +192,25 @@ async def test_two_queries_generating_the_same_module_name_is_an_error_naming_bo
         "query 'posts' (queries/posts.sql:1); rename one of them"
     ) in message
     assert "posts.sql:10: getpost: the generated name 'GETPOST' is also generated" in message
+
+
+async def test_columns_that_would_share_a_python_field_are_an_error_naming_both(
+    tmp_path: Path, admin_url: str
+) -> None:
+    # "class" becomes the field class_ (aliased): a column really named class_ would collide, and
+    # one field would read the other column's value.
+    case = _case(
+        tmp_path,
+        '-- name: both_names()^\nSELECT 1 AS "class", 2 AS class_;\n',
+        schema=SCHEMA + '\nCREATE TABLE clash (id int PRIMARY KEY, "class" text, class_ text);\n',
+    )
+    with pytest.raises(CodegenError) as caught:
+        await generate_case(case, admin_url)
+    message = str(caught.value)
+    assert (
+        "public.clash: columns 'class' and 'class_' would both be the Python field 'class_'"
+    ) in message
+    assert (
+        "queries/posts.sql:1: both_names: result columns 'class' and 'class_' would both be the "
+        "Python field 'class_'; rename one of them"
+    ) in message

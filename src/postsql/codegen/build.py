@@ -346,6 +346,10 @@ class _Builder:
                         comment=col.comment,
                     )
                 )
+            clash = _field_clash([c.name for c in columns], f"{rel.schema}.{rel.name}: columns")
+            if clash is not None:
+                self.errors.add(CodegenError, clash)
+                continue
             out.append(
                 Table(
                     schema=rel.schema,
@@ -511,6 +515,9 @@ class _Builder:
                     QueryCheckError,
                     f"{where} a result column has no name ('?column?'); give it one with AS",
                 )
+        clash = _field_clash(list(dict.fromkeys(names)), f"{where} result columns")
+        if clash is not None:
+            self.errors.add(QueryCheckError, clash)
         nonnull = {n: line for n, line in q.directives.nonnull if not n.endswith("[]")}
         nullable = {n: line for n, line in q.directives.nullable if not n.endswith("[]")}
         nonnull_elements = {n[:-2]: line for n, line in q.directives.nonnull if n.endswith("[]")}
@@ -731,15 +738,24 @@ class _Builder:
 
     def _check_field_names(self, names: Sequence[str], what: str) -> None:
         """Two names becoming one Python field name would make one field read the other's key."""
-        seen: dict[str, str] = {}
-        for name in names:
-            py = python_field(name)[0]
-            if py in seen:
-                raise QueryCheckError(
-                    f"{what} {seen[py]!r} and {name!r} would both be the Python field {py!r}; "
-                    "rename one of them"
-                )
-            seen[py] = name
+        clash = _field_clash(names, what)
+        if clash is not None:
+            raise QueryCheckError(clash)
+
+
+def _field_clash(names: Sequence[str], what: str) -> str | None:
+    """Why two of ``names`` cannot both be fields of one model (``class`` and ``class_`` both
+    become ``class_``, so one field would read the other's value), or None."""
+    seen: dict[str, str] = {}
+    for name in names:
+        py = python_field(name)[0]
+        if py in seen:
+            return (
+                f"{what} {seen[py]!r} and {name!r} would both be the Python field {py!r}; "
+                "rename one of them"
+            )
+        seen[py] = name
+    return None
 
 
 # What json.loads makes of the JSON text of these types (see _Builder._json_type).
