@@ -19,14 +19,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeVar
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Protocol, TypeAlias, TypeVar
 
 import asyncpg
-from pydantic import BaseModel, TypeAdapter, model_validator
+from pydantic import AllowInfNan, BaseModel, TypeAdapter, model_validator
 
 __all__ = [
     "CompositeModel",
     "Executor",
+    "Numeric",
     "Operation",
     "QueryInfo",
     "affected_rows",
@@ -46,6 +48,11 @@ Operation = Literal[
 ]
 
 M = TypeVar("M", bound=BaseModel)
+
+Numeric: TypeAlias = Annotated[Decimal, AllowInfNan()]
+"""PostgreSQL ``numeric`` as generated code types it: a ``Decimal`` that may also be ``NaN`` or
+(PostgreSQL 14 and later) ``±Infinity``, since a numeric column can hold them. Plain ``Decimal``
+in pydantic refuses them, so a row holding one would fail validation."""
 
 
 class Executor(Protocol):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 
@@ -62,3 +64,21 @@ def test_a_pattern_that_cannot_be_carried_over_exactly_is_left_to_the_database(
 def test_the_escapes_a_constraint_needs_from_the_server_are_found() -> None:
     definition = "CHECK (((a ~ '^\\S+$'::text) AND (b ~ '\\d'::text)))"
     assert class_escapes_used(definition) == {"s", "d"}
+
+
+def test_a_numeric_rule_lets_nan_through_to_the_database() -> None:
+    # PostgreSQL orders NaN above every number; Python's Decimal refuses to order it at all.
+    compiled = compile_check("CHECK ((price >= 0))", {"price": "price"}, {"price": "decimal"})
+    assert compiled is not None
+    assert compiled.violated == (
+        "self.price is not None and not self.price.is_nan() and self.price < 0"
+    )
+
+    def violated(price: Decimal) -> bool:
+        return bool(eval(compiled.violated, {}, {"self": SimpleNamespace(price=price)}))  # noqa: S307
+
+    assert violated(Decimal("-1"))
+    assert not violated(Decimal("0"))
+    assert not violated(Decimal("NaN"))
+    assert not violated(Decimal("Infinity"))
+    assert violated(Decimal("-Infinity"))

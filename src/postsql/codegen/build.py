@@ -182,7 +182,8 @@ def _class_names(catalog: Catalog) -> tuple[dict[int, str], dict[int, str]]:
     return enum_names, rel_names
 
 
-_KIND_OF = {"str": "str", "int": "number", "Decimal": "number", "float": "number", "bool": "bool"}
+# "decimal": a number that may be NaN (the compiled rule lets NaN through to the database).
+_KIND_OF = {"str": "str", "int": "number", "Numeric": "decimal", "float": "number", "bool": "bool"}
 
 
 def _checks(

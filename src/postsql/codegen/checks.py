@@ -194,8 +194,9 @@ def compile_check(
     """Compile ``CHECK (expr)`` over columns named in ``fields`` (column → model field), or None.
 
     ``kinds`` gives each column's Python kind (``"str"`` for text and enums, ``"number"``,
-    ``"bool"``, ``"other"``); a rule comparing different kinds, or using string functions on a
-    non-string, is not compiled (it would not type-check, or would raise instead of validating).
+    ``"decimal"`` for a number that may be NaN, ``"bool"``, ``"other"``); a rule comparing
+    different kinds, or using string functions on a non-string, is not compiled (it would not
+    type-check, or would raise instead of validating).
     Without ``kinds`` every column is taken to fit. ``regex_classes`` is the server's meaning of
     ``\\s \\d \\w`` (see :func:`class_body`); a pattern using one it lacks is not compiled.
 
@@ -224,6 +225,7 @@ class _Compiler:
         self.fields = fields
         self.kinds = kinds
         self.classes = classes
+        self.nan_guarded: set[str] = set()
         self.uses_regex = False
 
     def false_when(self, node: object) -> str:
@@ -279,9 +281,9 @@ class _Compiler:
         needs = tuple(dict.fromkeys((*left.needs, *right.needs)))
         return self._guard(needs, f"{left.code} {_NEGATED[op]} {right.code}")
 
-    @staticmethod
-    def _guard(needs: tuple[str, ...], condition: str) -> str:
+    def _guard(self, needs: tuple[str, ...], condition: str) -> str:
         checks = [f"{n} is not None" for n in needs]
+        checks += [f"not {n}.is_nan()" for n in needs if n in self.nan_guarded]
         return " and ".join([*checks, condition])
 
     def value(self, node: object, *, null_test: bool = False) -> _Value:
@@ -293,6 +295,11 @@ class _Compiler:
             kind = self.kinds.get(names[0], "any")
             if kind == "other" and not null_test:
                 raise _Unsupported("a column of a type rules are not compiled for")
+            if kind == "decimal":
+                # A numeric may be NaN, which PostgreSQL orders above every number and Python's
+                # Decimal refuses to order: such a value is left for the database to judge.
+                self.nan_guarded.add(code)
+                kind = "number"
             return _Value(code, (code,), kind)
         if isinstance(node, ast.FuncCall):
             name = node.funcname[-1].sval if node.funcname else ""

@@ -9,7 +9,7 @@ PostgreSQL                             asyncpg returns                  annotati
 =====================================  ===============================  =========================
 smallint, integer, bigint, oid         int                              int
 real, double precision                 float                            float
-numeric                                Decimal                          Decimal
+numeric                                Decimal (NaN and ±Infinity too)  postsql.db.Numeric
 text, varchar, char(n), name, citext   str                              str
 boolean                                bool                             bool
 uuid                                   asyncpg's UUID (a uuid.UUID)     UUID
@@ -62,7 +62,8 @@ BASE_TYPES: Mapping[str, PyType] = {
     "xid8": PyType("int"),
     "float4": PyType("float"),
     "float8": PyType("float"),
-    "numeric": PyType("Decimal", frozenset({("decimal", "Decimal")})),
+    # Annotated[Decimal, AllowInfNan()]: numeric columns can hold NaN and ±Infinity.
+    "numeric": PyType("Numeric", frozenset({("postsql.db", "Numeric")})),
     "text": PyType("str"),
     "varchar": PyType("str"),
     "bpchar": PyType("str"),

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from decimal import Decimal
 
 from asyncpg import Connection
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
-from postsql.db import Executor, QueryInfo, affected_rows, validate_rows
+from postsql.db import Executor, Numeric, QueryInfo, affected_rows, validate_rows
 from postsql.generated.models import PostStatus
 
 __all__ = [
@@ -949,7 +948,7 @@ class PostStatisticsRow(BaseModel):
 
     total_posts: int
     total_views: int
-    average_views: Decimal
+    average_views: Numeric
     posts_by_status: JsonValue | None
 
 
