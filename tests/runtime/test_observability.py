@@ -160,6 +160,23 @@ async def test_metrics_count_calls_errors_latency_and_pool_gauges(logged_db: Dat
     assert sample(registry, "postsql_queries_total", query="adhoc", target="primary") == 1
 
 
+async def test_latency_buckets_resolve_sub_millisecond_queries(logged_db: Database) -> None:
+    registry = CollectorRegistry()
+    QueryMetrics(registry).attach(logged_db)
+    await logged_db.fetchval("SELECT 1")
+    bounds = [
+        le
+        for le in ("0.0001", "0.00025", "0.0005", "0.001")
+        if registry.get_sample_value(
+            "postsql_query_duration_seconds_bucket", {"query": "adhoc", "le": le}
+        )
+        is not None
+    ]
+    # An indexed lookup nearby takes a few hundred microseconds: with 1 ms as the first bucket
+    # every one of them would land in it, saying nothing about their spread.
+    assert bounds == ["0.0001", "0.00025", "0.0005", "0.001"]
+
+
 async def test_tracing_emits_one_span_per_query_with_db_attributes(logged_db: Database) -> None:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()

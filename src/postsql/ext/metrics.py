@@ -34,8 +34,11 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_BUCKETS", "QueryMetrics"]
 
+# From 100 µs: an indexed lookup on a nearby server takes a few hundred microseconds, and with a
+# first bucket of 1 ms every one of them would land in it, saying nothing about their spread.
 DEFAULT_BUCKETS: Sequence[float] = (
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    5.0, 10.0,
 )  # fmt: skip
 
 
