@@ -25,6 +25,15 @@ from postsql.urls import home_dir
 __all__ = ["BackupSettings", "Schedule", "load_settings", "parse_schedule", "retained"]
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _weekday(word: str) -> int | None:
+    # "sun" or "sunday"; not any word that merely starts like a day ("monster" is no Monday).
+    for index, (short, full) in enumerate(zip(_WEEKDAYS, _WEEKDAY_NAMES, strict=True)):
+        if word in (short, full):
+            return index
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,37 +88,46 @@ class Schedule:
         return candidate
 
 
-def parse_schedule(text: str, *, setting: str = "schedule") -> Schedule:
-    """Parse ``hourly :MM``, ``daily HH:MM`` or ``weekly DAY HH:MM`` (UTC; DAY is mon..sun).
+def parse_schedule(text: str, *, setting: str = "backup schedule") -> Schedule:
+    """Parse ``hourly :MM``, ``daily HH:MM`` or ``weekly DAY HH:MM`` (UTC; DAY is mon..sun or the
+    full name). ``setting`` names where the text came from in the error.
 
     Example: ``parse_schedule("weekly sun 03:30").weekday == 6``.
     """
     words = text.strip().lower().split()
     try:
         if len(words) == 2 and words[0] == "hourly":
-            minute = int(words[1].lstrip(":"))
+            minute_text = words[1].removeprefix(":")
+            minute = int(minute_text) if _digits(minute_text) else -1
             if 0 <= minute < 60:
                 return Schedule(text, "hourly", minute)
         elif len(words) == 2 and words[0] == "daily":
             hour, minute = _clock(words[1])
             return Schedule(text, "daily", minute, hour)
-        elif len(words) == 3 and words[0] == "weekly" and words[1][:3] in _WEEKDAYS:
+        elif len(words) == 3 and words[0] == "weekly" and (day := _weekday(words[1])) is not None:
             hour, minute = _clock(words[2])
-            return Schedule(text, "weekly", minute, hour, _WEEKDAYS.index(words[1][:3]))
+            return Schedule(text, "weekly", minute, hour, day)
     except ValueError:
         pass
     raise ConfigurationError(
-        f"backup {setting} {text!r} is not understood: write 'hourly :15', 'daily 02:00' or "
+        f"{setting} {text!r} is not understood: write 'hourly :15', 'daily 02:00' or "
         "'weekly sun 03:30' (UTC)"
     )
 
 
 def _clock(text: str) -> tuple[int, int]:
-    hour_text, _, minute_text = text.partition(":")
+    hour_text, colon, minute_text = text.partition(":")
+    if not (colon and _digits(hour_text) and _digits(minute_text)):
+        raise ValueError(text)
     hour, minute = int(hour_text), int(minute_text)
     if not (0 <= hour < 24 and 0 <= minute < 60):
         raise ValueError(text)
     return hour, minute
+
+
+def _digits(text: str) -> bool:
+    # ASCII digits only: str.isdigit() accepts "²", which int() then refuses.
+    return 0 < len(text) <= 4 and text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +191,7 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
     def integer(key: str, variable: str, default: int) -> int:
         raw = env.get(variable, "").strip()
         if raw:
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()):
                 raise ConfigurationError(f"{variable} must be an integer >= 0, got {raw!r}")
             return int(raw)
         value = table.get(key, default)
@@ -185,14 +203,18 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
     if directory_text is not None and not isinstance(directory_text, str):
         raise ConfigurationError(f"{pyproject}: [tool.postsql.backup] directory must be a string")
     directory = base / directory_text if directory_text else home_dir(env) / "backups"
-    schedule_text = env.get("POSTSQL_BACKUP_SCHEDULE", "").strip() or table.get("schedule")
+    schedule_setting = "POSTSQL_BACKUP_SCHEDULE"
+    schedule_text: object = env.get(schedule_setting, "").strip()
+    if not schedule_text:
+        schedule_setting = f"{pyproject}: [tool.postsql.backup] schedule"
+        schedule_text = table.get("schedule")
     if schedule_text is not None and not isinstance(schedule_text, str):
-        raise ConfigurationError(f"{pyproject}: [tool.postsql.backup] schedule must be a string")
+        raise ConfigurationError(f"{schedule_setting} must be a string")
     return BackupSettings(
         directory=directory,
         keep_daily=integer("keep_daily", "POSTSQL_BACKUP_KEEP_DAILY", 7),
         keep_weekly=integer("keep_weekly", "POSTSQL_BACKUP_KEEP_WEEKLY", 4),
-        schedule=parse_schedule(schedule_text) if schedule_text else None,
+        schedule=parse_schedule(schedule_text, setting=schedule_setting) if schedule_text else None,
     )
 
 

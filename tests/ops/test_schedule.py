@@ -45,6 +45,30 @@ def test_unreadable_schedules_say_what_is_accepted(text: str) -> None:
         parse_schedule(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["weekly monster 03:00", "weekly sunny 03:00", "daily 2\u00b2:00", "hourly ::15"]
+)
+def test_schedules_that_only_look_right_are_refused(text: str) -> None:
+    # "monster" read as Monday, "²" passed isdigit() and then crashed int() with a traceback.
+    with pytest.raises(ConfigurationError, match="is not understood"):
+        parse_schedule(text)
+
+
+def test_a_bad_schedule_names_the_variable_or_key_it_came_from(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match=r"^POSTSQL_BACKUP_SCHEDULE 'daily 25:00' is not"):
+        load_settings(tmp_path, env={"POSTSQL_BACKUP_SCHEDULE": "daily 25:00"})
+    (tmp_path / "pyproject.toml").write_text('[tool.postsql.backup]\nschedule = "nightly"\n')
+    with pytest.raises(
+        ConfigurationError, match=r"pyproject\.toml: \[tool\.postsql\.backup\] schedule 'nightly'"
+    ):
+        load_settings(tmp_path, env={})
+
+
+def test_a_keep_count_of_non_ascii_digits_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="POSTSQL_BACKUP_KEEP_DAILY must be an integer"):
+        load_settings(tmp_path, env={"POSTSQL_BACKUP_KEEP_DAILY": "\u00b2"})
+
+
 def test_settings_come_from_pyproject_and_the_environment_wins(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[tool.postsql.backup]\ndirectory = "bk"\nkeep_daily = 3\nkeep_weekly = 2\n'
