@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -329,3 +330,43 @@ async def test_demo_seed_with_progress_draws_on_stderr_and_loads_the_same(
 )
 def test_demo_is_enabled_only_in_development(env: dict[str, str], expected: bool) -> None:
     assert demo_enabled(env) is expected
+
+
+# -- the seed command ------------------------------------------------------------------------------
+
+
+async def test_seed_on_an_unmigrated_database_says_to_run_postsql_migrate(
+    empty_db_url: str,
+) -> None:
+    from postsql.demo import run_seed
+
+    with pytest.raises(SeedError, match=r"is not migrated \(no table roles, .*`postsql migrate`"):
+        await run_seed(empty_db_url, demo=False)
+    conn = await asyncpg.connect(empty_db_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM pg_class WHERE relnamespace = 2200") == 0
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("value", ["development", "Development", " development\n"])
+def test_seed_command_loads_demo_data_when_postsql_env_is_development(
+    db_url: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The command compared POSTSQL_ENV exactly while demo_enabled() and the query logging read it
+    # case-insensitively: "Development" logged every query but loaded no demo data.
+    from postsql.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.delenv("DIRECT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("POSTSQL_ENV", value)
+    assert main(["seed"]) == 0
+
+    async def posts() -> int:
+        conn = await asyncpg.connect(db_url)
+        try:
+            return int(await conn.fetchval("SELECT count(*) FROM posts"))
+        finally:
+            await conn.close()
+
+    assert asyncio.run(posts()) > 0

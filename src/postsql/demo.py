@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from postsql.db import init_connection
+from postsql.errors import SeedError
 from postsql.generated.models import PostStatus
 from postsql.generated.queries.posts import FindPostsAfterRow
 from postsql.repositories import PostListItem, PostRepository, PostStatistics
@@ -61,6 +62,7 @@ async def run_seed(url: str, *, demo: bool, scale: int = 1, seed: int = 42) -> N
     """Seed roles and the admin user; with ``demo``, demo data too (skipped when present)."""
     conn = await asyncpg.connect(url)
     try:
+        await _require_migrated(conn, url)
         base = await seed_base(conn)
         changed = ", ".join([*base.created, *base.updated]) or "nothing to change"
         print(
@@ -78,6 +80,20 @@ async def run_seed(url: str, *, demo: bool, scale: int = 1, seed: int = 42) -> N
                 print(f"demo data (seed {report.seed}): {rows} in {report.seconds:.2f} s")
     finally:
         await conn.close()
+
+
+async def _require_migrated(conn: asyncpg.Connection, url: str) -> None:
+    # Seeding an empty database failed with 'relation "roles" does not exist', naming no remedy.
+    missing = [
+        table
+        for table in TABLES
+        if await conn.fetchval("SELECT to_regclass($1) IS NULL", f'public."{table}"')
+    ]
+    if missing:
+        raise SeedError(
+            f"database {database_name(url)!r} is not migrated (no table {', '.join(missing)}): "
+            "run `postsql migrate` (or `make migrate`) first"
+        )
 
 
 async def run_demo(
