@@ -165,9 +165,10 @@ def register_codegen(sub: Subparsers) -> None:
 
 def _cmd_seed(args: argparse.Namespace) -> int:
     from postsql.demo import run_seed
+    from postsql.seed import demo_enabled
 
     scale = args.demo
-    if scale is None and os.environ.get("POSTSQL_ENV") == "development":
+    if scale is None and demo_enabled(os.environ):
         scale = 1
     asyncio.run(
         run_seed(resolve().direct_url, demo=scale is not None, scale=scale or 1, seed=args.seed)
