@@ -29,7 +29,7 @@ import contextlib
 import re
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,7 +169,10 @@ async def backup(
     with Manifest.editing(settings.directory) as manifest:
         manifest.update(entry)
     if prune_after:
-        prune(settings)
+        # A backup that started earlier than another of the same day but finished later (two
+        # runs at once) is not the day's newest: the policy alone deleted the archive this call
+        # had just reported.
+        prune(settings, keep={entry.file})
     return entry
 
 
@@ -490,17 +493,19 @@ async def _restore_and_count(
 # -- retention ------------------------------------------------------------------------------
 
 
-def prune(settings: BackupSettings, *, dry_run: bool = False) -> list[BackupEntry]:
+def prune(
+    settings: BackupSettings, *, dry_run: bool = False, keep: Iterable[str] = ()
+) -> list[BackupEntry]:
     """Delete the archives the policy does not keep (per database); return what went.
 
-    Only files listed in the manifest are ever deleted.
+    Only files listed in the manifest are ever deleted, never those named in ``keep``.
 
     Example: ``removed = prune(load_settings(), dry_run=True)``.
     """
     if dry_run:
-        return _doomed(Manifest.load(settings.directory), settings)
+        return _doomed(Manifest.load(settings.directory), settings, frozenset(keep))
     with Manifest.editing(settings.directory) as manifest:
-        removed = _doomed(manifest, settings)
+        removed = _doomed(manifest, settings, frozenset(keep))
         for entry in removed:
             (settings.directory / entry.file).unlink(missing_ok=True)
         gone = {e.file for e in removed}
@@ -508,7 +513,9 @@ def prune(settings: BackupSettings, *, dry_run: bool = False) -> list[BackupEntr
     return removed
 
 
-def _doomed(manifest: Manifest, settings: BackupSettings) -> list[BackupEntry]:
+def _doomed(
+    manifest: Manifest, settings: BackupSettings, spared: frozenset[str]
+) -> list[BackupEntry]:
     removed: list[BackupEntry] = []
     for database in sorted({e.database for e in manifest.entries}):
         mine = [e for e in manifest.entries if e.database == database]
@@ -517,7 +524,7 @@ def _doomed(manifest: Manifest, settings: BackupSettings) -> list[BackupEntry]:
             keep_daily=settings.keep_daily,
             keep_weekly=settings.keep_weekly,
         )
-        removed.extend(e for e in mine if e.file not in keep)
+        removed.extend(e for e in mine if e.file not in keep and e.file not in spared)
     return removed
 
 

@@ -359,3 +359,17 @@ async def test_restoring_into_an_older_major_names_both_versions(
         assert await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name) is None
     finally:
         await conn.close()
+
+
+async def test_a_backup_finishing_after_a_newer_one_of_the_same_day_keeps_its_archive(
+    seeded_url: str, tmp_path: Path
+) -> None:
+    # Two runs at once: the one that started first finishes last; its own prune deleted the
+    # archive it then reported as written.
+    settings = BackupSettings(directory=tmp_path / "bk", keep_daily=1, keep_weekly=0)
+    now = datetime.now(UTC).replace(hour=12)
+    newer = await backup(seeded_url, settings, now=now)
+    older = await backup(seeded_url, settings, now=now - timedelta(minutes=1))
+    assert (settings.directory / older.file).is_file()
+    assert (settings.directory / newer.file).is_file()
+    assert [e.file for e in prune(settings)] == [older.file]  # the next prune applies the policy
