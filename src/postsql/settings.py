@@ -140,6 +140,13 @@ class DatabaseSettings(BaseSettings):
             return tuple(part.strip() for part in text.split(",") if part.strip())
         return value
 
+    @field_validator("environment")
+    @classmethod
+    def _environment_name(cls, value: str) -> str:
+        # One reading of POSTSQL_ENV for every consumer (the query logger here, the seed command's
+        # demo data there): case and surrounding whitespace do not matter; blank is production.
+        return value.strip().lower() or "production"
+
     @field_validator("url", "direct_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

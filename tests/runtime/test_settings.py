@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,17 @@ def test_verifying_the_server_without_a_root_certificate_is_refused(
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.postgresql/root.crt either
     with pytest.raises(ConfigurationError, match=r"url \(DATABASE_URL\).*needs sslrootcert"):
         DatabaseSettings(url=SECRET_URL, ssl_mode="verify-full")
+
+
+@pytest.mark.parametrize(("raw", "read"), [(" Development\n", "development"), ("  ", "production")])
+def test_the_environment_name_is_read_as_the_seed_command_reads_it(
+    raw: str, read: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from postsql.ext.logging import QueryLogger
+    from postsql.seed import demo_enabled
+
+    monkeypatch.setenv("POSTSQL_ENV", raw)
+    settings = DatabaseSettings(url=SECRET_URL)
+    assert settings.environment == read
+    development = QueryLogger.from_settings(settings).level == logging.INFO
+    assert development == demo_enabled({"POSTSQL_ENV": raw}) == (read == "development")
