@@ -470,6 +470,10 @@ class _Builder:
                 nullable.add(position)
             else:
                 nullable.discard(position)
+        for sql_name, py_name in zip(q.params, q.python_params, strict=True):
+            problem = _param_name_problem(q, py_name)
+            if problem is not None:
+                self.errors.add(QueryCheckError, f"{where} parameter :{sql_name}: {problem}")
         out: list[Param] = []
         for position, (oid, sql_name, py_name) in enumerate(
             zip(described.params, q.params, q.python_params, strict=True), start=1
@@ -848,6 +852,30 @@ def _generated_name_clash(q: QueryDef, generated: dict[tuple[str, str], QueryDef
                 f"({other.location}); rename one of them"
             )
     generated.update({(q.file, name): q for name in names})
+    return None
+
+
+# Names a generated function's body reads (besides module constants named after the query):
+# a keyword parameter named like one would shadow it, or (``db``, ``prefetch``) define an
+# argument twice.
+_FUNCTION_NAMES = frozenset(
+    {"db", "prefetch", "record", "dict", "LookupError", "validate_rows", "affected_rows"}
+)
+
+
+def _param_name_problem(q: QueryDef, name: str) -> str | None:
+    """Why parameter ``name`` cannot be a keyword argument (or, for ``*!``, a field of the
+    ``<Name>Params`` named tuple) of ``q``'s generated code, or None when it can."""
+    if q.operation == "insert_update_delete_many":
+        if name.startswith("_"):
+            return "a named tuple field cannot start with '_'; rename the parameter"
+        if hasattr(tuple, name):
+            return f"a named tuple field cannot be named {name!r} (a tuple method); rename it"
+        return None
+    const = q.name.upper()
+    used = _FUNCTION_NAMES | {const, f"_{const}_ROWS", f"_{const}_VALUE", pascal(q.name) + "Row"}
+    if name in used:
+        return f"the generated function already uses the name {name!r}; rename the parameter"
     return None
 
 
