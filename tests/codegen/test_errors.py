@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -247,3 +249,24 @@ async def test_a_parameter_named_like_what_the_generated_function_uses_is_an_err
     assert f"queries/posts.sql:10: add_many: parameter :_title: {field}" in message
     assert f"queries/posts.sql:10: add_many: parameter :count: {field}" in message
     assert "fine" not in message
+
+
+async def test_a_role_refused_create_database_is_a_clear_error_not_a_traceback(
+    tmp_path: Path, admin_url: str
+) -> None:
+    role = f"postsql_nocreate_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN NOCREATEDB")
+        parts = urlsplit(admin_url)
+        as_role = urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+        case = _case(tmp_path, "-- name: q()\nSELECT id FROM posts;\n")
+        with pytest.raises(CodegenError) as caught:
+            await generate_case(case, as_role)
+    finally:
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()
+    message = str(caught.value)
+    assert message.startswith("cannot create the scratch database on ")
+    assert "permission denied to create database" in message
+    assert "a role allowed CREATE DATABASE" in message
