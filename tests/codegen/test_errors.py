@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -214,3 +216,57 @@ async def test_columns_that_would_share_a_python_field_are_an_error_naming_both(
         "queries/posts.sql:1: both_names: result columns 'class' and 'class_' would both be the "
         "Python field 'class_'; rename one of them"
     ) in message
+
+
+async def test_a_parameter_named_like_what_the_generated_function_uses_is_an_error(
+    tmp_path: Path, admin_url: str
+) -> None:
+    # `def f(db, /, *, db)` is not Python; a parameter `dict` or `record` would shadow what the
+    # body calls; a `*!` parameter is a NamedTuple field, which cannot start with '_' (the module
+    # failed at import) or be named like a tuple method (`count`, `index`).
+    case = _case(
+        tmp_path,
+        "-- name: by_db(db)\nSELECT id FROM posts WHERE title = :db;\n\n"
+        "-- name: iter_with(prefetch)\nSELECT id FROM posts WHERE id = :prefetch;\n\n"
+        "-- name: one(dict, record)^\n"
+        "SELECT id FROM posts WHERE title = :dict AND body = :record;\n\n"
+        "-- name: add_many(_title, count)*!\n"
+        "INSERT INTO posts (id, title) VALUES (:count, :_title);\n\n"
+        "-- name: fine(id, type, limit)\nSELECT id FROM posts WHERE id = :id AND title = :type"
+        " LIMIT :limit;\n\n"
+        "-- name: fine_many(db, record)*!\nINSERT INTO posts (id, title) VALUES (:db, :record);\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    message = str(caught.value)
+    assert message.startswith("6 problems found:")
+    uses = "the generated function already uses the name"
+    assert f"queries/posts.sql:1: by_db: parameter :db: {uses} 'db'; rename" in message
+    assert f"queries/posts.sql:4: iter_with: parameter :prefetch: {uses} 'prefetch'" in message
+    assert f"queries/posts.sql:7: one: parameter :dict: {uses} 'dict'" in message
+    assert f"queries/posts.sql:7: one: parameter :record: {uses} 'record'" in message
+    field = "a named tuple field cannot"
+    assert f"queries/posts.sql:10: add_many: parameter :_title: {field}" in message
+    assert f"queries/posts.sql:10: add_many: parameter :count: {field}" in message
+    assert "fine" not in message
+
+
+async def test_a_role_refused_create_database_is_a_clear_error_not_a_traceback(
+    tmp_path: Path, admin_url: str
+) -> None:
+    role = f"postsql_nocreate_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN NOCREATEDB")
+        parts = urlsplit(admin_url)
+        as_role = urlunsplit(parts._replace(netloc=f"{role}@{parts.netloc.rpartition('@')[2]}"))
+        case = _case(tmp_path, "-- name: q()\nSELECT id FROM posts;\n")
+        with pytest.raises(CodegenError) as caught:
+            await generate_case(case, as_role)
+    finally:
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()
+    message = str(caught.value)
+    assert message.startswith("cannot create the scratch database on ")
+    assert "permission denied to create database" in message
+    assert "a role allowed CREATE DATABASE" in message

@@ -11,10 +11,12 @@ import keyword
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 import pglast
 from pglast import ast, enums
+from pydantic import TypeAdapter
 
 from postsql.codegen.checks import compile_check, elements_not_null
 from postsql.codegen.config import CodegenConfig, parse_annotation
@@ -297,9 +299,27 @@ class _Builder:
             table, _, column = key.partition(".")
             rel = catalog.find(None, table)
             where = f"[tool.postsql.json_columns] {key}"
-            if rel is None or not any(c.name == column for c in rel.columns):
+            found = (
+                None if rel is None else next((c for c in rel.columns if c.name == column), None)
+            )
+            if rel is None or found is None:
                 raise ConfigurationError(f"{where}: no such table column")
-            self.json_columns[(rel.name, column)] = parse_annotation(value, where=where)
+            if not self._is_json(found.type_oid):
+                raise ConfigurationError(
+                    f"{where}: the column is {found.formatted}, not json or jsonb"
+                )
+            py = parse_annotation(value, where=where)
+            _check_importable(py, where=where, root=config.root)
+            self.json_columns[(rel.name, column)] = py
+
+    def _is_json(self, oid: int) -> bool:
+        """Whether ``oid`` is json or jsonb, or a domain over one."""
+        pg = self.catalog.types.get(oid)
+        seen: set[int] = set()
+        while pg is not None and pg.kind == "d" and pg.oid not in seen:
+            seen.add(pg.oid)
+            pg = self.catalog.types.get(pg.base)
+        return pg is not None and pg.formatted in _JSON_TYPES
 
     # -- catalog ---------------------------------------------------------------------------
     def enums(self) -> tuple[EnumDef, ...]:
@@ -470,6 +490,10 @@ class _Builder:
                 nullable.add(position)
             else:
                 nullable.discard(position)
+        for sql_name, py_name in zip(q.params, q.python_params, strict=True):
+            problem = _param_name_problem(q, py_name)
+            if problem is not None:
+                self.errors.add(QueryCheckError, f"{where} parameter :{sql_name}: {problem}")
         out: list[Param] = []
         for position, (oid, sql_name, py_name) in enumerate(
             zip(described.params, q.params, q.python_params, strict=True), start=1
@@ -524,10 +548,22 @@ class _Builder:
         nonnull_elements = {n[:-2]: line for n, line in q.directives.nonnull if n.endswith("[]")}
         nullable_elements = {n[:-2]: line for n, line in q.directives.nullable if n.endswith("[]")}
         json_over = {n: (a, line) for n, a, line in q.directives.json}
+        json_where = {
+            n: f"{q.file}:{line}: {q.name}: @json {n}" for n, _, line in q.directives.json
+        }
         for key, value in self.config.json_results.items():
             query_name, _, column = key.partition(".")
-            if query_name == q.name:
-                json_over.setdefault(column, (value, q.line))
+            if query_name != q.name or column in json_over:
+                continue
+            if column not in seen:
+                self.errors.add(
+                    QueryCheckError,
+                    f"[tool.postsql.json_results] {key}: query {q.name} ({q.location}) has no "
+                    f"column {column!r} (columns: {', '.join(names) or 'none'})",
+                )
+                continue
+            json_over[column] = (value, q.line)
+            json_where[column] = f"[tool.postsql.json_results] {key}"
         for directive, table in (
             ("@nonnull", nonnull),
             ("@nullable", nullable),
@@ -586,13 +622,12 @@ class _Builder:
                     if pg_type not in _JSON_TYPES:
                         self.errors.add(
                             QueryCheckError,
-                            f"{q.file}:{json_over[name][1]}: {q.name}: @json {name}: the column "
-                            f"is {pg_type}, not json or jsonb",
+                            f"{json_where[name]}: the column is {pg_type}, not json or jsonb",
                         )
                         continue
-                    py = parse_annotation(
-                        json_over[name][0], where=f"{q.file}:{json_over[name][1]}"
-                    )
+                    at = json_where[name]
+                    py = parse_annotation(json_over[name][0], where=at)
+                    _check_importable(py, where=at, root=self.config.root)
                 elif pg_type in _JSON_TYPES and inference.nested is not None:
                     py, nested = self._nested(inference.nested, row_class + pascal(name), what)
                 elif pg_type in _JSON_TYPES and (configured := self._json_column(name, analysis)):
@@ -814,6 +849,12 @@ def build_project(
         result = builder.query(q, d, tables)
         if result is not None:
             built.append(result)
+    known = {q.name for q in queries}
+    for key in sorted(config.json_results):
+        if key.partition(".")[0] not in known:
+            builder.errors.add(
+                QueryCheckError, f"[tool.postsql.json_results] {key}: no query of that name"
+            )
     builder.errors.raise_if_any()
     return Project(enums=enums_, tables=tables, queries=tuple(built))
 
@@ -848,6 +889,58 @@ def _generated_name_clash(q: QueryDef, generated: dict[tuple[str, str], QueryDef
                 f"({other.location}); rename one of them"
             )
     generated.update({(q.file, name): q for name in names})
+    return None
+
+
+# Names a generated function's body reads (besides module constants named after the query):
+# a keyword parameter named like one would shadow it, or (``db``, ``prefetch``) define an
+# argument twice.
+_FUNCTION_NAMES = frozenset(
+    {"db", "prefetch", "record", "dict", "LookupError", "validate_rows", "affected_rows"}
+)
+
+
+def _check_importable(py: PyType, *, where: str, root: Path) -> None:
+    """Every class a configured JSON annotation names imports, and pydantic can validate it.
+
+    The generated modules import these names; a typo would otherwise surface only when the
+    generated code is imported (or, for a class pydantic cannot validate, on the first row).
+    """
+    for module, name in sorted(py.imports):
+        if module == ".":
+            continue
+        added = [str(p) for p in (root / "src", root) if str(p) not in sys.path]
+        sys.path[:0] = added
+        try:
+            target = getattr(importlib.import_module(module), name)
+        except Exception as exc:  # ImportError, AttributeError or the module's own failure
+            raise ConfigurationError(
+                f"{where}: {module}.{name} does not import ({type(exc).__name__}: {exc})"
+            ) from exc
+        finally:
+            for entry in added:
+                sys.path.remove(entry)
+        try:
+            TypeAdapter(target)
+        except Exception as exc:  # PydanticSchemaGenerationError, PydanticUserError, TypeError
+            raise ConfigurationError(
+                f"{where}: {module}.{name} is not a pydantic model or a type pydantic validates"
+            ) from exc
+
+
+def _param_name_problem(q: QueryDef, name: str) -> str | None:
+    """Why parameter ``name`` cannot be a keyword argument (or, for ``*!``, a field of the
+    ``<Name>Params`` named tuple) of ``q``'s generated code, or None when it can."""
+    if q.operation == "insert_update_delete_many":
+        if name.startswith("_"):
+            return "a named tuple field cannot start with '_'; rename the parameter"
+        if hasattr(tuple, name):
+            return f"a named tuple field cannot be named {name!r} (a tuple method); rename it"
+        return None
+    const = q.name.upper()
+    used = _FUNCTION_NAMES | {const, f"_{const}_ROWS", f"_{const}_VALUE", pascal(q.name) + "Row"}
+    if name in used:
+        return f"the generated function already uses the name {name!r}; rename the parameter"
     return None
 
 

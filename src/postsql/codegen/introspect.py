@@ -215,7 +215,14 @@ async def scratch_database(admin_url: str) -> AsyncIterator[str]:
     except (OSError, asyncpg.PostgresError) as exc:
         raise CodegenError(f"cannot connect to {redact(admin_url)}: {exc}") from exc
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        except asyncpg.PostgresError as exc:
+            raise CodegenError(
+                f"cannot create the scratch database on {redact(admin_url)}: {exc} "
+                "(codegen needs a role allowed CREATE DATABASE; --database-url names another "
+                "server or role)"
+            ) from exc
         try:
             yield with_database(admin_url, name)
         finally:
