@@ -25,7 +25,7 @@ from rich.console import Console
 from postsql.db import init_connection
 from postsql.demo import show_repositories
 from postsql.demo_data import DemoSizes
-from postsql.errors import InvalidArgument, InvalidCursorError
+from postsql.errors import IntegrityViolation, InvalidArgument, InvalidCursorError
 from postsql.generated.models import CommentInsert, PostInsert, PostStatus
 from postsql.generated.queries import posts as q_posts
 from postsql.pagination import CursorCodec
@@ -107,6 +107,10 @@ def _offline() -> tuple[PostRepository, UserRepository, CommentRepository, Taxon
 
 
 _POST: dict[str, Any] = {"title": "T", "content": "C", "slug": "t", "author_id": 1}
+_NUL_COMMENTS = [
+    CommentInsert(post_id=1, author_id=1, content=f"c{i}\x00" * (i == 3)) for i in range(5)
+]
+_SURROGATE_POSTS = [PostInsert(**_POST), PostInsert(**{**_POST, "excerpt": "\udc80"})]
 
 BAD_CALLS: list[tuple[str, str, Any]] = [
     ("page", "posts", lambda p, u, c, t: p.find_posts(page=0)),
@@ -144,6 +148,10 @@ BAD_CALLS: list[tuple[str, str, Any]] = [
     ("search", "posts", lambda p, u, c, t: p.find_posts(search="\ud800")),
     ("slug", "posts", lambda p, u, c, t: p.find_post_by_slug("a\x00")),
     ("content", "comments", lambda p, u, c, t: c.add(post_id=1, author_id=1, content="x\x00")),
+    # ...and in a COPY: the server refused a NUL as an encoding error, and a surrogate failed in
+    # asyncpg, neither naming the row.
+    ("rows", "comments", lambda p, u, c, t: c.bulk_insert_comments(_NUL_COMMENTS)),
+    ("rows", "posts", lambda p, u, c, t: p.bulk_insert_posts(_SURROGATE_POSTS)),
     # Not a string is not "no filter".
     ("search", "posts", lambda p, u, c, t: p.find_posts(search=0)),
     ("search", "posts", lambda p, u, c, t: p.count_posts(search=[])),
@@ -167,6 +175,27 @@ async def test_bad_arguments_are_refused_before_the_database_naming_the_paramete
         await call(*_offline())
     assert caught.value.parameter == parameter
     assert str(caught.value).startswith(f"{parameter}: ")
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        (_NUL_COMMENTS, "rows: item 3: content: must not contain NUL"),
+        (_SURROGATE_POSTS, "rows: item 1: excerpt: is not valid Unicode"),
+    ],
+)
+async def test_bulk_insert_names_the_item_and_field_text_cannot_hold(
+    rows: list[Any], problem: str
+) -> None:
+    posts, _, comments, _ = _offline()
+    insert = (
+        comments.bulk_insert_comments
+        if isinstance(rows[0], CommentInsert)
+        else posts.bulk_insert_posts
+    )
+    with pytest.raises(InvalidArgument) as caught:
+        await insert(rows)
+    assert str(caught.value).startswith(problem)
 
 
 def test_bulk_inserts_need_an_executor_that_can_copy() -> None:
@@ -567,6 +596,40 @@ async def test_bulk_insert_comments_copies_rows_with_defaults_for_unset_fields(
     assert all(r["updated_at"] is not None for r in stored)
     assert next(r for r in stored if r["content"] == "dated")["created_at"] == when
     assert await comments.bulk_insert_comments([]) == 0
+
+
+async def test_a_bulk_insert_the_server_refuses_names_the_row_and_writes_nothing(
+    db: asyncpg.Connection,
+) -> None:
+    first = await db.fetchrow("SELECT id, author_id, slug FROM posts ORDER BY id LIMIT 1")
+    assert first is not None
+    post_id, author_id = first["id"], first["author_id"]
+    before = await db.fetchval("SELECT count(*) FROM comments")
+    comments = CommentRepository(db)
+    rows = [CommentInsert(post_id=post_id, author_id=author_id, content=f"c{i}") for i in range(9)]
+    # A foreign key is checked after the last row: the row is found by the key the server names.
+    rows[6] = CommentInsert(post_id=987_654_321, author_id=author_id, content="orphan")
+    with pytest.raises(IntegrityViolation) as fk:
+        await comments.bulk_insert_comments(rows)
+    assert isinstance(fk.value, asyncpg.ForeignKeyViolationError)
+    assert str(fk.value).startswith("rows item 6: comments.post_id (field post_id) violates")
+    assert "987654321" not in str(fk.value)  # mapped: the value is not repeated
+    assert await db.fetchval("SELECT count(*) FROM comments") == before
+
+    posts = PostRepository(db, cursors=CODEC)
+    new = [PostInsert(**{**_POST, "slug": f"bulk-{i}", "author_id": author_id}) for i in range(6)]
+    # A unique key: the server names the line it was reading.
+    dup = [*new[:4], PostInsert(**{**_POST, "slug": first["slug"], "author_id": author_id})]
+    with pytest.raises(IntegrityViolation, match=r"^rows item 4: posts\.slug \(field slug\)"):
+        await posts.bulk_insert_posts(dup)
+    # A CHECK (bypassed in Python by model_construct), in the second of two column groups: the
+    # index is the caller's, not the group's.
+    blank = PostInsert.model_construct(**{**_POST, "title": " ", "slug": "blank", "excerpt": "e"})
+    mixed = [*new[:2], PostInsert(**{**_POST, "slug": "x", "excerpt": "e"}), *new[2:4], blank]
+    with pytest.raises(IntegrityViolation) as check:
+        await posts.bulk_insert_posts(mixed)
+    assert str(check.value).startswith("rows item 5: posts.title (field title) violates CHECK")
+    assert await db.fetchval("SELECT count(*) FROM posts WHERE slug LIKE 'bulk-%'") == 0
 
 
 async def test_users_round_trip_through_soft_delete_restore_and_upsert(
