@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -364,6 +365,92 @@ async def test_offset_pages_cover_every_matching_post_exactly_once(
     past_the_end = await posts.find_posts(page=first.total_pages + 1, limit=limit, status=status)
     assert past_the_end.data == []
     assert past_the_end.total == len(expected)
+
+
+async def test_every_filter_combination_equals_a_python_recomputation(
+    db: asyncpg.Connection, posts: PostRepository
+) -> None:
+    # Ties on created_at, so the order's tie-break (id, newest first) is exercised too.
+    await db.execute("UPDATE posts SET created_at = '2024-06-01T00:00:00Z' WHERE id % 5 = 0")
+    rows = await db.fetch(
+        "SELECT p.id, p.title, p.status, p.author_id, p.created_at, p.deleted_at,"
+        " u.name AS author_name, u.email AS author_email"
+        " FROM posts AS p JOIN users AS u ON u.id = p.author_id"
+    )
+    live = {r["id"]: r for r in rows if r["deleted_at"] is None}
+    categories = {
+        r["id"]: (r["name"], r["slug"]) for r in await db.fetch("SELECT * FROM categories")
+    }
+    in_category: dict[int, set[int]] = {}
+    for r in await db.fetch("SELECT post_id, category_id FROM post_categories"):
+        in_category.setdefault(r["post_id"], set()).add(r["category_id"])
+    tagged: dict[int, set[int]] = {}
+    for r in await db.fetch("SELECT post_id, tag_id FROM post_tags"):
+        tagged.setdefault(r["post_id"], set()).add(r["tag_id"])
+    comment_counts = Counter(
+        r["post_id"]
+        for r in await db.fetch("SELECT post_id FROM comments WHERE deleted_at IS NULL")
+    )
+    authors = [None, *sorted({r["author_id"] for r in live.values()})[:2]]
+    title = live[min(live)]["title"]
+    for status, author_id, category_id, tag_id, search in itertools.product(
+        [None, *PostStatus],
+        authors,
+        [None, 1, 2],
+        [None, 1, 3],
+        [None, " ", title.split()[-1], title[2:7]],
+    ):
+        term = (search or "").strip()
+        ranks: dict[int, float] = {}
+        if term:  # what matches and how it ranks is the server's; the rest is recomputed here
+            ranks = {
+                r["id"]: r["rank"]
+                for r in await db.fetch(
+                    "SELECT id, ts_rank(search_vector, q) AS rank, search_vector @@ q AS hit"
+                    " FROM posts, websearch_to_tsquery('english', $1) AS q",
+                    term,
+                )
+                if r["hit"] or term.lower() in live.get(r["id"], {"title": ""})["title"].lower()
+            }
+        expected = sorted(
+            (
+                r
+                for post_id, r in live.items()
+                if (status is None or r["status"] == status)
+                and (author_id is None or r["author_id"] == author_id)
+                and (category_id is None or category_id in in_category.get(post_id, ()))
+                and (tag_id is None or tag_id in tagged.get(post_id, ()))
+                and (not term or post_id in ranks)
+            ),
+            key=lambda r: (ranks.get(r["id"], 0.0), r["created_at"], r["id"]),
+            reverse=True,
+        )
+        filters: dict[str, Any] = {
+            "status": status,
+            "author_id": author_id,
+            "category_id": category_id,
+            "tag_id": tag_id,
+            "search": search,
+        }
+        found: list[Any] = []
+        page = await posts.find_posts(limit=100, **filters)
+        found += page.data
+        for number in range(2, page.total_pages + 1):
+            found += (await posts.find_posts(page=number, limit=100, **filters)).data
+        assert page.total == len(expected) == await posts.count_posts(**filters), filters
+        assert [p.id for p in found] == [r["id"] for r in expected], filters
+        for p in found:
+            r = live[p.id]
+            assert (p.author.id, p.author.name, p.author.email) == (
+                r["author_id"],
+                r["author_name"],
+                r["author_email"],
+            )
+            assert p.comment_count == comment_counts[p.id]
+            assert [(c.id, c.name, c.slug) for c in p.categories] == sorted(
+                ((c, *categories[c]) for c in in_category.get(p.id, ())),
+                key=lambda c: (c[1], c[0]),
+            )
 
 
 @pytest.mark.parametrize(
