@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +26,7 @@ from rich.console import Console
 from postsql.db import init_connection
 from postsql.demo import show_repositories
 from postsql.demo_data import DemoSizes
-from postsql.errors import InvalidArgument, InvalidCursorError
+from postsql.errors import IntegrityViolation, InvalidArgument, InvalidCursorError
 from postsql.generated.models import CommentInsert, PostInsert, PostStatus
 from postsql.generated.queries import posts as q_posts
 from postsql.pagination import CursorCodec
@@ -107,6 +108,10 @@ def _offline() -> tuple[PostRepository, UserRepository, CommentRepository, Taxon
 
 
 _POST: dict[str, Any] = {"title": "T", "content": "C", "slug": "t", "author_id": 1}
+_NUL_COMMENTS = [
+    CommentInsert(post_id=1, author_id=1, content=f"c{i}\x00" * (i == 3)) for i in range(5)
+]
+_SURROGATE_POSTS = [PostInsert(**_POST), PostInsert(**{**_POST, "excerpt": "\udc80"})]
 
 BAD_CALLS: list[tuple[str, str, Any]] = [
     ("page", "posts", lambda p, u, c, t: p.find_posts(page=0)),
@@ -144,6 +149,10 @@ BAD_CALLS: list[tuple[str, str, Any]] = [
     ("search", "posts", lambda p, u, c, t: p.find_posts(search="\ud800")),
     ("slug", "posts", lambda p, u, c, t: p.find_post_by_slug("a\x00")),
     ("content", "comments", lambda p, u, c, t: c.add(post_id=1, author_id=1, content="x\x00")),
+    # ...and in a COPY: the server refused a NUL as an encoding error, and a surrogate failed in
+    # asyncpg, neither naming the row.
+    ("rows", "comments", lambda p, u, c, t: c.bulk_insert_comments(_NUL_COMMENTS)),
+    ("rows", "posts", lambda p, u, c, t: p.bulk_insert_posts(_SURROGATE_POSTS)),
     # Not a string is not "no filter".
     ("search", "posts", lambda p, u, c, t: p.find_posts(search=0)),
     ("search", "posts", lambda p, u, c, t: p.count_posts(search=[])),
@@ -167,6 +176,27 @@ async def test_bad_arguments_are_refused_before_the_database_naming_the_paramete
         await call(*_offline())
     assert caught.value.parameter == parameter
     assert str(caught.value).startswith(f"{parameter}: ")
+
+
+@pytest.mark.parametrize(
+    ("rows", "problem"),
+    [
+        (_NUL_COMMENTS, "rows: item 3: content: must not contain NUL"),
+        (_SURROGATE_POSTS, "rows: item 1: excerpt: is not valid Unicode"),
+    ],
+)
+async def test_bulk_insert_names_the_item_and_field_text_cannot_hold(
+    rows: list[Any], problem: str
+) -> None:
+    posts, _, comments, _ = _offline()
+    insert = (
+        comments.bulk_insert_comments
+        if isinstance(rows[0], CommentInsert)
+        else posts.bulk_insert_posts
+    )
+    with pytest.raises(InvalidArgument) as caught:
+        await insert(rows)
+    assert str(caught.value).startswith(problem)
 
 
 def test_bulk_inserts_need_an_executor_that_can_copy() -> None:
@@ -335,6 +365,92 @@ async def test_offset_pages_cover_every_matching_post_exactly_once(
     past_the_end = await posts.find_posts(page=first.total_pages + 1, limit=limit, status=status)
     assert past_the_end.data == []
     assert past_the_end.total == len(expected)
+
+
+async def test_every_filter_combination_equals_a_python_recomputation(
+    db: asyncpg.Connection, posts: PostRepository
+) -> None:
+    # Ties on created_at, so the order's tie-break (id, newest first) is exercised too.
+    await db.execute("UPDATE posts SET created_at = '2024-06-01T00:00:00Z' WHERE id % 5 = 0")
+    rows = await db.fetch(
+        "SELECT p.id, p.title, p.status, p.author_id, p.created_at, p.deleted_at,"
+        " u.name AS author_name, u.email AS author_email"
+        " FROM posts AS p JOIN users AS u ON u.id = p.author_id"
+    )
+    live = {r["id"]: r for r in rows if r["deleted_at"] is None}
+    categories = {
+        r["id"]: (r["name"], r["slug"]) for r in await db.fetch("SELECT * FROM categories")
+    }
+    in_category: dict[int, set[int]] = {}
+    for r in await db.fetch("SELECT post_id, category_id FROM post_categories"):
+        in_category.setdefault(r["post_id"], set()).add(r["category_id"])
+    tagged: dict[int, set[int]] = {}
+    for r in await db.fetch("SELECT post_id, tag_id FROM post_tags"):
+        tagged.setdefault(r["post_id"], set()).add(r["tag_id"])
+    comment_counts = Counter(
+        r["post_id"]
+        for r in await db.fetch("SELECT post_id FROM comments WHERE deleted_at IS NULL")
+    )
+    authors = [None, *sorted({r["author_id"] for r in live.values()})[:2]]
+    title = live[min(live)]["title"]
+    for status, author_id, category_id, tag_id, search in itertools.product(
+        [None, *PostStatus],
+        authors,
+        [None, 1, 2],
+        [None, 1, 3],
+        [None, " ", title.split()[-1], title[2:7]],
+    ):
+        term = (search or "").strip()
+        ranks: dict[int, float] = {}
+        if term:  # what matches and how it ranks is the server's; the rest is recomputed here
+            ranks = {
+                r["id"]: r["rank"]
+                for r in await db.fetch(
+                    "SELECT id, ts_rank(search_vector, q) AS rank, search_vector @@ q AS hit"
+                    " FROM posts, websearch_to_tsquery('english', $1) AS q",
+                    term,
+                )
+                if r["hit"] or term.lower() in live.get(r["id"], {"title": ""})["title"].lower()
+            }
+        expected = sorted(
+            (
+                r
+                for post_id, r in live.items()
+                if (status is None or r["status"] == status)
+                and (author_id is None or r["author_id"] == author_id)
+                and (category_id is None or category_id in in_category.get(post_id, ()))
+                and (tag_id is None or tag_id in tagged.get(post_id, ()))
+                and (not term or post_id in ranks)
+            ),
+            key=lambda r: (ranks.get(r["id"], 0.0), r["created_at"], r["id"]),
+            reverse=True,
+        )
+        filters: dict[str, Any] = {
+            "status": status,
+            "author_id": author_id,
+            "category_id": category_id,
+            "tag_id": tag_id,
+            "search": search,
+        }
+        found: list[Any] = []
+        page = await posts.find_posts(limit=100, **filters)
+        found += page.data
+        for number in range(2, page.total_pages + 1):
+            found += (await posts.find_posts(page=number, limit=100, **filters)).data
+        assert page.total == len(expected) == await posts.count_posts(**filters), filters
+        assert [p.id for p in found] == [r["id"] for r in expected], filters
+        for p in found:
+            r = live[p.id]
+            assert (p.author.id, p.author.name, p.author.email) == (
+                r["author_id"],
+                r["author_name"],
+                r["author_email"],
+            )
+            assert p.comment_count == comment_counts[p.id]
+            assert [(c.id, c.name, c.slug) for c in p.categories] == sorted(
+                ((c, *categories[c]) for c in in_category.get(p.id, ())),
+                key=lambda c: (c[1], c[0]),
+            )
 
 
 @pytest.mark.parametrize(
@@ -567,6 +683,40 @@ async def test_bulk_insert_comments_copies_rows_with_defaults_for_unset_fields(
     assert all(r["updated_at"] is not None for r in stored)
     assert next(r for r in stored if r["content"] == "dated")["created_at"] == when
     assert await comments.bulk_insert_comments([]) == 0
+
+
+async def test_a_bulk_insert_the_server_refuses_names_the_row_and_writes_nothing(
+    db: asyncpg.Connection,
+) -> None:
+    first = await db.fetchrow("SELECT id, author_id, slug FROM posts ORDER BY id LIMIT 1")
+    assert first is not None
+    post_id, author_id = first["id"], first["author_id"]
+    before = await db.fetchval("SELECT count(*) FROM comments")
+    comments = CommentRepository(db)
+    rows = [CommentInsert(post_id=post_id, author_id=author_id, content=f"c{i}") for i in range(9)]
+    # A foreign key is checked after the last row: the row is found by the key the server names.
+    rows[6] = CommentInsert(post_id=987_654_321, author_id=author_id, content="orphan")
+    with pytest.raises(IntegrityViolation) as fk:
+        await comments.bulk_insert_comments(rows)
+    assert isinstance(fk.value, asyncpg.ForeignKeyViolationError)
+    assert str(fk.value).startswith("rows item 6: comments.post_id (field post_id) violates")
+    assert "987654321" not in str(fk.value)  # mapped: the value is not repeated
+    assert await db.fetchval("SELECT count(*) FROM comments") == before
+
+    posts = PostRepository(db, cursors=CODEC)
+    new = [PostInsert(**{**_POST, "slug": f"bulk-{i}", "author_id": author_id}) for i in range(6)]
+    # A unique key: the server names the line it was reading.
+    dup = [*new[:4], PostInsert(**{**_POST, "slug": first["slug"], "author_id": author_id})]
+    with pytest.raises(IntegrityViolation, match=r"^rows item 4: posts\.slug \(field slug\)"):
+        await posts.bulk_insert_posts(dup)
+    # A CHECK (bypassed in Python by model_construct), in the second of two column groups: the
+    # index is the caller's, not the group's.
+    blank = PostInsert.model_construct(**{**_POST, "title": " ", "slug": "blank", "excerpt": "e"})
+    mixed = [*new[:2], PostInsert(**{**_POST, "slug": "x", "excerpt": "e"}), *new[2:4], blank]
+    with pytest.raises(IntegrityViolation) as check:
+        await posts.bulk_insert_posts(mixed)
+    assert str(check.value).startswith("rows item 5: posts.title (field title) violates CHECK")
+    assert await db.fetchval("SELECT count(*) FROM posts WHERE slug LIKE 'bulk-%'") == 0
 
 
 async def test_users_round_trip_through_soft_delete_restore_and_upsert(

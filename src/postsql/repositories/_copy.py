@@ -4,20 +4,30 @@ COPY writes every listed column, so a column left out of a model (one with a def
 out of the column list too, or it would be written as NULL instead of getting its default. Rows are
 therefore grouped by the set of fields they were given (usually one group: all rows built the same
 way), one COPY per group, all groups in one transaction.
+
+Every row is checked before the first byte is sent, for what a model accepts but PostgreSQL text
+cannot hold (a NUL character, a lone surrogate): :class:`InvalidArgument` names the item and the
+field. A row the server refuses fails the whole COPY (nothing is written); a constraint violation
+is raised as :class:`~postsql.errors.IntegrityViolation` (never repeating the row's values) whose
+message starts with the index of the offending item, as ``rows item 5: ...``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import operator
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
-from postsql.errors import InvalidArgument
-from postsql.repositories._common import copied_rows, copy_target
+from postsql.errors import IntegrityViolation, InvalidArgument
+from postsql.integrity import map_integrity_error
+from postsql.repositories._common import copied_rows, copy_target, storable
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,7 +39,7 @@ async def copy_models(
 
     ``db`` must be able to COPY (a Connection or a Pool); the rows are checked first.
     """
-    groups: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    groups: dict[tuple[str, ...], _Group] = {}
     order = list(model.model_fields)
     # Per distinct set of given fields: its columns in table order and a C-level getter of them.
     shapes: dict[frozenset[str], tuple[tuple[str, ...], Callable[[M], tuple[object, ...]]]] = {}
@@ -43,20 +53,30 @@ async def copy_models(
         if shape is None:
             columns = tuple(name for name in order if name in given)
             shape = shapes[given] = (columns, _getter(columns))
-        groups.setdefault(shape[0], []).append(shape[1](row))
+        record = shape[1](row)
+        for column, value in zip(shape[0], record, strict=True):
+            if isinstance(value, str):
+                _storable(parameter, index, column, value)
+        group = groups.get(shape[0])
+        if group is None:
+            group = groups[shape[0]] = _Group([], [])
+        group.records.append(record)
+        group.indices.append(index)
     if not groups:
         return 0
     target = copy_target(db)
     if len(groups) == 1:
-        ((columns, records),) = groups.items()
-        return copied_rows(
-            await target.copy_records_to_table(table, records=records, columns=columns)
-        )
+        ((columns, group),) = groups.items()
+        with _row_errors(parameter, columns, group):
+            status = await target.copy_records_to_table(
+                table, records=group.records, columns=columns
+            )
+        return copied_rows(status)
     if isinstance(db, asyncpg.Connection):
-        return await _copy_groups(db, table, groups)
+        return await _copy_groups(db, table, groups, parameter)
     if isinstance(db, asyncpg.Pool):
         async with db.acquire() as conn:
-            return await _copy_groups(conn, table, groups)
+            return await _copy_groups(conn, table, groups, parameter)
     raise InvalidArgument(
         parameter,
         "rows with different sets of fields need a Connection or a Pool (one transaction)",
@@ -73,11 +93,81 @@ def _getter(columns: tuple[str, ...]) -> Callable[[Any], tuple[object, ...]]:
 async def _copy_groups(
     conn: asyncpg.Connection | PoolConnectionProxy[asyncpg.Record],
     table: str,
-    groups: dict[tuple[str, ...], list[tuple[object, ...]]],
+    groups: dict[tuple[str, ...], _Group],
+    parameter: str,
 ) -> int:
     written = 0
     async with conn.transaction():
-        for columns, records in groups.items():
-            status = await conn.copy_records_to_table(table, records=records, columns=columns)
+        for columns, group in groups.items():
+            with _row_errors(parameter, columns, group):
+                status = await conn.copy_records_to_table(
+                    table, records=group.records, columns=columns
+                )
             written += copied_rows(status)
     return written
+
+
+@dataclass(slots=True)
+class _Group:
+    """The records of one column set, and the index in the caller's sequence of each."""
+
+    records: list[tuple[object, ...]]
+    indices: list[int]
+
+
+def _storable(parameter: str, index: int, column: str, value: str) -> None:
+    try:
+        storable(column, value)
+    except InvalidArgument as exc:
+        raise InvalidArgument(parameter, f"item {index}: {exc}") from None
+
+
+# The server's error context for a row it refused while reading: "COPY comments, line 5".
+_COPY_LINE = re.compile(r"^COPY .*, line (?P<line>[0-9]+)", re.MULTILINE)
+# A single-column key in a violation's detail: "Key (post_id)=(42) is not present in ...".
+_KEY_VALUE = re.compile(r'^Key \((?P<col>[^(),"]+)\)=\((?P<value>.*)\) is not present')
+
+
+@contextlib.contextmanager
+def _row_errors(parameter: str, columns: tuple[str, ...], group: _Group) -> Iterator[None]:
+    """Constraint violations as :class:`IntegrityViolation`, naming the offending item.
+
+    The server names the line (row) it was reading; a foreign key is checked after the last row,
+    so its offending row is found by the key value the server reports (its first occurrence).
+    """
+    try:
+        yield
+    except asyncpg.PostgresError as exc:
+        position = _failed_position(exc, columns, group)
+        where = f"{parameter} item {group.indices[position]}" if position is not None else None
+        if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+            mapped = map_integrity_error(exc)
+            if where is not None:
+                IntegrityViolation.__init__(
+                    mapped,
+                    f"{where}: {mapped}",
+                    constraint=mapped.constraint,
+                    table=mapped.table,
+                    column=mapped.column,
+                    field=mapped.field,
+                    sqlstate=mapped.sqlstate,
+                )
+            raise mapped from None
+        if where is not None:
+            exc.add_note(f"while copying {where}")
+        raise
+
+
+def _failed_position(
+    exc: asyncpg.PostgresError, columns: tuple[str, ...], group: _Group
+) -> int | None:
+    line = _COPY_LINE.search(str(getattr(exc, "context", None) or ""))
+    if line is not None:
+        position = int(line.group("line")) - 1
+        return position if 0 <= position < len(group.records) else None
+    key = _KEY_VALUE.match(str(getattr(exc, "detail", None) or ""))
+    if key is None or key.group("col") not in columns:
+        return None
+    column = columns.index(key.group("col"))
+    value = key.group("value")
+    return next((i for i, record in enumerate(group.records) if str(record[column]) == value), None)
