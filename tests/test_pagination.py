@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 
 import pytest
 from hypothesis import given
@@ -69,3 +70,35 @@ def test_a_short_key_is_refused() -> None:
 
 def test_the_codec_repr_hides_the_key() -> None:
     assert "k" * 16 not in repr(CursorCodec(KEY))
+
+
+def test_a_rotated_key_still_accepts_cursors_signed_with_the_previous_one() -> None:
+    old, new = b"o" * 32, b"n" * 32
+    token = CursorCodec(old).encode("posts", [7])
+    rotated = CursorCodec(new, previous=[old])
+    assert rotated.decode("posts", token) == [7]
+    assert CursorCodec(new).decode("posts", rotated.encode("posts", [8])) == [8]  # signs with new
+    with pytest.raises(InvalidCursorError, match="POSTSQL_CURSOR_PREVIOUS_KEY"):
+        CursorCodec(new).decode("posts", token)
+
+
+def test_the_previous_key_comes_from_the_environment_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = CursorCodec(b"o" * 32).encode("posts", [1])
+    monkeypatch.setenv("POSTSQL_CURSOR_KEY", "n" * 32)
+    monkeypatch.setenv("POSTSQL_CURSOR_PREVIOUS_KEY", "o" * 32)
+    assert CursorCodec().decode("posts", token) == [1]
+    monkeypatch.setenv("POSTSQL_CURSOR_PREVIOUS_KEY", "short")
+    with pytest.raises(ConfigurationError, match="POSTSQL_CURSOR_PREVIOUS_KEY / previous"):
+        CursorCodec()
+
+
+def test_a_missing_key_is_logged_as_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("POSTSQL_CURSOR_KEY", raising=False)
+    monkeypatch.delenv("POSTSQL_CURSOR_PREVIOUS_KEY", raising=False)
+    with caplog.at_level(logging.WARNING, logger="postsql.pagination"):
+        one, two = CursorCodec(), CursorCodec()
+    assert "POSTSQL_CURSOR_KEY is not set" in caplog.text
+    with pytest.raises(InvalidCursorError):  # two processes, two random keys
+        two.decode("posts", one.encode("posts", [1]))

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import math
 import os
 import secrets
@@ -41,6 +42,8 @@ __all__ = [
 T = TypeVar("T")
 _SIGNATURE_BYTES = 16
 _KEY_ENV = "POSTSQL_CURSOR_KEY"
+_PREVIOUS_KEY_ENV = "POSTSQL_CURSOR_PREVIOUS_KEY"
+_log = logging.getLogger("postsql.pagination")
 
 
 def total_pages(total: int, limit: int) -> int:
@@ -73,19 +76,42 @@ class CursorPage(BaseModel, Generic[T]):
 class CursorCodec:
     """Signs and verifies keyset cursors; see the module docstring.
 
-    ``key`` defaults to ``$POSTSQL_CURSOR_KEY``; without it a random per-process key is used, so
-    cursors then only survive within one process (set the variable when several processes serve).
+    ``key`` defaults to ``$POSTSQL_CURSOR_KEY``. Without it a random per-process key is used and a
+    warning is logged: cursors then only survive within one process and one run, so set the
+    variable wherever several processes serve or a restart must not break open pages.
+
+    Rotating the key: set the new one in ``$POSTSQL_CURSOR_KEY`` and the old one in
+    ``$POSTSQL_CURSOR_PREVIOUS_KEY`` (or pass ``previous=``). New cursors are signed with the new
+    key; cursors signed with the previous one are still accepted until it is removed.
     """
 
-    def __init__(self, key: bytes | None = None) -> None:
+    def __init__(
+        self, key: bytes | None = None, *, previous: Sequence[bytes] | None = None
+    ) -> None:
         if key is None:
-            configured = os.environ.get(_KEY_ENV)
-            key = configured.encode() if configured else secrets.token_bytes(32)
-        if len(key) < 16:
-            raise ConfigurationError(
-                f"{_KEY_ENV} / key: a cursor key must be at least 16 bytes, got {len(key)}"
-            )
+            configured = os.environ.get(_KEY_ENV, "").strip()
+            if configured:
+                key = configured.encode()
+            else:
+                _log.warning(
+                    "%s is not set: keyset cursors are signed with a random key of this process, "
+                    "so a cursor from another worker or from before a restart will be refused; "
+                    "set it (the same value everywhere) to keep cursors valid across processes",
+                    _KEY_ENV,
+                )
+                key = secrets.token_bytes(32)
+        if previous is None:
+            old = os.environ.get(_PREVIOUS_KEY_ENV, "").strip()
+            previous = [old.encode()] if old else []
+        for name, value in [(f"{_KEY_ENV} / key", key)] + [
+            (f"{_PREVIOUS_KEY_ENV} / previous", k) for k in previous
+        ]:
+            if len(value) < 16:
+                raise ConfigurationError(
+                    f"{name}: a cursor key must be at least 16 bytes, got {len(value)}"
+                )
         self._key = key
+        self._previous = tuple(previous)
 
     def __repr__(self) -> str:
         return "CursorCodec(key=***)"
@@ -93,7 +119,7 @@ class CursorCodec:
     def encode(self, listing: str, values: Sequence[str | int | float | None]) -> str:
         """An opaque cursor for ``values`` (the last row's sort key) in ``listing``."""
         payload = json.dumps([listing, list(values)], separators=(",", ":")).encode()
-        signature = self._sign(payload)
+        signature = self._sign(payload, self._key)
         return base64.urlsafe_b64encode(signature + payload).decode().rstrip("=")
 
     def decode(self, listing: str, cursor: str) -> list[str | int | float | None]:
@@ -103,10 +129,14 @@ class CursorCodec:
         except (ValueError, TypeError) as exc:
             raise InvalidCursorError("not a cursor this service issued") from exc
         signature, payload = raw[:_SIGNATURE_BYTES], raw[_SIGNATURE_BYTES:]
-        if len(signature) != _SIGNATURE_BYTES or not hmac.compare_digest(
-            signature, self._sign(payload)
+        if len(signature) != _SIGNATURE_BYTES or not any(
+            hmac.compare_digest(signature, self._sign(payload, key))
+            for key in (self._key, *self._previous)
         ):
-            raise InvalidCursorError("signature does not match (altered or forged)")
+            raise InvalidCursorError(
+                "signature does not match: altered, forged, or signed with a key this service "
+                f"no longer has ({_KEY_ENV} changed? keep the old one in {_PREVIOUS_KEY_ENV})"
+            )
         try:
             found_listing, values = json.loads(payload)
         except (ValueError, TypeError) as exc:
@@ -115,8 +145,9 @@ class CursorCodec:
             raise InvalidCursorError(f"made for listing {found_listing!r}, not {listing!r}")
         return values
 
-    def _sign(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
+    @staticmethod
+    def _sign(payload: bytes, key: bytes) -> bytes:
+        return hmac.new(key, payload, hashlib.sha256).digest()[:_SIGNATURE_BYTES]
 
 
 @functools.cache
