@@ -36,6 +36,7 @@ from postsql.urls import home_dir, redact, resolve
 
 __all__ = ["COMMAND_GROUPS", "main"]
 
+DEFAULT_MIGRATIONS = "sql/migrations"
 Subparsers = Any  # argparse._SubParsersAction is private; its add_parser is all we use
 Handler = Callable[[argparse.Namespace], int]
 
@@ -89,10 +90,24 @@ def register_db(sub: Subparsers) -> None:
 # -- migrations -------------------------------------------------------------------------------
 
 
+def _migrations_dir(args: argparse.Namespace) -> Path:
+    """``--migrations-dir``, else ``[tool.postsql] migrations`` of the project, else the default.
+
+    Codegen reads the same key, so one setting moves the migrations for both.
+    """
+    if args.migrations_dir is not None:
+        return Path(args.migrations_dir)
+    from postsql.codegen.config import load_config
+
+    configured = load_config(Path.cwd()).migrations
+    # None: the project gives codegen `schema = [...]` (plain DDL) instead of migrations.
+    return Path(DEFAULT_MIGRATIONS) if configured is None else configured
+
+
 def _migrator(args: argparse.Namespace) -> Migrator:
     return Migrator(
         url=resolve().direct_url,
-        migrations_dir=Path(args.migrations_dir),
+        migrations_dir=_migrations_dir(args),
         schema_file=Path(args.schema_file),
     )
 
@@ -139,25 +154,24 @@ def register_migrations(sub: Subparsers) -> None:
 
 
 def _cmd_codegen(args: argparse.Namespace) -> int:
-    from postsql.codegen.cli import main as codegen_main
+    from postsql.codegen.cli import run
 
-    argv = ["--check"] if args.check else []
-    if args.manifest:
-        argv += ["--manifest", args.manifest]
-    return codegen_main(argv)
+    return run(args)
 
 
 def register_codegen(sub: Subparsers) -> None:
-    """``postsql codegen [--check]``."""
+    """``postsql codegen [--check] [--manifest FILE.json] [--out DIR] ...`` (docs/codegen.md)."""
+    from postsql.codegen.cli import add_arguments
+
     p = _command(
         sub,
         "codegen",
         _cmd_codegen,
-        "regenerate src/postsql/generated from the migrations and sql/queries",
+        "generate typed models and query functions from the migrations and query files into "
+        "the package named by [tool.postsql] out in pyproject.toml",
         "postsql codegen --check",
     )
-    p.add_argument("--check", action="store_true", help="print a diff and exit 1 when stale")
-    p.add_argument("--manifest", metavar="FILE.json", help="also write every query as JSON")
+    add_arguments(p)
 
 
 # -- seeds and demo ---------------------------------------------------------------------------
@@ -511,7 +525,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Example: postsql db start && postsql migrate && postsql seed --demo",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    parser.add_argument("--migrations-dir", default="sql/migrations", help="dbmate migrations")
+    parser.add_argument(
+        "--migrations-dir",
+        default=None,
+        help=f"dbmate migrations (default: [tool.postsql] migrations, else {DEFAULT_MIGRATIONS})",
+    )
     parser.add_argument("--schema-file", default="sql/schema.sql", help="schema dump path")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMAND_GROUPS:

@@ -61,7 +61,7 @@ ENABLE_PG_STAT_STATEMENTS = (
 )
 CREATE_PG_STAT_STATEMENTS = (
     "as a superuser, run CREATE EXTENSION pg_stat_statements in this database "
-    "(or `postsql migrate` as a superuser)"
+    "(or put it in a migration and run `postsql migrate` as a superuser)"
 )
 
 

@@ -1,10 +1,11 @@
-"""``python scripts/codegen.py``: generate, check (``--check``) and describe (``--manifest``).
+"""``postsql codegen`` (and ``python scripts/codegen.py`` in this repository): generate, check
+(``--check``) and describe (``--manifest``), for whatever project the working directory is.
 
 Example::
 
-    python scripts/codegen.py                    # write src/postsql/generated/
-    python scripts/codegen.py --check            # exit 1 and print a diff when stale
-    python scripts/codegen.py --manifest q.json  # every query and table as data
+    postsql codegen                    # write the package [tool.postsql] out names
+    postsql codegen --check            # exit 1 and print a diff when stale
+    postsql codegen --manifest q.json  # every query and table as data
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import difflib
+import importlib.util
 import json
 import re
 import shutil
@@ -41,7 +43,17 @@ from postsql.codegen.loader import QueryDef, load_queries
 from postsql.codegen.render import HEADER, render
 from postsql.errors import CodegenError, PostsqlError
 
-__all__ = ["Generated", "format_sources", "generate", "main", "manifest", "server_error"]
+__all__ = [
+    "Generated",
+    "add_arguments",
+    "check_not_shadowed",
+    "format_sources",
+    "generate",
+    "main",
+    "manifest",
+    "run",
+    "server_error",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +155,39 @@ def package_of(out: Path, root: Path) -> str:
     return ".".join(parts)
 
 
+def check_not_shadowed(out: Path, root: Path, package: str) -> None:
+    """Refuse an output package that imports as some other installed package's module.
+
+    ``src/postsql/generated`` in a project that does not own ``postsql`` (no
+    ``src/postsql/__init__.py``) would be written, yet ``import postsql.generated`` finds the
+    installed postsql's own (the blog example's) package: the project would run someone else's
+    code without a word.
+    """
+    top = package.split(".")[0]
+    base = (
+        root / "src"
+        if (root / "src").is_dir() and out.resolve().is_relative_to((root / "src").resolve())
+        else root
+    )
+    if (base / top / "__init__.py").is_file():
+        return
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return
+    if spec is None:
+        return
+    where = spec.origin or next(iter(spec.submodule_search_locations or []), None)
+    if where is None or Path(where).resolve().is_relative_to(root.resolve()):
+        return
+    raise CodegenError(
+        f"{_rel(out, root)}: the output package {package} would be shadowed by the installed "
+        f"package {top!r} ({where}), so your code would import that one instead; set out in "
+        f"[tool.postsql] of {root / 'pyproject.toml'} to a package of your own project "
+        '(for example out = "src/myapp/db") or pass --out'
+    )
+
+
 def ruff_executable() -> str:
     """ruff next to this interpreter, else on PATH."""
     beside = Path(sys.executable).parent / "ruff"
@@ -150,7 +195,10 @@ def ruff_executable() -> str:
         return str(beside)
     found = shutil.which("ruff")
     if found is None:
-        raise CodegenError("ruff not found: install the dev extras (pip install -e '.[dev]')")
+        raise CodegenError(
+            "ruff not found: codegen formats its output with ruff, a dependency of postsql "
+            "(pip install ruff, or reinstall postsql)"
+        )
     return found
 
 
@@ -204,9 +252,10 @@ async def generate(
         assert config.migrations is not None  # noqa: S101 - load_config sets one of the two
         scripts = migration_scripts(config.migrations)
         source = _rel(config.migrations, config.root)
+    package = package_of(config.out, project_root)
+    check_not_shadowed(config.out, project_root, package)
     catalog, described, errors = await describe_all(admin_url, scripts, queries)
     project = build_project(catalog, queries, described, config, check_errors=errors)
-    package = package_of(config.out, project_root)
     files = render(project, package=package, migrations_source=source)
     if format_output:
         files = format_sources(files, out=config.out, root=project_root, package=package)
@@ -361,14 +410,14 @@ def write(files: dict[str, str], out: Path) -> list[str]:
     return changed
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python scripts/codegen.py",
-        description="Generate typed models and async query functions (see docs/codegen.md).",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The codegen options, shared by ``scripts/codegen.py`` and ``postsql codegen``."""
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
-        "--migrations", type=Path, metavar="DIR", help="dbmate migrations (default sql/migrations)"
+        "--migrations",
+        type=Path,
+        metavar="DIR",
+        help="dbmate migrations (default: [tool.postsql] migrations, else sql/migrations)",
     )
     source.add_argument(
         "--schema",
@@ -382,10 +431,13 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         action="append",
         metavar="DIR",
-        help="query directory, repeatable (default sql/queries)",
+        help="query directory, repeatable (default: [tool.postsql] queries, else sql/queries)",
     )
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="output package (default src/postsql/generated)"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output package (default: [tool.postsql] out, else src/postsql/generated)",
     )
     parser.add_argument(
         "--check",
@@ -403,14 +455,27 @@ def _parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="server for the scratch database (default: the project's URL rule)",
     )
-    parser.add_argument("--root", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
-    return parser  # fmt: skip
+    parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python scripts/codegen.py",
+        description="Generate typed models and async query functions (see docs/codegen.md).",
+    )
+    add_arguments(parser)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0 done or up to date, 1 stale or failed)."""
-    args = _parser().parse_args(argv)
-    root: Path = args.root.resolve()
+    return run(_parser().parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run codegen with the options of :func:`add_arguments` (paths relative to the project root,
+    the working directory unless ``--root``)."""
+    root: Path = (args.root or Path.cwd()).resolve()
     started = time.perf_counter()
     try:
         config = load_config(root)
@@ -444,7 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(diff)
             print(
                 f"\ngenerated code in {_rel(config.out, root)} is stale: "
-                "run python scripts/codegen.py",
+                "regenerate it with postsql codegen",
                 file=sys.stderr,
             )
             return 1
