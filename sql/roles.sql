@@ -50,6 +50,23 @@ BEGIN
         );
     END LOOP;
 
+    -- A membership would hand its privileges over (an app role in the migrator could run DDL,
+    -- a readonly role in the app could write): revoke those that roles existing before this
+    -- script had.
+    FOR role_name, verifier IN
+        SELECT g.rolname, m.rolname
+        FROM pg_catalog.pg_auth_members AS am
+        JOIN pg_catalog.pg_roles AS g ON g.oid = am.roleid
+        JOIN pg_catalog.pg_roles AS m ON m.oid = am.member
+        WHERE (m.rolname = app AND g.rolname IN (migrator, readonly))
+            OR (m.rolname = readonly AND g.rolname IN (migrator, app))
+            OR (m.rolname IN (app, readonly) AND g.rolname IN (
+                'pg_write_all_data', 'pg_write_server_files', 'pg_execute_server_program'
+            ))
+    LOOP
+        EXECUTE format('REVOKE %I FROM %I', role_name, verifier);
+    END LOOP;
+
     verifier := current_setting('postsql.migrator_password', true);
     IF coalesce(verifier, '') <> '' THEN
         EXECUTE format('ALTER ROLE %I PASSWORD %L', migrator, verifier);

@@ -27,7 +27,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from postsql.errors import ConfigurationError
-from postsql.tls import validate_tls, with_tls
+from postsql.tls import tls_settings, validate_tls, with_tls
 from postsql.urls import DatabaseTarget, redact, resolve, validate_url
 
 __all__ = ["DEFAULT_STATEMENT_CACHE_SIZE", "DatabaseSettings", "SslMode"]
@@ -187,6 +187,8 @@ class DatabaseSettings(BaseSettings):
             )
         for name in ("ssl_root_cert", "ssl_cert", "ssl_key"):
             path = getattr(self, name)
+            if name == "ssl_root_cert" and path == Path("system"):
+                continue  # libpq's word for the system CA store; postsql.tls.with_tls resolves it
             if path is not None and not path.is_file():
                 raise ConfigurationError(
                     f"{name} (POSTSQL_{name.upper()}) names no readable file: {str(path)!r}"
@@ -301,8 +303,11 @@ def _merge_ssl(url: str, ssl: dict[str, str], *, setting: str) -> str:
     # postsql.tls.with_tls merges (absolute file paths) and validates; a setting that contradicts
     # the URL is refused here first, so neither silently wins.
     if not ssl:
-        validate_tls(url, setting=setting)
-        return url
+        if tls_settings(url).get("sslrootcert") == "system":
+            ssl = {"sslrootcert": "system"}  # resolved to the system CA bundle by with_tls
+        else:
+            validate_tls(url, setting=setting)
+            return url
     present = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
     for key, value in ssl.items():
         given = present.get(key)

@@ -9,7 +9,11 @@ them up front: an unknown mode, a missing file or half a client certificate is a
 certificate check to :class:`~postsql.errors.TLSVerificationError` saying which check failed.
 
 dbmate's driver (lib/pq) knows no ``prefer`` or ``allow``: :func:`dbmate_sslmode` picks what it
-runs with (``postsql.urls.dbmate_url`` applies it).
+runs with (``postsql.urls.dbmate_url`` applies it): what the same URL negotiates through asyncpg,
+whose ``prefer``/``allow`` fall back as libpq's do.
+
+``sslrootcert=system`` (libpq 16: the system's CA store, ``verify-full`` only) is resolved by
+:func:`with_tls` to the system CA bundle's path, which asyncpg and dbmate both read.
 
 Example::
 
@@ -19,8 +23,11 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import ssl
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -85,9 +92,34 @@ def with_tls(
         if key in _FILES and text != "system":
             text = str(Path(text).expanduser().resolve())
         query[key] = text
+    if query.get("sslrootcert") == "system":
+        query["sslmode"] = _system_mode(query.get("sslmode"), setting="the database URL")
+        query["sslrootcert"] = _system_ca_bundle()
     merged = urlunsplit(parts._replace(query=urlencode(query, safe="/")))
     validate_tls(merged)
     return merged
+
+
+def _system_mode(mode: str | None, *, setting: str) -> str:
+    # libpq 16 refuses a weaker mode with sslrootcert=system and defaults to verify-full with it.
+    if mode not in (None, "verify-full"):
+        raise ConfigurationError(
+            f"sslmode={mode} in {setting} may not be used with sslrootcert=system: the system's "
+            "CAs sign certificates for anyone's host names, so only sslmode=verify-full (the "
+            "default with it) checks that the server is yours"
+        )
+    return "verify-full"
+
+
+def _system_ca_bundle() -> str:
+    paths = ssl.get_default_verify_paths()
+    for candidate in (paths.cafile, paths.openssl_cafile):
+        if candidate and Path(candidate).is_file():
+            return str(Path(candidate).resolve())
+    raise ConfigurationError(
+        f"sslrootcert=system: this machine has no system CA bundle (looked for "
+        f"{paths.openssl_cafile!r}); give the CA file's path as sslrootcert"
+    )
 
 
 def validate_tls(url: str, *, setting: str = "the database URL") -> None:
@@ -103,9 +135,17 @@ def validate_tls(url: str, *, setting: str = "the database URL") -> None:
         raise ConfigurationError(
             f"sslmode in {setting} must be one of {', '.join(SSL_MODES)}; got {mode!r}"
         )
+    if found.get("sslrootcert") == "system":
+        _system_mode(found.get("sslmode"), setting=setting)
+        # asyncpg opens sslrootcert as a file (a bare FileNotFoundError for "system").
+        raise ConfigurationError(
+            f"sslrootcert=system in {setting}: asyncpg reads sslrootcert as a file; set it "
+            "through DatabaseSettings.ssl_root_cert or postsql.tls.with_tls, which use the "
+            f"system CA bundle ({_system_ca_bundle()}), or give that path"
+        )
     for key in _FILES:
         path = found.get(key)
-        if path is None or (key == "sslrootcert" and path == "system"):
+        if path is None:
             continue
         if not Path(path).expanduser().is_file():
             raise ConfigurationError(f"{key} in {setting}: no such file {path!r}")
@@ -121,6 +161,12 @@ def validate_tls(url: str, *, setting: str = "the database URL") -> None:
                 f"sslkey in {setting} is readable by others (mode {key_mode:o}); "
                 "chmod 600 it (libpq and dbmate refuse such keys)"
             )
+        if "sslpassword" not in found and _encrypted_key(Path(found["sslkey"]).expanduser()):
+            raise ConfigurationError(
+                f"sslkey in {setting} is encrypted and no sslpassword is given; add "
+                "sslpassword=... to the URL (asyncpg only: dbmate's driver cannot read an "
+                "encrypted key, so migrations need an unencrypted one)"
+            )
     if mode in ("verify-ca", "verify-full") and "sslrootcert" not in found:
         default = Path("~/.postgresql/root.crt").expanduser()
         if not default.is_file():
@@ -130,22 +176,66 @@ def validate_tls(url: str, *, setting: str = "the database URL") -> None:
             )
 
 
-def dbmate_sslmode(mode: str | None, *, local: bool) -> str | None:
+def _encrypted_key(path: Path) -> bool:
+    # PKCS#8 ("BEGIN ENCRYPTED PRIVATE KEY") or OpenSSL's legacy PEM ("Proc-Type: 4,ENCRYPTED").
+    try:
+        head = path.read_bytes()[:4096]
+    except OSError:
+        return False
+    return b"ENCRYPTED PRIVATE KEY" in head or b"Proc-Type: 4,ENCRYPTED" in head
+
+
+def dbmate_sslmode(mode: str | None, *, local: bool, url: str | None = None) -> str | None:
     """The sslmode dbmate runs with for ``mode`` (None: leave the URL without one).
 
-    lib/pq has no ``prefer``/``allow``: a local server (socket or loopback) runs without TLS, as
-    libpq's ``prefer`` would find it without TLS anyway; a remote one with ``require`` (never
-    silently in clear text). No mode at all: ``disable`` locally, lib/pq's default otherwise.
+    lib/pq has no ``prefer``/``allow`` (nor asyncpg's default, ``prefer`` over TCP). Given the
+    ``url``, dbmate runs as that URL's connection through asyncpg did: ``require`` when it ended
+    on TLS, ``disable`` when the server offered none (``prefer``) or took clear text (``allow``),
+    just as libpq falls back; so a server that accepts only TLS migrates over TLS, and one
+    without TLS is not refused. Over a Unix socket there is no TLS. When that connection fails
+    (dbmate will then say why), or without a ``url``: a local server (socket or loopback) runs
+    without TLS, a remote one with ``require`` (never silently in clear text); no mode at all:
+    ``disable`` locally, lib/pq's default otherwise.
 
     Example::
 
         dbmate_sslmode("prefer", local=False)  # "require"
     """
+    host = url_host(url) if url is not None else None
+    negotiable = mode in ("prefer", "allow") or (mode is None and "PGSSLMODE" not in os.environ)
+    if url is not None and host is not None and not host.startswith("/") and negotiable:
+        negotiated = _negotiated_tls(url)
+        if negotiated is not None:
+            return "require" if negotiated else "disable"
     if mode in ("prefer", "allow"):
         return "disable" if local or mode == "allow" else "require"
     if mode is None:
         return "disable" if local else None
     return mode
+
+
+def _negotiated_tls(url: str) -> bool | None:
+    """Whether a connection to ``url`` through asyncpg ends on TLS; None when it fails."""
+
+    async def probe() -> bool:
+        conn = await asyncpg.connect(url, timeout=10)
+        try:
+            used = await conn.fetchval("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+            return bool(used)
+        finally:
+            await conn.close()
+
+    result: list[bool] = []
+
+    def run() -> None:  # a thread of its own: the caller may be inside an event loop
+        # A failed connection leaves the choice to the fallback; dbmate then reports the error.
+        with contextlib.suppress(Exception):
+            result.append(asyncio.run(probe()))
+
+    thread = threading.Thread(target=run, name="postsql-tls-probe")
+    thread.start()
+    thread.join()
+    return result[0] if result else None
 
 
 def explain_tls_error(exc: BaseException, url: str) -> TLSVerificationError | None:

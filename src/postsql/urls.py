@@ -167,6 +167,6 @@ def dbmate_url(url: str) -> str:
     from postsql.tls import dbmate_sslmode
 
     given = next((v for k, v in out if k == "sslmode"), None)
-    mode = dbmate_sslmode(given, local=local)
+    mode = dbmate_sslmode(given, local=local, url=url)
     out = [(k, v) for k, v in out if k != "sslmode"] + ([("sslmode", mode)] if mode else [])
     return urlunsplit(parts._replace(scheme="postgres", query=urlencode(out, safe="/")))

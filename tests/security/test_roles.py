@@ -351,3 +351,37 @@ async def _audit_rows_for(url: str, email: str) -> int:
     finally:
         await admin.close()
     return count
+
+
+@pytest.mark.parametrize(
+    ("member", "granted"),
+    [("app", "migrator"), ("readonly", "app"), ("readonly", "pg_write_all_data")],
+)
+async def test_apply_revokes_memberships_that_hand_over_privileges(
+    secured_db_url: str, role_names: RoleNames, member: str, granted: str
+) -> None:
+    # A role that existed before `roles apply` with a membership keeps no privilege through it.
+    member_role = getattr(role_names, member)
+    granted_role = getattr(role_names, granted, granted)
+    admin = await asyncpg.connect(secured_db_url)
+    try:
+        await admin.execute(f"GRANT {quote_ident(granted_role)} TO {quote_ident(member_role)}")
+        await apply_roles(
+            secured_db_url,
+            migrator=role_names.migrator,
+            app=role_names.app,
+            readonly=role_names.readonly,
+        )
+        still = await admin.fetchval(
+            "SELECT pg_has_role($1, $2, 'MEMBER')", member_role, granted_role
+        )
+    finally:
+        await admin.execute(f"REVOKE {quote_ident(granted_role)} FROM {quote_ident(member_role)}")
+        await admin.close()
+    assert still is False
+    conn = await asyncpg.connect(as_user(secured_db_url, member_role))
+    try:
+        error = await _refused(conn, "BEGIN READ WRITE; CREATE TABLE handed_over (x int)")
+    finally:
+        await conn.close()
+    assert isinstance(error, asyncpg.InsufficientPrivilegeError)

@@ -24,8 +24,9 @@ from postsql.embedded import bin_dir, system_user
 from postsql.errors import ConfigurationError, MigrationError, TLSVerificationError
 from postsql.migrate import Migrator
 from postsql.roles import apply_roles
+from postsql.settings import DatabaseSettings
 from postsql.testing import free_port
-from postsql.tls import connect, dbmate_sslmode, validate_tls, with_tls
+from postsql.tls import connect, dbmate_sslmode, tls_settings, validate_tls, with_tls
 from postsql.urls import dbmate_url
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
@@ -347,3 +348,66 @@ async def test_roles_log_in_with_the_passwords_apply_roles_set(tls_server: TLSSe
         await connect(f"postgresql://postsql_app:app-Pw-1@{base}")
     conn = await connect(f"postgresql://postsql_app:app-Pw-3@{base}")
     await conn.close()
+
+
+@pytest.mark.parametrize("mode", ["prefer", "allow"])
+def test_dbmate_negotiates_prefer_and_allow_as_asyncpg_does(
+    tls_server: TLSServer, tmp_path: Path, mode: str
+) -> None:
+    # The server refuses clear text: libpq's prefer (TLS first) and allow (clear text, then TLS
+    # when refused) both end on TLS, as asyncpg does; dbmate ran with sslmode=disable and failed.
+    url = tls_server.url(sslmode=mode)
+    assert asyncio.run(_uses_tls(url))
+    assert "sslmode=require" in dbmate_url(url)
+    Migrator(url=url, migrations_dir=MIGRATIONS, schema_file=tmp_path / "s.sql").run(
+        "status", dump=False
+    )
+
+
+def test_sslrootcert_system_is_the_system_ca_store_and_verify_full_only(
+    tls_server: TLSServer, tmp_path: Path
+) -> None:
+    url = with_tls(tls_server.url(), sslrootcert="system")
+    found = tls_settings(url)
+    assert found["sslmode"] == "verify-full"
+    assert Path(found["sslrootcert"]).is_file()
+    # The tests' CA is in no system store: both clients refuse the server, saying why.
+    with pytest.raises(TLSVerificationError) as info:
+        asyncio.run(connect(url))
+    assert info.value.check == "certificate-authority"
+    migrator = Migrator(url=url, migrations_dir=MIGRATIONS, schema_file=tmp_path / "s.sql")
+    with pytest.raises(MigrationError, match="certificate"):
+        migrator.run("status", dump=False)
+    # libpq 16 refuses a weaker mode with it; so does postsql, up front.
+    with pytest.raises(ConfigurationError, match="only sslmode=verify-full"):
+        with_tls(tls_server.url(sslmode="require"), sslrootcert="system")
+    # Given in a URL as is, asyncpg would open a file named "system": a clear error instead,
+    # and the settings resolve it like with_tls.
+    raw = tls_server.url(sslmode="verify-full", sslrootcert="system")
+    with pytest.raises(ConfigurationError, match="sslrootcert=system"):
+        validate_tls(raw)
+    assert tls_settings(DatabaseSettings(url=raw).target().url) == found
+    by_setting = DatabaseSettings(url=tls_server.url(), ssl_root_cert=Path("system"))
+    assert tls_settings(by_setting.target().url) == found
+
+
+async def test_an_encrypted_client_key_needs_its_password(
+    tls_server: TLSServer, tmp_path: Path
+) -> None:
+    key = tmp_path / "encrypted.key"
+    _openssl(
+        "pkcs8", "-topk8", "-in", str(tls_server.client_key), "-out", str(key),
+        "-passout", "pass:key-Pw-9", "-v2", "aes-256-cbc",
+        cwd=tmp_path,
+    )  # fmt: skip
+    key.chmod(0o600)
+    base = tls_server.url(sslmode="verify-full", sslrootcert=str(tls_server.ca))
+    url = f"{base}&sslcert={tls_server.client_cert}&sslkey={key}"
+    with pytest.raises(ConfigurationError, match="encrypted and no sslpassword"):
+        await connect(url)
+    conn = await connect(f"{url}&sslpassword=key-Pw-9")
+    try:
+        dn = await conn.fetchval("SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+    finally:
+        await conn.close()
+    assert dn == "/CN=postgres"
