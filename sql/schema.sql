@@ -84,10 +84,28 @@ DECLARE
     k1 text := key_columns[1];
     k2 text := key_columns[2];
     k3 text := key_columns[3];
+    bad_keys text;
 BEGIN
     IF coalesce(cardinality(key_columns), 0) NOT BETWEEN 1 AND 3 THEN
         RAISE EXCEPTION 'audit_row_change() on %: expected 1 to 3 key columns, got %',
             TG_TABLE_NAME, coalesce(TG_ARGV[0], 'none');
+    END IF;
+    -- The key pairs old and new rows and names the record: a key column that is absent (a typo
+    -- in the trigger's arguments) or may hold NULL would read as NULL, and NULL keys pair every
+    -- old row with every new one. One catalog lookup per statement.
+    SELECT string_agg(k.name, ', ' ORDER BY k.ord) INTO bad_keys
+    FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+    WHERE NOT EXISTS (
+        SELECT FROM pg_attribute AS a
+        WHERE
+            a.attrelid = TG_RELID AND a.attname = k.name AND a.attnum > 0
+            AND NOT a.attisdropped AND a.attnotnull
+    );
+    IF bad_keys IS NOT NULL THEN
+        RAISE EXCEPTION 'audit_row_change() on %: key column % is not a NOT NULL column of %',
+            TG_TABLE_NAME, bad_keys, TG_TABLE_NAME
+            USING HINT = 'Name the table''s primary key (or NOT NULL unique) columns as the '
+            || 'trigger''s first argument.';
     END IF;
     -- Every jsonb image is built once per row in a MATERIALIZED CTE: inlined, the planner would
     -- rebuild it for each reference (key, data, diff).
@@ -1095,4 +1113,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125004000'),
     ('20261125004500'),
     ('20261125005000'),
-    ('20261125005100');
+    ('20261125005100'),
+    ('20261129221500');

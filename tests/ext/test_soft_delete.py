@@ -191,3 +191,63 @@ def test_main_exits_2_on_a_missing_schema(
 def test_main_passes_on_the_shipped_queries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     assert main([]) == 0
+
+
+FIXTURES = Path(__file__).resolve().parent / "soft_delete_fixtures"
+
+
+def expected_findings(path: Path) -> list[tuple[int, str, str]]:
+    """(line, alias, table) for every ``-- expect: alias table`` comment: the next line."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = re.fullmatch(r"\s*-- expect: (\w+) (\w+)", line)
+        if match:
+            out.append((number + 1, match[1], match[2]))
+    return out
+
+
+def fixture_findings(folder: str) -> list[Finding]:
+    tables = soft_deletable_tables((FIXTURES / "schema.sql").read_text(encoding="utf-8"))
+    return check_queries(load_queries([FIXTURES / folder], root=FIXTURES), tables)
+
+
+def test_views_that_keep_soft_deleted_rows_are_soft_deletable_and_views_that_filter_are_not() -> (
+    None
+):
+    tables = soft_deletable_tables((FIXTURES / "schema.sql").read_text(encoding="utf-8"))
+    assert tables == {"users", "posts", "comments", "all_posts", "all_posts_again"}
+
+
+def test_unfiltered_join_subquery_cte_view_exists_and_union_reads_are_flagged_at_their_line() -> (
+    None
+):
+    path = FIXTURES / "unfiltered" / "reads.sql"
+    found = [(f.file, f.line, f.alias, f.table) for f in fixture_findings("unfiltered")]
+    expected = [("unfiltered/reads.sql", *e) for e in expected_findings(path)]
+    assert len(expected) == 10
+    assert found == expected
+
+
+def test_filters_on_an_alias_in_on_and_through_coalesce_pass() -> None:
+    assert fixture_findings("filtered") == []
+
+
+def test_a_with_name_does_not_shadow_the_table_in_its_own_body(tmp_path: Path) -> None:
+    sql = "WITH posts AS (SELECT x.id FROM posts AS x) SELECT posts.id FROM posts;"
+    assert [(f.table, f.alias) for f in findings(tmp_path, named(sql))] == [("posts", "x")]
+
+
+def test_a_recursive_with_name_is_visible_in_its_own_body(tmp_path: Path) -> None:
+    sql = (
+        "WITH RECURSIVE users AS (SELECT u.id FROM public.users AS u WHERE u.deleted_at IS NULL "
+        "UNION ALL SELECT users.id + 1 FROM users WHERE users.id < 3) SELECT users.id FROM users;"
+    )
+    assert findings(tmp_path, named(sql)) == []
+
+
+def test_coalesce_of_deleted_at_columns_is_null_filters_each_of_them(tmp_path: Path) -> None:
+    sql = (
+        "SELECT p.id FROM posts AS p INNER JOIN users AS u ON p.author_id = u.id "
+        "WHERE coalesce(p.deleted_at, u.title) IS NULL;"
+    )
+    assert [(f.table, f.alias) for f in findings(tmp_path, named(sql))] == [("users", "u")]

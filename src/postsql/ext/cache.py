@@ -36,14 +36,19 @@ How it works:
 - Expiry uses the injected ``clock`` (wall clock by default: Redis entries are shared between
   processes); Redis additionally expires keys on the server.
 - Concurrent identical misses in one process load once (single flight); the others wait for it.
+- A float NaN or ±Infinity is stored as the JSON constant and comes back as itself. A result
+  with bytes that are not UTF-8 cannot be JSON text: it is returned uncached, with one warning
+  per query.
 
 Limits: writes made inside a transaction on a plain asyncpg connection (not through
 :class:`~postsql.database.Database`) have no COMMIT record: call :meth:`invalidate` after the
 commit.
 
 Redis down: by default the cache steps aside: the call goes to the database and a warning is
-logged (logger ``postsql.ext.cache``). With ``strict=True`` it raises
-:class:`~postsql.errors.CacheError` instead.
+logged (logger ``postsql.ext.cache``). An invalidation the backend missed is owed: each later
+call retries it first, and until it lands, queries reading those tables bypass the cache (so an
+entry from before the write is never served once Redis answers again). With ``strict=True`` it
+raises :class:`~postsql.errors.CacheError` instead.
 """
 
 from __future__ import annotations
@@ -330,6 +335,8 @@ class QueryCache:
         self._targets: dict[Callable[..., Any], _Target] = {}
         self._inflight: dict[str, asyncio.Future[bytes | None]] = {}
         self._pending: set[asyncio.Task[None]] = set()
+        self._unstorable: set[str] = set()  # queries already warned about (see _storable)
+        self._owed: set[str] = set()  # tables whose invalidation the backend missed (_settle)
         self._counts = {"hits": 0, "misses": 0, "loads": 0, "bypassed": 0, "invalidations": 0}
 
     @property
@@ -360,7 +367,10 @@ class QueryCache:
         bound = target.signature.bind(db, *args, **kwargs)
         params = dict(list(bound.arguments.items())[1:])
         await self.flush()
-        if _in_transaction(db):
+        await self._settle()
+        if _in_transaction(db) or not self._owed.isdisjoint(target.info.tables_read):
+            # Inside a transaction, or reading a table whose invalidation the backend missed:
+            # its entries may hold rows from before a write this process made.
             self._counts["bypassed"] += 1
             self._counts["loads"] += 1
             return await fn(db, *args, **kwargs)
@@ -418,7 +428,9 @@ class QueryCache:
         try:
             self._counts["loads"] += 1
             value = await fn(db, *args, **kwargs)
-            payload = target.adapter.dump_json(value)
+            payload = self._storable(target, value)
+            if payload is None:
+                return value
             # Stamped with the generations read before loading: if a write bumped one meanwhile,
             # the entry is stale on arrival and the next call loads again.
             head = _HEADER.pack(self._clock() + target.ttl, len(generations))
@@ -440,6 +452,27 @@ class QueryCache:
                 future.set_result(payload)
             if self._inflight.get(flight) is future:
                 del self._inflight[flight]
+
+    def _storable(self, target: _Target, value: object) -> bytes | None:
+        """The JSON of ``value``, or None when JSON cannot hold it (then it is not cached).
+
+        A float NaN or ±Infinity is written as the JSON constant (pydantic's own JSON writes
+        null: a hit then failed to validate, or read None for a ``float | None``). Bytes that are
+        not UTF-8 cannot be JSON text: that result is returned uncached, with one warning.
+        """
+        try:
+            plain = target.adapter.dump_python(value, mode="json")
+            return pydantic_core.to_json(plain, inf_nan_mode="constants")
+        except (pydantic_core.PydanticSerializationError, UnicodeDecodeError) as exc:
+            if target.info.name not in self._unstorable:
+                self._unstorable.add(target.info.name)
+                logger.warning(
+                    "%s: %s: result not cached, JSON cannot hold it: %s",
+                    target.info.location,
+                    target.info.name,
+                    str(exc).splitlines()[0],
+                )
+            return None
 
     async def _bypass(
         self,
@@ -499,6 +532,7 @@ class QueryCache:
         try:
             await self.backend.bump(names)
         except Exception as exc:
+            self._owed |= names
             self._backend_failed(exc)
 
     async def flush(self) -> None:
@@ -515,10 +549,24 @@ class QueryCache:
         await self.flush()
         await self.backend.aclose()
 
+    async def _settle(self) -> None:
+        """Retry the invalidations the backend missed; those tables bypass it until one works."""
+        if not self._owed:
+            return
+        owed = frozenset(self._owed)
+        try:
+            await self.backend.bump(owed)
+        except Exception as exc:
+            if self.strict:
+                self._backend_failed(exc)
+            return
+        self._owed -= owed
+
     async def _bump_logged(self, tables: frozenset[str]) -> None:
         try:
             await self.backend.bump(tables)
         except Exception as exc:
+            self._owed |= tables
             # Not raised: nobody awaits this task. Entries of these tables may stay until TTL.
             logger.error(
                 "cache backend %s failed to invalidate %s: %s: %s",

@@ -7,7 +7,12 @@ reference to such a table (in a ``SELECT``'s ``FROM``, or as the target of an ``
 filter), the same query level has ``alias.deleted_at IS NULL`` as one of the ``AND``-ed
 conditions of its ``WHERE`` or of a join's ``ON`` that restricts that table (an outer join's
 ``ON`` restricts only its nullable side). A condition under ``OR`` or ``NOT`` does not count.
-Unqualified ``deleted_at IS NULL`` counts when the level reads a single soft-deletable table.
+Unqualified ``deleted_at IS NULL`` counts when the level reads a single soft-deletable table;
+``coalesce(a.deleted_at, b.deleted_at) IS NULL`` filters ``a`` and ``b`` (it holds only when both
+are NULL). A view (or materialized view) whose own query reads a soft-deletable relation without
+the filter is soft-deletable too: its readers must filter its ``deleted_at`` (or be marked). A
+``WITH`` name shadows a table only where it is visible: not in its own body (unless ``WITH
+RECURSIVE``), not in the bodies of the ``WITH`` items before it, not outside its statement.
 
 A query that means to see soft-deleted rows says so in its comment block, with the sentence
 ``Deliberately includes soft-deleted rows.`` (optionally followed by the reason); it is then
@@ -37,11 +42,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pglast import ast, parse_sql
-from pglast.enums import AlterTableType, BoolExprType, JoinType, NullTestType, OnConflictAction
+from pglast.enums import (
+    AlterTableType,
+    BoolExprType,
+    JoinType,
+    NullTestType,
+    ObjectType,
+    OnConflictAction,
+)
 from pglast.parser import ParseError
 
 from postsql.codegen.loader import QueryDef, load_queries
-from postsql.codegen.sqlshape.names import column_names, walk
+from postsql.codegen.sqlshape.names import column_names, slot_names
 from postsql.errors import QueryParseError
 
 __all__ = [
@@ -76,7 +88,8 @@ class Finding:
 
 
 def soft_deletable_tables(schema_sql: str) -> frozenset[str]:
-    """Names of the tables that have a ``deleted_at`` column, from schema DDL.
+    """Names of the tables that have a ``deleted_at`` column, from schema DDL, and of the views
+    that read one of them (or such a view) without filtering ``deleted_at IS NULL``.
 
     Example::
 
@@ -84,6 +97,7 @@ def soft_deletable_tables(schema_sql: str) -> frozenset[str]:
         ['t']
     """
     out: set[str] = set()
+    views: dict[str, ast.Node | None] = {}
     # pg_dump writes psql meta-commands (\restrict KEY) that are not SQL: blank them out.
     sql = "\n".join("" if line.startswith("\\") else line for line in schema_sql.splitlines())
     for raw in parse_sql(sql):
@@ -103,7 +117,30 @@ def soft_deletable_tables(schema_sql: str) -> frozenset[str]:
                     and cmd.def_.colname == _COLUMN
                 ):
                     out.add(stmt.relation.relname or "")
+        elif isinstance(stmt, ast.ViewStmt) and stmt.view is not None:
+            views[stmt.view.relname or ""] = stmt.query
+        elif (
+            isinstance(stmt, ast.CreateTableAsStmt)
+            and stmt.objtype == ObjectType.OBJECT_MATVIEW
+            and stmt.into is not None
+            and stmt.into.rel is not None
+        ):
+            views[stmt.into.rel.relname or ""] = stmt.query
+    # A view reading a soft-deletable relation unfiltered hands its soft-deleted rows on; views of
+    # such views too, whatever order the DDL lists them in.
+    changed = True
+    while changed:
+        changed = False
+        known = frozenset(out)
+        for name, query in views.items():
+            if name not in out and _unfiltered_anywhere(query, known):
+                out.add(name)
+                changed = True
     return frozenset(out - {""})
+
+
+def _unfiltered_anywhere(stmt: ast.Node | None, tables: frozenset[str]) -> bool:
+    return any(_unfiltered(node, tables, ctes) for node, ctes in _levels(stmt))
 
 
 def is_deliberate(doc: str) -> bool:
@@ -133,8 +170,7 @@ def check_query(query: QueryDef, tables: frozenset[str]) -> list[Finding]:
     encoded = query.sql.encode()
     found: dict[tuple[int, str], Finding] = {}
     for stmt in stmts:
-        ctes = {n.ctename for n in walk(stmt) if isinstance(n, ast.CommonTableExpr)}
-        for node in walk(stmt):
+        for node, ctes in _levels(stmt):
             for rel in _unfiltered(node, tables, ctes):
                 offset = len(encoded[: max(rel.location or 0, 0)].decode(errors="ignore"))
                 line = query.file_line_of(offset + 1)
@@ -152,6 +188,40 @@ def check_queries(queries: Iterable[QueryDef], tables: frozenset[str]) -> list[F
 
 # ----------------------------------------------------------------------------- one query level
 
+_WITH_OWNERS = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
+
+
+def _levels(stmt: ast.Node | None) -> Iterator[tuple[ast.Node, frozenset[str]]]:
+    """Every node of ``stmt`` with the ``WITH`` names visible where it stands.
+
+    A statement's ``WITH`` names are visible in the statement (set-operation branches included);
+    in the ``WITH`` bodies only the earlier items are, or all of them under ``WITH RECURSIVE``:
+    elsewhere a name like ``posts`` is the table.
+    """
+    stack: list[tuple[object, frozenset[str]]] = [(stmt, frozenset())]
+    while stack:
+        item, visible = stack.pop()
+        if isinstance(item, tuple | list):
+            stack.extend((child, visible) for child in reversed(item))
+            continue
+        if not isinstance(item, ast.Node):
+            continue
+        with_clause = getattr(item, "withClause", None) if isinstance(item, _WITH_OWNERS) else None
+        inner = visible
+        if isinstance(with_clause, ast.WithClause):
+            ctes = [c for c in with_clause.ctes or () if isinstance(c, ast.CommonTableExpr)]
+            names = [c.ctename or "" for c in ctes]
+            inner = visible | frozenset(names)
+            for i, cte in enumerate(ctes):
+                body = inner if with_clause.recursive else visible | frozenset(names[:i])
+                stack.append((cte.ctequery, body))
+        yield item, inner
+        stack.extend(
+            (getattr(item, name, None), inner)
+            for name in reversed(slot_names(item))
+            if name != "withClause" or with_clause is None
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class _Cond:
@@ -161,9 +231,7 @@ class _Cond:
     scope: frozenset[str] | None
 
 
-def _unfiltered(
-    node: ast.Node, tables: frozenset[str], ctes: set[str | None]
-) -> list[ast.RangeVar]:
+def _unfiltered(node: ast.Node, tables: frozenset[str], ctes: frozenset[str]) -> list[ast.RangeVar]:
     rels: list[ast.RangeVar] = []
     conds: list[_Cond] = []
     if isinstance(node, ast.SelectStmt):
@@ -228,17 +296,16 @@ def _filtered(rel: ast.RangeVar, conds: Sequence[_Cond], *, single: bool) -> boo
         if cond.scope is not None and alias not in cond.scope:
             continue
         expr = cond.expr
-        if not (
-            isinstance(expr, ast.NullTest)
-            and expr.nulltesttype == NullTestType.IS_NULL
-            and isinstance(expr.arg, ast.ColumnRef)
-        ):
+        if not (isinstance(expr, ast.NullTest) and expr.nulltesttype == NullTestType.IS_NULL):
             continue
-        names = column_names(expr.arg) or []
-        if names == [alias, _COLUMN] or (single and names == [_COLUMN]):
-            return True
-        if rel.alias is None and len(names) == 3 and names[1:] == [rel.relname, _COLUMN]:
-            return True
+        # coalesce(a, b, ...) IS NULL holds only when every argument is NULL.
+        args = expr.arg.args or () if isinstance(expr.arg, ast.CoalesceExpr) else (expr.arg,)
+        for arg in args:
+            names = column_names(arg) or [] if isinstance(arg, ast.ColumnRef) else []
+            if names == [alias, _COLUMN] or (single and names == [_COLUMN]):
+                return True
+            if rel.alias is None and len(names) == 3 and names[1:] == [rel.relname, _COLUMN]:
+                return True
     return False
 
 

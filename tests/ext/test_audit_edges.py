@@ -1,0 +1,144 @@
+"""Audit edge cases against a real PostgreSQL: empty and key-changing statements, composite and
+NULL keys, large rows, concurrent actors, and what the read API returns."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from ext.test_audit import audit_rows, last_audit_id, new_user
+from postsql.ext.audit import acting_as, history, recent
+
+
+async def new_post(db: asyncpg.Connection, author: int, slug: str, content: str = "x") -> int:
+    return int(
+        await db.fetchval(
+            "INSERT INTO posts (title, slug, content, author_id) VALUES ($1, $1, $2, $3)"
+            " RETURNING id",
+            slug,
+            content,
+            author,
+        )
+    )
+
+
+async def new_category(db: asyncpg.Connection, slug: str) -> int:
+    return int(
+        await db.fetchval("INSERT INTO categories (name, slug) VALUES ($1, $1) RETURNING id", slug)
+    )
+
+
+async def test_an_update_or_delete_that_matches_no_row_writes_no_audit_row(
+    db: asyncpg.Connection,
+) -> None:
+    since = await last_audit_id(db)
+    assert await db.execute("UPDATE users SET name = 'x' WHERE id = -1") == "UPDATE 0"
+    assert await db.execute("DELETE FROM users WHERE id = -1") == "DELETE 0"
+    assert await last_audit_id(db) == since
+
+
+async def test_a_composite_key_change_is_a_delete_and_an_insert_of_the_two_keys(
+    db: asyncpg.Connection,
+) -> None:
+    post = await new_post(db, await new_user(db), "p")
+    one, two = await new_category(db, "one"), await new_category(db, "two")
+    await db.execute(
+        "INSERT INTO post_categories (post_id, category_id) VALUES ($1, $2)", post, one
+    )
+    since = await last_audit_id(db)
+    async with acting_as(db, "editor"):
+        await db.execute(
+            "UPDATE post_categories SET category_id = $2 WHERE post_id = $1", post, two
+        )
+    rows = await audit_rows(db, "post_categories", since)
+    assert [(r["action"], r["record_id"], r["actor"]) for r in rows] == [
+        ("DELETE", f"{post},{one}", "editor"),
+        ("INSERT", f"{post},{two}", "editor"),
+    ]
+    old = await history(db, "post_categories", (post, one))
+    new = await history(db, "post_categories", (post, two))
+    assert [(r.action, r.actor) for r in old] == [("DELETE", "editor"), ("INSERT", None)]
+    assert [(r.action, r.actor) for r in new] == [("INSERT", "editor")]
+
+
+async def test_a_one_megabyte_row_is_audited_whole(db: asyncpg.Connection) -> None:
+    big = "é" * 1_000_000
+    post = await new_post(db, await new_user(db), "big", big)
+    await db.execute("UPDATE posts SET content = content || 'z' WHERE id = $1", post)
+    update, insert = await history(db, "posts", post)
+    assert isinstance(insert.new_data, dict)
+    assert insert.new_data["content"] == big
+    assert isinstance(update.new_data, dict)
+    assert update.new_data["content"] == big + "z"
+    assert update.changed_columns == ["content"]
+
+
+async def test_concurrent_transactions_each_record_their_own_actor(
+    db: asyncpg.Connection, db_url: str
+) -> None:
+    conns = [await asyncpg.connect(db_url) for _ in range(4)]
+    started = asyncio.Barrier(4)
+
+    async def write(conn: asyncpg.Connection, n: int) -> None:
+        async with acting_as(conn, f"actor-{n}"):
+            await started.wait()  # every transaction is open with its own actor
+            for i in range(5):
+                await conn.execute("INSERT INTO tags (name, slug) VALUES ($1, $1)", f"t{n}-{i}")
+                await asyncio.sleep(0)
+
+    try:
+        await asyncio.gather(*(write(c, n) for n, c in enumerate(conns)))
+    finally:
+        for conn in conns:
+            await conn.close()
+    rows = await db.fetch(
+        "SELECT actor, new_data->>'name' AS name FROM audit_log WHERE table_name = 'tags'"
+    )
+    assert len(rows) == 20
+    assert all(r["name"].startswith(r["actor"].replace("actor-", "t") + "-") for r in rows)
+
+
+async def test_history_returns_exactly_one_records_rows_newest_first_and_limit_keeps_the_newest(
+    db: asyncpg.Connection,
+) -> None:
+    first = await new_user(db, "a@example.com")
+    second = await new_user(db, "b@example.com")
+    for n in range(3):
+        async with acting_as(db, f"step-{n}"):
+            await db.execute("UPDATE users SET name = $2 WHERE id = $1", first, f"n{n}")
+            await db.execute("UPDATE users SET name = $2 WHERE id = $1", second, f"m{n}")
+    rows = await history(db, "users", first)
+    assert [(r.action, r.actor) for r in rows] == [
+        ("UPDATE", "step-2"), ("UPDATE", "step-1"), ("UPDATE", "step-0"), ("INSERT", None),
+    ]  # fmt: skip
+    assert {r.record_id for r in rows} == {str(first)}
+    assert {r.table_name for r in rows} == {"users"}
+    assert [r.actor for r in await history(db, "users", first, limit=2)] == ["step-2", "step-1"]
+    assert await history(db, "posts", first) == []
+    latest = await recent(db, limit=2)
+    assert [(r.record_id, r.actor) for r in latest] == [
+        (str(second), "step-2"),
+        (str(first), "step-2"),
+    ]
+
+
+async def test_a_key_column_that_is_null_or_missing_refuses_the_write_naming_it(
+    db: asyncpg.Connection,
+) -> None:
+    await db.execute(
+        "CREATE TABLE notes (id int UNIQUE, body text);"
+        " CREATE TRIGGER notes_audit_insert AFTER INSERT ON notes REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_row_change('id');"
+        " CREATE TRIGGER notes_audit_update AFTER UPDATE ON notes"
+        " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_row_change('id');"
+        " CREATE TABLE typo (id int PRIMARY KEY, body text);"
+        " CREATE TRIGGER typo_audit_insert AFTER INSERT ON typo REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_row_change('idd')"
+    )
+    with pytest.raises(asyncpg.RaiseError, match=r"on typo: key column idd"):
+        await db.execute("INSERT INTO typo VALUES (1, 'a')")
+    with pytest.raises(asyncpg.RaiseError, match=r"on notes: key column id"):
+        await db.execute("INSERT INTO notes VALUES (NULL, 'a'), (NULL, 'b')")
