@@ -18,7 +18,7 @@ import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from postsql.errors import BackupError
 from postsql.urls import redact
@@ -83,20 +83,27 @@ def find_tool(name: str, minimum_major: int) -> tuple[Path, int]:
 def libpq_target(url: str) -> tuple[str, dict[str, str]]:
     """``url`` without its password (for argv, where ``ps`` shows it) and the env carrying it.
 
+    The password may sit in the ``user:PASSWORD@`` part (percent-encoded, decoded here) or in a
+    ``?password=`` parameter; either way it leaves the URL for ``PGPASSWORD``.
+
     Example: ``argv_url, env = libpq_target("postgresql://u:pw@db/app")`` → no ``pw`` in argv_url.
     """
     parts = urlsplit(url)
     env = dict(os.environ)
-    if parts.password is None:
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    from_query = [v for k, v in pairs if k == "password"]
+    password = unquote(parts.password) if parts.password is not None else None
+    if password is None and from_query:
+        password = from_query[-1]
+    if password is None:
         return url, env
-    env["PGPASSWORD"] = parts.password
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    user = parts.username or ""
-    port = f":{parts.port}" if parts.port else ""
-    netloc = f"{user}@{host}{port}" if user else f"{host}{port}"
-    return urlunsplit(parts._replace(netloc=netloc)), env
+    env["PGPASSWORD"] = password
+    query = urlencode([(k, v) for k, v in pairs if k != "password"], safe="/")
+    netloc = parts.netloc.rpartition("@")[2]
+    user = parts.netloc.rpartition("@")[0].partition(":")[0]
+    return urlunsplit(
+        parts._replace(netloc=f"{user}@{netloc}" if user else netloc, query=query)
+    ), env
 
 
 async def run_tool(
