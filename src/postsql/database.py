@@ -84,6 +84,7 @@ _REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
 )
 _HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
+_READ_ACTOR = "SELECT current_setting('postsql.actor', true)"
 _COMMITS = frozenset({"COMMIT", "END", "COMMIT TRANSACTION", "COMMIT WORK"})
 
 
@@ -824,8 +825,11 @@ async def _begin(
     # asyncpg turns a transaction started inside another into a savepoint.
     xact = conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable)
     await xact.start()
+    outer_actor: str | None = None
     try:
         if actor is not None:
+            if parent is not None:  # a savepoint: its actor must not outlive it (see below)
+                outer_actor = await conn.fetchval(_READ_ACTOR)
             await conn.execute(_SET_ACTOR, actor)
         tx = Transaction(db, conn, parent._written if parent is not None else None)
         yield tx
@@ -838,6 +842,10 @@ async def _begin(
     else:
         if parent is not None:
             await xact.commit()  # RELEASE SAVEPOINT: deferred constraints wait for the COMMIT
+            if actor is not None:
+                # A released savepoint keeps its settings: without this, the outer transaction's
+                # later writes would be audited as the inner block's actor.
+                await conn.execute(_SET_ACTOR, outer_actor or "")
             return
         if not tx._written:
             try:

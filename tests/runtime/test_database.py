@@ -272,8 +272,17 @@ async def test_actor_is_visible_inside_the_transaction_only(database: Database) 
         assert await tx.fetchval(read) == "alice@example.com"
         async with tx.transaction(actor="bob") as inner:
             assert await inner.fetchval(read) == "bob"
-        assert await tx.fetchval(read) == "bob"  # a released savepoint keeps its setting
+        # the inner block's actor ends with it, though a released savepoint keeps settings
+        assert await tx.fetchval(read) == "alice@example.com"
+        async with tx.transaction(actor="carol"):
+            pass
+        async with tx.transaction():
+            assert await tx.fetchval(read) == "alice@example.com"  # no actor: the outer one
     assert await database.fetchval(read) in (None, "")
+    async with database.transaction() as tx:
+        async with tx.transaction(actor="dave"):
+            pass
+        assert await tx.fetchval(read) in (None, "")
 
 
 async def test_isolation_and_read_only_options(database: Database) -> None:
