@@ -34,7 +34,7 @@ import itertools
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -53,7 +53,7 @@ from postsql.errors import (
     PoolTimeout,
 )
 from postsql.hooks import HookList, QueryHook, QueryRecord
-from postsql.integrity import map_integrity_error
+from postsql.integrity import CheckInfo, map_integrity_error
 from postsql.registry import QueryRegistry
 from postsql.settings import DatabaseSettings
 from postsql.urls import redact, url_host
@@ -307,6 +307,7 @@ class Database(_Executes):
         /,
         *,
         registry: QueryRegistry | None = None,
+        checks: Mapping[str, CheckInfo] | None = None,
         **overrides: Any,
     ) -> None:
         if settings is None:
@@ -315,6 +316,9 @@ class Database(_Executes):
             settings = settings.with_overrides(**overrides)
         self.settings = settings
         self.registry = registry if registry is not None else _default_registry()
+        # CHECK constraint name -> its table and columns, for naming a violation's column: a
+        # project's own generated ``models.CHECK_CONSTRAINTS`` (None: postsql.generated.models).
+        self.checks = checks
         self._hooks = HookList()
         self._primary: _Pool | None = None
         self._replicas: list[_Pool] = []
@@ -683,7 +687,7 @@ class Database(_Executes):
             result, rows = await run()
             return result
         except BaseException as exc:
-            error = _surface(exc, info, target, in_transaction=in_transaction)
+            error = _surface(exc, info, target, self.checks, in_transaction=in_transaction)
             if error is exc:
                 raise
             raise error from None
@@ -851,7 +855,7 @@ async def _begin(
             try:
                 await xact.commit()
             except BaseException as exc:  # a deferred constraint fails here: map it too
-                error = _surface(exc, None, "primary", in_transaction=True)
+                error = _surface(exc, None, "primary", db.checks, in_transaction=True)
                 if error is exc:
                     raise
                 raise error from None
@@ -897,7 +901,12 @@ async def _check(pool: _Pool, within: float) -> TargetHealth:
 
 
 def _surface(
-    exc: BaseException, info: QueryInfo | None, target: str, *, in_transaction: bool = False
+    exc: BaseException,
+    info: QueryInfo | None,
+    target: str,
+    checks: Mapping[str, CheckInfo] | None = None,
+    *,
+    in_transaction: bool = False,
 ) -> BaseException:
     """The error the caller sees: a constraint violation mapped to an ``IntegrityViolation``
     (still of asyncpg's class, naming constraint, column and field, not the values), annotated
@@ -907,7 +916,7 @@ def _surface(
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError) and not isinstance(
         exc, IntegrityViolation
     ):
-        surfaced = map_integrity_error(exc)
+        surfaced = map_integrity_error(exc, checks=checks)
     if isinstance(surfaced, Exception) and info is not None:
         surfaced.add_note(f"postsql: in query {info.name} ({info.location}) on {target}")
     if isinstance(surfaced, _STALE_SCHEMA):

@@ -8,6 +8,7 @@ import pytest
 from postsql import Database
 from postsql.errors import IntegrityViolation
 from postsql.generated.queries import users
+from postsql.integrity import CheckInfo
 
 
 async def test_unique_violation_names_constraint_column_and_field_and_keeps_asyncpg_class(
@@ -67,3 +68,29 @@ async def test_a_deferred_violation_raised_at_commit_is_mapped_too(database: Dat
     assert "secret-code" not in str(info.value)
     assert info.value.__suppress_context__
     assert await database.fetchval("SELECT count(*) FROM invites") == 0
+
+
+async def test_a_projects_own_check_registry_names_the_column(db_url: str) -> None:
+    # A service with its own generated models passes their CHECK_CONSTRAINTS; without them the
+    # violation still maps, but cannot say which column the rule is about.
+    setup = await asyncpg.connect(db_url)
+    try:
+        await setup.execute(
+            "CREATE TABLE IF NOT EXISTS gadgets (id int PRIMARY KEY,"
+            " stock int CONSTRAINT gadgets_stock_check CHECK (stock >= 0))"
+        )
+    finally:
+        await setup.close()
+    insert = "INSERT INTO gadgets (id, stock) VALUES (1, -5)"
+    own = {"gadgets_stock_check": CheckInfo("gadgets", ("stock",), ("stock",))}
+    for checks, column in ((own, "stock"), (None, None)):
+        db = Database(url=db_url, checks=checks, pool_min_size=1, pool_max_size=1)
+        await db.connect()
+        try:
+            with pytest.raises(asyncpg.CheckViolationError) as info:
+                await db.execute(insert)
+        finally:
+            await db.disconnect()
+        assert isinstance(info.value, IntegrityViolation)
+        assert (info.value.constraint, info.value.column) == ("gadgets_stock_check", column)
+        assert "-5" not in str(info.value)
