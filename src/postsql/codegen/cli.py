@@ -40,7 +40,7 @@ from postsql.codegen.introspect import (
 )
 from postsql.codegen.ir import CheckConstraint, Project, Table
 from postsql.codegen.loader import QueryDef, load_queries
-from postsql.codegen.render import HEADER, render
+from postsql.codegen.render import HEADER, OLD_HEADER_MARKERS, render
 from postsql.errors import CodegenError, PostsqlError
 
 __all__ = [
@@ -382,14 +382,14 @@ def _stale_files(files: dict[str, str], out: Path) -> list[Path]:
     """Files we generated earlier (they carry our header) that this run no longer produces."""
     if not out.is_dir():
         return []
-    marker = HEADER.split("{source}")[0]
+    markers = (HEADER.split("{source}")[0], *OLD_HEADER_MARKERS)
     stale: list[Path] = []
     for path in sorted(out.rglob("*.py")):
         rel = path.relative_to(out).as_posix()
         if rel in files:
             continue
         with path.open(encoding="utf-8") as fh:
-            if fh.readline().startswith(marker):
+            if fh.readline().startswith(markers):
                 stale.append(path)
     return stale
 
