@@ -60,8 +60,6 @@ _KINDS = {
     "23P01": "exclusion constraint",
     "23001": "restrict constraint",
 }
-# ``Key (a, b)=(...)``: only the parenthesised column list before ``=`` is read.
-_KEY_COLUMNS = re.compile(r'^Key \((?P<cols>(?:[^()"]|"[^"]*")+)\)=')
 
 
 def _registry() -> Mapping[str, CheckInfo]:
@@ -94,10 +92,47 @@ def _field(column: str) -> str:
 
 
 def _key_columns(detail: str | None) -> tuple[str, ...]:
-    match = _KEY_COLUMNS.match(detail or "")
-    if match is None:
+    """The key's columns (or index expressions, as the server wrote them) from ``Key (...)=``.
+
+    Only the parenthesised list before ``=`` is read, never the values after it. An expression
+    index's key holds nested parentheses and commas (``Key (lower(email::text))=``), so the list
+    is split at top-level commas by a scan that follows parentheses and double quotes.
+    """
+    text = detail or ""
+    if not text.startswith("Key ("):
         return ()
-    return tuple(c.strip().strip('"') for c in match.group("cols").split(","))
+    parts: list[str] = []
+    depth, start, quoted = 0, len("Key ("), False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        elif ch == ")":
+            if text[i + 1 : i + 2] != "=":
+                return ()
+            parts.append(text[start:i])
+            return tuple(_unquoted(p.strip()) for p in parts)
+        elif ch == "," and not depth:
+            parts.append(text[start:i])
+            start = i + 1
+    return ()
+
+
+def _unquoted(part: str) -> str:
+    if len(part) >= 2 and part[0] == part[-1] == '"':
+        return part[1:-1].replace('""', '"')
+    return part
+
+
+def _is_column(name: str) -> bool:
+    """A plain column name rather than an index expression (``lower(email::text)``)."""
+    return not any(c in name for c in "():")
 
 
 def map_integrity_error(
@@ -131,7 +166,7 @@ def map_integrity_error(
             columns, fields = info.columns, info.fields
             table = table or info.table
     if columns and not fields:
-        fields = tuple(_field(c) for c in columns)
+        fields = tuple(_field(c) for c in columns if _is_column(c))
     qualified = table if not schema or schema == "public" or not table else f"{schema}.{table}"
     column = ", ".join(columns) or None
     field = ", ".join(fields) or None

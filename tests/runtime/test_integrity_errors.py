@@ -94,3 +94,38 @@ async def test_a_projects_own_check_registry_names_the_column(db_url: str) -> No
         assert isinstance(info.value, IntegrityViolation)
         assert (info.value.constraint, info.value.column) == ("gadgets_stock_check", column)
         assert "-5" not in str(info.value)
+
+
+async def test_a_unique_expression_index_names_the_expression_never_the_value(
+    database: Database,
+) -> None:
+    await database.execute("CREATE TABLE widgets (id int PRIMARY KEY, name text NOT NULL)")
+    await database.execute("CREATE UNIQUE INDEX widgets_lower ON widgets (lower(name))")
+    await database.execute("INSERT INTO widgets VALUES (1, 'a')")
+    with pytest.raises(asyncpg.UniqueViolationError) as info:
+        await database.execute("INSERT INTO widgets VALUES (2, 'A')")
+    error = info.value
+    assert isinstance(error, IntegrityViolation)
+    assert (error.constraint, error.column, error.field) == ("widgets_lower", "lower(name)", None)
+    assert "(A)" not in str(error)  # the detail "Key (lower(name))=(a)" is withheld
+    assert error.detail is None
+
+
+@pytest.mark.parametrize(
+    ("detail", "columns"),
+    [
+        ("Key (email)=(a@b.c)", ("email",)),
+        ("Key (post_id, category_id)=(1, 2)", ("post_id", "category_id")),
+        ("Key (lower(email::text))=(a@b.c)", ("lower(email::text)",)),
+        ('Key ("odd, name", x)=(1, 2)', ("odd, name", "x")),
+        ("Key (coalesce(a, b), c)=(1, 2)", ("coalesce(a, b)", "c")),
+        ("Failing row contains (1, 2)", ()),
+        ("Key (unterminated", ()),
+    ],
+)
+def test_key_columns_are_read_from_the_detail_and_never_its_values(
+    detail: str, columns: tuple[str, ...]
+) -> None:
+    from postsql.integrity import _key_columns
+
+    assert _key_columns(detail) == columns
