@@ -385,3 +385,30 @@ async def test_apply_revokes_memberships_that_hand_over_privileges(
     finally:
         await conn.close()
     assert isinstance(error, asyncpg.InsufficientPrivilegeError)
+
+
+async def test_no_callable_security_definer_function_is_executable_by_public(
+    secured_db_url: str,
+) -> None:
+    # Default privileges give PUBLIC EXECUTE on functions and cannot single out definer ones: a
+    # migration adding one must revoke it (README, Security). Trigger functions cannot be called.
+    admin = await asyncpg.connect(secured_db_url)
+    try:
+        exposed = await admin.fetch(
+            """
+            SELECT p.oid::regprocedure::text AS fn
+            FROM pg_proc AS p
+            JOIN pg_namespace AS n ON n.oid = p.pronamespace
+            WHERE p.prosecdef
+              AND p.prorettype <> 'trigger'::regtype
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND NOT EXISTS (SELECT FROM pg_depend AS d
+                              WHERE d.objid = p.oid AND d.deptype = 'e')
+              AND (p.proacl IS NULL OR EXISTS (
+                    SELECT FROM aclexplode(p.proacl) AS a
+                    WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'))
+            """
+        )
+    finally:
+        await admin.close()
+    assert [r["fn"] for r in exposed] == []
