@@ -300,6 +300,18 @@ class _Target:
     ttl: float
     signature: inspect.Signature
     adapter: TypeAdapter[Any]
+    # Whether a float can occur anywhere in the result: only then can NaN/±Infinity need the
+    # slower two-step JSON (see QueryCache._storable).
+    has_float: bool
+
+
+def _has_float(schema: object) -> bool:
+    """Whether a pydantic core schema holds a ``float`` anywhere (its definitions included)."""
+    if isinstance(schema, dict):
+        return schema.get("type") == "float" or any(_has_float(v) for v in schema.values())
+    if isinstance(schema, (list, tuple)):
+        return any(_has_float(v) for v in schema)
+    return False
 
 
 class QueryCache:
@@ -461,6 +473,8 @@ class QueryCache:
         not UTF-8 cannot be JSON text: that result is returned uncached, with one warning.
         """
         try:
+            if not target.has_float:  # one pass: nothing can be NaN but a Decimal (a string)
+                return target.adapter.dump_json(value)
             plain = target.adapter.dump_python(value, mode="json")
             return pydantic_core.to_json(plain, inf_nan_mode="constants")
         except (pydantic_core.PydanticSerializationError, UnicodeDecodeError) as exc:
@@ -600,7 +614,10 @@ class QueryCache:
                 "(or pass ttl_overrides)"
             )
         hints = get_type_hints(fn)
-        target = _Target(info, float(ttl), inspect.signature(fn), TypeAdapter(hints["return"]))
+        adapter: TypeAdapter[Any] = TypeAdapter(hints["return"])
+        target = _Target(
+            info, float(ttl), inspect.signature(fn), adapter, _has_float(adapter.core_schema)
+        )
         self._targets[fn] = target
         return target
 
