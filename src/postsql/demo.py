@@ -8,6 +8,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import secrets
 import sys
 from collections.abc import Sequence
 
@@ -20,6 +21,7 @@ from postsql.db import init_connection
 from postsql.errors import SeedError
 from postsql.generated.models import PostStatus
 from postsql.generated.queries.posts import FindPostsAfterRow
+from postsql.pagination import CursorCodec
 from postsql.repositories import PostListItem, PostRepository, PostStatistics
 from postsql.seed import DemoSizes, seed_base, seed_demo
 from postsql.urls import database_name
@@ -119,7 +121,9 @@ async def run_demo(
 
 async def show_repositories(conn: asyncpg.Connection, out: Console) -> None:
     """Print what the post repository returns on the data ``conn`` holds."""
-    posts = PostRepository(conn, max_limit=50)
+    # One process for one run: a random cursor key is right here (a service sets
+    # POSTSQL_CURSOR_KEY, and the default codec warns when it does not).
+    posts = PostRepository(conn, max_limit=50, cursors=CursorCodec(secrets.token_bytes(32)))
     term = await conn.fetchval(
         "SELECT word FROM ts_stat('SELECT to_tsvector(''simple'', title) FROM posts')"
         " WHERE length(word) > 4 ORDER BY ndoc DESC, word LIMIT 1"
