@@ -1,7 +1,8 @@
 """What generated query functions need at run time, and nothing more.
 
 - :class:`Executor`: the five methods generated functions call; both ``asyncpg.Connection`` and
-  ``asyncpg.Pool`` satisfy it. Cursors (the ``iter_*`` functions) need a real ``Connection``.
+  ``asyncpg.Pool`` satisfy it. Cursors (the ``iter_*`` functions) need a connection: a
+  ``Connection`` or the proxy ``pool.acquire()`` lends.
 - :class:`QueryInfo`: one frozen record per query (name, file:line, operation, tables, read-only),
   exported by every generated module as data for hooks, caches and replica routing.
 - :func:`init_connection`: the JSON codecs. asyncpg returns ``json``/``jsonb`` as ``str`` unless a

@@ -455,9 +455,11 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
         imports.add("postsql.db", "validate_rows")
         body = f"    return validate_rows(_{const}_ROWS, await db.fetch({call}))\n"
         out.append(f"async def {query.name}({sig}) -> list[{row}]:\n{doc}{body}")
-        csig = _signature(query, imports, here, "asyncpg.Connection").replace("/", "/", 1)
+        # A connection, or the proxy a pool lends (``async with pool.acquire() as conn``, not a
+        # Connection subclass): both have transaction() and cursor().
+        csig = _signature(query, imports, here, "Connection | PoolConnectionProxy")
         imports.add("asyncpg", "Connection")
-        csig = csig.replace("db: asyncpg.Connection", "db: Connection")
+        imports.add("asyncpg.pool", "PoolConnectionProxy")
         imports.add("collections.abc", "AsyncGenerator")
         cbody = (
             "    async with db.transaction():\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
 from postsql.db import Executor, QueryInfo, validate_rows
@@ -133,7 +134,13 @@ async def list_audit_history(
 
 
 async def iter_list_audit_history(
-    db: Connection, /, *, table_name: str, record_id: str, limit: int, prefetch: int = 100
+    db: Connection | PoolConnectionProxy,
+    /,
+    *,
+    table_name: str,
+    record_id: str,
+    limit: int,
+    prefetch: int = 100,
 ) -> AsyncGenerator[ListAuditHistoryRow, None]:
     """Stream the rows of :func:`list_audit_history` through a server-side cursor, in a
     transaction on ``db`` (a connection) that lasts until the generator is closed.
@@ -162,7 +169,7 @@ async def list_recent_audit(db: Executor, /, *, limit: int) -> list[ListRecentAu
 
 
 async def iter_list_recent_audit(
-    db: Connection, /, *, limit: int, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, limit: int, prefetch: int = 100
 ) -> AsyncGenerator[ListRecentAuditRow, None]:
     """Stream the rows of :func:`list_recent_audit` through a server-side cursor, in a
     transaction on ``db`` (a connection) that lasts until the generator is closed.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
 
 from postsql.db import Executor, QueryInfo, affected_rows, validate_rows
@@ -156,7 +157,7 @@ async def list_comments_for_post(
 
 
 async def iter_list_comments_for_post(
-    db: Connection,
+    db: Connection | PoolConnectionProxy,
     /,
     *,
     post_id: int,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
 
 from postsql.db import Executor, QueryInfo, validate_rows
@@ -708,7 +709,7 @@ async def activity_by_state(db: Executor, /) -> list[ActivityByStateRow]:
 
 
 async def iter_activity_by_state(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[ActivityByStateRow, None]:
     """Stream the rows of :func:`activity_by_state` through a server-side cursor, in a
     transaction on ``db`` (a connection) that lasts until the generator is closed.
@@ -738,7 +739,7 @@ async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
 
 
 async def iter_blocking_locks(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[BlockingLocksRow, None]:
     """Stream the rows of :func:`blocking_locks` through a server-side cursor, in a transaction
     on ``db`` (a connection) that lasts until the generator is closed.
@@ -793,7 +794,7 @@ async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
 
 
 async def iter_duplicate_indexes(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[DuplicateIndexesRow, None]:
     """Stream the rows of :func:`duplicate_indexes` through a server-side cursor, in a
     transaction on ``db`` (a connection) that lasts until the generator is closed.
@@ -831,7 +832,7 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
 
 
 async def iter_index_usage(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[IndexUsageRow, None]:
     """Stream the rows of :func:`index_usage` through a server-side cursor, in a transaction on
     ``db`` (a connection) that lasts until the generator is closed.
@@ -869,7 +870,7 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
 
 
 async def iter_largest_tables(
-    db: Connection, /, *, limit: int, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, limit: int, prefetch: int = 100
 ) -> AsyncGenerator[LargestTablesRow, None]:
     """Stream the rows of :func:`largest_tables` through a server-side cursor, in a transaction
     on ``db`` (a connection) that lasts until the generator is closed.
@@ -910,7 +911,7 @@ async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
 
 
 async def iter_replication_status(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[ReplicationStatusRow, None]:
     """Stream the rows of :func:`replication_status` through a server-side cursor, in a
     transaction on ``db`` (a connection) that lasts until the generator is closed.
@@ -958,7 +959,7 @@ async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
 
 
 async def iter_slow_queries(
-    db: Connection, /, *, limit: int, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, limit: int, prefetch: int = 100
 ) -> AsyncGenerator[SlowQueriesRow, None]:
     """Stream the rows of :func:`slow_queries` through a server-side cursor, in a transaction on
     ``db`` (a connection) that lasts until the generator is closed.
@@ -997,7 +998,7 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
 
 
 async def iter_table_maintenance(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[TableMaintenanceRow, None]:
     """Stream the rows of :func:`table_maintenance` through a server-side cursor, in a
     transaction on ``db`` (a connection) that lasts until the generator is closed.
@@ -1036,7 +1037,7 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
 
 
 async def iter_user_tables(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[UserTablesRow, None]:
     """Stream the rows of :func:`user_tables` through a server-side cursor, in a transaction on
     ``db`` (a connection) that lasts until the generator is closed.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
 from postsql.db import Executor, Numeric, QueryInfo, affected_rows, validate_rows
@@ -1124,7 +1125,7 @@ async def find_posts(
 
 
 async def iter_find_posts(
-    db: Connection,
+    db: Connection | PoolConnectionProxy,
     /,
     *,
     search: str,
@@ -1187,7 +1188,7 @@ async def find_posts_after(
 
 
 async def iter_find_posts_after(
-    db: Connection,
+    db: Connection | PoolConnectionProxy,
     /,
     *,
     status: PostStatus | None,
@@ -1238,7 +1239,7 @@ async def find_published_posts_after(
 
 
 async def iter_find_published_posts_after(
-    db: Connection,
+    db: Connection | PoolConnectionProxy,
     /,
     *,
     after_published_at: AwareDatetime | None,
@@ -1294,7 +1295,7 @@ async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
 
 
 async def iter_post_status_counts(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[PostStatusCountsRow, None]:
     """Stream the rows of :func:`post_status_counts` through a server-side cursor, in a
     transaction on ``db`` (a connection) that lasts until the generator is closed.
@@ -1352,7 +1353,7 @@ async def search_posts(
 
 
 async def iter_search_posts(
-    db: Connection,
+    db: Connection | PoolConnectionProxy,
     /,
     *,
     search: str,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import TypeAdapter
 
 from postsql.db import Executor, QueryInfo, validate_rows
@@ -106,7 +107,9 @@ async def list_roles(db: Executor, /) -> list[Role]:
     return validate_rows(_LIST_ROLES_ROWS, await db.fetch(LIST_ROLES.sql))
 
 
-async def iter_list_roles(db: Connection, /, *, prefetch: int = 100) -> AsyncGenerator[Role, None]:
+async def iter_list_roles(
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
+) -> AsyncGenerator[Role, None]:
     """Stream the rows of :func:`list_roles` through a server-side cursor, in a transaction on
     ``db`` (a connection) that lasts until the generator is closed.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel, TypeAdapter
 
 from postsql.db import Executor, QueryInfo, validate_rows
@@ -251,7 +252,7 @@ async def reserve_ids(db: Executor, /, *, table_name: str, n: int) -> list[Reser
 
 
 async def iter_reserve_ids(
-    db: Connection, /, *, table_name: str, n: int, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, table_name: str, n: int, prefetch: int = 100
 ) -> AsyncGenerator[ReserveIdsRow, None]:
     """Stream the rows of :func:`reserve_ids` through a server-side cursor, in a transaction on
     ``db`` (a connection) that lasts until the generator is closed.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel, TypeAdapter
 
 from postsql.db import Executor, QueryInfo, affected_rows, validate_rows
@@ -319,7 +320,7 @@ async def list_categories_with_post_counts(
 
 
 async def iter_list_categories_with_post_counts(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[ListCategoriesWithPostCountsRow, None]:
     """Stream the rows of :func:`list_categories_with_post_counts` through a server-side cursor,
     in a transaction on ``db`` (a connection) that lasts until the generator is closed.
@@ -348,7 +349,7 @@ async def list_tags_with_post_counts(db: Executor, /) -> list[ListTagsWithPostCo
 
 
 async def iter_list_tags_with_post_counts(
-    db: Connection, /, *, prefetch: int = 100
+    db: Connection | PoolConnectionProxy, /, *, prefetch: int = 100
 ) -> AsyncGenerator[ListTagsWithPostCountsRow, None]:
     """Stream the rows of :func:`list_tags_with_post_counts` through a server-side cursor, in a
     transaction on ``db`` (a connection) that lasts until the generator is closed.

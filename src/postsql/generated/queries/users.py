@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 from asyncpg import Connection
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
 from postsql.db import Executor, QueryInfo, affected_rows, validate_rows
@@ -586,7 +587,13 @@ async def list_users(
 
 
 async def iter_list_users(
-    db: Connection, /, *, deleted: bool | None, limit: int, offset: int, prefetch: int = 100
+    db: Connection | PoolConnectionProxy,
+    /,
+    *,
+    deleted: bool | None,
+    limit: int,
+    offset: int,
+    prefetch: int = 100,
 ) -> AsyncGenerator[ListUsersRow, None]:
     """Stream the rows of :func:`list_users` through a server-side cursor, in a transaction on
     ``db`` (a connection) that lasts until the generator is closed.
