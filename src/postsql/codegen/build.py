@@ -266,7 +266,8 @@ def _has_aggregate(node: object) -> bool:
 
 
 def _returns_a_row(sql: str) -> bool:
-    """Whether an INSERT ... VALUES ... RETURNING always returns its row (no DO NOTHING)."""
+    """Whether an INSERT ... VALUES ... RETURNING always returns its row: no DO NOTHING, and no
+    DO UPDATE ... WHERE (a conflicting row the WHERE rejects is neither updated nor returned)."""
     try:
         stmts = pglast.parse_sql(sql)
     except pglast.parser.ParseError:
@@ -278,7 +279,12 @@ def _returns_a_row(sql: str) -> bool:
     if not isinstance(select, ast.SelectStmt) or not select.valuesLists:
         return False
     conflict = stmt.onConflictClause
-    return conflict is None or conflict.action != enums.OnConflictAction.ONCONFLICT_NOTHING
+    if conflict is None:
+        return True
+    return (
+        conflict.action != enums.OnConflictAction.ONCONFLICT_NOTHING
+        and conflict.whereClause is None
+    )
 
 
 class _Builder:

@@ -76,3 +76,10 @@ SELECT meta FROM notes WHERE id = :id;
 -- The number of notes, cached for 30 seconds by postsql.ext.cache.
 -- @cache ttl=30s
 SELECT count(*) FROM notes;
+
+-- name: rename_author(id, name)<!
+-- Returns no row when the author already has that name (DO UPDATE ... WHERE skips it).
+INSERT INTO authors (id, name) OVERRIDING SYSTEM VALUE VALUES (:id, :name)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name
+WHERE authors.name IS DISTINCT FROM excluded.name
+RETURNING id, name;

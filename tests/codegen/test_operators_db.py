@@ -1,0 +1,124 @@
+"""Generated functions behave as their annotations say, called on a real server.
+
+The ``operators_and_overrides`` golden case is generated into an importable package and run;
+the generated code of this repository is type-checked against every executor a user passes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import asyncpg
+import pytest
+from mypy import api as mypy_api
+
+from codegen.helpers import CASES, ROOT, generate_case
+
+pytestmark = pytest.mark.db
+
+CASE = CASES / "operators_and_overrides"
+
+
+@pytest.fixture
+def notes_module(tmp_path: Path, admin_url: str) -> Iterator[Path]:
+    """Where the case's generated package (``expected``) is written; on sys.path meanwhile."""
+    sys.path.insert(0, str(tmp_path))
+    try:
+        yield tmp_path
+    finally:
+        sys.path.remove(str(tmp_path))
+        for module in [m for m in sys.modules if m.split(".")[0] == "expected"]:
+            del sys.modules[module]
+
+
+async def _import_case(directory: Path, admin_url: str) -> ModuleType:
+    generated = await generate_case(CASE, admin_url)
+    for rel, text in generated.files.items():
+        target = directory / "expected" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return importlib.import_module("expected.queries.notes")
+
+
+async def test_an_upsert_whose_do_update_where_skips_the_row_returns_none(
+    notes_module: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # ON CONFLICT ... DO UPDATE ... WHERE returns no row when the WHERE rejects the update: the
+    # function was typed as always returning its row and raised LookupError ("cannot happen").
+    notes = await _import_case(notes_module, admin_url)
+    conn = await asyncpg.connect(empty_db_url)
+    try:
+        await conn.execute((CASE / "schema.sql").read_text(encoding="utf-8"))
+        first = await notes.rename_author(conn, id=1, name="Ada")
+        assert (first.id, first.name) == (1, "Ada")
+        assert await notes.rename_author(conn, id=1, name="Ada") is None
+        renamed = await notes.rename_author(conn, id=1, name="Grace")
+        assert (renamed.id, renamed.name) == (1, "Grace")
+    finally:
+        await conn.close()
+
+
+async def test_an_iter_function_streams_on_a_connection_a_pool_lends(
+    notes_module: Path, admin_url: str, empty_db_url: str
+) -> None:
+    notes = await _import_case(notes_module, admin_url)
+    pool = await asyncpg.create_pool(empty_db_url, min_size=1, max_size=1)
+    try:
+        await pool.execute((CASE / "schema.sql").read_text(encoding="utf-8"))
+        await pool.execute("INSERT INTO authors (name) VALUES ('a')")
+        await pool.execute("INSERT INTO notes (author_id, title) VALUES (1, 'x'), (1, 'y')")
+        async with pool.acquire() as conn:
+            rows = notes.iter_list_notes(conn, status=None, limit=10)
+            titles = [row.title async for row in rows]
+        assert sorted(titles) == ["x", "y"]
+    finally:
+        await pool.close()
+
+
+EXECUTORS = """
+import contextlib
+
+import asyncpg
+
+from postsql.database import Database, Transaction
+from postsql.generated.queries import roles
+
+
+async def every_executor(
+    conn: asyncpg.Connection, pool: asyncpg.Pool, db: Database, tx: Transaction
+) -> None:
+    await roles.list_roles(conn)
+    await roles.list_roles(pool)
+    await roles.list_roles(db)
+    await roles.list_roles(tx)
+    async with pool.acquire() as lent:
+        await roles.list_roles(lent)
+        async with contextlib.aclosing(roles.iter_list_roles(lent)) as rows:
+            async for _ in rows:
+                pass
+    async with contextlib.aclosing(roles.iter_list_roles(conn)) as rows:
+        async for _ in rows:
+            pass
+    async with db.acquire() as borrowed:
+        async for _ in roles.iter_list_roles(borrowed):
+            pass
+    async for _ in roles.iter_list_roles(tx.connection):
+        pass
+"""
+
+
+def test_generated_functions_type_check_with_every_executor_under_mypy_strict(
+    tmp_path: Path,
+) -> None:
+    # `async with pool.acquire() as conn` lends a PoolConnectionProxy, which is no Connection
+    # subclass: iter_* functions typed `db: Connection` failed mypy --strict for it.
+    script = tmp_path / "use_executors.py"
+    script.write_text(EXECUTORS, encoding="utf-8")
+    out, err, status = mypy_api.run(
+        ["--strict", "--no-incremental", "--config-file", str(ROOT / "pyproject.toml"), str(script)]
+    )
+    assert status == 0, out + err
