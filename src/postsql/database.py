@@ -68,7 +68,8 @@ _Kind = Literal["execute", "executemany", "fetch", "fetchrow", "fetchval"]
 T = TypeVar("T")
 
 # Errors that mean "this server cannot be reached or dropped us", as opposed to an error in the
-# statement. TimeoutError (a connect timeout) is an OSError.
+# statement. TimeoutError is an OSError: a connect timeout (_ConnectTimeout) is one of these, but
+# so is asyncpg's command_timeout, which says the statement was slow, not that the server is gone.
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.exceptions.PostgresConnectionError,
@@ -212,6 +213,10 @@ class _BouncerConnection(_Connection):
         return f"__postsql_{prefix}_{uuid.uuid4().hex}__"
 
 
+class _ConnectTimeout(TimeoutError):
+    """No connection could be opened within ``connect_timeout``: the server is unreachable."""
+
+
 class _Pool:
     """An asyncpg pool with its label, waiters and (replicas) when it may be tried again."""
 
@@ -248,7 +253,7 @@ class _Pool:
                 # A connect timeout inside the pool, not a wait for a free connection. asyncpg's
                 # says nothing (``TimeoutError()``); still a TimeoutError (an OSError: replicas
                 # fall back on it), now saying what timed out.
-                raise TimeoutError(
+                raise _ConnectTimeout(
                     f"connecting to {self.label} took longer than {self.connect_timeout:g} s "
                     "(connect_timeout): the server did not complete the connection"
                 ) from exc
@@ -619,6 +624,11 @@ class Database(_Executes):
                 except PoolTimeout:  # before OSError: a PoolTimeout is a TimeoutError too
                     _log.warning("replica %s is saturated; using the primary", replica.label)
                 except _REPLICA_FALLBACK as exc:
+                    if isinstance(exc, TimeoutError) and not isinstance(exc, _ConnectTimeout):
+                        # command_timeout: the statement was slow, the replica is fine. Running it
+                        # again on the primary would double the wait the caller bounded (and put
+                        # the slow query on the primary); leaving the replica out would be wrong.
+                        raise
                     replica.down_until = time.monotonic() + self.settings.replica_retry_interval
                     _log.warning(
                         "replica %s failed (%s: %s); using the primary for %g s",

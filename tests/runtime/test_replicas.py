@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -182,3 +183,56 @@ async def test_a_saturated_replica_sends_reads_to_the_primary_without_being_left
         assert await db.fetchval(IN_RECOVERY.sql) is False  # replica full: the primary answered
         assert await busy is True
         assert await db.fetchval(IN_RECOVERY.sql) is True  # not left out for 60 s: it was busy
+
+
+async def test_a_command_timeout_on_a_replica_is_the_callers_error_and_keeps_the_replica(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> None:
+    # asyncpg's command_timeout raises TimeoutError, an OSError like a refused connection: it was
+    # taken for "replica down", so the slow read ran again on the primary (twice the bounded
+    # wait) and a healthy replica was left out for replica_retry_interval.
+    primary, database = own_primary
+    records: list[QueryRecord] = []
+    async with Database(
+        url=primary.url(database),
+        replica_urls=[replica.url(database)],
+        registry=QueryRegistry([IN_RECOVERY, SLOW_READ]),
+        replica_retry_interval=60,
+        command_timeout=0.3,
+        log_queries=False,
+    ) as db:
+        db.add_query_hook(records.append)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await db.fetchval(SLOW_READ.sql)
+        assert time.monotonic() - started < 0.9  # one command_timeout, not one per server
+        assert [r.target.split(":")[0] for r in records] == ["replica"]
+        assert await db.fetchval(IN_RECOVERY.sql) is True  # still in use
+
+
+async def test_a_replica_that_never_answers_is_left_out_after_its_connect_timeout(
+    own_primary: tuple[LocalCluster, str],
+) -> None:
+    # A server that accepts the connection and never answers the startup message.
+    primary, database = own_primary
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        records: list[QueryRecord] = []
+        async with Database(
+            url=primary.url(database),
+            replica_urls=[f"postgresql://postgres@127.0.0.1:{port}/{database}"],
+            registry=QueryRegistry([IN_RECOVERY]),
+            replica_retry_interval=60,
+            connect_timeout=0.3,
+            acquire_timeout=5,
+            log_queries=False,
+        ) as db:
+            db.add_query_hook(records.append)
+            assert await db.fetchval(IN_RECOVERY.sql) is False  # the primary answered
+            assert [r.target.split(":")[0] for r in records] == ["replica", "primary"]
+            assert isinstance(records[0].error, TimeoutError)
+            records.clear()
+            assert await db.fetchval(IN_RECOVERY.sql) is False
+            assert [r.target for r in records] == ["primary"]  # left out: not tried again
