@@ -78,10 +78,12 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CrashShutdownError,
 )
 # Read-only queries may move from a replica to the primary on these; InternalClientError is what
-# asyncpg raises on a pooled connection whose server has just said goodbye.
+# asyncpg raises on a pooled connection whose server has just said goodbye; TooManyConnectionsError
+# is a replica refusing a new connection (max_connections, or the role's CONNECTION LIMIT).
 _REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
     *_CONNECTION_ERRORS,
     asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.TooManyConnectionsError,
 )
 _HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"

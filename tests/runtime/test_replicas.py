@@ -236,3 +236,47 @@ async def test_a_replica_that_never_answers_is_left_out_after_its_connect_timeou
             records.clear()
             assert await db.fetchval(IN_RECOVERY.sql) is False
             assert [r.target for r in records] == ["primary"]  # left out: not tried again
+
+
+async def test_a_replica_at_its_connection_limit_sends_reads_to_the_primary(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> None:
+    # "too many connections" (max_connections or the role's CONNECTION LIMIT) reached the caller
+    # of a read-only query although the primary could answer it.
+    primary, database = own_primary
+    role = f"limited_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(primary.url(database))
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+        await admin.execute(f'GRANT CONNECT ON DATABASE "{database}" TO {role}')
+        as_role = replica.url(database).replace("postgres@", f"{role}@")
+        holder = await _connect_when_replayed(as_role)  # the role's one connection, on the replica
+        try:
+            records: list[QueryRecord] = []
+            async with Database(
+                url=primary.url(database),
+                replica_urls=[as_role],
+                registry=QueryRegistry([IN_RECOVERY]),
+                replica_retry_interval=60,
+                log_queries=False,
+            ) as db:
+                db.add_query_hook(records.append)
+                assert await db.fetchval(IN_RECOVERY.sql) is False  # the primary answered
+                assert isinstance(records[0].error, asyncpg.TooManyConnectionsError)
+                assert [r.target.split(":")[0] for r in records] == ["replica", "primary"]
+        finally:
+            await holder.close()
+    finally:
+        await admin.execute(f"DROP OWNED BY {role}")  # the CONNECT grant
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
+
+
+async def _connect_when_replayed(url: str) -> asyncpg.Connection:
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            return await asyncpg.connect(url)
+        except asyncpg.InvalidAuthorizationSpecificationError:  # the role is not there yet
+            assert time.monotonic() < deadline, "the replica did not replay the new role"
+            await asyncio.sleep(0.05)
