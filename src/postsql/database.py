@@ -85,6 +85,13 @@ _REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.TooManyConnectionsError,
 )
+# A hot standby cancels a query that holds back WAL replay longer than max_standby_streaming_delay
+# ("canceling statement due to conflict with recovery": 40001, or 40P01 for a buffer-pin deadlock).
+# Outside a transaction a read-only query can only get these from that, and may run on the primary.
+_RECOVERY_CONFLICT: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+)
 _HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
 _READ_ACTOR = "SELECT current_setting('postsql.actor', true)"
@@ -625,6 +632,13 @@ class Database(_Executes):
                     return await self._on_pool(replica, kind, sql, args, column, info)
                 except PoolTimeout:  # before OSError: a PoolTimeout is a TimeoutError too
                     _log.warning("replica %s is saturated; using the primary", replica.label)
+                except _RECOVERY_CONFLICT as exc:  # the replica is fine: not left out
+                    _log.warning(
+                        "replica %s cancelled %s (%s); running it on the primary",
+                        replica.label,
+                        info.name,
+                        exc,
+                    )
                 except _REPLICA_FALLBACK as exc:
                     if isinstance(exc, TimeoutError) and not isinstance(exc, _ConnectTimeout):
                         # command_timeout: the statement was slow, the replica is fine. Running it

@@ -280,3 +280,54 @@ async def _connect_when_replayed(url: str) -> asyncpg.Connection:
         except asyncpg.InvalidAuthorizationSpecificationError:  # the role is not there yet
             assert time.monotonic() < deadline, "the replica did not replay the new role"
             await asyncio.sleep(0.05)
+
+
+LONG_READ = QueryInfo(
+    name="long_read",
+    file="tests/runtime/test_replicas.py",
+    line=3,
+    operation="select_value",
+    sql="SELECT pg_is_in_recovery() FROM tags, pg_sleep(3) LIMIT 1",
+    read_only=True,
+)
+
+
+async def test_a_read_the_replica_cancels_for_a_recovery_conflict_runs_on_the_primary(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> None:
+    # A hot standby cancels a query that holds back replay ("canceling statement due to conflict
+    # with recovery", 40001): that reached the caller of a read-only query outside a transaction,
+    # which the primary could answer.
+    primary, database = own_primary
+    standby = await asyncpg.connect(replica.url())
+    await standby.execute("ALTER SYSTEM SET max_standby_streaming_delay = '100ms'")
+    await standby.execute("SELECT pg_reload_conf()")
+    try:
+        records: list[QueryRecord] = []
+        async with Database(
+            url=primary.url(database),
+            replica_urls=[replica.url(database)],
+            registry=QueryRegistry([IN_RECOVERY, LONG_READ]),
+            log_queries=False,
+        ) as db:
+            await db.execute("INSERT INTO tags (name, slug) VALUES ('conflict', 'conflict')")
+            db.add_query_hook(records.append)
+            reading = asyncio.create_task(db.fetchval(LONG_READ.sql))
+            while not records and not any(  # noqa: ASYNC110
+                p.in_use for p in db.replica_stats().values()
+            ):
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)  # the replica's query holds its lock on tags
+            # An ACCESS EXCLUSIVE lock is replayed on the standby: it conflicts with that read.
+            await db.primary.execute("BEGIN; LOCK TABLE tags IN ACCESS EXCLUSIVE MODE; COMMIT")
+            assert await reading is False  # answered by the primary
+            cancelled, answered = [r for r in records if r.name == LONG_READ.name]
+            assert isinstance(cancelled.error, asyncpg.SerializationError)
+            assert cancelled.target.startswith("replica:")
+            assert answered.target == "primary"
+            assert answered.error is None
+            assert await db.fetchval(IN_RECOVERY.sql) is True  # the replica was not left out
+    finally:
+        await standby.execute("ALTER SYSTEM RESET max_standby_streaming_delay")
+        await standby.execute("SELECT pg_reload_conf()")
+        await standby.close()
