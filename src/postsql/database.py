@@ -68,7 +68,8 @@ _Kind = Literal["execute", "executemany", "fetch", "fetchrow", "fetchval"]
 T = TypeVar("T")
 
 # Errors that mean "this server cannot be reached or dropped us", as opposed to an error in the
-# statement. TimeoutError (a connect timeout) is an OSError.
+# statement. TimeoutError is an OSError: a connect timeout (_ConnectTimeout) is one of these, but
+# so is asyncpg's command_timeout, which says the statement was slow, not that the server is gone.
 _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
     asyncpg.exceptions.PostgresConnectionError,
@@ -77,10 +78,19 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.CrashShutdownError,
 )
 # Read-only queries may move from a replica to the primary on these; InternalClientError is what
-# asyncpg raises on a pooled connection whose server has just said goodbye.
+# asyncpg raises on a pooled connection whose server has just said goodbye; TooManyConnectionsError
+# is a replica refusing a new connection (max_connections, or the role's CONNECTION LIMIT).
 _REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
     *_CONNECTION_ERRORS,
     asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+# A hot standby cancels a query that holds back WAL replay longer than max_standby_streaming_delay
+# ("canceling statement due to conflict with recovery": 40001, or 40P01 for a buffer-pin deadlock).
+# Outside a transaction a read-only query can only get these from that, and may run on the primary.
+_RECOVERY_CONFLICT: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
 )
 _HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
@@ -212,6 +222,10 @@ class _BouncerConnection(_Connection):
         return f"__postsql_{prefix}_{uuid.uuid4().hex}__"
 
 
+class _ConnectTimeout(TimeoutError):
+    """No connection could be opened within ``connect_timeout``: the server is unreachable."""
+
+
 class _Pool:
     """An asyncpg pool with its label, waiters and (replicas) when it may be tried again."""
 
@@ -248,7 +262,7 @@ class _Pool:
                 # A connect timeout inside the pool, not a wait for a free connection. asyncpg's
                 # says nothing (``TimeoutError()``); still a TimeoutError (an OSError: replicas
                 # fall back on it), now saying what timed out.
-                raise TimeoutError(
+                raise _ConnectTimeout(
                     f"connecting to {self.label} took longer than {self.connect_timeout:g} s "
                     "(connect_timeout): the server did not complete the connection"
                 ) from exc
@@ -618,7 +632,19 @@ class Database(_Executes):
                     return await self._on_pool(replica, kind, sql, args, column, info)
                 except PoolTimeout:  # before OSError: a PoolTimeout is a TimeoutError too
                     _log.warning("replica %s is saturated; using the primary", replica.label)
+                except _RECOVERY_CONFLICT as exc:  # the replica is fine: not left out
+                    _log.warning(
+                        "replica %s cancelled %s (%s); running it on the primary",
+                        replica.label,
+                        info.name,
+                        exc,
+                    )
                 except _REPLICA_FALLBACK as exc:
+                    if isinstance(exc, TimeoutError) and not isinstance(exc, _ConnectTimeout):
+                        # command_timeout: the statement was slow, the replica is fine. Running it
+                        # again on the primary would double the wait the caller bounded (and put
+                        # the slow query on the primary); leaving the replica out would be wrong.
+                        raise
                     replica.down_until = time.monotonic() + self.settings.replica_retry_interval
                     _log.warning(
                         "replica %s failed (%s: %s); using the primary for %g s",

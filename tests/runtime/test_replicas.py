@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -182,3 +183,151 @@ async def test_a_saturated_replica_sends_reads_to_the_primary_without_being_left
         assert await db.fetchval(IN_RECOVERY.sql) is False  # replica full: the primary answered
         assert await busy is True
         assert await db.fetchval(IN_RECOVERY.sql) is True  # not left out for 60 s: it was busy
+
+
+async def test_a_command_timeout_on_a_replica_is_the_callers_error_and_keeps_the_replica(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> None:
+    # asyncpg's command_timeout raises TimeoutError, an OSError like a refused connection: it was
+    # taken for "replica down", so the slow read ran again on the primary (twice the bounded
+    # wait) and a healthy replica was left out for replica_retry_interval.
+    primary, database = own_primary
+    records: list[QueryRecord] = []
+    async with Database(
+        url=primary.url(database),
+        replica_urls=[replica.url(database)],
+        registry=QueryRegistry([IN_RECOVERY, SLOW_READ]),
+        replica_retry_interval=60,
+        command_timeout=0.3,
+        log_queries=False,
+    ) as db:
+        db.add_query_hook(records.append)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            await db.fetchval(SLOW_READ.sql)
+        assert time.monotonic() - started < 0.9  # one command_timeout, not one per server
+        assert [r.target.split(":")[0] for r in records] == ["replica"]
+        assert await db.fetchval(IN_RECOVERY.sql) is True  # still in use
+
+
+async def test_a_replica_that_never_answers_is_left_out_after_its_connect_timeout(
+    own_primary: tuple[LocalCluster, str],
+) -> None:
+    # A server that accepts the connection and never answers the startup message.
+    primary, database = own_primary
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        records: list[QueryRecord] = []
+        async with Database(
+            url=primary.url(database),
+            replica_urls=[f"postgresql://postgres@127.0.0.1:{port}/{database}"],
+            registry=QueryRegistry([IN_RECOVERY]),
+            replica_retry_interval=60,
+            connect_timeout=0.3,
+            acquire_timeout=5,
+            log_queries=False,
+        ) as db:
+            db.add_query_hook(records.append)
+            assert await db.fetchval(IN_RECOVERY.sql) is False  # the primary answered
+            assert [r.target.split(":")[0] for r in records] == ["replica", "primary"]
+            assert isinstance(records[0].error, TimeoutError)
+            records.clear()
+            assert await db.fetchval(IN_RECOVERY.sql) is False
+            assert [r.target for r in records] == ["primary"]  # left out: not tried again
+
+
+async def test_a_replica_at_its_connection_limit_sends_reads_to_the_primary(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> None:
+    # "too many connections" (max_connections or the role's CONNECTION LIMIT) reached the caller
+    # of a read-only query although the primary could answer it.
+    primary, database = own_primary
+    role = f"limited_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(primary.url(database))
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+        await admin.execute(f'GRANT CONNECT ON DATABASE "{database}" TO {role}')
+        as_role = replica.url(database).replace("postgres@", f"{role}@")
+        holder = await _connect_when_replayed(as_role)  # the role's one connection, on the replica
+        try:
+            records: list[QueryRecord] = []
+            async with Database(
+                url=primary.url(database),
+                replica_urls=[as_role],
+                registry=QueryRegistry([IN_RECOVERY]),
+                replica_retry_interval=60,
+                log_queries=False,
+            ) as db:
+                db.add_query_hook(records.append)
+                assert await db.fetchval(IN_RECOVERY.sql) is False  # the primary answered
+                assert isinstance(records[0].error, asyncpg.TooManyConnectionsError)
+                assert [r.target.split(":")[0] for r in records] == ["replica", "primary"]
+        finally:
+            await holder.close()
+    finally:
+        await admin.execute(f"DROP OWNED BY {role}")  # the CONNECT grant
+        await admin.execute(f"DROP ROLE {role}")
+        await admin.close()
+
+
+async def _connect_when_replayed(url: str) -> asyncpg.Connection:
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            return await asyncpg.connect(url)
+        except asyncpg.InvalidAuthorizationSpecificationError:  # the role is not there yet
+            assert time.monotonic() < deadline, "the replica did not replay the new role"
+            await asyncio.sleep(0.05)
+
+
+LONG_READ = QueryInfo(
+    name="long_read",
+    file="tests/runtime/test_replicas.py",
+    line=3,
+    operation="select_value",
+    sql="SELECT pg_is_in_recovery() FROM tags, pg_sleep(3) LIMIT 1",
+    read_only=True,
+)
+
+
+async def test_a_read_the_replica_cancels_for_a_recovery_conflict_runs_on_the_primary(
+    own_primary: tuple[LocalCluster, str], replica: LocalCluster
+) -> None:
+    # A hot standby cancels a query that holds back replay ("canceling statement due to conflict
+    # with recovery", 40001): that reached the caller of a read-only query outside a transaction,
+    # which the primary could answer.
+    primary, database = own_primary
+    standby = await asyncpg.connect(replica.url())
+    await standby.execute("ALTER SYSTEM SET max_standby_streaming_delay = '100ms'")
+    await standby.execute("SELECT pg_reload_conf()")
+    try:
+        records: list[QueryRecord] = []
+        async with Database(
+            url=primary.url(database),
+            replica_urls=[replica.url(database)],
+            registry=QueryRegistry([IN_RECOVERY, LONG_READ]),
+            log_queries=False,
+        ) as db:
+            await db.execute("INSERT INTO tags (name, slug) VALUES ('conflict', 'conflict')")
+            db.add_query_hook(records.append)
+            reading = asyncio.create_task(db.fetchval(LONG_READ.sql))
+            while not records and not any(  # noqa: ASYNC110
+                p.in_use for p in db.replica_stats().values()
+            ):
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.3)  # the replica's query holds its lock on tags
+            # An ACCESS EXCLUSIVE lock is replayed on the standby: it conflicts with that read.
+            await db.primary.execute("BEGIN; LOCK TABLE tags IN ACCESS EXCLUSIVE MODE; COMMIT")
+            assert await reading is False  # answered by the primary
+            cancelled, answered = [r for r in records if r.name == LONG_READ.name]
+            assert isinstance(cancelled.error, asyncpg.SerializationError)
+            assert cancelled.target.startswith("replica:")
+            assert answered.target == "primary"
+            assert answered.error is None
+            assert await db.fetchval(IN_RECOVERY.sql) is True  # the replica was not left out
+    finally:
+        await standby.execute("ALTER SYSTEM RESET max_standby_streaming_delay")
+        await standby.execute("SELECT pg_reload_conf()")
+        await standby.close()
