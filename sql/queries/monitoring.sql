@@ -85,15 +85,27 @@ FROM pg_stat_replication AS r
 ORDER BY r.application_name, r.pid;
 
 -- name: standby_lag()^
--- Returns, on a standby, how far replay is behind: seconds since the last replayed transaction's
--- commit (NULL on a primary, or before the first replayed transaction).
+-- Returns, on a standby, how far replay is behind: 0 while it streams and has replayed all it
+-- received, else seconds since the last replayed transaction's commit (NULL on a primary, or
+-- before the first replayed transaction). Time since the last commit alone would grow on a
+-- standby that is current whenever the primary is idle; a standby that stopped streaming keeps
+-- the time-based figure, since what it received may be all it will get.
 -- @nonnull in_recovery
 SELECT
     pg_is_in_recovery() AS in_recovery,
     CASE
-        WHEN pg_is_in_recovery()
-            THEN extract(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8
-    END AS replay_lag_seconds;
+        WHEN NOT pg_is_in_recovery() THEN NULL
+        WHEN
+            pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+            AND EXISTS (
+                SELECT FROM pg_stat_wal_receiver AS w
+                WHERE w.status = 'streaming'
+            )
+            THEN 0
+        ELSE greatest(
+            extract(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0
+        )
+    END::float8 AS replay_lag_seconds;
 
 -- name: pg_stat_statements_state()^
 -- Returns whether pg_stat_statements is created in this database and preloaded by the server;

@@ -331,3 +331,42 @@ async def test_a_read_the_replica_cancels_for_a_recovery_conflict_runs_on_the_pr
         await standby.execute("ALTER SYSTEM RESET max_standby_streaming_delay")
         await standby.execute("SELECT pg_reload_conf()")
         await standby.close()
+
+
+async def test_a_current_standby_of_an_idle_primary_reports_no_lag(
+    routed: tuple[Database, list[QueryRecord]], replica: LocalCluster
+) -> None:
+    # Time since the last replayed commit grows while the primary is idle: a standby that streams
+    # and has replayed all it received must read as current, not seconds behind.
+    from postsql.generated.queries import monitoring
+
+    db, _ = routed
+    await new_user(db)
+    standby = await asyncpg.connect(replica.url())
+    try:
+
+        async def caught_up() -> bool:
+            return bool(
+                await standby.fetchval(
+                    "SELECT pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()"
+                )
+            )
+
+        await eventually(caught_up)
+        await asyncio.sleep(1.5)  # no writes meanwhile: the last replayed commit ages
+        lag = await monitoring.standby_lag(standby)
+        assert lag is not None
+        assert lag.in_recovery
+        assert lag.replay_lag_seconds == 0
+        await standby.execute("SELECT pg_wal_replay_pause()")
+        await db.primary.execute("SELECT 1")  # nothing to replay: still no lag to report
+        await new_user(db)  # now the standby receives what it does not replay
+
+        async def behind() -> bool:
+            row = await monitoring.standby_lag(standby)
+            return row is not None and (row.replay_lag_seconds or 0) > 0
+
+        await eventually(behind)
+    finally:
+        await standby.execute("SELECT pg_wal_replay_resume()")
+        await standby.close()

@@ -150,7 +150,7 @@ WHERE d.datname = current_database();""",
 DATABASE_EXISTS = QueryInfo(
     name="database_exists",
     file="sql/queries/monitoring.sql",
-    line=260,
+    line=272,
     operation="select_value",
     sql="""\
 SELECT exists(
@@ -167,7 +167,7 @@ SELECT exists(
 DATABASE_SIZE = QueryInfo(
     name="database_size",
     file="sql/queries/monitoring.sql",
-    line=134,
+    line=146,
     operation="select_one",
     sql="""\
 SELECT
@@ -183,7 +183,7 @@ SELECT
 DUPLICATE_INDEXES = QueryInfo(
     name="duplicate_indexes",
     file="sql/queries/monitoring.sql",
-    line=184,
+    line=196,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -216,7 +216,7 @@ ORDER BY schema_name, table_name, index_names;""",
 EXPORT_SNAPSHOT = QueryInfo(
     name="export_snapshot",
     file="sql/queries/monitoring.sql",
-    line=284,
+    line=296,
     operation="select_value",
     sql="SELECT pg_export_snapshot() AS snapshot_id;",
     params=(),
@@ -229,7 +229,7 @@ EXPORT_SNAPSHOT = QueryInfo(
 INDEX_USAGE = QueryInfo(
     name="index_usage",
     file="sql/queries/monitoring.sql",
-    line=162,
+    line=174,
     operation="select",
     sql="""\
 SELECT
@@ -258,7 +258,7 @@ ORDER BY size_bytes DESC, schema_name ASC, table_name ASC, index_name ASC;""",
 IS_SUPERUSER = QueryInfo(
     name="is_superuser",
     file="sql/queries/monitoring.sql",
-    line=290,
+    line=302,
     operation="select_value",
     sql="SELECT current_setting('is_superuser') = 'on' AS is_super;",
     params=(),
@@ -271,7 +271,7 @@ IS_SUPERUSER = QueryInfo(
 LARGEST_TABLES = QueryInfo(
     name="largest_tables",
     file="sql/queries/monitoring.sql",
-    line=141,
+    line=153,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -299,7 +299,7 @@ LIMIT $1::integer;""",
 PG_STAT_STATEMENTS_STATE = QueryInfo(
     name="pg_stat_statements_state",
     file="sql/queries/monitoring.sql",
-    line=98,
+    line=110,
     operation="select_one",
     sql="""\
 SELECT
@@ -344,7 +344,7 @@ ORDER BY r.application_name, r.pid;""",
 SCHEMA_MIGRATIONS_EXISTS = QueryInfo(
     name="schema_migrations_exists",
     file="sql/queries/monitoring.sql",
-    line=256,
+    line=268,
     operation="select_value",
     sql="SELECT to_regclass('schema_migrations') IS NOT NULL AS present;",
     params=(),
@@ -380,7 +380,7 @@ SELECT
 SLOW_QUERIES = QueryInfo(
     name="slow_queries",
     file="sql/queries/monitoring.sql",
-    line=111,
+    line=123,
     operation="select",
     sql="""\
 SELECT
@@ -417,11 +417,20 @@ STANDBY_LAG = QueryInfo(
 SELECT
     pg_is_in_recovery() AS in_recovery,
     CASE
-        WHEN pg_is_in_recovery()
-            THEN extract(EPOCH FROM now() - pg_last_xact_replay_timestamp())::float8
-    END AS replay_lag_seconds;""",
+        WHEN NOT pg_is_in_recovery() THEN NULL
+        WHEN
+            pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn()
+            AND EXISTS (
+                SELECT FROM pg_stat_wal_receiver AS w
+                WHERE w.status = 'streaming'
+            )
+            THEN 0
+        ELSE greatest(
+            extract(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0
+        )
+    END::float8 AS replay_lag_seconds;""",
     params=(),
-    tables_read=frozenset(),
+    tables_read=frozenset({"pg_stat_wal_receiver"}),
     tables_written=frozenset(),
     read_only=True,
 )
@@ -430,7 +439,7 @@ SELECT
 TABLE_MAINTENANCE = QueryInfo(
     name="table_maintenance",
     file="sql/queries/monitoring.sql",
-    line=210,
+    line=222,
     operation="select",
     sql="""\
 SELECT
@@ -460,7 +469,7 @@ ORDER BY s.n_dead_tup DESC, schema_name ASC, table_name ASC;""",
 USER_TABLE_COUNT = QueryInfo(
     name="user_table_count",
     file="sql/queries/monitoring.sql",
-    line=267,
+    line=279,
     operation="select_value",
     sql=r"""SELECT count(*) AS table_count
 FROM pg_class AS c
@@ -486,7 +495,7 @@ WHERE
 USER_TABLES = QueryInfo(
     name="user_tables",
     file="sql/queries/monitoring.sql",
-    line=233,
+    line=245,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -770,7 +779,7 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
 async def database_exists(db: Executor, /, *, name: str) -> bool:
     """Returns whether a database of that name exists on this server.
 
-    SQL: ``sql/queries/monitoring.sql:260``.
+    SQL: ``sql/queries/monitoring.sql:272``.
     """
     return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
 
@@ -778,7 +787,7 @@ async def database_exists(db: Executor, /, *, name: str) -> bool:
 async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
     """Returns this database's name and size on disk in bytes.
 
-    SQL: ``sql/queries/monitoring.sql:134``.
+    SQL: ``sql/queries/monitoring.sql:146``.
     """
     record = await db.fetchrow(DATABASE_SIZE.sql)
     return None if record is None else DatabaseSizeRow.model_validate(dict(record))
@@ -788,7 +797,7 @@ async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
     """Returns groups of indexes on the same table with the same columns, operator classes,
     collations, expressions and predicate: all but one of each group are redundant.
 
-    SQL: ``sql/queries/monitoring.sql:184``.
+    SQL: ``sql/queries/monitoring.sql:196``.
     """
     return validate_rows(_DUPLICATE_INDEXES_ROWS, await db.fetch(DUPLICATE_INDEXES.sql))
 
@@ -817,7 +826,7 @@ async def export_snapshot(db: Executor, /) -> str | None:
     recorded row counts and its data come from the same instant. Call it inside a REPEATABLE
     READ transaction and keep that transaction open until pg_dump has started.
 
-    SQL: ``sql/queries/monitoring.sql:284``.
+    SQL: ``sql/queries/monitoring.sql:296``.
     """
     return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
 
@@ -826,7 +835,7 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
     """Returns every index in user schemas with its size, how often it was scanned, and whether
     it enforces something (primary key, unique, exclusion): those are never "unused".
 
-    SQL: ``sql/queries/monitoring.sql:162``.
+    SQL: ``sql/queries/monitoring.sql:174``.
     """
     return validate_rows(_INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
 
@@ -854,7 +863,7 @@ async def is_superuser(db: Executor, /) -> bool:
     """Returns whether the connected role is a superuser (restores skip what only a superuser may
     create when it is not).
 
-    SQL: ``sql/queries/monitoring.sql:290``.
+    SQL: ``sql/queries/monitoring.sql:302``.
     """
     return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
 
@@ -864,7 +873,7 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
     planner's row estimate (NULL before the first ANALYZE), and the heap, index and TOAST
     sizes in bytes.
 
-    SQL: ``sql/queries/monitoring.sql:141``.
+    SQL: ``sql/queries/monitoring.sql:153``.
     """
     return validate_rows(_LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit))
 
@@ -894,7 +903,7 @@ async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow 
     when it is preloaded, so pg_stat_statements.max exists exactly then; unlike
     shared_preload_libraries it is readable by every role (the application role included).
 
-    SQL: ``sql/queries/monitoring.sql:98``.
+    SQL: ``sql/queries/monitoring.sql:110``.
     """
     record = await db.fetchrow(PG_STAT_STATEMENTS_STATE.sql)
     return None if record is None else PgStatStatementsStateRow.model_validate(dict(record))
@@ -932,7 +941,7 @@ async def iter_replication_status(
 async def schema_migrations_exists(db: Executor, /) -> bool:
     """Returns whether dbmate's schema_migrations table is visible (the database was migrated).
 
-    SQL: ``sql/queries/monitoring.sql:256``.
+    SQL: ``sql/queries/monitoring.sql:268``.
     """
     return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
         await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
@@ -953,7 +962,7 @@ async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
     total (PostgreSQL 13+ columns), at most :limit. Needs pg_stat_statements created and
     preloaded.
 
-    SQL: ``sql/queries/monitoring.sql:111``.
+    SQL: ``sql/queries/monitoring.sql:123``.
     """
     return validate_rows(_SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit))
 
@@ -978,8 +987,11 @@ async def iter_slow_queries(
 
 
 async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
-    """Returns, on a standby, how far replay is behind: seconds since the last replayed
-    transaction's commit (NULL on a primary, or before the first replayed transaction).
+    """Returns, on a standby, how far replay is behind: 0 while it streams and has replayed all
+    it received, else seconds since the last replayed transaction's commit (NULL on a primary,
+    or before the first replayed transaction). Time since the last commit alone would grow on
+    a standby that is current whenever the primary is idle; a standby that stopped streaming
+    keeps the time-based figure, since what it received may be all it will get.
 
     SQL: ``sql/queries/monitoring.sql:87``.
     """
@@ -992,7 +1004,7 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
     fraction: an estimate, not a measurement) and when it was last vacuumed and analyzed, by
     hand or by autovacuum.
 
-    SQL: ``sql/queries/monitoring.sql:210``.
+    SQL: ``sql/queries/monitoring.sql:222``.
     """
     return validate_rows(_TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql))
 
@@ -1020,7 +1032,7 @@ async def user_table_count(db: Executor, /) -> int:
     """Returns how many tables exist in user schemas (extension-owned ones excluded): 0 means
     empty.
 
-    SQL: ``sql/queries/monitoring.sql:267``.
+    SQL: ``sql/queries/monitoring.sql:279``.
     """
     return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
 
@@ -1031,7 +1043,7 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
     dynamic SQL, which a plain query cannot do without query_to_xml, and servers built without
     libxml lack that.)
 
-    SQL: ``sql/queries/monitoring.sql:233``.
+    SQL: ``sql/queries/monitoring.sql:245``.
     """
     return validate_rows(_USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
 
