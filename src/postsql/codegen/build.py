@@ -226,8 +226,10 @@ def _checks(
     return tuple(sorted(out, key=lambda c: c.name))
 
 
-def _always_one_row(sql: str) -> bool:
-    """Whether a SELECT returns exactly one row: no FROM and no WHERE, or an ungrouped aggregate."""
+def _always_one_row(sql: str, set_returning: frozenset[str] = frozenset()) -> bool:
+    """Whether a SELECT returns exactly one row: no FROM and no WHERE, or an ungrouped aggregate,
+    and no set-returning function in its select list (``SELECT generate_series(1, 0)`` yields
+    none)."""
     try:
         stmts = pglast.parse_sql(sql)
     except pglast.parser.ParseError:
@@ -239,9 +241,27 @@ def _always_one_row(sql: str) -> bool:
         return False
     if stmt.groupClause or stmt.havingClause or stmt.limitCount or stmt.limitOffset:
         return False
+    if any(_calls(target, set_returning) for target in stmt.targetList or ()):
+        return False
     if not stmt.fromClause:
         return stmt.whereClause is None
     return any(_has_aggregate(target) for target in stmt.targetList or ())
+
+
+def _calls(node: object, names: frozenset[str]) -> bool:
+    """Whether ``node`` calls a function named in ``names``, outside subqueries (a scalar
+    subquery that yields no row is NULL in a row that still exists)."""
+    if isinstance(node, ast.SubLink | ast.SelectStmt):
+        return False
+    if isinstance(node, ast.FuncCall):
+        name = node.funcname[-1].sval if node.funcname else ""
+        if name in names:
+            return True
+    if isinstance(node, ast.Node):
+        return any(_calls(getattr(node, attr), names) for attr in node)
+    if isinstance(node, tuple | list):
+        return any(_calls(item, names) for item in node)
+    return False
 
 
 _AGGREGATES = frozenset(
@@ -457,7 +477,9 @@ class _Builder:
         if q.operation == "select_value" and columns:
             first = columns[0]
             forced = any(n == first.name for n, _ in q.directives.nonnull)
-            value_nullable = first.nullable or not (forced or _always_one_row(q.sql))
+            value_nullable = first.nullable or not (
+                forced or _always_one_row(q.sql, self.catalog.set_returning)
+            )
         return Query(
             name=q.name,
             module=q.module,

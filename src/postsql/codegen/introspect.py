@@ -123,6 +123,8 @@ class Catalog:
     # The server's meaning of the regex escapes \s \d \w that CHECK constraints use: letter ->
     # character-class body (codegen.checks.class_body), read by read_catalog.
     regex_classes: dict[str, str] = field(default_factory=dict)
+    # Names of set-returning functions (any overload): a call in a select list can yield no row.
+    set_returning: frozenset[str] = frozenset()
     _by_name: dict[tuple[str, str], Relation] = field(default_factory=dict, repr=False)
     _elements: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -359,9 +361,15 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
         *(class_escapes_used(c.definition) for rel in relations for c in rel.checks)
     )
     regex_classes = {letter: await _regex_class(conn, letter) for letter in sorted(used)}
+    set_returning = frozenset(
+        await conn.fetchval(
+            "SELECT coalesce(array_agg(DISTINCT proname::text), '{}') FROM pg_proc WHERE proretset"
+        )
+    )
     return Catalog(
         types, enums, enum_comments, relations, tuple(path) or ("public",),
         {oid: tuple(checks) for oid, checks in domain_checks.items()}, regex_classes,
+        set_returning,
     )  # fmt: skip
 
 

@@ -83,3 +83,11 @@ INSERT INTO authors (id, name) OVERRIDING SYSTEM VALUE VALUES (:id, :name)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name
 WHERE authors.name IS DISTINCT FROM excluded.name
 RETURNING id, name;
+
+-- name: no_numbers()$
+-- A set-returning function in the select list can yield no row, though there is no FROM.
+SELECT generate_series(1, 0) AS n;
+
+-- name: always_one_number()$
+-- A scalar subquery that yields no row is NULL in a row that still exists.
+SELECT 1 AS one, (SELECT generate_series(1, 0)) AS n;
