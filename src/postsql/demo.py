@@ -180,7 +180,8 @@ async def show_repositories(conn: asyncpg.Connection, out: Console) -> None:
         for comment in full.comments[:3]:
             detail.add_row(f"comment by {comment.author.name}", comment.content)
         if len(full.comments) > 3:
-            detail.add_row("", f"... {len(full.comments) - 3} more comments")
+            more = len(full.comments) - 3
+            detail.add_row("", f"... {more} more comment{'' if more == 1 else 's'}")
         out.print(detail)
 
     before = await posts.statistics()
