@@ -17,6 +17,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from collections.abc import Coroutine, Mapping
@@ -27,7 +28,7 @@ from typing import Any, Literal, Protocol
 
 import asyncpg
 
-from postsql.console import Section
+from postsql.console import Section, human_seconds
 from postsql.db import Executor, QueryInfo
 from postsql.generated.queries import monitoring as q
 from postsql.registry import QueryRegistry
@@ -89,6 +90,12 @@ class PoolStatsLike(Protocol):
 class HealthThresholds:
     """When a check turns from ok to warning (and the report to degraded).
 
+    A value exactly at its threshold is still ok: a warning takes a lock wait, an idle-in-
+    transaction session, a replica lag or a share of ``max_connections`` *over* it, or a cache hit
+    ratio *below* ``cache_hit_ratio`` over at least ``cache_min_blocks`` block accesses. Seconds
+    and block counts must be >= 0, ratios between 0 and 1 (0.9, not 90); anything else is a
+    ``ValueError`` naming the field.
+
     Example: ``HealthThresholds(lock_wait_seconds=5)``.
     """
 
@@ -98,6 +105,28 @@ class HealthThresholds:
     cache_min_blocks: int = 10_000  # below this many block accesses the ratio says nothing yet
     replication_lag_seconds: float = 30.0
     connections_used: float = 0.90  # fraction of max_connections
+
+    def __post_init__(self) -> None:
+        for name in (
+            "lock_wait_seconds",
+            "idle_in_transaction_seconds",
+            "cache_hit_ratio",
+            "cache_min_blocks",
+            "replication_lag_seconds",
+            "connections_used",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"HealthThresholds.{name} must be a number, not {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(
+                    f"HealthThresholds.{name} must be a finite number >= 0, not {value!r}"
+                )
+            if name in ("cache_hit_ratio", "connections_used") and value > 1:
+                raise ValueError(
+                    f"HealthThresholds.{name} is a fraction between 0 and 1 "
+                    f"(0.9 for 90%), not {value!r}"
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +308,7 @@ async def _cache(db: Executor, limits: HealthThresholds) -> Check:
 
 def _connections_check(info: q.ServerInfoRow, limits: HealthThresholds) -> Check:
     used = info.connections / info.max_connections if info.max_connections else 0.0
-    status: CheckStatus = "warning" if used >= limits.connections_used else "ok"
+    status: CheckStatus = "warning" if used > limits.connections_used else "ok"
     return Check(
         "connections",
         status,
@@ -317,7 +346,7 @@ def _activity_check(rows: list[q.ActivityByStateRow], limits: HealthThresholds) 
             r
             for r in rows
             if r.state.startswith("idle in transaction")
-            and (r.longest_seconds or 0) >= limits.idle_in_transaction_seconds
+            and (r.longest_seconds or 0) > limits.idle_in_transaction_seconds
         ),
         None,
     )
@@ -330,8 +359,9 @@ def _activity_check(rows: list[q.ActivityByStateRow], limits: HealthThresholds) 
         return Check(
             "activity",
             "warning",
-            f"{summary}; a session has been '{stuck.state}' for {stuck.longest_seconds:.0f}s "
-            "(it holds locks and blocks vacuum)",
+            f"{summary}; a session has been '{stuck.state}' for "
+            f"{human_seconds(stuck.longest_seconds)} (over "
+            f"{limits.idle_in_transaction_seconds:g} s; it holds locks and blocks vacuum)",
             details,
         )
     return Check("activity", "ok", summary, details)
@@ -360,7 +390,7 @@ def _locks_check(rows: list[q.BlockingLocksRow], limits: HealthThresholds) -> Ch
         f"{len({r.blocked_pid for r in rows})} session(s) blocked; longest: pid "
         f"{worst.blocked_pid} waits on pid {worst.blocking_pid} for {longest:.1f}s"
     )
-    status: CheckStatus = "warning" if longest >= limits.lock_wait_seconds else "ok"
+    status: CheckStatus = "warning" if longest > limits.lock_wait_seconds else "ok"
     return Check("locks", status, summary, {"blocking": pairs})
 
 
@@ -387,14 +417,14 @@ async def _replication_check(db: Executor, in_recovery: bool, limits: HealthThre
         details: dict[str, object] = {"role": "standby", "replay_lag_seconds": seconds}
         if seconds is None:
             return Check("replication", "ok", "standby; nothing replayed yet", details)
-        status: CheckStatus = "warning" if seconds >= limits.replication_lag_seconds else "ok"
+        status: CheckStatus = "warning" if seconds > limits.replication_lag_seconds else "ok"
         return Check("replication", status, f"standby, {seconds:.1f}s behind", details)
     replicas = await q.replication_status(db)
     if not replicas:
         return Check("replication", "not_applicable", "no replicas attached", {"replicas": []})
     rows = [r.model_dump() for r in replicas]
     worst = max((r.replay_lag_seconds or 0.0) for r in replicas)
-    status = "warning" if worst >= limits.replication_lag_seconds else "ok"
+    status = "warning" if worst > limits.replication_lag_seconds else "ok"
     return Check(
         "replication",
         status,

@@ -12,11 +12,19 @@ import asyncpg
 import pytest
 from asyncpg.pool import PoolConnectionProxy
 
-from postsql.generated.queries.monitoring import CacheHitRatioRow
+from postsql.generated.queries.monitoring import (
+    ActivityByStateRow,
+    BlockingLocksRow,
+    CacheHitRatioRow,
+    ServerInfoRow,
+)
 from postsql.monitoring import (
     HealthThresholds,
     PoolStatsLike,
+    _activity_check,
     _cache_check,
+    _connections_check,
+    _locks_check,
     check_health,
     health,
     unreachable,
@@ -316,3 +324,114 @@ async def test_health_reads_the_runtime_database_pool(db_url: str) -> None:
         assert busy.check("pool").status == "warning"
         assert busy.check("pool").details["in_use"] == 1
         assert busy.status == "degraded"
+
+
+def _server(connections: int, max_connections: int) -> ServerInfoRow:
+    return ServerInfoRow(
+        server_version_num=180001,
+        version_text="18.1",
+        database_name="app",
+        in_recovery=False,
+        max_connections=max_connections,
+        connections=connections,
+    )
+
+
+def _idle_in_transaction(seconds: float) -> list[ActivityByStateRow]:
+    return [ActivityByStateRow(state="idle in transaction", connections=1, longest_seconds=seconds)]
+
+
+def _lock_wait(seconds: float) -> list[BlockingLocksRow]:
+    return [
+        BlockingLocksRow(
+            blocked_pid=1,
+            blocked_user="app",
+            blocked_query="SELECT 1",
+            blocking_pid=2,
+            blocking_user="app",
+            blocking_state="idle in transaction",
+            blocking_query="LOCK t",
+            waiting_seconds=seconds,
+            blocking_xact_seconds=seconds,
+        )
+    ]
+
+
+async def _lag(seconds: float) -> str:
+    from postsql.monitoring import _replication_check
+
+    check = await _replication_check(
+        Catalog({"pg_stat_replication": [{**REPLICA, "replay_lag_seconds": seconds}]}),
+        False,
+        HealthThresholds(replication_lag_seconds=30),
+    )
+    return check.status
+
+
+async def test_every_threshold_is_ok_exactly_at_its_value_and_a_warning_just_past_it() -> None:
+    # README: a warning takes a value *over* the threshold (a ratio *below* it); at it, ok.
+    limits = HealthThresholds(
+        lock_wait_seconds=10,
+        idle_in_transaction_seconds=300,
+        connections_used=0.9,
+        cache_hit_ratio=0.9,
+        cache_min_blocks=10_000,
+    )
+    assert _connections_check(_server(90, 100), limits).status == "ok"
+    assert _connections_check(_server(91, 100), limits).status == "warning"
+    assert _activity_check(_idle_in_transaction(300.0), limits).status == "ok"
+    assert _activity_check(_idle_in_transaction(300.001), limits).status == "warning"
+    assert _locks_check(_lock_wait(10.0), limits).status == "ok"
+    assert _locks_check(_lock_wait(10.001), limits).status == "warning"
+    assert await _lag(30.0) == "ok"
+    assert await _lag(30.001) == "warning"
+    at_ratio = CacheHitRatioRow(blocks_hit=9_000, blocks_read=1_000, ratio=0.9)
+    assert _cache_check(at_ratio, limits).status == "ok"
+    below = CacheHitRatioRow(blocks_hit=8_999, blocks_read=1_001, ratio=0.8999)
+    assert _cache_check(below, limits).status == "warning"  # exactly cache_min_blocks accesses
+    too_few = CacheHitRatioRow(blocks_hit=8_999, blocks_read=1_000, ratio=8_999 / 9_999)
+    assert _cache_check(too_few, limits).status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("cache_hit_ratio", 90, "fraction between 0 and 1"),
+        ("connections_used", 1.5, "fraction between 0 and 1"),
+        ("lock_wait_seconds", -1, ">= 0"),
+        ("replication_lag_seconds", float("nan"), ">= 0"),
+        ("idle_in_transaction_seconds", "300", "must be a number"),
+        ("cache_min_blocks", True, "must be a number"),
+    ],
+)
+def test_a_bad_threshold_is_refused_naming_the_field(
+    field: str, value: object, message: str
+) -> None:
+    with pytest.raises(ValueError, match=f"HealthThresholds.{field} .*{message}"):
+        HealthThresholds(**{field: value})  # type: ignore[arg-type]
+
+
+async def test_a_real_session_idle_in_transaction_past_the_threshold_degrades_health(
+    db_url: str,
+) -> None:
+    idle = await asyncpg.connect(db_url)
+    observer = await asyncpg.connect(db_url)
+    try:
+        await idle.execute("BEGIN; SELECT 1")
+        limits = HealthThresholds(idle_in_transaction_seconds=0.5)
+        early = await check_health(observer, thresholds=limits)
+        assert early.check("activity").status == "ok"
+        await asyncio.sleep(0.8)
+        report = await check_health(observer, thresholds=limits)
+        activity = report.check("activity")
+        assert activity.status == "warning", activity
+        assert report.status == "degraded"
+        assert "'idle in transaction' for" in activity.summary
+        assert " ms (over 0.5 s;" in activity.summary  # a human duration, not raw seconds
+        longest = activity.details["longest_seconds"]
+        assert isinstance(longest, dict)
+        assert isinstance(longest["idle in transaction"], float)
+        assert longest["idle in transaction"] > 0.5
+    finally:
+        await idle.close()
+        await observer.close()
