@@ -144,11 +144,18 @@ ORDER BY s.total_exec_time DESC, s.queryid ASC
 LIMIT :limit::integer;
 
 -- name: database_size()^
--- Returns this database's name and size on disk in bytes.
+-- Returns this database's name, size on disk in bytes, and when its statistics (the scan counts
+-- "unused index" rests on) were last reset: NULL when never reset, i.e. counted since the
+-- database was created or the server last recovered from a crash. stats_age_seconds is the time
+-- since that reset, NULL with it.
 -- @nonnull database_name, size_bytes
 SELECT
+    d.stats_reset,
     current_database() AS database_name,
-    pg_database_size(current_database()) AS size_bytes;
+    pg_database_size(current_database()) AS size_bytes,
+    extract(EPOCH FROM clock_timestamp() - d.stats_reset)::float8 AS stats_age_seconds
+FROM pg_stat_database AS d
+WHERE d.datname = current_database();
 
 -- name: largest_tables(limit)
 -- Returns the largest tables (and materialized views) by total size, at most :limit: the planner's
@@ -194,30 +201,77 @@ INNER JOIN pg_index AS i ON s.indexrelid = i.indexrelid
 ORDER BY size_bytes DESC, schema_name ASC, table_name ASC, index_name ASC;
 
 -- name: duplicate_indexes()
--- Returns groups of indexes on the same table with the same columns, operator classes,
--- collations, expressions and predicate: all but one of each group are redundant.
--- @nonnull schema_name, table_name, index_names, index_names[], size_bytes
+-- Returns groups of indexes on the same table with the same columns, sort orders (ASC/DESC,
+-- NULLS FIRST/LAST), operator classes, collations, expressions, predicate and NULLS [NOT]
+-- DISTINCT: all but one of each group are redundant. keep_index is the one to keep: the one
+-- backing a constraint (primary key first, then unique or exclusion), else a unique index, else
+-- the first by name; drop_index_names are the others and drop_bytes what dropping them frees.
+-- size_bytes is the whole group's size.
+-- @nonnull schema_name, table_name, index_names, index_names[], size_bytes, keep_index
+-- @nonnull drop_index_names, drop_index_names[], drop_bytes
+WITH ranked AS (
+    SELECT
+        n.nspname::text AS schema_name,
+        c.relname::text AS table_name,
+        x.relname::text AS index_name,
+        pg_relation_size(i.indexrelid) AS index_bytes,
+        count(*) OVER w AS group_size,
+        row_number() OVER (
+            w ORDER BY
+                EXISTS (
+                    SELECT FROM pg_constraint AS k
+                    WHERE k.conindid = i.indexrelid
+                ) DESC,
+                i.indisprimary DESC,
+                i.indisunique DESC,
+                x.relname ASC
+        ) AS keep_rank,
+        dense_rank() OVER (
+            ORDER BY
+                i.indrelid,
+                i.indkey::text,
+                i.indoption::text,
+                i.indclass::text,
+                i.indcollation::text,
+                coalesce(pg_get_expr(i.indexprs, i.indrelid), ''),
+                coalesce(pg_get_expr(i.indpred, i.indrelid), ''),
+                i.indnullsnotdistinct
+        ) AS group_id
+    FROM pg_index AS i
+    INNER JOIN pg_class AS c ON i.indrelid = c.oid
+    INNER JOIN pg_class AS x ON i.indexrelid = x.oid
+    INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
+    WHERE
+        n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\_toast%'
+    WINDOW w AS (
+        PARTITION BY
+            i.indrelid,
+            i.indkey::text,
+            i.indoption::text,
+            i.indclass::text,
+            i.indcollation::text,
+            coalesce(pg_get_expr(i.indexprs, i.indrelid), ''),
+            coalesce(pg_get_expr(i.indpred, i.indrelid), ''),
+            i.indnullsnotdistinct
+    )
+)
+
 SELECT
-    n.nspname::text AS schema_name,
-    c.relname::text AS table_name,
-    array_agg(x.relname::text ORDER BY x.relname) AS index_names,
-    sum(pg_relation_size(i.indexrelid))::bigint AS size_bytes
-FROM pg_index AS i
-INNER JOIN pg_class AS c ON i.indrelid = c.oid
-INNER JOIN pg_class AS x ON i.indexrelid = x.oid
-INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
-GROUP BY
-    n.nspname,
-    c.relname,
-    i.indrelid,
-    i.indkey::text,
-    i.indclass::text,
-    i.indcollation::text,
-    coalesce(pg_get_expr(i.indexprs, i.indrelid), ''),
-    coalesce(pg_get_expr(i.indpred, i.indrelid), '')
-HAVING count(*) > 1
-ORDER BY schema_name, table_name, index_names;
+    r.schema_name,
+    r.table_name,
+    array_agg(r.index_name ORDER BY r.index_name) AS index_names,
+    sum(r.index_bytes)::bigint AS size_bytes,
+    min(r.index_name) FILTER (WHERE r.keep_rank = 1) AS keep_index,
+    coalesce(
+        array_agg(r.index_name ORDER BY r.index_name) FILTER (WHERE r.keep_rank > 1),
+        '{}'
+    ) AS drop_index_names,
+    coalesce(sum(r.index_bytes) FILTER (WHERE r.keep_rank > 1), 0)::bigint AS drop_bytes
+FROM ranked AS r
+WHERE r.group_size > 1
+GROUP BY r.group_id, r.schema_name, r.table_name
+ORDER BY r.schema_name, r.table_name, index_names;
 
 -- name: table_maintenance()
 -- Returns each user table's live and dead tuples, a bloat estimate (heap size times the dead

@@ -2,10 +2,11 @@
 
 Database size; the largest tables with row estimates and heap/index/TOAST sizes; every index with
 its size and scan count; unused indexes (never scanned since the statistics were reset, and not
-enforcing a constraint) and duplicate ones (same table, columns, operator classes, expressions and
-predicate); dead tuples, a bloat estimate and the last (auto)vacuum/analyze per table; the slowest
-statements from pg_stat_statements. Sizes are bytes in :meth:`Report.to_json`, human-readable in
-:func:`sections`.
+enforcing a constraint; with the statistics' age, since zero scans over a short window say
+little) and duplicate ones (same table, columns, sort order, operator classes, expressions and
+predicate; which one to keep); dead tuples, a bloat estimate and the last (auto)vacuum/analyze
+per table; the slowest statements from pg_stat_statements. Sizes are bytes in
+:meth:`Report.to_json`, human-readable in :func:`sections`.
 
 Example::
 
@@ -18,12 +19,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from postsql.console import Section, human_bytes
+from postsql.console import Section, human_bytes, human_seconds
 from postsql.db import Executor
 from postsql.generated.queries import monitoring as q
 from postsql.monitoring import SlowQueries, slow_queries
 
-__all__ = ["Report", "build_report", "sections", "unused_indexes"]
+__all__ = ["STATS_TOO_RECENT_SECONDS", "Report", "build_report", "sections", "unused_indexes"]
+
+# Scan counts younger than this say little: an index a weekly job uses shows 0 scans until then.
+STATS_TOO_RECENT_SECONDS = 7 * 86400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,8 @@ class Report:
     database: str
     size_bytes: int
     generated_at: datetime
+    stats_reset: datetime | None  # when the scan counts began (None: never reset)
+    stats_age_seconds: float | None
     tables: tuple[q.LargestTablesRow, ...]
     indexes: tuple[q.IndexUsageRow, ...]
     duplicate_indexes: tuple[q.DuplicateIndexesRow, ...]
@@ -50,6 +56,8 @@ class Report:
             "database": self.database,
             "size_bytes": self.size_bytes,
             "generated_at": self.generated_at.isoformat(),
+            "stats_reset": None if self.stats_reset is None else self.stats_reset.isoformat(),
+            "stats_age_seconds": self.stats_age_seconds,
             "tables": [t.model_dump(mode="json") for t in self.tables],
             "indexes": [i.model_dump(mode="json") for i in self.indexes],
             "unused_indexes": [i.model_dump(mode="json") for i in self.unused_indexes],
@@ -82,6 +90,8 @@ async def build_report(db: Executor, *, limit: int = 20, slow_limit: int = 10) -
         database=size.database_name,
         size_bytes=size.size_bytes,
         generated_at=datetime.now(UTC),
+        stats_reset=size.stats_reset,
+        stats_age_seconds=size.stats_age_seconds,
         tables=tuple(await q.largest_tables(db, limit=limit)),
         indexes=tuple(await q.index_usage(db)),
         duplicate_indexes=tuple(await q.duplicate_indexes(db)),
@@ -96,6 +106,26 @@ def _when(value: datetime | None) -> str:
 
 def _table(schema: str, name: str) -> str:
     return name if schema == "public" else f"{schema}.{name}"
+
+
+def _unused_note(report: Report, found: bool) -> str | None:
+    # Zero scans mean something only over a long enough window: say which window it was.
+    if report.stats_reset is None:
+        window = (
+            "statistics never reset: scans counted since the database was created or the "
+            "server last recovered from a crash"
+        )
+    else:
+        window = (
+            f"scans counted since {_when(report.stats_reset)} UTC "
+            f"({human_seconds(report.stats_age_seconds)} ago)"
+        )
+    if report.stats_age_seconds is not None and report.stats_age_seconds < STATS_TOO_RECENT_SECONDS:
+        window += (
+            f"; less than {STATS_TOO_RECENT_SECONDS / 86400:g} days of statistics: an index used "
+            "only by a weekly or monthly job still shows 0 scans, so do not drop on this alone"
+        )
+    return window if found else f"none ({window})"
 
 
 def sections(report: Report) -> list[Section]:
@@ -143,18 +173,19 @@ def sections(report: Report) -> list[Section]:
                 (i.index_name, _table(i.schema_name, i.table_name), human_bytes(i.size_bytes))
                 for i in unused
             ],
-            note=None if unused else "none",
+            note=_unused_note(report, bool(unused)),
         )
     )
     out.append(
         Section(
-            "Duplicate indexes (keep one of each group)",
-            ("table", "indexes", "size"),
+            "Duplicate indexes (same definition: keep one, drop the others)",
+            ("table", "keep", "drop", "frees"),
             [
                 (
                     _table(d.schema_name, d.table_name),
-                    ", ".join(d.index_names),
-                    human_bytes(d.size_bytes),
+                    d.keep_index,
+                    ", ".join(d.drop_index_names),
+                    human_bytes(d.drop_bytes),
                 )
                 for d in report.duplicate_indexes
             ],

@@ -19,6 +19,8 @@ async def test_report_json_has_every_section_with_sizes_in_bytes(
         "database",
         "size_bytes",
         "generated_at",
+        "stats_reset",
+        "stats_age_seconds",
         "tables",
         "indexes",
         "unused_indexes",
@@ -65,6 +67,67 @@ async def test_unused_and_duplicate_indexes_are_found_constraints_never_unused(
     # Both duplicate each other and the unique constraint's index on the same column.
     groups = [d.index_names for d in report.duplicate_indexes]
     assert ["tags_name_a_idx", "tags_name_b_idx", "tags_name_key"] in groups
+
+
+async def test_duplicate_indexes_say_to_keep_the_one_backing_a_constraint(
+    conn: asyncpg.Connection,
+) -> None:
+    # "a_" sorts before the constraint's own index: the first by name must not be what is kept.
+    await conn.execute("CREATE INDEX a_tags_name_idx ON tags (name)")
+    await conn.execute("CREATE UNIQUE INDEX a_tags_slug_uidx ON tags (slug)")
+    await conn.execute("CREATE INDEX a_tags_id_idx ON tags (id)")
+    report = await build_report(conn)
+    by_table = {tuple(d.index_names): d for d in report.duplicate_indexes}
+    name = by_table[("a_tags_name_idx", "tags_name_key")]
+    assert (name.keep_index, name.drop_index_names) == ("tags_name_key", ["a_tags_name_idx"])
+    slug = by_table[("a_tags_slug_uidx", "tags_slug_key")]
+    assert slug.keep_index == "tags_slug_key"  # the constraint's, not the bare unique index
+    pkey = by_table[("a_tags_id_idx", "tags_pkey")]
+    assert pkey.keep_index == "tags_pkey"
+    sizes = {i.index_name: i.size_bytes for i in report.indexes}
+    assert name.drop_bytes == sizes["a_tags_name_idx"]
+    assert name.size_bytes == sizes["a_tags_name_idx"] + sizes["tags_name_key"]
+    data = json.loads(json.dumps(report.to_json()))
+    assert {
+        "keep_index": "tags_name_key",
+        "drop_index_names": ["a_tags_name_idx"],
+    }.items() <= next(
+        d for d in data["duplicate_indexes"] if d["keep_index"] == "tags_name_key"
+    ).items()
+    duplicates = next(s for s in sections(report) if s.title.startswith("Duplicate"))
+    assert duplicates.columns[:3] == ("table", "keep", "drop")
+    assert ("tags", "tags_name_key", "a_tags_name_idx") in [r[:3] for r in duplicates.rows]
+
+
+async def test_indexes_differing_only_in_sort_order_are_not_duplicates(
+    conn: asyncpg.Connection,
+) -> None:
+    # (a, b DESC) serves ORDER BY a, b DESC; (a, b) does not: dropping one loses a plan.
+    await conn.execute("CREATE TABLE pairs (a int, b int)")
+    await conn.execute("CREATE INDEX pairs_a_b_idx ON pairs (a, b)")
+    await conn.execute("CREATE INDEX pairs_a_b_desc_idx ON pairs (a, b DESC)")
+    await conn.execute("CREATE INDEX pairs_a_b_nulls_idx ON pairs (a, b NULLS FIRST)")
+    report = await build_report(conn)
+    assert [d.index_names for d in report.duplicate_indexes if d.table_name == "pairs"] == []
+
+
+async def test_unused_indexes_after_a_statistics_reset_carry_a_note_saying_so(
+    conn: asyncpg.Connection,
+) -> None:
+    await conn.execute("CREATE INDEX tags_name_idx ON tags (name)")
+    await conn.execute("SELECT pg_stat_reset()")
+    report = await build_report(conn)
+    assert report.stats_reset is not None
+    assert report.stats_age_seconds is not None
+    assert 0 <= report.stats_age_seconds < 60
+    assert "tags_name_idx" in {i.index_name for i in report.unused_indexes}
+    unused = next(s for s in sections(report) if s.title.startswith("Unused"))
+    assert unused.note is not None
+    assert "scans counted since" in unused.note
+    assert "less than 7 days of statistics" in unused.note
+    data = json.loads(json.dumps(report.to_json()))
+    assert isinstance(data["stats_age_seconds"], float)
+    assert data["stats_reset"] == report.stats_reset.isoformat()
 
 
 async def test_dead_tuples_and_vacuum_times_show_after_deletes(conn: asyncpg.Connection) -> None:

@@ -150,7 +150,7 @@ WHERE d.datname = current_database();""",
 DATABASE_EXISTS = QueryInfo(
     name="database_exists",
     file="sql/queries/monitoring.sql",
-    line=272,
+    line=326,
     operation="select_value",
     sql="""\
 SELECT exists(
@@ -171,10 +171,14 @@ DATABASE_SIZE = QueryInfo(
     operation="select_one",
     sql="""\
 SELECT
+    d.stats_reset,
     current_database() AS database_name,
-    pg_database_size(current_database()) AS size_bytes;""",
+    pg_database_size(current_database()) AS size_bytes,
+    extract(EPOCH FROM clock_timestamp() - d.stats_reset)::float8 AS stats_age_seconds
+FROM pg_stat_database AS d
+WHERE d.datname = current_database();""",
     params=(),
-    tables_read=frozenset(),
+    tables_read=frozenset({"pg_stat_database"}),
     tables_written=frozenset(),
     read_only=True,
 )
@@ -183,31 +187,73 @@ SELECT
 DUPLICATE_INDEXES = QueryInfo(
     name="duplicate_indexes",
     file="sql/queries/monitoring.sql",
-    line=196,
+    line=203,
     operation="select",
-    sql=r"""SELECT
-    n.nspname::text AS schema_name,
-    c.relname::text AS table_name,
-    array_agg(x.relname::text ORDER BY x.relname) AS index_names,
-    sum(pg_relation_size(i.indexrelid))::bigint AS size_bytes
-FROM pg_index AS i
-INNER JOIN pg_class AS c ON i.indrelid = c.oid
-INNER JOIN pg_class AS x ON i.indexrelid = x.oid
-INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
-WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%'
-GROUP BY
-    n.nspname,
-    c.relname,
-    i.indrelid,
-    i.indkey::text,
-    i.indclass::text,
-    i.indcollation::text,
-    coalesce(pg_get_expr(i.indexprs, i.indrelid), ''),
-    coalesce(pg_get_expr(i.indpred, i.indrelid), '')
-HAVING count(*) > 1
-ORDER BY schema_name, table_name, index_names;""",
+    sql=r"""WITH ranked AS (
+    SELECT
+        n.nspname::text AS schema_name,
+        c.relname::text AS table_name,
+        x.relname::text AS index_name,
+        pg_relation_size(i.indexrelid) AS index_bytes,
+        count(*) OVER w AS group_size,
+        row_number() OVER (
+            w ORDER BY
+                EXISTS (
+                    SELECT FROM pg_constraint AS k
+                    WHERE k.conindid = i.indexrelid
+                ) DESC,
+                i.indisprimary DESC,
+                i.indisunique DESC,
+                x.relname ASC
+        ) AS keep_rank,
+        dense_rank() OVER (
+            ORDER BY
+                i.indrelid,
+                i.indkey::text,
+                i.indoption::text,
+                i.indclass::text,
+                i.indcollation::text,
+                coalesce(pg_get_expr(i.indexprs, i.indrelid), ''),
+                coalesce(pg_get_expr(i.indpred, i.indrelid), ''),
+                i.indnullsnotdistinct
+        ) AS group_id
+    FROM pg_index AS i
+    INNER JOIN pg_class AS c ON i.indrelid = c.oid
+    INNER JOIN pg_class AS x ON i.indexrelid = x.oid
+    INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
+    WHERE
+        n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\_toast%'
+    WINDOW w AS (
+        PARTITION BY
+            i.indrelid,
+            i.indkey::text,
+            i.indoption::text,
+            i.indclass::text,
+            i.indcollation::text,
+            coalesce(pg_get_expr(i.indexprs, i.indrelid), ''),
+            coalesce(pg_get_expr(i.indpred, i.indrelid), ''),
+            i.indnullsnotdistinct
+    )
+)
+
+SELECT
+    r.schema_name,
+    r.table_name,
+    array_agg(r.index_name ORDER BY r.index_name) AS index_names,
+    sum(r.index_bytes)::bigint AS size_bytes,
+    min(r.index_name) FILTER (WHERE r.keep_rank = 1) AS keep_index,
+    coalesce(
+        array_agg(r.index_name ORDER BY r.index_name) FILTER (WHERE r.keep_rank > 1),
+        '{}'
+    ) AS drop_index_names,
+    coalesce(sum(r.index_bytes) FILTER (WHERE r.keep_rank > 1), 0)::bigint AS drop_bytes
+FROM ranked AS r
+WHERE r.group_size > 1
+GROUP BY r.group_id, r.schema_name, r.table_name
+ORDER BY r.schema_name, r.table_name, index_names;""",
     params=(),
-    tables_read=frozenset({"pg_class", "pg_index", "pg_namespace"}),
+    tables_read=frozenset({"pg_class", "pg_constraint", "pg_index", "pg_namespace"}),
     tables_written=frozenset(),
     read_only=True,
 )
@@ -216,7 +262,7 @@ ORDER BY schema_name, table_name, index_names;""",
 EXPORT_SNAPSHOT = QueryInfo(
     name="export_snapshot",
     file="sql/queries/monitoring.sql",
-    line=296,
+    line=350,
     operation="select_value",
     sql="SELECT pg_export_snapshot() AS snapshot_id;",
     params=(),
@@ -229,7 +275,7 @@ EXPORT_SNAPSHOT = QueryInfo(
 INDEX_USAGE = QueryInfo(
     name="index_usage",
     file="sql/queries/monitoring.sql",
-    line=174,
+    line=181,
     operation="select",
     sql="""\
 SELECT
@@ -258,7 +304,7 @@ ORDER BY size_bytes DESC, schema_name ASC, table_name ASC, index_name ASC;""",
 IS_SUPERUSER = QueryInfo(
     name="is_superuser",
     file="sql/queries/monitoring.sql",
-    line=302,
+    line=356,
     operation="select_value",
     sql="SELECT current_setting('is_superuser') = 'on' AS is_super;",
     params=(),
@@ -271,7 +317,7 @@ IS_SUPERUSER = QueryInfo(
 LARGEST_TABLES = QueryInfo(
     name="largest_tables",
     file="sql/queries/monitoring.sql",
-    line=153,
+    line=160,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -344,7 +390,7 @@ ORDER BY r.application_name, r.pid;""",
 SCHEMA_MIGRATIONS_EXISTS = QueryInfo(
     name="schema_migrations_exists",
     file="sql/queries/monitoring.sql",
-    line=268,
+    line=322,
     operation="select_value",
     sql="SELECT to_regclass('schema_migrations') IS NOT NULL AS present;",
     params=(),
@@ -439,7 +485,7 @@ SELECT
 TABLE_MAINTENANCE = QueryInfo(
     name="table_maintenance",
     file="sql/queries/monitoring.sql",
-    line=222,
+    line=276,
     operation="select",
     sql="""\
 SELECT
@@ -469,7 +515,7 @@ ORDER BY s.n_dead_tup DESC, schema_name ASC, table_name ASC;""",
 USER_TABLE_COUNT = QueryInfo(
     name="user_table_count",
     file="sql/queries/monitoring.sql",
-    line=279,
+    line=333,
     operation="select_value",
     sql=r"""SELECT count(*) AS table_count
 FROM pg_class AS c
@@ -495,7 +541,7 @@ WHERE
 USER_TABLES = QueryInfo(
     name="user_tables",
     file="sql/queries/monitoring.sql",
-    line=245,
+    line=299,
     operation="select",
     sql=r"""SELECT
     n.nspname::text AS schema_name,
@@ -554,8 +600,10 @@ class CacheHitRatioRow(BaseModel):
 class DatabaseSizeRow(BaseModel):
     """A row of ``database_size``."""
 
+    stats_reset: AwareDatetime | None
     database_name: str
     size_bytes: int
+    stats_age_seconds: float | None
 
 
 class DuplicateIndexesRow(BaseModel):
@@ -565,6 +613,9 @@ class DuplicateIndexesRow(BaseModel):
     table_name: str
     index_names: list[str]
     size_bytes: int
+    keep_index: str
+    drop_index_names: list[str]
+    drop_bytes: int
 
 
 class IndexUsageRow(BaseModel):
@@ -779,13 +830,16 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
 async def database_exists(db: Executor, /, *, name: str) -> bool:
     """Returns whether a database of that name exists on this server.
 
-    SQL: ``sql/queries/monitoring.sql:272``.
+    SQL: ``sql/queries/monitoring.sql:326``.
     """
     return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
 
 
 async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
-    """Returns this database's name and size on disk in bytes.
+    """Returns this database's name, size on disk in bytes, and when its statistics (the scan
+    counts "unused index" rests on) were last reset: NULL when never reset, i.e. counted since
+    the database was created or the server last recovered from a crash. stats_age_seconds is
+    the time since that reset, NULL with it.
 
     SQL: ``sql/queries/monitoring.sql:146``.
     """
@@ -794,10 +848,14 @@ async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
 
 
 async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
-    """Returns groups of indexes on the same table with the same columns, operator classes,
-    collations, expressions and predicate: all but one of each group are redundant.
+    """Returns groups of indexes on the same table with the same columns, sort orders (ASC/DESC,
+    NULLS FIRST/LAST), operator classes, collations, expressions, predicate and NULLS [NOT]
+    DISTINCT: all but one of each group are redundant. keep_index is the one to keep: the one
+    backing a constraint (primary key first, then unique or exclusion), else a unique index,
+    else the first by name; drop_index_names are the others and drop_bytes what dropping them
+    frees. size_bytes is the whole group's size.
 
-    SQL: ``sql/queries/monitoring.sql:196``.
+    SQL: ``sql/queries/monitoring.sql:203``.
     """
     return validate_rows(_DUPLICATE_INDEXES_ROWS, await db.fetch(DUPLICATE_INDEXES.sql))
 
@@ -826,7 +884,7 @@ async def export_snapshot(db: Executor, /) -> str | None:
     recorded row counts and its data come from the same instant. Call it inside a REPEATABLE
     READ transaction and keep that transaction open until pg_dump has started.
 
-    SQL: ``sql/queries/monitoring.sql:296``.
+    SQL: ``sql/queries/monitoring.sql:350``.
     """
     return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
 
@@ -835,7 +893,7 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
     """Returns every index in user schemas with its size, how often it was scanned, and whether
     it enforces something (primary key, unique, exclusion): those are never "unused".
 
-    SQL: ``sql/queries/monitoring.sql:174``.
+    SQL: ``sql/queries/monitoring.sql:181``.
     """
     return validate_rows(_INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
 
@@ -863,7 +921,7 @@ async def is_superuser(db: Executor, /) -> bool:
     """Returns whether the connected role is a superuser (restores skip what only a superuser may
     create when it is not).
 
-    SQL: ``sql/queries/monitoring.sql:302``.
+    SQL: ``sql/queries/monitoring.sql:356``.
     """
     return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
 
@@ -873,7 +931,7 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
     planner's row estimate (NULL before the first ANALYZE), and the heap, index and TOAST
     sizes in bytes.
 
-    SQL: ``sql/queries/monitoring.sql:153``.
+    SQL: ``sql/queries/monitoring.sql:160``.
     """
     return validate_rows(_LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit))
 
@@ -941,7 +999,7 @@ async def iter_replication_status(
 async def schema_migrations_exists(db: Executor, /) -> bool:
     """Returns whether dbmate's schema_migrations table is visible (the database was migrated).
 
-    SQL: ``sql/queries/monitoring.sql:268``.
+    SQL: ``sql/queries/monitoring.sql:322``.
     """
     return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
         await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
@@ -1004,7 +1062,7 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
     fraction: an estimate, not a measurement) and when it was last vacuumed and analyzed, by
     hand or by autovacuum.
 
-    SQL: ``sql/queries/monitoring.sql:222``.
+    SQL: ``sql/queries/monitoring.sql:276``.
     """
     return validate_rows(_TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql))
 
@@ -1032,7 +1090,7 @@ async def user_table_count(db: Executor, /) -> int:
     """Returns how many tables exist in user schemas (extension-owned ones excluded): 0 means
     empty.
 
-    SQL: ``sql/queries/monitoring.sql:279``.
+    SQL: ``sql/queries/monitoring.sql:333``.
     """
     return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
 
@@ -1043,7 +1101,7 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
     dynamic SQL, which a plain query cannot do without query_to_xml, and servers built without
     libxml lack that.)
 
-    SQL: ``sql/queries/monitoring.sql:245``.
+    SQL: ``sql/queries/monitoring.sql:299``.
     """
     return validate_rows(_USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
 
