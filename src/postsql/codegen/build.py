@@ -176,7 +176,7 @@ def _class_names(catalog: Catalog) -> tuple[dict[int, str], dict[int, str]]:
         base = prefix.get(pg.schema, "") + pascal(pg.name)
         enum_names[oid] = claim([base, base + "Enum"], pg.formatted)
     for rel in catalog.relations:
-        if rel.from_extension:
+        if rel.from_extension or rel.partition:
             continue
         base = prefix.get(rel.schema, pascal(rel.schema)) + pascal(singular(rel.name))
         plural = prefix.get(rel.schema, pascal(rel.schema)) + pascal(rel.name)
@@ -380,6 +380,7 @@ class _Builder:
                 except UnsupportedTypeError as exc:
                     self.errors.add(UnsupportedTypeError, str(exc))
                     continue
+                domain_not_null, domain_default = self.catalog.domain_constraints(col.type_oid)
                 columns.append(
                     Column(
                         name=col.name,
@@ -387,7 +388,9 @@ class _Builder:
                         type_oid=col.type_oid,
                         py=py,
                         nullable=not (col.not_null or col.name in non_null),
-                        has_default=col.has_default,
+                        # A table column of a domain with a default takes it when left out.
+                        has_default=col.has_default or (rel.relkind in "rp" and domain_default),
+                        domain_not_null=domain_not_null,
                         identity=col.identity,  # type: ignore[arg-type]
                         generated=col.generated,
                         comment=col.comment,
@@ -540,9 +543,26 @@ class _Builder:
                     type_oid=oid,
                     py=py,
                     nullable=position in nullable,
+                    composite=self._involves_composite(oid),
                 )
             )
         return tuple(out)
+
+    def _involves_composite(self, oid: int) -> bool:
+        """Whether values of ``oid`` are (or hold, through arrays and domains) composites."""
+        seen: set[int] = set()
+        pg = self.catalog.types.get(oid)
+        while pg is not None and pg.oid not in seen:
+            seen.add(pg.oid)
+            if pg.kind == "c":
+                return True
+            if pg.kind == "d":
+                pg = self.catalog.types.get(pg.base)
+            elif pg.category == "A" and pg.elem:
+                pg = self.catalog.types.get(pg.elem)
+            else:
+                return False
+        return False
 
     def _columns(
         self,
