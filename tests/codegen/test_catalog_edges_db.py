@@ -6,6 +6,7 @@ partitions: the generated code must import, pass ``mypy --strict`` and accept re
 
 from __future__ import annotations
 
+import datetime
 import importlib
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 import asyncpg
+import pydantic
 import pytest
 from mypy import api as mypy_api
 from pydantic import ValidationError
@@ -152,3 +154,23 @@ async def test_the_generated_package_passes_mypy_strict(package_dir: Path, admin
          str(package)]
     )  # fmt: skip
     assert status == 0, out + err
+
+
+async def test_a_table_named_like_an_import_and_a_column_named_like_its_type_build(
+    package_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # Table fields became `class Field`, shadowing pydantic's Field (mypy failed: "Name 'Field'
+    # already defined"); `date: date | None = None` in the insert model made pydantic read
+    # `None | None` and models.py failed to import.
+    models, people = await _import_case(package_dir, admin_url)
+    assert models.Field is pydantic.Field
+    assert models.FieldsInsert(id=1, date="2024-02-29").date == datetime.date(2024, 2, 29)
+    assert models.FieldsInsert(id=1).model_dump(exclude_unset=True) == {"id": 1}
+    conn = await _connect(empty_db_url)
+    try:
+        await conn.execute("INSERT INTO fields VALUES (1, '2024-01-02', 'x')")
+        rows = await people.all_fields(conn)
+        assert [type(r) for r in rows] == [models.Fields]
+        assert (rows[0].date, rows[0].from_) == (datetime.date(2024, 1, 2), "x")
+    finally:
+        await conn.close()

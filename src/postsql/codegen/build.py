@@ -155,9 +155,24 @@ class _Errors:
         raise kind(header + "\n".join(self.messages))
 
 
-def _class_names(catalog: Catalog) -> tuple[dict[int, str], dict[int, str]]:
-    """Class names for enums (by type oid) and relations (by relation oid); unique, stable."""
-    taken: dict[str, str] = {}
+# Names the generated modules import: a class of the same name would shadow one (a table
+# ``fields`` became ``class Field``, after which ``Field(alias=...)`` and ``-> list[Field]``
+# failed mypy and the model did not build).
+_IMPORTED_NAMES = frozenset(
+    {name for py in BASE_TYPES.values() for _, name in py.imports}
+    | {"AsyncGenerator", "BaseModel", "CheckInfo", "CompositeModel", "ConfigDict", "Connection"}
+    | {"Executor", "Field", "NamedTuple", "PoolConnectionProxy", "PydanticCustomError"}
+    | {"QueryInfo", "Sequence", "StrEnum", "TypeAdapter"}
+)
+
+
+def _class_names(
+    catalog: Catalog, reserved: frozenset[str] = frozenset()
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Class names for enums (by type oid) and relations (by relation oid); unique, stable,
+    and none of the names the generated modules import (``reserved`` adds the configured
+    JSON models')."""
+    taken: dict[str, str] = dict.fromkeys(_IMPORTED_NAMES | reserved, "an imported name")
     enum_names: dict[int, str] = {}
     rel_names: dict[int, str] = {}
 
@@ -313,7 +328,12 @@ class _Builder:
         self.config = config
         self.analyzer = analyzer
         self.errors = _Errors()
-        self.enum_names, self.rel_names = _class_names(catalog)
+        configured = {
+            name
+            for key, value in {**config.json_columns, **config.json_results}.items()
+            for _, name in parse_annotation(value, where=f"[tool.postsql] {key}").imports
+        }
+        self.enum_names, self.rel_names = _class_names(catalog, frozenset(configured))
         composites = {
             rel.oid: self.rel_names[rel.oid]
             for rel in catalog.relations

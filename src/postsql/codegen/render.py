@@ -30,6 +30,8 @@ _STDLIB = {"collections.abc", "datetime", "decimal", "enum", "ipaddress", "re", 
 class _Imports:
     package: str
     names: dict[str, set[str]] = field(default_factory=dict)
+    # Module-level aliases (``_date = date``) for annotations a field's own name would shadow.
+    aliases: set[str] = field(default_factory=set)
 
     def add(self, module: str, name: str) -> None:
         self.names.setdefault(module, set()).add(name)
@@ -270,9 +272,26 @@ def _insert_model(table: Table, imports: _Imports, here: str) -> str:
         is_optional = col in optional
         annotation = col.py.optional(is_optional or (col.nullable and not col.domain_not_null))
         imports.add_type(annotation, here=here)
-        body += _field(col.name, annotation.annotation, "None" if is_optional else None, None)
+        text = annotation.annotation
+        if is_optional:
+            text = _unshadowed(text, python_field(col.name)[0], imports)
+        body += _field(col.name, text, "None" if is_optional else None, None)
     body += _check_validator(table, imports)
     return _class(table.insert_class_name, "BaseModel", doc, body)
+
+
+def _unshadowed(annotation: str, name: str, imports: _Imports) -> str:
+    """``annotation`` without a reference to ``name``, the field's own name.
+
+    pydantic evaluates a field's annotation in the class namespace, where a field with a default
+    is bound to it: ``date: date | None = None`` read ``None | None`` and the model failed to
+    build. The reference goes through a module-level alias instead.
+    """
+    pattern = rf"(?<![\w.]){re.escape(name)}(?![\w.])"
+    if re.search(pattern, annotation) is None:
+        return annotation
+    imports.aliases.add(name)
+    return re.sub(pattern, f"_{name}", annotation)
 
 
 def _checks_doc(checks: Sequence[CheckConstraint], *, insert: bool = False) -> str:
@@ -352,6 +371,9 @@ def render_models(project: Project, package: str, source: str) -> str:
     if registry:
         parts.append(registry)
     parts.extend(text for _, text in blocks)
+    if imports.aliases:
+        # At the end, after the classes they may name; pydantic resolves them when first used.
+        parts.append("".join(f"_{a} = {a}\n" for a in sorted(imports.aliases)))
     return (
         "\n\n".join(p.rstrip("\n") + "\n" if i < 3 else p for i, p in enumerate(parts)).rstrip()
         + "\n"

@@ -27,3 +27,7 @@ CREATE TABLE readings_2024 PARTITION OF readings
 
 CREATE SCHEMA archive;
 CREATE TABLE archive.people (id int NOT NULL);
+
+-- Its class name would be Field, pydantic's Field the models import; its column named like the
+-- type it holds (date date) has a default in the insert model.
+CREATE TABLE fields (id int NOT NULL, date date DEFAULT current_date, "from" text);

@@ -11,3 +11,6 @@ SELECT id, labels FROM people WHERE :label = ANY (labels) ORDER BY id;
 
 -- name: readings_of_2024()
 SELECT * FROM readings_2024 ORDER BY id;
+
+-- name: all_fields()
+SELECT * FROM fields ORDER BY id;
