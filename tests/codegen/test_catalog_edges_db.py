@@ -7,6 +7,7 @@ partitions: the generated code must import, pass ``mypy --strict`` and accept re
 from __future__ import annotations
 
 import datetime
+import enum
 import importlib
 import sys
 from collections.abc import Iterator
@@ -172,5 +173,22 @@ async def test_a_table_named_like_an_import_and_a_column_named_like_its_type_bui
         rows = await people.all_fields(conn)
         assert [type(r) for r in rows] == [models.Fields]
         assert (rows[0].date, rows[0].from_) == (datetime.date(2024, 1, 2), "x")
+    finally:
+        await conn.close()
+
+
+async def test_an_enum_with_no_labels_is_an_empty_strenum(
+    package_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # Enums were read from pg_enum, where an enum with no labels has no row: a column of one
+    # failed codegen with a KeyError traceback.
+    models, people = await _import_case(package_dir, admin_url)
+    assert issubclass(models.NothingYet, enum.StrEnum)
+    assert list(models.NothingYet) == []
+    conn = await _connect(empty_db_url)
+    try:
+        await conn.execute("INSERT INTO fields (id) VALUES (1)")
+        [row] = await people.all_fields(conn)
+        assert row.pending is None
     finally:
         await conn.close()

@@ -271,10 +271,15 @@ SELECT t.oid::int AS oid, n.nspname AS schema, t.typname AS name, t.typtype::tex
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 """
 
+# From pg_type, not pg_enum: an enum with no labels (CREATE TYPE e AS ENUM ()) has no pg_enum row.
 _ENUMS_SQL = """
-SELECT e.enumtypid::int AS oid, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels,
-       obj_description(e.enumtypid, 'pg_type') AS comment
-FROM pg_enum e GROUP BY e.enumtypid
+SELECT t.oid::int AS oid,
+       coalesce(array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+                FILTER (WHERE e.enumlabel IS NOT NULL), '{}') AS labels,
+       obj_description(t.oid, 'pg_type') AS comment
+FROM pg_type t LEFT JOIN pg_enum e ON e.enumtypid = t.oid
+WHERE t.typtype = 'e'
+GROUP BY t.oid
 """
 
 _RELATIONS_SQL = """
