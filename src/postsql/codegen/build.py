@@ -155,9 +155,24 @@ class _Errors:
         raise kind(header + "\n".join(self.messages))
 
 
-def _class_names(catalog: Catalog) -> tuple[dict[int, str], dict[int, str]]:
-    """Class names for enums (by type oid) and relations (by relation oid); unique, stable."""
-    taken: dict[str, str] = {}
+# Names the generated modules import: a class of the same name would shadow one (a table
+# ``fields`` became ``class Field``, after which ``Field(alias=...)`` and ``-> list[Field]``
+# failed mypy and the model did not build).
+_IMPORTED_NAMES = frozenset(
+    {name for py in BASE_TYPES.values() for _, name in py.imports}
+    | {"AsyncGenerator", "BaseModel", "CheckInfo", "CompositeModel", "ConfigDict", "Connection"}
+    | {"Executor", "Field", "NamedTuple", "PoolConnectionProxy", "PydanticCustomError"}
+    | {"QueryInfo", "Sequence", "StrEnum", "TypeAdapter"}
+)
+
+
+def _class_names(
+    catalog: Catalog, reserved: frozenset[str] = frozenset()
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Class names for enums (by type oid) and relations (by relation oid); unique, stable,
+    and none of the names the generated modules import (``reserved`` adds the configured
+    JSON models')."""
+    taken: dict[str, str] = dict.fromkeys(_IMPORTED_NAMES | reserved, "an imported name")
     enum_names: dict[int, str] = {}
     rel_names: dict[int, str] = {}
 
@@ -176,7 +191,7 @@ def _class_names(catalog: Catalog) -> tuple[dict[int, str], dict[int, str]]:
         base = prefix.get(pg.schema, "") + pascal(pg.name)
         enum_names[oid] = claim([base, base + "Enum"], pg.formatted)
     for rel in catalog.relations:
-        if rel.from_extension:
+        if rel.from_extension or rel.partition:
             continue
         base = prefix.get(rel.schema, pascal(rel.schema)) + pascal(singular(rel.name))
         plural = prefix.get(rel.schema, pascal(rel.schema)) + pascal(rel.name)
@@ -313,7 +328,12 @@ class _Builder:
         self.config = config
         self.analyzer = analyzer
         self.errors = _Errors()
-        self.enum_names, self.rel_names = _class_names(catalog)
+        configured = {
+            name
+            for key, value in {**config.json_columns, **config.json_results}.items()
+            for _, name in parse_annotation(value, where=f"[tool.postsql] {key}").imports
+        }
+        self.enum_names, self.rel_names = _class_names(catalog, frozenset(configured))
         composites = {
             rel.oid: self.rel_names[rel.oid]
             for rel in catalog.relations
@@ -380,6 +400,7 @@ class _Builder:
                 except UnsupportedTypeError as exc:
                     self.errors.add(UnsupportedTypeError, str(exc))
                     continue
+                domain_not_null, domain_default = self.catalog.domain_constraints(col.type_oid)
                 columns.append(
                     Column(
                         name=col.name,
@@ -387,7 +408,9 @@ class _Builder:
                         type_oid=col.type_oid,
                         py=py,
                         nullable=not (col.not_null or col.name in non_null),
-                        has_default=col.has_default,
+                        # A table column of a domain with a default takes it when left out.
+                        has_default=col.has_default or (rel.relkind in "rp" and domain_default),
+                        domain_not_null=domain_not_null,
                         identity=col.identity,  # type: ignore[arg-type]
                         generated=col.generated,
                         comment=col.comment,
@@ -540,9 +563,26 @@ class _Builder:
                     type_oid=oid,
                     py=py,
                     nullable=position in nullable,
+                    composite=self._involves_composite(oid),
                 )
             )
         return tuple(out)
+
+    def _involves_composite(self, oid: int) -> bool:
+        """Whether values of ``oid`` are (or hold, through arrays and domains) composites."""
+        seen: set[int] = set()
+        pg = self.catalog.types.get(oid)
+        while pg is not None and pg.oid not in seen:
+            seen.add(pg.oid)
+            if pg.kind == "c":
+                return True
+            if pg.kind == "d":
+                pg = self.catalog.types.get(pg.base)
+            elif pg.category == "A" and pg.elem:
+                pg = self.catalog.types.get(pg.elem)
+            else:
+                return False
+        return False
 
     def _columns(
         self,

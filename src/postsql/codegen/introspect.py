@@ -68,6 +68,10 @@ class PgType:
     base: int
     relid: int
     formatted: str
+    # A domain's own NOT NULL and DEFAULT (a column of the domain takes its default when it has
+    # none of its own).
+    not_null: bool = False
+    has_default: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,8 @@ class Relation:
     view_sql: str | None
     from_extension: bool
     checks: tuple[RelationCheck, ...] = ()
+    # A partition of a partitioned table: rows of the parent's shape, so no model of its own.
+    partition: bool = False
 
 
 @dataclass
@@ -138,6 +144,19 @@ class Catalog:
                     proven |= elements_not_null(check.definition) & set(check.columns)
             proven |= {c.name for c in rel.columns if self.type_elements_not_null(c.type_oid)}
             self._elements[rel.oid] = frozenset(proven)
+
+    def domain_constraints(self, oid: int) -> tuple[bool, bool]:
+        """``(not null, has default)`` of ``oid`` when it is a domain (over domains ...): NOT
+        NULL on any of them; the default of the outermost that has one."""
+        not_null = has_default = False
+        seen: set[int] = set()
+        pg = self.types.get(oid)
+        while pg is not None and pg.kind == "d" and pg.oid not in seen:
+            seen.add(pg.oid)
+            not_null = not_null or pg.not_null
+            has_default = has_default or pg.has_default
+            pg = self.types.get(pg.base)
+        return not_null, has_default
 
     def type_elements_not_null(self, oid: int) -> bool:
         """Whether ``oid`` is a domain (over a domain ...) over an array whose validated CHECK
@@ -247,14 +266,20 @@ async def apply_schema(conn: asyncpg.Connection, scripts: Sequence[tuple[str, st
 _TYPES_SQL = """
 SELECT t.oid::int AS oid, n.nspname AS schema, t.typname AS name, t.typtype::text AS kind,
        t.typcategory::text AS category, t.typelem::int AS elem, t.typbasetype::int AS base,
-       t.typrelid::int AS relid, format_type(t.oid, NULL) AS formatted
+       t.typrelid::int AS relid, format_type(t.oid, NULL) AS formatted,
+       t.typnotnull AS not_null, t.typdefaultbin IS NOT NULL AS has_default
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
 """
 
+# From pg_type, not pg_enum: an enum with no labels (CREATE TYPE e AS ENUM ()) has no pg_enum row.
 _ENUMS_SQL = """
-SELECT e.enumtypid::int AS oid, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels,
-       obj_description(e.enumtypid, 'pg_type') AS comment
-FROM pg_enum e GROUP BY e.enumtypid
+SELECT t.oid::int AS oid,
+       coalesce(array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+                FILTER (WHERE e.enumlabel IS NOT NULL), '{}') AS labels,
+       obj_description(t.oid, 'pg_type') AS comment
+FROM pg_type t LEFT JOIN pg_enum e ON e.enumtypid = t.oid
+WHERE t.typtype = 'e'
+GROUP BY t.oid
 """
 
 _RELATIONS_SQL = """
@@ -264,7 +289,8 @@ SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS name, c.relkind::tex
        EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                AND d.objid = c.oid AND d.deptype = 'e')
        OR EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_type'::regclass
-               AND d.objid = c.reltype AND d.deptype = 'e') AS from_extension
+               AND d.objid = c.reltype AND d.deptype = 'e') AS from_extension,
+       c.relispartition AS partition
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'c')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
@@ -319,7 +345,7 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
     types = {
         r["oid"]: PgType(
             r["oid"], r["schema"], r["name"], r["kind"], r["category"], r["elem"], r["base"],
-            r["relid"], r["formatted"],
+            r["relid"], r["formatted"], r["not_null"], r["has_default"],
         )
         for r in await conn.fetch(_TYPES_SQL)
     }  # fmt: skip
@@ -347,6 +373,7 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
         Relation(
             r["oid"], r["schema"], r["name"], r["relkind"], tuple(columns.get(r["oid"], [])),
             r["comment"], r["view_sql"], r["from_extension"], tuple(checks.get(r["oid"], [])),
+            r["partition"],
         )
         for r in await conn.fetch(_RELATIONS_SQL)
     ]  # fmt: skip

@@ -78,6 +78,9 @@ class Column:
     identity: Literal["", "always", "by_default"] = ""
     generated: bool = False
     comment: str | None = None
+    # Of a NOT NULL domain: an INSERT must give it a value (a stored row may still hold NULL:
+    # PostgreSQL does not check the domain on every path, so the row model keeps ``nullable``).
+    domain_not_null: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +139,9 @@ class Param:
     type_oid: int
     py: PyType
     nullable: bool
+    # A composite type (or an array of one, at any depth): asyncpg cannot encode a model, so the
+    # generated call passes its attributes as a mapping (``_composite_arg``).
+    composite: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import keyword
 import re
 import textwrap
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ _STDLIB = {"collections.abc", "datetime", "decimal", "enum", "ipaddress", "re", 
 class _Imports:
     package: str
     names: dict[str, set[str]] = field(default_factory=dict)
+    # Module-level aliases (``_date = date``) for annotations a field's own name would shadow.
+    aliases: set[str] = field(default_factory=set)
 
     def add(self, module: str, name: str) -> None:
         self.names.setdefault(module, set()).add(name)
@@ -196,8 +199,12 @@ def _class(name: str, base: str, doc: str, body: str) -> str:
 
 
 def _enum_member(value: str, used: set[str]) -> str:
-    name = re.sub(r"\W+", "_", value).strip("_").upper() or "EMPTY"
-    if name[0].isdigit() or keyword.iskeyword(name):
+    # Python reads identifiers NFKC-normalized (fullwidth 'foo' is 'foo'), so names are compared
+    # in that form; a character no identifier may hold ('²', which \w matches) becomes '_'.
+    upper = unicodedata.normalize("NFKC", value.upper())
+    chars = "".join(c if f"a{c}".isidentifier() else "_" for c in upper)
+    name = re.sub(r"_+", "_", chars).strip("_") or "EMPTY"
+    if not name.isidentifier() or keyword.iskeyword(name):
         name = f"V_{name}"
     candidate, n = name, 2
     while candidate in used:
@@ -219,7 +226,7 @@ def _table_models(table: Table, imports: _Imports, here: str) -> list[tuple[str,
         "materialized_view": "materialized view",
         "composite": "composite type",
     }[table.kind]
-    qualified = table.name if table.schema == "public" else f"{table.schema}.{table.name}"
+    qualified = _qualified(table)
     doc = (
         (table.comment.strip() + "\n\n" if table.comment else "")
         + f"A row of {what} ``{qualified}``."
@@ -240,24 +247,51 @@ def _table_models(table: Table, imports: _Imports, here: str) -> list[tuple[str,
     return out
 
 
+def _qualified(table: Table) -> str:
+    return table.name if table.schema == "public" else f"{table.schema}.{table.name}"
+
+
 def _insert_model(table: Table, imports: _Imports, here: str) -> str:
     doc = (
-        f"Values for an INSERT into ``{table.name}``.\n\n"
+        f"Values for an INSERT into ``{_qualified(table)}``.\n\n"
         "Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the "
         "columns to send);\nidentity ALWAYS and generated columns are absent."
     ) + _checks_doc(table.checks, insert=True)
     cols: list[Column] = [c for c in table.columns if c.identity != "always" and not c.generated]
-    required = [c for c in cols if not c.has_default and not c.nullable and not c.identity]
+    # A NOT NULL domain refuses NULL on INSERT even where the row model reads the column as
+    # nullable.
+    required = [
+        c
+        for c in cols
+        if not c.has_default and not (c.nullable and not c.domain_not_null) and not c.identity
+    ]
     optional = [c for c in cols if c not in required]
     names = [c.name for c in cols]
     body = _model_config(names)
     for col in [*required, *optional]:
         is_optional = col in optional
-        annotation = col.py.optional(col.nullable or is_optional)
+        annotation = col.py.optional(is_optional or (col.nullable and not col.domain_not_null))
         imports.add_type(annotation, here=here)
-        body += _field(col.name, annotation.annotation, "None" if is_optional else None, None)
+        text = annotation.annotation
+        if is_optional:
+            text = _unshadowed(text, python_field(col.name)[0], imports)
+        body += _field(col.name, text, "None" if is_optional else None, None)
     body += _check_validator(table, imports)
     return _class(table.insert_class_name, "BaseModel", doc, body)
+
+
+def _unshadowed(annotation: str, name: str, imports: _Imports) -> str:
+    """``annotation`` without a reference to ``name``, the field's own name.
+
+    pydantic evaluates a field's annotation in the class namespace, where a field with a default
+    is bound to it: ``date: date | None = None`` read ``None | None`` and the model failed to
+    build. The reference goes through a module-level alias instead.
+    """
+    pattern = rf"(?<![\w.]){re.escape(name)}(?![\w.])"
+    if re.search(pattern, annotation) is None:
+        return annotation
+    imports.aliases.add(name)
+    return re.sub(pattern, f"_{name}", annotation)
 
 
 def _checks_doc(checks: Sequence[CheckConstraint], *, insert: bool = False) -> str:
@@ -337,6 +371,9 @@ def render_models(project: Project, package: str, source: str) -> str:
     if registry:
         parts.append(registry)
     parts.extend(text for _, text in blocks)
+    if imports.aliases:
+        # At the end, after the classes they may name; pydantic resolves them when first used.
+        parts.append("".join(f"_{a} = {a}\n" for a in sorted(imports.aliases)))
     return (
         "\n\n".join(p.rstrip("\n") + "\n" if i < 3 else p for i, p in enumerate(parts)).rstrip()
         + "\n"
@@ -432,7 +469,21 @@ def _signature(query: Query, imports: _Imports, here: str, db_type: str) -> str:
 
 
 def _call_args(query: Query) -> str:
-    return "".join(f", {p.name}" for p in query.params)
+    return "".join(
+        f", _composite_arg({p.name})" if p.composite else f", {p.name}" for p in query.params
+    )
+
+
+# Rendered into a query module whose parameters include composite types: asyncpg encodes a
+# composite from a tuple or a mapping of its attributes, not from a pydantic model.
+_COMPOSITE_ARG = '''def _composite_arg(value: object) -> object:
+    """A composite parameter as asyncpg encodes it: each model a mapping of its attributes."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True)
+    if isinstance(value, list):
+        return [_composite_arg(item) for item in value]
+    return value
+'''
 
 
 def _doc(query: Query) -> str:
@@ -509,7 +560,14 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
         body = f"    return affected_rows(await db.execute({call}))\n"
         out.append(f"async def {query.name}({sig}) -> int:\n{doc}{body}")
     elif op == "insert_update_delete_many":
-        body = f"    await db.executemany({const}.sql, args)\n"
+        rows = "args"
+        if any(p.composite for p in query.params):
+            each = ", ".join(
+                f"_composite_arg(a.{p.name})" if p.composite else f"a.{p.name}"
+                for p in query.params
+            )
+            rows = f"[({each},) for a in args]"
+        body = f"    await db.executemany({const}.sql, {rows})\n"
         out.append(f"async def {query.name}({sig}) -> None:\n{doc}{body}")
     else:
         body = f"    await db.execute({const}.sql)\n"
@@ -594,6 +652,9 @@ def render_queries(module: str, queries: Sequence[Query], package: str, source: 
         if query.operation == "insert_update_delete_many":
             classes.append(_params_tuple(query, imports, here))
             exported.append(f"{pascal(query.name)}Params")
+    composite = any(p.composite for q in queries for p in q.params)
+    if composite:
+        imports.add("pydantic", "BaseModel")
     head = HEADER.format(source=source)
     doc = f'"""Typed functions for the queries in ``{source}``."""\n'
     parts = [
@@ -605,6 +666,8 @@ def render_queries(module: str, queries: Sequence[Query], package: str, source: 
     parts.extend(infos)
     parts.extend(classes)
     parts.extend(adapters)
+    if composite:
+        parts.append(_COMPOSITE_ARG)
     parts.extend(functions)
     return "\n\n".join(p.rstrip("\n") + "\n" for p in parts).rstrip() + "\n"
 
