@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime
 import enum
 import importlib
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -20,7 +18,7 @@ import pytest
 from mypy import api as mypy_api
 from pydantic import ValidationError
 
-from codegen.helpers import CASES, ROOT, generate_case
+from codegen.helpers import CASES, ROOT, generate_case, write_package
 
 pytestmark = pytest.mark.db
 
@@ -28,29 +26,8 @@ CASE = CASES / "catalog_edges"
 FULLWIDTH_FOO = "\uff46\uff4f\uff4f"
 
 
-@pytest.fixture
-def package_dir(tmp_path: Path) -> Iterator[Path]:
-    """Where the case's generated package (``expected``) is written; on sys.path meanwhile."""
-    sys.path.insert(0, str(tmp_path))
-    try:
-        yield tmp_path
-    finally:
-        sys.path.remove(str(tmp_path))
-        for module in [m for m in sys.modules if m.split(".")[0] == "expected"]:
-            del sys.modules[module]
-
-
-async def _write_case(directory: Path, admin_url: str) -> Path:
-    generated = await generate_case(CASE, admin_url)
-    for rel, text in generated.files.items():
-        target = directory / "expected" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return directory / "expected"
-
-
 async def _import_case(directory: Path, admin_url: str) -> tuple[ModuleType, ModuleType]:
-    await _write_case(directory, admin_url)
+    write_package(await generate_case(CASE, admin_url), directory)
     return (
         importlib.import_module("expected.models"),
         importlib.import_module("expected.queries.people"),
@@ -64,11 +41,11 @@ async def _connect(url: str) -> asyncpg.Connection:
 
 
 async def test_enum_labels_that_python_reads_alike_or_cannot_spell_get_distinct_members(
-    package_dir: Path, admin_url: str, empty_db_url: str
+    importable_dir: Path, admin_url: str, empty_db_url: str
 ) -> None:
     # '²x' rendered the member V_²X (a SyntaxError: ruff refused models.py), and fullwidth 'foo'
     # and 'foo' rendered two spellings of FOO, one name once Python NFKC-normalizes identifiers.
-    models, people = await _import_case(package_dir, admin_url)
+    models, people = await _import_case(importable_dir, admin_url)
     conn = await _connect(empty_db_url)
     try:
         labels = await conn.fetchval("SELECT enum_range(NULL::label)::text[]")
@@ -84,11 +61,11 @@ async def test_enum_labels_that_python_reads_alike_or_cannot_spell_get_distinct_
 
 
 async def test_composite_parameters_are_sent_as_their_attributes(
-    package_dir: Path, admin_url: str, empty_db_url: str
+    importable_dir: Path, admin_url: str, empty_db_url: str
 ) -> None:
     # A composite parameter was typed as its model, which asyncpg cannot encode: "invalid
     # input for query argument $2: Contact(...) (object of type 'Contact' has no len())".
-    models, people = await _import_case(package_dir, admin_url)
+    models, people = await _import_case(importable_dir, admin_url)
     home = models.Address(street="1 Main St", city=None)
     contact = models.Contact(name="Ada", home=home, others=[models.Address(street=None, city="X")])
     conn = await _connect(empty_db_url)
@@ -112,11 +89,11 @@ async def test_composite_parameters_are_sent_as_their_attributes(
 
 
 async def test_a_not_null_domain_column_is_required_by_the_insert_model(
-    package_dir: Path, admin_url: str, empty_db_url: str
+    importable_dir: Path, admin_url: str, empty_db_url: str
 ) -> None:
     # people.rank is of a NOT NULL domain: leaving it out fails on the server, yet the insert
     # model made it optional (None). people.code's domain has a default: it may be left out.
-    models, _ = await _import_case(package_dir, admin_url)
+    models, _ = await _import_case(importable_dir, admin_url)
     with pytest.raises(ValidationError, match="rank"):
         models.PeopleInsert()
     with pytest.raises(ValidationError, match="rank"):
@@ -134,9 +111,9 @@ async def test_a_not_null_domain_column_is_required_by_the_insert_model(
 
 
 async def test_a_partition_reads_into_its_parents_model_and_has_none_of_its_own(
-    package_dir: Path, admin_url: str, empty_db_url: str
+    importable_dir: Path, admin_url: str, empty_db_url: str
 ) -> None:
-    models, people = await _import_case(package_dir, admin_url)
+    models, people = await _import_case(importable_dir, admin_url)
     assert not hasattr(models, "Readings2024")
     assert "Readings2024" not in models.__all__
     conn = await _connect(empty_db_url)
@@ -148,8 +125,10 @@ async def test_a_partition_reads_into_its_parents_model_and_has_none_of_its_own(
         await conn.close()
 
 
-async def test_the_generated_package_passes_mypy_strict(package_dir: Path, admin_url: str) -> None:
-    package = await _write_case(package_dir, admin_url)
+async def test_the_generated_package_passes_mypy_strict(
+    importable_dir: Path, admin_url: str
+) -> None:
+    package = write_package(await generate_case(CASE, admin_url), importable_dir)
     out, err, status = mypy_api.run(
         ["--strict", "--no-incremental", "--config-file", str(ROOT / "pyproject.toml"),
          str(package)]
@@ -158,12 +137,12 @@ async def test_the_generated_package_passes_mypy_strict(package_dir: Path, admin
 
 
 async def test_a_table_named_like_an_import_and_a_column_named_like_its_type_build(
-    package_dir: Path, admin_url: str, empty_db_url: str
+    importable_dir: Path, admin_url: str, empty_db_url: str
 ) -> None:
     # Table fields became `class Field`, shadowing pydantic's Field (mypy failed: "Name 'Field'
     # already defined"); `date: date | None = None` in the insert model made pydantic read
     # `None | None` and models.py failed to import.
-    models, people = await _import_case(package_dir, admin_url)
+    models, people = await _import_case(importable_dir, admin_url)
     assert models.Field is pydantic.Field
     assert models.FieldsInsert(id=1, date="2024-02-29").date == datetime.date(2024, 2, 29)
     assert models.FieldsInsert(id=1).model_dump(exclude_unset=True) == {"id": 1}
@@ -178,11 +157,11 @@ async def test_a_table_named_like_an_import_and_a_column_named_like_its_type_bui
 
 
 async def test_an_enum_with_no_labels_is_an_empty_strenum(
-    package_dir: Path, admin_url: str, empty_db_url: str
+    importable_dir: Path, admin_url: str, empty_db_url: str
 ) -> None:
     # Enums were read from pg_enum, where an enum with no labels has no row: a column of one
     # failed codegen with a KeyError traceback.
-    models, people = await _import_case(package_dir, admin_url)
+    models, people = await _import_case(importable_dir, admin_url)
     assert issubclass(models.NothingYet, enum.StrEnum)
     assert list(models.NothingYet) == []
     conn = await _connect(empty_db_url)

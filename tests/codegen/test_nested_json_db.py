@@ -12,9 +12,6 @@ text gives (``str``, ``int | float``, a plain JSON value or a nested model).
 from __future__ import annotations
 
 import importlib
-import sys
-from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,9 +20,8 @@ import asyncpg
 import pytest
 from pydantic import BaseModel
 
-from codegen.helpers import ROOT
-from postsql.codegen.cli import Generated, generate
-from postsql.codegen.config import load_config
+from codegen.helpers import generate_case, write_package
+from postsql.codegen.cli import Generated
 from postsql.errors import QueryCheckError
 
 pytestmark = pytest.mark.db
@@ -136,16 +132,9 @@ _counter = iter(range(1_000_000))
 
 
 @pytest.fixture
-def probe_package(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+def probe_package(importable_dir: Path) -> tuple[Path, str]:
     """A directory on ``sys.path`` and a package name unique to this test."""
-    name = f"nested_json_probe_{next(_counter)}"
-    sys.path.insert(0, str(tmp_path))
-    try:
-        yield tmp_path, name
-    finally:
-        sys.path.remove(str(tmp_path))
-        for module in [m for m in sys.modules if m.split(".")[0] == name]:
-            del sys.modules[module]
+    return importable_dir, f"nested_json_probe_{next(_counter)}"
 
 
 def _case(directory: Path, queries: str) -> Path:
@@ -156,26 +145,12 @@ def _case(directory: Path, queries: str) -> Path:
     return case
 
 
-async def _generate(case: Path, admin_url: str, package: str) -> Generated:
-    config = replace(
-        load_config(case),
-        migrations=None,
-        schema=(case / "schema.sql",),
-        queries=(case / "queries",),
-        out=ROOT / "src" / package,
-    )
-    return await generate(config, admin_url=admin_url, root=ROOT)
-
-
 async def _generated_module(
     admin_url: str, probe: tuple[Path, str], queries: str
 ) -> tuple[Generated, ModuleType]:
     directory, package = probe
-    generated = await _generate(_case(directory, queries), admin_url, package)
-    for path, text in generated.files.items():
-        target = directory / package / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    generated = await generate_case(_case(directory, queries), admin_url, package=package)
+    write_package(generated, directory, package)
     return generated, importlib.import_module(f"{package}.queries.probe")
 
 

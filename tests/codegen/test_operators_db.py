@@ -7,8 +7,6 @@ the generated code of this repository is type-checked against every executor a u
 from __future__ import annotations
 
 import importlib
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -16,40 +14,24 @@ import asyncpg
 import pytest
 from mypy import api as mypy_api
 
-from codegen.helpers import CASES, ROOT, generate_case
+from codegen.helpers import CASES, ROOT, generate_case, write_package
 
 pytestmark = pytest.mark.db
 
 CASE = CASES / "operators_and_overrides"
 
 
-@pytest.fixture
-def notes_module(tmp_path: Path, admin_url: str) -> Iterator[Path]:
-    """Where the case's generated package (``expected``) is written; on sys.path meanwhile."""
-    sys.path.insert(0, str(tmp_path))
-    try:
-        yield tmp_path
-    finally:
-        sys.path.remove(str(tmp_path))
-        for module in [m for m in sys.modules if m.split(".")[0] == "expected"]:
-            del sys.modules[module]
-
-
 async def _import_case(directory: Path, admin_url: str) -> ModuleType:
-    generated = await generate_case(CASE, admin_url)
-    for rel, text in generated.files.items():
-        target = directory / "expected" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    write_package(await generate_case(CASE, admin_url), directory)
     return importlib.import_module("expected.queries.notes")
 
 
 async def test_an_upsert_whose_do_update_where_skips_the_row_returns_none(
-    notes_module: Path, admin_url: str, empty_db_url: str
+    importable_dir: Path, admin_url: str, empty_db_url: str
 ) -> None:
     # ON CONFLICT ... DO UPDATE ... WHERE returns no row when the WHERE rejects the update: the
     # function was typed as always returning its row and raised LookupError ("cannot happen").
-    notes = await _import_case(notes_module, admin_url)
+    notes = await _import_case(importable_dir, admin_url)
     conn = await asyncpg.connect(empty_db_url)
     try:
         await conn.execute((CASE / "schema.sql").read_text(encoding="utf-8"))
@@ -63,9 +45,9 @@ async def test_an_upsert_whose_do_update_where_skips_the_row_returns_none(
 
 
 async def test_an_iter_function_streams_on_a_connection_a_pool_lends(
-    notes_module: Path, admin_url: str, empty_db_url: str
+    importable_dir: Path, admin_url: str, empty_db_url: str
 ) -> None:
-    notes = await _import_case(notes_module, admin_url)
+    notes = await _import_case(importable_dir, admin_url)
     pool = await asyncpg.create_pool(empty_db_url, min_size=1, max_size=1)
     try:
         await pool.execute((CASE / "schema.sql").read_text(encoding="utf-8"))
