@@ -546,7 +546,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _connection_context(exc: BaseException, text: str) -> str:
-    """Name the server a failed connection was for, when the message does not already.
+    """Add to a failed connection's message which setting named the server (or the embedded one).
 
     asyncpg's ``[Errno 111] Connect call failed ('127.0.0.1', 1)`` says where but not which
     setting; a DNS failure does not even say where. The URLs are shown redacted.

@@ -256,27 +256,32 @@ def _always_one_row(sql: str, set_returning: frozenset[str] = frozenset()) -> bo
         return False
     if stmt.groupClause or stmt.havingClause or stmt.limitCount or stmt.limitOffset:
         return False
-    if any(_calls(target, set_returning) for target in stmt.targetList or ()):
+    if any(
+        _calls(target, lambda call: _func_name(call) in set_returning)
+        for target in stmt.targetList or ()
+    ):
         return False
     if not stmt.fromClause:
         return stmt.whereClause is None
     return any(_has_aggregate(target) for target in stmt.targetList or ())
 
 
-def _calls(node: object, names: frozenset[str]) -> bool:
-    """Whether ``node`` calls a function named in ``names``, outside subqueries (a scalar
-    subquery that yields no row is NULL in a row that still exists)."""
+def _calls(node: object, wanted: Callable[[ast.FuncCall], bool]) -> bool:
+    """Whether ``node`` holds a function call ``wanted`` accepts, outside subqueries (a scalar
+    subquery is one value of the row, whatever calls it makes)."""
     if isinstance(node, ast.SubLink | ast.SelectStmt):
         return False
-    if isinstance(node, ast.FuncCall):
-        name = node.funcname[-1].sval if node.funcname else ""
-        if name in names:
-            return True
+    if isinstance(node, ast.FuncCall) and wanted(node):
+        return True
     if isinstance(node, ast.Node):
-        return any(_calls(getattr(node, attr), names) for attr in node)
+        return any(_calls(getattr(node, attr), wanted) for attr in node)
     if isinstance(node, tuple | list):
-        return any(_calls(item, names) for item in node)
+        return any(_calls(item, wanted) for item in node)
     return False
+
+
+def _func_name(call: ast.FuncCall) -> str:
+    return call.funcname[-1].sval if call.funcname else ""
 
 
 _AGGREGATES = frozenset(
@@ -287,17 +292,7 @@ _AGGREGATES = frozenset(
 
 
 def _has_aggregate(node: object) -> bool:
-    if isinstance(node, ast.SubLink | ast.SelectStmt):
-        return False
-    if isinstance(node, ast.FuncCall) and node.over is None:
-        name = node.funcname[-1].sval if node.funcname else ""
-        if name in _AGGREGATES:
-            return True
-    if isinstance(node, ast.Node):
-        return any(_has_aggregate(getattr(node, attr)) for attr in node)
-    if isinstance(node, tuple | list):
-        return any(_has_aggregate(item) for item in node)
-    return False
+    return _calls(node, lambda call: call.over is None and _func_name(call) in _AGGREGATES)
 
 
 def _returns_a_row(sql: str) -> bool:

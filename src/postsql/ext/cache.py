@@ -581,7 +581,8 @@ class QueryCache:
             await self.backend.bump(tables)
         except Exception as exc:
             self._owed |= tables
-            # Not raised: nobody awaits this task. Entries of these tables may stay until TTL.
+            # Not raised: nobody awaits this task. Owed: the next call retries it, and these
+            # tables bypass the cache until it lands (_settle).
             logger.error(
                 "cache backend %s failed to invalidate %s: %s: %s",
                 self.backend.name,
