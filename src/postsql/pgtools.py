@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from postsql.errors import BackupError
-from postsql.urls import redact
+from postsql.urls import redact, split_netloc
 
 __all__ = ["Progress", "find_tool", "libpq_target", "run_tool"]
 
@@ -92,18 +92,16 @@ def libpq_target(url: str) -> tuple[str, dict[str, str]]:
     env = dict(os.environ)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     from_query = [v for k, v in pairs if k == "password"]
-    password = unquote(parts.password) if parts.password is not None else None
+    user, in_netloc, hostport = split_netloc(parts.netloc)
+    password = unquote(in_netloc) if in_netloc is not None else None
     if password is None and from_query:
         password = from_query[-1]
     if password is None:
         return url, env
     env["PGPASSWORD"] = password
     query = urlencode([(k, v) for k, v in pairs if k != "password"], safe="/")
-    netloc = parts.netloc.rpartition("@")[2]
-    user = parts.netloc.rpartition("@")[0].partition(":")[0]
-    return urlunsplit(
-        parts._replace(netloc=f"{user}@{netloc}" if user else netloc, query=query)
-    ), env
+    netloc = f"{user}@{hostport}" if user else hostport
+    return urlunsplit(parts._replace(netloc=netloc, query=query)), env
 
 
 async def run_tool(

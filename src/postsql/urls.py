@@ -30,6 +30,7 @@ __all__ = [
     "home_dir",
     "redact",
     "resolve",
+    "split_netloc",
     "url_host",
     "validate_url",
     "with_database",
@@ -126,10 +127,23 @@ def redact(url: str) -> str:
                 [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*/"
             )
     netloc = parts.netloc
-    user, at, hostport = netloc.rpartition("@")
-    if at and ":" in user:
-        netloc = f"{user.split(':', 1)[0]}:***@{hostport}"
+    user, password, hostport = split_netloc(netloc)
+    if password is not None:
+        netloc = f"{user}:***@{hostport}"
     return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def split_netloc(netloc: str) -> tuple[str, str | None, str]:
+    """``(user, password, host[:port])`` of a URL's netloc, as written (percent-encoded).
+
+    Split at the last ``@`` and the first ``:`` before it, without parsing the port, so a netloc
+    ``urlsplit`` would refuse (a bad port, an unescaped ``@`` in the password) still splits.
+    """
+    userinfo, at, hostport = netloc.rpartition("@")
+    if not at:
+        return "", None, netloc
+    user, colon, password = userinfo.partition(":")
+    return user, password if colon else None, hostport
 
 
 def database_name(url: str) -> str:
