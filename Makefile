@@ -70,10 +70,10 @@ new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_somet
 seed: $(STAMP) ## roles + admin user; demo data when POSTSQL_ENV=development or DEMO=1
 	$(POSTSQL) seed $(if $(DEMO),--demo)
 
-codegen: $(STAMP) ## regenerate src/postsql/generated from the schema and sql/queries
+codegen: $(STAMP) ## regenerate src/blog/generated from the schema and sql/queries
 	$(PY) scripts/codegen.py
 
-codegen-check: $(STAMP) ## fail when src/postsql/generated is stale
+codegen-check: $(STAMP) ## fail when src/blog/generated is stale
 	$(PY) scripts/codegen.py --check
 
 health: $(STAMP) ## healthy / degraded / unhealthy (exit 1 when unhealthy); JSON=1 for JSON

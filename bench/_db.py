@@ -1,6 +1,6 @@
 """The benchmark database: the migrated blog schema with generated demo data, built once, reused.
 
-The server is the project's (``postsql.urls.resolve()``: ``DATABASE_URL`` or the embedded
+The server is the project's (``postsql.runtime.urls.resolve()``: ``DATABASE_URL`` or the embedded
 PostgreSQL). The database is named after its sizes and seed, so a later run reuses it; ``--fresh``
 on the benchmarks' command lines rebuilds it.
 """
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import asyncpg
 
-from postsql.demo_data import DemoSizes
-from postsql.migrate import Migrator
-from postsql.seed import seed_demo
+from blog.demo_data import DemoSizes
+from blog.seed import seed_demo
+from postsql.migrations.migrator import Migrator
+from postsql.runtime.urls import resolve, with_database
 from postsql.testing import quote_ident
-from postsql.urls import resolve, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_SIZES = DemoSizes(users=2_000, posts=50_000, comments=200_000, categories=12, tags=60)

@@ -23,10 +23,10 @@ from typing import Any
 import asyncpg
 from pydantic import ValidationError, model_validator
 
-from postsql.generated.models import PostInsert
-from postsql.integrity import map_integrity_error
-from postsql.migrate import Migrator
-from postsql.urls import resolve, with_database
+from blog.generated.models import PostInsert
+from postsql.migrations.migrator import Migrator
+from postsql.runtime.integrity import map_integrity_error
+from postsql.runtime.urls import resolve, with_database
 
 GOOD: dict[str, Any] = {"title": "A title", "content": "x" * 200, "slug": "a-title", "author_id": 1}
 BAD = {**GOOD, "slug": "Not A Slug"}

@@ -29,8 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _db import ROOT, bench_database  # bench/ is not a package
 
-from postsql.db import init_connection
-from postsql.generated.queries import comments as cq
+from blog.generated.queries import comments as cq
+from postsql.runtime.executor import init_connection
 
 Job = Callable[[], Awaitable[object]]
 

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import asyncpg
 
-from postsql.db import init_connection
+from blog.generated.models import CommentInsert, PostStatus, UserRole
+from blog.generated.queries import posts, taxonomy, users
+from blog.repositories import CommentRepository
+from blog.seed import DemoSizes, seed_demo
 from postsql.ext.cache import QueryCache, RedisBackend
-from postsql.generated.models import CommentInsert, PostStatus, UserRole
-from postsql.generated.queries import posts, taxonomy, users
-from postsql.repositories import CommentRepository
-from postsql.seed import DemoSizes, seed_demo
+from postsql.runtime.executor import init_connection
 from postsql.testing import test_server
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _db import bench_database  # bench/ is not a package
 from sa_models import Category, Comment, Post, PostStatus, User
 
-from postsql.db import init_connection
-from postsql.generated.models import CommentInsert
-from postsql.pagination import CursorCodec
-from postsql.repositories import CommentRepository, PostRepository
+from blog.generated.models import CommentInsert
+from blog.repositories import CommentRepository, PostRepository
+from postsql.runtime.executor import init_connection
+from postsql.runtime.pagination import CursorCodec
 
 Job = Callable[[], Awaitable[object]]
 LIMIT = 10

@@ -21,11 +21,11 @@ import time
 import asyncpg
 from prometheus_client import CollectorRegistry
 
-from postsql.database import Database
-from postsql.db import Executor, QueryInfo, init_connection
 from postsql.ext.metrics import QueryMetrics
-from postsql.registry import QueryRegistry
-from postsql.settings import DatabaseSettings
+from postsql.runtime.database import Database
+from postsql.runtime.executor import Executor, QueryInfo, init_connection
+from postsql.runtime.registry import QueryRegistry
+from postsql.runtime.settings import DatabaseSettings
 
 SELECT_ONE = QueryInfo(
     name="select_one", file="bench/runtime_overhead.py", line=1, operation="select_value",

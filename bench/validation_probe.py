@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _db import bench_database  # bench/ is not a package
 
-from postsql.db import init_connection, validate_rows
-from postsql.generated.queries import comments as cq
+from blog.generated.queries import comments as cq
+from postsql.runtime.executor import init_connection, validate_rows
 
 
 @dataclass

@@ -9,11 +9,11 @@
 --   readonly  SELECT only, read-only transactions by default (reports, replicas)
 --
 -- Names and password verifiers come from settings of the admin's session (set_config), which
--- `python -m postsql.roles apply` sets from its options and the environment; by hand:
+-- `python -m postsql.ops.roles apply` sets from its options and the environment; by hand:
 --
 --   psql "$ADMIN_URL" -c "SET postsql.app_role = 'blog_app'" -f sql/roles.sql
 --
--- Passwords: `postsql.roles` sends a SCRAM-SHA-256 verifier computed client-side, never the
+-- Passwords: `postsql.ops.roles` sends a SCRAM-SHA-256 verifier computed client-side, never the
 -- password itself; an empty setting leaves the role's password unchanged.
 --
 -- Default privileges (ALTER DEFAULT PRIVILEGES FOR ROLE migrator IN SCHEMA public) grant the app

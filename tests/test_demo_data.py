@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from postsql.demo_data import (
+from blog.demo_data import (
     BASE_TIME,
     DEMO_EMAIL_DOMAIN,
     POST_COLUMNS,

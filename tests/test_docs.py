@@ -30,18 +30,18 @@ from typing import Any
 import asyncpg
 import pytest
 
+from blog.demo_data import DemoSizes
+from blog.seed import seed_base, seed_demo
 from postsql.cli import _parser as postsql_parser
 from postsql.codegen.cli import _parser as codegen_parser
 from postsql.codegen.cli import generate, manifest
-from postsql.codegen.config import load_config
 from postsql.codegen.loader import load_file, load_queries, parse_directives
 from postsql.codegen.typemap import BASE_TYPES
-from postsql.demo_data import DemoSizes
 from postsql.errors import QueryParseError
-from postsql.roles import DEFAULT_NAMES
-from postsql.roles import main as roles_main
-from postsql.seed import seed_base, seed_demo
-from postsql.settings import DatabaseSettings
+from postsql.ops.roles import DEFAULT_NAMES
+from postsql.ops.roles import main as roles_main
+from postsql.project import load_config
+from postsql.runtime.settings import DatabaseSettings
 from postsql.testing import TestServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +191,7 @@ def check_command(words: list[str], parser: argparse.ArgumentParser, where: str)
         if word == "|":  # an alternative at the level where the previous word was resolved
             current, expect_value = parent, False
             continue
-        if remainder:  # `postsql roles apply ...`: options belong to python -m postsql.roles
+        if remainder:  # `postsql roles apply ...`: options belong to python -m postsql.ops.roles
             if word.startswith("--") and word.split("=")[0] not in _roles_apply_options():
                 problems.append(f"{where}: postsql roles apply has no option {word}")
             continue
@@ -528,8 +528,8 @@ def test_call_checker_catches_a_wrong_keyword_and_a_missing_function() -> None:
     checker = CallChecker(set())
     checker.visit(
         ast.parse(
-            "from postsql.generated.queries import posts\n"
-            "from postsql.repositories import PostRepository\n"
+            "from blog.generated.queries import posts\n"
+            "from blog.repositories import PostRepository\n"
             "repo = PostRepository(pool, max_limit=100)\n"
             "repo.find_posts(pages=1)\n"
             "posts.no_such_query(db)\n"
@@ -563,7 +563,7 @@ def test_sql_examples_of_shipped_queries_quote_the_query_file_and_new_ones_parse
 
 
 def test_toml_examples_load(tmp_path: Path) -> None:
-    from postsql.backup_policy import load_settings
+    from postsql.ops.backup_policy import load_settings
 
     for doc in DOCS:
         for block in blocks(doc, "toml"):
@@ -681,7 +681,7 @@ async def test_readme_runtime_and_audit_examples_run_on_demo_data(
     ns = await run_block(readme_block("Database(pool_max_size=20)"), {})
     assert ns["page"], "find_posts returned no rows on demo data"
 
-    from postsql.db import init_connection
+    from postsql.runtime.executor import init_connection
 
     conn = await asyncpg.connect(demo_db_url)
     try:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from postsql.embedded import EmbeddedPostgres
+from postsql.ops.embedded import EmbeddedPostgres
 
 _START = (
-    "import sys; from pathlib import Path; from postsql.embedded import EmbeddedPostgres; "
+    "import sys; from pathlib import Path; from postsql.ops.embedded import EmbeddedPostgres; "
     "print(EmbeddedPostgres(Path(sys.argv[1])).start(announce=False))"
 )
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from postsql.db import init_connection
-from postsql.demo_data import DemoSizes
-from postsql.seed import seed_demo
+from blog.demo_data import DemoSizes
+from blog.seed import seed_demo
+from postsql.runtime.executor import init_connection
 
 
 async def test_json_codecs_round_trip_values_and_keep_binary_copy_working(

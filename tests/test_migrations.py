@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from postsql.errors import MigrationError
-from postsql.migrate import Migrator
+from postsql.migrations.migrator import Migrator
 from postsql.testing import free_port
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "sql" / "migrations"

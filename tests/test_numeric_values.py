@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 from pydantic import TypeAdapter
 
-from postsql.db import Numeric
+from postsql.runtime.executor import Numeric
 
 pytestmark = pytest.mark.db
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from postsql.errors import ConfigurationError
-from postsql.pagination import CursorCodec, InvalidCursorError, PaginatedResult, total_pages
+from postsql.runtime.pagination import CursorCodec, InvalidCursorError, PaginatedResult, total_pages
 
 KEY = b"k" * 32
 
@@ -97,7 +97,7 @@ def test_a_missing_key_is_logged_as_a_warning(
 ) -> None:
     monkeypatch.delenv("POSTSQL_CURSOR_KEY", raising=False)
     monkeypatch.delenv("POSTSQL_CURSOR_PREVIOUS_KEY", raising=False)
-    with caplog.at_level(logging.WARNING, logger="postsql.pagination"):
+    with caplog.at_level(logging.WARNING, logger="postsql.runtime.pagination"):
         one, two = CursorCodec(), CursorCodec()
     assert "POSTSQL_CURSOR_KEY is not set" in caplog.text
     with pytest.raises(InvalidCursorError):  # two processes, two random keys

@@ -23,21 +23,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from rich.console import Console
 
-from postsql.db import init_connection
-from postsql.demo import show_repositories
-from postsql.demo_data import DemoSizes
-from postsql.errors import IntegrityViolation, InvalidArgument, InvalidCursorError
-from postsql.generated.models import CommentInsert, PostInsert, PostStatus
-from postsql.generated.queries import posts as q_posts
-from postsql.pagination import CursorCodec
-from postsql.repositories import (
+from blog.demo import show_repositories
+from blog.demo_data import DemoSizes
+from blog.generated.models import CommentInsert, PostInsert, PostStatus
+from blog.generated.queries import posts as q_posts
+from blog.repositories import (
     CommentRepository,
     PostRepository,
     RoleRepository,
     TaxonomyRepository,
     UserRepository,
 )
-from postsql.seed import seed_demo
+from blog.seed import seed_demo
+from postsql.errors import IntegrityViolation, InvalidArgument, InvalidCursorError
+from postsql.runtime.executor import init_connection
+from postsql.runtime.pagination import CursorCodec
 from postsql.testing import TestServer, typed_connection
 from test_queries_sql import HOSTILE
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from postsql.errors import SeedError
-from postsql.seed import (
+from blog.seed import (
     DEFAULT_ADMIN_EMAIL,
     DemoSizes,
     demo_enabled,
     seed_base,
     seed_demo,
 )
+from postsql.errors import SeedError
 from postsql.testing import TestServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -338,7 +338,7 @@ def test_demo_is_enabled_only_in_development(env: dict[str, str], expected: bool
 async def test_seed_on_an_unmigrated_database_says_to_run_postsql_migrate(
     empty_db_url: str,
 ) -> None:
-    from postsql.demo import run_seed
+    from blog.demo import run_seed
 
     with pytest.raises(SeedError, match=r"is not migrated \(no table roles, .*`postsql migrate`"):
         await run_seed(empty_db_url, demo=False)

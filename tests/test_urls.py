@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from postsql.errors import ConfigurationError
-from postsql.urls import (
+from postsql.runtime.urls import (
     database_name,
     dbmate_url,
     home_dir,

@@ -1,10 +1,9 @@
 """postsql: hand-written SQL for Python services on PostgreSQL, typed by the database.
 
 The public surface is small: the connection manager and its settings, the error tree and the
-database resolution rule. Generated query functions live in :mod:`postsql.generated`.
+database resolution rule. Generated query functions live in :mod:`blog.generated`.
 """
 
-from postsql.database import Database
 from postsql.errors import (
     BackupError,
     CodegenError,
@@ -24,8 +23,9 @@ from postsql.errors import (
     TLSVerificationError,
     UnsupportedTypeError,
 )
-from postsql.settings import DatabaseSettings
-from postsql.urls import DatabaseTarget, redact, resolve
+from postsql.runtime.database import Database
+from postsql.runtime.settings import DatabaseSettings
+from postsql.runtime.urls import DatabaseTarget, redact, resolve
 
 __all__ = [
     "BackupError",

@@ -5,7 +5,7 @@ The tree::
     PostsqlError
     ├── ConfigurationError        a setting or URL is missing or malformed
     ├── NotConnected              a Database is used before connect() or after disconnect()
-    ├── NotFound                  a row that must exist does not (postsql.database.require)
+    ├── NotFound                  a row that must exist does not (postsql.runtime.database.require)
     ├── PoolTimeout               no pooled connection became free within acquire_timeout
     ├── EmbeddedServerError       the embedded PostgreSQL could not be started or stopped
     ├── MigrationError            dbmate (or the schema dump) failed
@@ -17,15 +17,17 @@ The tree::
     │   ├── QueryParseError       a query file breaks the aiosql format (file:line)
     │   ├── QueryCheckError       the server rejected a query while describing it (file:line)
     │   └── UnsupportedTypeError  a column or parameter has a type we do not map
-    ├── IntegrityViolation        a row broke a constraint (postsql.integrity maps asyncpg's)
+    ├── IntegrityViolation        a row broke a constraint (postsql.runtime.integrity maps
+    asyncpg's)
     ├── InvalidArgument           a repository call got a bad argument (names the parameter)
     │   └── InvalidCursorError    a keyset cursor was altered, forged or made for another list
-    └── TLSVerificationError      the server's certificate failed a check (postsql.tls)
+    └── TLSVerificationError      the server's certificate failed a check (postsql.runtime.tls)
 
 PostgreSQL's own errors are not wrapped, except constraint violations when the caller asks
-(:func:`postsql.integrity.map_integrity_error`): asyncpg raises its ``PostgresError``
+(:func:`postsql.runtime.integrity.map_integrity_error`): asyncpg raises its ``PostgresError``
 subclasses, which keep ``sqlstate``, ``constraint_name``, ``detail`` and ``hint``. When one comes
-from a generated query, :class:`postsql.database.Database` adds a note naming the query and its
+from a generated query, :class:`postsql.runtime.database.Database` adds a note naming the query and
+its
 ``file:line`` (shown in tracebacks, in ``exc.__notes__``) without changing the class or sqlstate.
 """
 
@@ -63,12 +65,12 @@ class ConfigurationError(PostsqlError):
 
 
 class NotConnected(PostsqlError):
-    """Raised when a :class:`~postsql.database.Database` is used before ``connect()`` or after
+    """Raised when a :class:`~postsql.Database` is used before ``connect()`` or after
     ``disconnect()``."""
 
 
 class NotFound(PostsqlError):
-    """Raised by :func:`postsql.database.require` when a row that must exist is missing."""
+    """Raised by :func:`postsql.runtime.database.require` when a row that must exist is missing."""
 
 
 class PoolTimeout(PostsqlError, TimeoutError):

@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from postsql.codegen.cli import Generated, generate
-from postsql.codegen.config import load_config
+from postsql.project import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = Path(__file__).resolve().parent / "cases"

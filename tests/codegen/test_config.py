@@ -41,8 +41,8 @@ async def _error(tmp_path: Path, admin_url: str, mapping: str) -> str:
             "import (ModuleNotFoundError",
         ),
         (
-            "postsql.models_json.NoSuchModel",
-            "[tool.postsql.json_columns] profiles.prefs: postsql.models_json.NoSuchModel does not "
+            "blog.models_json.NoSuchModel",
+            "[tool.postsql.json_columns] profiles.prefs: blog.models_json.NoSuchModel does not "
             "import (AttributeError",
         ),
         (
@@ -63,9 +63,7 @@ async def test_a_json_column_mapping_on_a_non_json_column_is_an_error_naming_the
     tmp_path: Path, admin_url: str
 ) -> None:
     # A text column holds no JSON: every row would have failed validation at run time.
-    mapping = (
-        '[tool.postsql.json_columns]\n"profiles.bio" = "postsql.models_json.UserPreferences"\n'
-    )
+    mapping = '[tool.postsql.json_columns]\n"profiles.bio" = "blog.models_json.UserPreferences"\n'
     message = await _error(tmp_path, admin_url, mapping)
     assert (
         message == "[tool.postsql.json_columns] profiles.bio: the column is text, not json or jsonb"
@@ -75,9 +73,7 @@ async def test_a_json_column_mapping_on_a_non_json_column_is_an_error_naming_the
 async def test_a_json_column_mapping_on_a_domain_over_jsonb_is_accepted(
     tmp_path: Path, admin_url: str
 ) -> None:
-    mapping = (
-        '[tool.postsql.json_columns]\n"profiles.extra" = "postsql.models_json.UserPreferences"\n'
-    )
+    mapping = '[tool.postsql.json_columns]\n"profiles.extra" = "blog.models_json.UserPreferences"\n'
     generated = await generate_case(_case(tmp_path, mapping), admin_url)
     assert "extra: UserPreferences | None" in generated.files["models.py"]
 
@@ -89,8 +85,8 @@ async def test_json_results_naming_an_unknown_query_or_column_is_an_error_naming
     # directive at the query's line, which the query file does not contain.
     mapping = (
         "[tool.postsql.json_results]\n"
-        '"get_profil.prefs" = "postsql.models_json.UserPreferences"\n'
-        '"get_profile.pref" = "postsql.models_json.UserPreferences"\n'
+        '"get_profil.prefs" = "blog.models_json.UserPreferences"\n'
+        '"get_profile.pref" = "blog.models_json.UserPreferences"\n'
         '"get_profile.extra" = "json.JSONDecoder"\n'
     )
     message = await _error(tmp_path, admin_url, mapping)
@@ -110,12 +106,12 @@ async def test_an_at_json_directive_naming_a_missing_model_is_an_error_at_its_li
 ) -> None:
     case = _case(tmp_path, "")
     (case / "queries" / "profiles.sql").write_text(
-        "-- name: get_profile(id)^\n-- @json prefs: postsql.models_json.Nope\n"
+        "-- name: get_profile(id)^\n-- @json prefs: blog.models_json.Nope\n"
         "SELECT id, prefs FROM profiles WHERE id = :id;\n",
         encoding="utf-8",
     )
     with pytest.raises(PostsqlError) as caught:
         await generate_case(case, admin_url)
     assert str(caught.value).startswith(
-        "queries/profiles.sql:2: get_profile: @json prefs: postsql.models_json.Nope does not import"
+        "queries/profiles.sql:2: get_profile: @json prefs: blog.models_json.Nope does not import"
     )

@@ -5,7 +5,7 @@ Regenerate the expected files after an intended change with::
     POSTSQL_UPDATE_GOLDEN=1 .venv/bin/pytest tests/codegen/test_golden.py
 
 Expected files carry a ``.txt`` suffix so that ruff and mypy leave them alone (their real-package
-counterpart, ``src/postsql/generated``, is checked by both).
+counterpart, ``src/blog/generated``, is checked by both).
 """
 
 from __future__ import annotations

@@ -66,8 +66,8 @@ import contextlib
 
 import asyncpg
 
-from postsql.database import Database, Transaction
-from postsql.generated.queries import roles
+from postsql.runtime.database import Database, Transaction
+from blog.generated.queries import roles
 
 
 async def every_executor(

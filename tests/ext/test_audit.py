@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from blog.generated.models import CommentInsert, PostStatus, UserRole
+from blog.generated.queries import posts, taxonomy, users
+from blog.repositories import CommentRepository
 from postsql.errors import AuditError
 from postsql.ext.audit import acting_as, history, recent, record_key, set_actor
-from postsql.generated.models import CommentInsert, PostStatus, UserRole
-from postsql.generated.queries import posts, taxonomy, users
-from postsql.repositories import CommentRepository
 
 
 async def new_user(db: asyncpg.Connection, email: str = "ann@example.com") -> int:

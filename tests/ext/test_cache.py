@@ -1,7 +1,7 @@
 """The query cache with a fake executor: hits, TTL, invalidation, single flight, both backends.
 
 The query function here is shaped like a generated one (a ``QueryInfo`` constant beside it, the
-return type as the model), so the cache treats it exactly like ``postsql.generated`` code.
+return type as the model), so the cache treats it exactly like ``blog.generated`` code.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from pydantic import AwareDatetime, BaseModel
 
-from postsql.db import Executor, QueryInfo
 from postsql.errors import CacheError, ConfigurationError
 from postsql.ext.cache import MemoryBackend, QueryCache, RedisBackend
+from postsql.runtime.executor import Executor, QueryInfo
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

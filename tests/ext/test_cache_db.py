@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from blog.generated.models import PostStatus, UserRole
+from blog.generated.queries import posts, taxonomy, users
 from ext.test_cache import redis_backend
-from postsql.db import QueryInfo
 from postsql.ext.cache import QueryCache
-from postsql.generated.models import PostStatus, UserRole
-from postsql.generated.queries import posts, taxonomy, users
+from postsql.runtime.executor import QueryInfo
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ import pytest
 from pydantic import AwareDatetime, BaseModel
 
 from ext.test_cache import REDIS_URL, Record, redis_backend
-from postsql.db import Executor, Numeric, QueryInfo
 from postsql.ext.cache import MemoryBackend, QueryCache, RedisBackend
+from postsql.runtime.executor import Executor, Numeric, QueryInfo
 
 
 class Mood(enum.StrEnum):

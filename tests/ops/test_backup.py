@@ -14,7 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from postsql.backup import (
+from blog.seed import DemoSizes, seed_base, seed_demo
+from postsql.errors import BackupError
+from postsql.ops.backup import (
     BackupSettings,
     Manifest,
     backup,
@@ -24,10 +26,8 @@ from postsql.backup import (
     table_counts,
     verify,
 )
-from postsql.errors import BackupError
-from postsql.seed import DemoSizes, seed_base, seed_demo
+from postsql.runtime.urls import database_name
 from postsql.testing import TestServer
-from postsql.urls import database_name
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 SMALL = DemoSizes(users=6, posts=20, comments=40, categories=3, tags=5)

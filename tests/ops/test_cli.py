@@ -167,7 +167,7 @@ def test_health_reports_a_stopped_embedded_server_as_unhealthy(
 def test_a_missing_database_is_one_line_saying_what_to_do(
     db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from postsql.urls import with_database
+    from postsql.runtime.urls import with_database
 
     monkeypatch.setenv("DATABASE_URL", with_database(db_url, "postsql_no_such_database"))
     assert main(["report"]) == 1
@@ -267,7 +267,7 @@ def test_demo_migrates_without_rewriting_the_schema_dump(
     async def no_demo(url: str, *, scale: int, seed: int) -> None:
         shown.append(url)
 
-    monkeypatch.setattr("postsql.demo.run_demo", no_demo)
+    monkeypatch.setattr("blog.demo.run_demo", no_demo)
     monkeypatch.setenv("DATABASE_URL", empty_db_url)
     schema_file = tmp_path / "schema.sql"
     assert main(["--schema-file", str(schema_file), "demo"]) == 0

@@ -12,13 +12,13 @@ import asyncpg
 import pytest
 from asyncpg.pool import PoolConnectionProxy
 
-from postsql.generated.queries.monitoring import (
+from postsql.builtin.queries.monitoring import (
     ActivityByStateRow,
     BlockingLocksRow,
     CacheHitRatioRow,
     ServerInfoRow,
 )
-from postsql.monitoring import (
+from postsql.ops.monitoring import (
     HealthThresholds,
     PoolStatsLike,
     _activity_check,
@@ -192,7 +192,7 @@ def test_unreachable_report_serialises_to_json() -> None:
 
 @pytest.mark.parametrize("waiting", [0, 1])
 def test_pool_stats_protocol_accepts_any_object_with_the_fields(waiting: int) -> None:
-    from postsql.monitoring import _pool_check
+    from postsql.ops.monitoring import _pool_check
 
     check = _pool_check(Stats(size=3, idle=1, in_use=2, max_size=5, min_size=1, waiting=waiting))
     assert check.status == ("warning" if waiting else "ok")
@@ -253,7 +253,7 @@ REPLICA = {
 
 
 async def test_replica_lag_is_reported_per_replica_and_degrades_past_the_threshold() -> None:
-    from postsql.monitoring import _replication_check
+    from postsql.ops.monitoring import _replication_check
 
     ok = await _replication_check(
         Catalog({"pg_stat_replication": [REPLICA]}),
@@ -272,7 +272,7 @@ async def test_replica_lag_is_reported_per_replica_and_degrades_past_the_thresho
 
 
 async def test_a_standby_reports_its_replay_delay() -> None:
-    from postsql.monitoring import _replication_check
+    from postsql.ops.monitoring import _replication_check
 
     rows: dict[str, list[dict[str, object]]] = {
         "pg_last_xact_replay_timestamp": [{"in_recovery": True, "replay_lag_seconds": 42.0}]
@@ -314,7 +314,7 @@ async def test_a_refused_check_is_a_warning_not_an_unhealthy_database() -> None:
 
 
 async def test_health_reads_the_runtime_database_pool(db_url: str) -> None:
-    from postsql.database import Database
+    from postsql.runtime.database import Database
 
     async with Database(url=db_url, pool_min_size=1, pool_max_size=1, log_queries=False) as db:
         idle = await health(db_url, pool=db.pool_stats())
@@ -358,7 +358,7 @@ def _lock_wait(seconds: float) -> list[BlockingLocksRow]:
 
 
 async def _lag(seconds: float) -> str:
-    from postsql.monitoring import _replication_check
+    from postsql.ops.monitoring import _replication_check
 
     check = await _replication_check(
         Catalog({"pg_stat_replication": [{**REPLICA, "replay_lag_seconds": seconds}]}),

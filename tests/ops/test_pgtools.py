@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from postsql.pgtools import libpq_target
+from postsql.ops.pgtools import libpq_target
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import json
 
 import asyncpg
 
-from postsql.console import human_bytes
-from postsql.report import build_report, sections
+from postsql.cli.console import human_bytes
+from postsql.ops.report import build_report, sections
 
 
 async def test_report_json_has_every_section_with_sizes_in_bytes(

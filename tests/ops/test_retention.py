@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from postsql.backup import BackupSettings, retained
 from postsql.errors import ConfigurationError
+from postsql.ops.backup import BackupSettings, retained
 
 START = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # a Monday
 

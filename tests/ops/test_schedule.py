@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from postsql.backup import (
+from postsql.errors import ConfigurationError
+from postsql.ops.backup import (
     BackupEntry,
     BackupSettings,
     Manifest,
@@ -15,7 +16,6 @@ from postsql.backup import (
     load_settings,
     parse_schedule,
 )
-from postsql.errors import ConfigurationError
 
 NOW = datetime(2026, 11, 25, 14, 30, tzinfo=UTC)  # a Wednesday
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from postsql.db import QueryInfo
-from postsql.generated.queries import monitoring, posts
-from postsql.monitoring import (
+from blog.generated.queries import monitoring, posts
+from postsql.ops.monitoring import (
     CREATE_PG_STAT_STATEMENTS,
     ENABLE_PG_STAT_STATEMENTS,
     match_query,
@@ -14,6 +13,7 @@ from postsql.monitoring import (
     query_registry,
     slow_queries,
 )
+from postsql.runtime.executor import QueryInfo
 
 
 def as_pg_stat_statements_shows(info: QueryInfo, first_free: int) -> str:

@@ -2,7 +2,7 @@
 
 Each test builds the project in ``tmp_path`` (its own migrations, queries, ``pyproject.toml`` and
 package), runs the ``postsql`` command from that directory as a user would, and uses what it
-generated with :class:`postsql.database.Database`.
+generated with :class:`postsql.runtime.database.Database`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from postsql.cli import main
-from postsql.database import Database
-from postsql.registry import QueryRegistry
+from postsql.runtime.database import Database
+from postsql.runtime.registry import QueryRegistry
 from postsql.testing import TestServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,7 +175,7 @@ def test_codegen_refuses_an_output_package_the_installed_postsql_would_shadow(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # No `out`: the default src/postsql/generated imports as the installed postsql's own package.
+    # No `out`: the default src/blog/generated imports as the installed postsql's own package.
     make_project(
         tmp_path,
         package="user_shop",
@@ -184,7 +184,7 @@ def test_codegen_refuses_an_output_package_the_installed_postsql_would_shadow(
     monkeypatch.chdir(tmp_path)
     assert main(["codegen", "--database-url", test_pg.admin_url]) == 1
     err = capsys.readouterr().err
-    assert "src/postsql/generated: the output package postsql.generated would be shadowed" in err
+    assert "src/blog/generated: the output package blog.generated would be shadowed" in err
     assert "set out in [tool.postsql]" in err
     assert not (tmp_path / "src" / "postsql").exists()
 

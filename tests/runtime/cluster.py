@@ -14,8 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from postsql import embedded
-from postsql.embedded import bin_dir
+from postsql.ops import embedded
+from postsql.ops.embedded import bin_dir
 
 
 def system_user() -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from postsql.database import Database
+from postsql.runtime.database import Database
 from postsql.testing import TestServer
 from runtime.cluster import LocalCluster
 

@@ -8,8 +8,8 @@ import uuid
 import asyncpg
 import pytest
 
-from postsql.database import Database
-from postsql.generated.queries import taxonomy
+from blog.generated.queries import taxonomy
+from postsql.runtime.database import Database
 
 
 async def make_tags(db: Database, count: int) -> None:

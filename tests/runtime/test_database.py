@@ -11,11 +11,11 @@ import uuid
 import asyncpg
 import pytest
 
-from postsql.database import Database, require
-from postsql.db import Executor
+from blog.generated.queries import posts, taxonomy, users
 from postsql.errors import ConfigurationError, NotConnected, NotFound, PoolTimeout
-from postsql.generated.queries import posts, taxonomy, users
-from postsql.hooks import QueryRecord
+from postsql.runtime.database import Database, require
+from postsql.runtime.executor import Executor
+from postsql.runtime.hooks import QueryRecord
 
 
 async def make_user(db: Executor, tag: str = "") -> int:

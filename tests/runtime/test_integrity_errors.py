@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from blog.generated.queries import users
 from postsql import Database
 from postsql.errors import IntegrityViolation
-from postsql.generated.queries import users
-from postsql.integrity import CheckInfo
+from postsql.runtime.integrity import CheckInfo
 
 
 async def test_unique_violation_names_constraint_column_and_field_and_keeps_asyncpg_class(
@@ -126,6 +126,6 @@ async def test_a_unique_expression_index_names_the_expression_never_the_value(
 def test_key_columns_are_read_from_the_detail_and_never_its_values(
     detail: str, columns: tuple[str, ...]
 ) -> None:
-    from postsql.integrity import _key_columns
+    from postsql.runtime.integrity import _key_columns
 
     assert _key_columns(detail) == columns

@@ -13,11 +13,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client import CollectorRegistry
 
-from postsql.database import Database
+from blog.generated.queries import taxonomy, users
 from postsql.ext.logging import QueryLogger
 from postsql.ext.metrics import QueryMetrics
 from postsql.ext.tracing import QueryTracer
-from postsql.generated.queries import taxonomy, users
+from postsql.runtime.database import Database
 
 SECRET_EMAIL = "very-private-person@example.com"
 

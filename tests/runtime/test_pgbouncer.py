@@ -18,8 +18,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import asyncpg
 import pytest
 
-from postsql.database import Database
-from postsql.generated.queries import posts, taxonomy, users
+from blog.generated.queries import posts, taxonomy, users
+from postsql.runtime.database import Database
 from postsql.testing import TestServer, free_port
 from runtime.cluster import give, owned_dir, system_user
 

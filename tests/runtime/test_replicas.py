@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import asyncpg
 import pytest
 
-from postsql.database import Database
-from postsql.db import QueryInfo
-from postsql.generated.queries import users
-from postsql.hooks import QueryRecord
-from postsql.registry import QueryRegistry
+from blog.generated.queries import users
+from postsql.runtime.database import Database
+from postsql.runtime.executor import QueryInfo
+from postsql.runtime.hooks import QueryRecord
+from postsql.runtime.registry import QueryRegistry
 from runtime.cluster import LocalCluster
 
 # A read-only query of our own, registered like a generated one: where did it run?
@@ -338,7 +338,7 @@ async def test_a_current_standby_of_an_idle_primary_reports_no_lag(
 ) -> None:
     # Time since the last replayed commit grows while the primary is idle: a standby that streams
     # and has replayed all it received must read as current, not seconds behind.
-    from postsql.generated.queries import monitoring
+    from blog.generated.queries import monitoring
 
     db, _ = routed
     await new_user(db)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
-from postsql.database import Database
 from postsql.errors import PoolTimeout
+from postsql.runtime.database import Database
 from postsql.testing import TestServer
 from runtime.cluster import LocalCluster
 

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from postsql.database import Database
-from postsql.db import QueryInfo
-from postsql.registry import QueryRegistry
+from postsql.runtime.database import Database
+from postsql.runtime.executor import QueryInfo
+from postsql.runtime.registry import QueryRegistry
 
 READ_ITEM = QueryInfo(
     name="read_item",

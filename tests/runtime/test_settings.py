@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from postsql.errors import ConfigurationError
-from postsql.settings import DatabaseSettings
+from postsql.runtime.settings import DatabaseSettings
 
 SECRET_URL = "postgresql://app:s3cret-pw@db.internal:6432/app"
 
@@ -175,8 +175,8 @@ def test_verifying_the_server_without_a_root_certificate_is_refused(
 def test_the_environment_name_is_read_as_the_seed_command_reads_it(
     raw: str, read: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from blog.seed import demo_enabled
     from postsql.ext.logging import QueryLogger
-    from postsql.seed import demo_enabled
 
     monkeypatch.setenv("POSTSQL_ENV", raw)
     settings = DatabaseSettings(url=SECRET_URL)

@@ -7,9 +7,9 @@ import asyncio
 import asyncpg
 import pytest
 
-from postsql.database import Database
+from blog.generated.queries import taxonomy
 from postsql.ext.cache import QueryCache
-from postsql.generated.queries import taxonomy
+from postsql.runtime.database import Database
 
 
 async def test_the_cache_is_invalidated_when_the_database_writes_a_table_it_reads(

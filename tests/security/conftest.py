@@ -20,8 +20,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from postsql.migrate import Migrator
-from postsql.roles import RoleNames, apply_roles
+from postsql.migrations.migrator import Migrator
+from postsql.ops.roles import RoleNames, apply_roles
 from postsql.testing import TestServer, quote_ident
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"

@@ -14,9 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from postsql.codegen.checks import compile_check
-from postsql.errors import IntegrityViolation
-from postsql.generated.models import (
+from blog.generated.models import (
     CHECK_CONSTRAINTS,
     CategoryInsert,
     PostInsert,
@@ -24,7 +22,9 @@ from postsql.generated.models import (
     TagInsert,
     UserInsert,
 )
-from postsql.integrity import map_integrity_error, mapped_integrity_errors
+from postsql.codegen.checks import compile_check
+from postsql.errors import IntegrityViolation
+from postsql.runtime.integrity import map_integrity_error, mapped_integrity_errors
 
 NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
 GOOD_POST: dict[str, Any] = {"title": "T", "content": "C", "slug": "t", "author_id": 1}
@@ -130,7 +130,7 @@ async def test_not_null_and_foreign_key_violations_are_mapped(conn: asyncpg.Conn
 
 
 async def test_add_comment_refuses_a_soft_deleted_post(conn: asyncpg.Connection) -> None:
-    from postsql.generated.queries.comments import add_comment
+    from blog.generated.queries.comments import add_comment
 
     author = await _author(conn)
     post = await conn.fetchval(
@@ -143,7 +143,7 @@ async def test_add_comment_refuses_a_soft_deleted_post(conn: asyncpg.Connection)
 
 
 async def test_moving_a_post_back_to_draft_clears_published_at(conn: asyncpg.Connection) -> None:
-    from postsql.generated.queries.posts import bulk_update_status, create_post
+    from blog.generated.queries.posts import bulk_update_status, create_post
 
     author = await _author(conn)
     post = await create_post(
@@ -220,7 +220,7 @@ HOSTILE = [
 async def test_hostile_strings_are_stored_and_read_back_byte_exact(
     conn: asyncpg.Connection, text: str
 ) -> None:
-    from postsql.generated.queries.posts import create_post
+    from blog.generated.queries.posts import create_post
 
     author = await _author(conn)
     post = await create_post(
@@ -242,7 +242,7 @@ async def test_hostile_strings_are_stored_and_read_back_byte_exact(
 async def test_unstorable_strings_are_refused_clearly_and_store_nothing(
     conn: asyncpg.Connection, text: str, refused_by: type[Exception]
 ) -> None:
-    from postsql.generated.queries.posts import create_post
+    from blog.generated.queries.posts import create_post
 
     author = await _author(conn)
     with pytest.raises(refused_by) as info:
@@ -309,6 +309,6 @@ def test_the_model_and_the_database_agree_on_every_slug_and_email(db_url: str) -
 @pytest.mark.parametrize("column", ["email", "class", "model_config", "json", "2fa", "_x", "a b"])
 def test_the_runtime_field_rule_matches_codegens(column: str) -> None:
     from postsql.codegen.naming import python_field
-    from postsql.integrity import _field
+    from postsql.runtime.integrity import _field
 
     assert _field(column) == python_field(column)[0]

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from postsql.roles import RoleNames
+from postsql.ops.roles import RoleNames
 
 # Collected by pytest as tests of this module; `blog` is their fixture (it uses `conn` below).
 from test_queries_sql import (  # noqa: F401

@@ -11,10 +11,10 @@ import hmac
 import asyncpg
 import pytest
 
-from postsql.db import QueryInfo
 from postsql.errors import ConfigurationError
-from postsql.registry import QueryRegistry
-from postsql.roles import RoleNames, apply_roles, scram_verifier
+from postsql.ops.roles import RoleNames, apply_roles, scram_verifier
+from postsql.runtime.executor import QueryInfo
+from postsql.runtime.registry import QueryRegistry
 from postsql.testing import TestServer, quote_ident
 
 from .conftest import ROLE_PASSWORD, as_user

@@ -19,13 +19,13 @@ import pytest
 
 from postsql import cli
 from postsql.errors import ConfigurationError, IntegrityViolation, MigrationError
-from postsql.integrity import map_integrity_error
-from postsql.migrate import Migrator
-from postsql.roles import RoleNames, apply_roles
-from postsql.roles import main as roles_main
+from postsql.migrations.migrator import Migrator
+from postsql.ops.roles import RoleNames, apply_roles
+from postsql.ops.roles import main as roles_main
+from postsql.runtime.integrity import map_integrity_error
+from postsql.runtime.tls import connect, with_tls
+from postsql.runtime.urls import resolve
 from postsql.testing import TestServer
-from postsql.tls import connect, with_tls
-from postsql.urls import resolve
 
 from .conftest import ROLE_PASSWORD, as_user
 

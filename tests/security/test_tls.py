@@ -20,14 +20,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from postsql.embedded import bin_dir, system_user
 from postsql.errors import ConfigurationError, MigrationError, TLSVerificationError
-from postsql.migrate import Migrator
-from postsql.roles import apply_roles
-from postsql.settings import DatabaseSettings
+from postsql.migrations.migrator import Migrator
+from postsql.ops.embedded import bin_dir, system_user
+from postsql.ops.roles import apply_roles
+from postsql.runtime.settings import DatabaseSettings
+from postsql.runtime.tls import connect, dbmate_sslmode, tls_settings, validate_tls, with_tls
+from postsql.runtime.urls import dbmate_url
 from postsql.testing import free_port
-from postsql.tls import connect, dbmate_sslmode, tls_settings, validate_tls, with_tls
-from postsql.urls import dbmate_url
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 
@@ -119,7 +119,7 @@ def _start_tls_server(
         )
     (pgdata / "pg_hba.conf").write_text(
         "local all all trust\n"
-        # The default role names log in with passwords (tests of postsql.roles' verifiers).
+        # The default role names log in with passwords (tests of postsql.ops.roles' verifiers).
         "hostssl all postsql_migrator,postsql_app,postsql_readonly 127.0.0.1/32 scram-sha-256\n"
         "hostssl all all 127.0.0.1/32 trust\nhostssl all all 127.0.0.2/32 trust\n"
         "hostnossl all all 0.0.0.0/0 reject\n"
@@ -138,7 +138,7 @@ def _boot(home: Path) -> tuple[int, list[str], str | None]:
     _make_ca(certs, "other")
     _sign(certs, "server", "/CN=localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
     _sign(certs, "client", "/CN=postgres", "extendedKeyUsage=clientAuth\n")
-    # PostgreSQL refuses to run as root; as postsql.embedded does, run it as the wheel's user.
+    # PostgreSQL refuses to run as root; as postsql.ops.embedded does, run it as the wheel's user.
     user = system_user()
     if user is not None:
         for path in (home, certs, *certs.iterdir()):

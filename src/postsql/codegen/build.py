@@ -19,7 +19,6 @@ from pglast import ast, enums
 from pydantic import TypeAdapter
 
 from postsql.codegen.checks import compile_check, elements_not_null
-from postsql.codegen.config import CodegenConfig, parse_annotation
 from postsql.codegen.introspect import Catalog, Described, Relation
 from postsql.codegen.ir import (
     CheckConstraint,
@@ -38,6 +37,7 @@ from postsql.codegen.loader import QueryDef
 from postsql.codegen.naming import pascal, python_field, singular
 from postsql.codegen.typemap import BASE_TYPES, TypeMapper
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
+from postsql.project import ProjectConfig, parse_annotation
 
 __all__ = ["Analysis", "build_project", "fallback_analysis", "load_analyzer"]
 
@@ -318,7 +318,7 @@ def _returns_a_row(sql: str) -> bool:
 
 
 class _Builder:
-    def __init__(self, catalog: Catalog, config: CodegenConfig, analyzer: Analyzer) -> None:
+    def __init__(self, catalog: Catalog, config: ProjectConfig, analyzer: Analyzer) -> None:
         self.catalog = catalog
         self.config = config
         self.analyzer = analyzer
@@ -884,7 +884,7 @@ def build_project(
     catalog: Catalog,
     queries: Sequence[QueryDef],
     described: Mapping[str, Described],
-    config: CodegenConfig,
+    config: ProjectConfig,
     *,
     analyzer: Analyzer | None = None,
     check_errors: Sequence[str] = (),

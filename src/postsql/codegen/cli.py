@@ -27,7 +27,6 @@ from pathlib import Path
 import asyncpg
 
 from postsql.codegen.build import build_project
-from postsql.codegen.config import CodegenConfig, load_config
 from postsql.codegen.introspect import (
     Catalog,
     Described,
@@ -42,6 +41,7 @@ from postsql.codegen.ir import CheckConstraint, Project, Table
 from postsql.codegen.loader import QueryDef, load_queries
 from postsql.codegen.render import HEADER, OLD_HEADER_MARKERS, render
 from postsql.errors import CodegenError, PostsqlError
+from postsql.project import ProjectConfig, find_project
 
 __all__ = [
     "Generated",
@@ -143,7 +143,7 @@ async def describe_all(
 
 
 def package_of(out: Path, root: Path) -> str:
-    """The output directory's import path: ``src/postsql/generated`` → ``postsql.generated``."""
+    """The output directory's import path: ``src/blog/generated`` → ``blog.generated``."""
     try:
         parts = list(out.resolve().relative_to(root.resolve()).parts)
     except ValueError as exc:
@@ -158,8 +158,8 @@ def package_of(out: Path, root: Path) -> str:
 def check_not_shadowed(out: Path, root: Path, package: str) -> None:
     """Refuse an output package that imports as some other installed package's module.
 
-    ``src/postsql/generated`` in a project that does not own ``postsql`` (no
-    ``src/postsql/__init__.py``) would be written, yet ``import postsql.generated`` finds the
+    ``src/blog/generated`` in a project that does not own ``postsql`` (no
+    ``src/postsql/__init__.py``) would be written, yet ``import blog.generated`` finds the
     installed postsql's own (the blog example's) package: the project would run someone else's
     code without a word.
     """
@@ -180,10 +180,13 @@ def check_not_shadowed(out: Path, root: Path, package: str) -> None:
     where = spec.origin or next(iter(spec.submodule_search_locations or []), None)
     if where is None or Path(where).resolve().is_relative_to(root.resolve()):
         return
+    # The installed package is the one that holds ``out`` (a package generating into itself).
+    if out.resolve().is_relative_to(Path(where).resolve().parent):
+        return
     raise CodegenError(
         f"{_rel(out, root)}: the output package {package} would be shadowed by the installed "
         f"package {top!r} ({where}), so your code would import that one instead; set out in "
-        f"[tool.postsql] of {root / 'pyproject.toml'} to a package of your own project "
+        "[tool.postsql] (pyproject.toml or postsql.toml) to a package of your own project "
         '(for example out = "src/myapp/db") or pass --out'
     )
 
@@ -233,7 +236,7 @@ def format_sources(files: dict[str, str], *, out: Path, root: Path, package: str
 
 
 async def generate(
-    config: CodegenConfig,
+    config: ProjectConfig,
     *,
     admin_url: str,
     format_output: bool = True,
@@ -252,7 +255,7 @@ async def generate(
         assert config.migrations is not None  # noqa: S101 - load_config sets one of the two
         scripts = migration_scripts(config.migrations)
         source = _rel(config.migrations, config.root)
-    package = package_of(config.out, project_root)
+    package = config.package or package_of(config.out, project_root)
     check_not_shadowed(config.out, project_root, package)
     catalog, described, errors = await describe_all(admin_url, scripts, queries)
     project = build_project(catalog, queries, described, config, check_errors=errors)
@@ -437,7 +440,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--out",
         type=Path,
         metavar="DIR",
-        help="output package (default: [tool.postsql] out, else src/postsql/generated)",
+        help="output package (default: [tool.postsql] out, else src/db)",
     )
     parser.add_argument(
         "--check",
@@ -455,7 +458,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="server for the scratch database (default: the project's URL rule)",
     )
-    parser.add_argument("--root", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the project directory or its config file (default: found from the working "
+        "directory upwards, as git finds its repository)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -475,22 +485,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run codegen with the options of :func:`add_arguments` (paths relative to the project root,
     the working directory unless ``--root``)."""
-    root: Path = (args.root or Path.cwd()).resolve()
     started = time.perf_counter()
     try:
-        config = load_config(root)
+        config = find_project(args.project)
+        root = config.root
+        here = Path.cwd()  # paths given on the command line are the caller's, not the project's
         if args.migrations is not None:
-            config = replace(config, migrations=root / args.migrations, schema=())
+            config = replace(config, migrations=here / args.migrations, schema=())
         if args.schema:
-            config = replace(config, schema=tuple(root / p for p in args.schema), migrations=None)
+            config = replace(config, schema=tuple(here / p for p in args.schema), migrations=None)
         if args.queries:
-            config = replace(config, queries=tuple(root / p for p in args.queries))
+            config = replace(config, queries=tuple(here / p for p in args.queries))
         if args.out is not None:
-            config = replace(config, out=root / args.out)
+            config = replace(config, out=here / args.out, package=None)
         if args.database_url:
             admin_url = args.database_url
         else:
-            from postsql.urls import resolve
+            from postsql.runtime.urls import resolve
 
             admin_url = resolve().direct_url
         generated = asyncio.run(generate(config, admin_url=admin_url))

@@ -23,7 +23,7 @@ import asyncpg
 
 from postsql.codegen.checks import class_body, class_escapes_used, elements_not_null
 from postsql.errors import CodegenError
-from postsql.urls import redact, with_database
+from postsql.runtime.urls import redact, with_database
 
 __all__ = [
     "Catalog",

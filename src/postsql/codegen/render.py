@@ -217,7 +217,7 @@ def _enum_member(value: str, used: set[str]) -> str:
 def _table_models(table: Table, imports: _Imports, here: str) -> list[tuple[str, str]]:
     base = "CompositeModel" if table.kind == "composite" else "BaseModel"
     if table.kind == "composite":
-        imports.add("postsql.db", "CompositeModel")
+        imports.add("postsql.runtime.executor", "CompositeModel")
     else:
         imports.add("pydantic", "BaseModel")
     what = {
@@ -386,7 +386,7 @@ def _tuple_literal(items: Sequence[str]) -> str:
 
 def _check_registry(tables: Sequence[Table], imports: _Imports) -> str:
     """``CHECK_CONSTRAINTS``: constraint name → table, columns and model fields, for
-    :func:`postsql.integrity.map_integrity_error`."""
+    :func:`postsql.runtime.integrity.map_integrity_error`."""
     entries = sorted(
         (check.name, table, check)
         for table in tables
@@ -395,7 +395,7 @@ def _check_registry(tables: Sequence[Table], imports: _Imports) -> str:
     )  # fmt: skip
     if not entries:
         return ""
-    imports.add("postsql.integrity", "CheckInfo")
+    imports.add("postsql.runtime.integrity", "CheckInfo")
     lines = ["CHECK_CONSTRAINTS: dict[str, CheckInfo] = {\n"]
     for name, table, check in entries:
         qualified = table.name if table.schema == "public" else f"{table.schema}.{table.name}"
@@ -503,7 +503,7 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
         imports.add(f"{imports.package}.models", row)
     out: list[str] = []
     if op == "select":
-        imports.add("postsql.db", "validate_rows")
+        imports.add("postsql.runtime.executor", "validate_rows")
         body = f"    return validate_rows(_{const}_ROWS, await db.fetch({call}))\n"
         out.append(f"async def {query.name}({sig}) -> list[{row}]:\n{doc}{body}")
         # A connection, or the proxy a pool lends (``async with pool.acquire() as conn``, not a
@@ -556,7 +556,7 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
         body = f"    return _{const}_VALUE.validate_python(await db.fetchval({call}))\n"
         out.append(f"async def {query.name}({sig}) -> {annotation.annotation}:\n{doc}{body}")
     elif op == "insert_update_delete":
-        imports.add("postsql.db", "affected_rows")
+        imports.add("postsql.runtime.executor", "affected_rows")
         body = f"    return affected_rows(await db.execute({call}))\n"
         out.append(f"async def {query.name}({sig}) -> int:\n{doc}{body}")
     elif op == "insert_update_delete_many":
@@ -590,7 +590,7 @@ def _params_tuple(query: Query, imports: _Imports, here: str) -> str:
 
 
 def _info(query: Query, imports: _Imports) -> str:
-    imports.add("postsql.db", "QueryInfo")
+    imports.add("postsql.runtime.executor", "QueryInfo")
     params = "(" + "".join(f"{_quote(p.sql_name)}, " for p in query.params) + ")"
     if len(query.params) == 1:
         params = f"({_quote(query.params[0].sql_name)},)"
@@ -619,7 +619,7 @@ def _info(query: Query, imports: _Imports) -> str:
 def render_queries(module: str, queries: Sequence[Query], package: str, source: str) -> str:
     here = f"{package}.queries.{module}"
     imports = _Imports(package)
-    imports.add("postsql.db", "Executor")
+    imports.add("postsql.runtime.executor", "Executor")
     infos: list[str] = []
     classes: list[str] = []
     adapters: list[str] = []
@@ -677,7 +677,7 @@ def render(project: Project, *, package: str, migrations_source: str) -> dict[st
 
     Example::
 
-        files = render(project, package="postsql.generated", migrations_source="sql/migrations")
+        files = render(project, package="blog.generated", migrations_source="sql/migrations")
         files["models.py"]
     """
     files: dict[str, str] = {}

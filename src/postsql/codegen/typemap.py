@@ -9,7 +9,7 @@ PostgreSQL                             asyncpg returns                  annotati
 =====================================  ===============================  =========================
 smallint, integer, bigint, oid         int                              int
 real, double precision                 float                            float
-numeric                                Decimal (NaN and ±Infinity too)  postsql.db.Numeric
+numeric                                Decimal (NaN and ±Infinity too)  Numeric (of the executor)
 text, varchar, char(n), name, citext   str                              str
 boolean                                bool                             bool
 uuid                                   asyncpg's UUID (a uuid.UUID)     UUID
@@ -22,7 +22,7 @@ cidr                                   IPv4Network / IPv6Network        the unio
 bytea                                  bytes                            bytes
 tsvector, xml, money, "char"           str                              str
 json, jsonb                            str; objects once the codec of   JsonValue (or a model
-                                       ``postsql.db.init_connection``   configured per column)
+                                       ``init_connection`` (executor)   configured per column)
                                        is set
 enum                                   str                              its StrEnum
 domain                                 its base type                    its base type
@@ -63,7 +63,7 @@ BASE_TYPES: Mapping[str, PyType] = {
     "float4": PyType("float"),
     "float8": PyType("float"),
     # Annotated[Decimal, AllowInfNan()]: numeric columns can hold NaN and ±Infinity.
-    "numeric": PyType("Numeric", frozenset({("postsql.db", "Numeric")})),
+    "numeric": PyType("Numeric", frozenset({("postsql.runtime.executor", "Numeric")})),
     "text": PyType("str"),
     "varchar": PyType("str"),
     "bpchar": PyType("str"),

@@ -5,8 +5,9 @@
 - :mod:`postsql.ext.audit`: read the trigger-written ``audit_log``; set the actor on a connection.
 - :mod:`postsql.ext.cache`: a read-through cache for queries marked ``@cache ttl=...``.
 - :mod:`postsql.ext.logging`, :mod:`postsql.ext.metrics`, :mod:`postsql.ext.tracing`: query
-  logging, Prometheus metrics and OpenTelemetry spans from :mod:`postsql.hooks` records.
+  logging, Prometheus metrics and OpenTelemetry spans from :mod:`postsql.runtime.hooks` records.
 
 Nothing here is imported by ``postsql`` itself: import the module you want (the
-:class:`~postsql.database.Database` attaches the logging and tracing hooks unless told not to).
+:class:`~postsql.runtime.database.Database` attaches the logging and tracing hooks unless told not
+to).
 """

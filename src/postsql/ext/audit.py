@@ -32,14 +32,14 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
-from postsql.db import Executor
-from postsql.errors import AuditError
-from postsql.generated.queries.audit import (
+from postsql.builtin.queries.audit import (
     ListAuditHistoryRow,
     ListRecentAuditRow,
     list_audit_history,
     list_recent_audit,
 )
+from postsql.errors import AuditError
+from postsql.runtime.executor import Executor
 
 __all__ = ["ACTOR_SETTING", "acting_as", "history", "recent", "record_key", "set_actor"]
 

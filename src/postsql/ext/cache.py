@@ -41,8 +41,8 @@ How it works:
   per query.
 
 Limits: writes made inside a transaction on a plain asyncpg connection (not through
-:class:`~postsql.database.Database`) have no COMMIT record: call :meth:`invalidate` after the
-commit.
+:class:`~postsql.runtime.database.Database`) have no COMMIT record: call :meth:`invalidate` after
+the commit.
 
 Redis down: by default the cache steps aside: the call goes to the database and a warning is
 logged (logger ``postsql.ext.cache``). An invalidation the backend missed is owed: each later
@@ -69,9 +69,9 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast, get_typ
 import pydantic_core
 from pydantic import TypeAdapter
 
-from postsql.db import Executor, QueryInfo
 from postsql.errors import CacheError, ConfigurationError
-from postsql.urls import redact
+from postsql.runtime.executor import Executor, QueryInfo
+from postsql.runtime.urls import redact
 
 __all__ = [
     "CacheBackend",
@@ -91,7 +91,7 @@ _HEADER = struct.Struct("!dI")
 
 
 class QueryRecordLike(Protocol):
-    """The fields of the runtime's ``postsql.hooks.QueryRecord`` the cache reads."""
+    """The fields of the runtime's ``postsql.runtime.hooks.QueryRecord`` the cache reads."""
 
     @property
     def tables_written(self) -> frozenset[str]: ...
@@ -603,7 +603,7 @@ class QueryCache:
         if not isinstance(info, QueryInfo) or info.name != name:
             raise CacheError(
                 f"{name}: not a generated query function (expected a function of "
-                "postsql.generated.queries.* with its QueryInfo beside it)"
+                "blog.generated.queries.* with its QueryInfo beside it)"
             )
         where = f"{info.location}: {info.name}:"
         if not info.read_only:

@@ -11,7 +11,7 @@ Logger ``postsql.queries``:
 
 SQL and parameter values are cut after 2,000 characters. Parameter values are replaced by
 ``<redacted>`` unless ``log_parameters`` is on. The
-:class:`~postsql.database.Database` attaches one of these by default (``log_queries``).
+:class:`~postsql.runtime.database.Database` attaches one of these by default (``log_queries``).
 
 Example::
 
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import logging
 
-from postsql.hooks import QueryRecord
-from postsql.settings import DatabaseSettings
+from postsql.runtime.hooks import QueryRecord
+from postsql.runtime.settings import DatabaseSettings
 
 __all__ = ["QueryLogger"]
 

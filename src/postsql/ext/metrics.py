@@ -27,10 +27,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 
 from postsql.errors import NotConnected
-from postsql.hooks import QueryRecord
+from postsql.runtime.hooks import QueryRecord
 
 if TYPE_CHECKING:
-    from postsql.database import Database
+    from postsql.runtime.database import Database
 
 __all__ = ["DEFAULT_BUCKETS", "QueryMetrics"]
 

@@ -21,7 +21,7 @@ import importlib.util
 from typing import Any
 
 from postsql.errors import ConfigurationError
-from postsql.hooks import QueryRecord
+from postsql.runtime.hooks import QueryRecord
 
 __all__ = ["QueryTracer", "tracing_available"]
 

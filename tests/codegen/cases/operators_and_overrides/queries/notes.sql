@@ -68,7 +68,7 @@ FROM authors AS a
 WHERE a.id = :author_id;
 
 -- name: note_meta(id)^
--- @json meta: postsql.models_json.UserPreferences
+-- @json meta: blog.models_json.UserPreferences
 SELECT meta FROM notes WHERE id = :id;
 
 

@@ -1,0 +1,376 @@
+"""Posts: filtered and searched pages, keyset scrolling, one post in full, status and statistics.
+
+Every method calls a generated query function (``blog.generated.queries.posts``) and so costs one
+round trip, except an offset page past the last row, which asks ``count_posts`` for the total.
+
+Example::
+
+    posts = PostRepository(pool)
+    page = await posts.find_posts(page=1, limit=10, status="PUBLISHED", search="postgres")
+    print(page.total, [p.title for p in page.data])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypedDict
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter
+
+from blog.generated.models import PostInsert, PostStatus
+from blog.generated.queries import posts as q
+from blog.repositories._common import (
+    DEFAULT_MAX_LIMIT,
+    check_enum,
+    check_id,
+    check_ids,
+    check_insert,
+    check_limit,
+    check_max_limit,
+    check_optional_enum,
+    check_optional_id,
+    check_optional_text,
+    check_text,
+    keyset_page,
+    page_offset,
+)
+from postsql.runtime.copy import copy_models
+from postsql.runtime.executor import Executor
+from postsql.runtime.pagination import (
+    CursorCodec,
+    CursorPage,
+    PaginatedResult,
+    default_codec,
+    total_pages,
+)
+
+__all__ = ["PostListItem", "PostRepository", "PostStatistics"]
+
+#: A row of an offset page: ``find_posts`` without a search term, ``search_posts`` with one. Both
+#: have the same fields (``rank`` and ``headline`` are None without a term).
+PostListItem = q.FindPostsRow | q.SearchPostsRow
+
+
+class PostStatistics(BaseModel):
+    """Statistics over live posts; ``posts_by_status`` has every status, 0 when it has none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total_posts: int
+    total_views: int
+    average_views: float
+    posts_by_status: dict[PostStatus, int]
+
+
+class PostRepository:
+    """The blog's post queries behind a validating, paginating API.
+
+    ``db`` is anything generated functions accept (``asyncpg.Connection``, ``asyncpg.Pool``, the
+    runtime ``Database``); its JSON codecs must be set
+    (``postsql.runtime.executor.init_connection``).
+    ``max_limit`` caps page sizes; ``cursors`` signs keyset cursors (default: the process-wide
+    ``default_codec()``, keyed by ``$POSTSQL_CURSOR_KEY``).
+    """
+
+    def __init__(
+        self,
+        db: Executor,
+        *,
+        max_limit: int = DEFAULT_MAX_LIMIT,
+        cursors: CursorCodec | None = None,
+    ) -> None:
+        self._db = db
+        self.max_limit = check_max_limit(max_limit)
+        self._cursors = cursors if cursors is not None else default_codec()
+
+    async def find_posts(
+        self,
+        *,
+        page: int = 1,
+        limit: int = 10,
+        status: PostStatus | str | None = None,
+        author_id: int | None = None,
+        category_id: int | None = None,
+        tag_id: int | None = None,
+        search: str | None = None,
+    ) -> PaginatedResult[PostListItem]:
+        """One page of live posts matching every given filter, with the total for the filter.
+
+        ``search`` is websearch syntax over title and content, or a literal title substring; any
+        text is valid. With a search term, best matches come first (``rank``, ``headline``).
+
+        Example::
+
+            page = await posts.find_posts(page=2, limit=20, tag_id=3)
+            assert page.total_pages >= 2 or not page.data
+        """
+        limit = check_limit(limit, self.max_limit)
+        offset = page_offset(page, limit)
+        filters = _PostFilter.checked(search, status, author_id, category_id, tag_id)
+        rows: list[PostListItem]
+        if filters.search:
+            # One scan finds, ranks and counts the matches (find_posts would scan twice).
+            rows = list(
+                await q.search_posts(self._db, **filters.as_params(), limit=limit, offset=offset)
+            )
+        else:
+            rows = list(
+                await q.find_posts(self._db, **filters.as_params(), limit=limit, offset=offset)
+            )
+        # An empty page carries no total_count (it rides on the rows): ask for it alone.
+        total = rows[0].total_count if rows else await self._count(filters)
+        return PaginatedResult[PostListItem](
+            data=rows, total=total, page=page, limit=limit, total_pages=total_pages(total, limit)
+        )
+
+    async def count_posts(
+        self,
+        *,
+        status: PostStatus | str | None = None,
+        author_id: int | None = None,
+        category_id: int | None = None,
+        tag_id: int | None = None,
+        search: str | None = None,
+    ) -> int:
+        """The number of live posts matching the filters of :meth:`find_posts`.
+
+        Example::
+
+            drafts = await posts.count_posts(status="DRAFT")
+        """
+        return await self._count(
+            _PostFilter.checked(search, status, author_id, category_id, tag_id)
+        )
+
+    async def _count(self, filters: _PostFilter) -> int:
+        if filters == _NO_FILTER:
+            return await q.count_live_posts(self._db)
+        return await q.count_posts(self._db, **filters.as_params())
+
+    async def find_posts_after(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int = 10,
+        status: PostStatus | str | None = None,
+        author_id: int | None = None,
+    ) -> CursorPage[q.FindPostsAfterRow]:
+        """The next keyset page of live posts, newest created first.
+
+        Pass ``next_cursor`` of the previous page as ``cursor`` (None for the first page), with the
+        same filters: a cursor is bound to its filters, and a tampered one raises
+        ``InvalidCursorError`` naming ``cursor``. Rows inserted meanwhile never shift the pages.
+
+        Example::
+
+            first = await posts.find_posts_after(limit=50)
+            second = await posts.find_posts_after(cursor=first.next_cursor, limit=50)
+        """
+        limit = check_limit(limit, self.max_limit)
+        checked_status = check_optional_enum("status", status, PostStatus)
+        checked_author = check_optional_id("author_id", author_id)
+        listing = f"posts.created/{checked_status}/{checked_author}"
+
+        def fetch(after_at: datetime | None, after_id: int) -> Awaitable[list[q.FindPostsAfterRow]]:
+            return q.find_posts_after(
+                self._db,
+                status=checked_status,
+                author_id=checked_author,
+                after_created_at=after_at,
+                after_id=after_id,
+                limit=limit,
+            )
+
+        return await keyset_page(
+            self._cursors, listing, cursor, limit, fetch, lambda r: (r.created_at, r.id)
+        )
+
+    async def find_published_after(
+        self, *, cursor: str | None = None, limit: int = 10
+    ) -> CursorPage[q.FindPublishedPostsAfterRow]:
+        """The next keyset page of the public feed: published posts, newest publication first.
+
+        Example::
+
+            feed = await posts.find_published_after(limit=20)
+        """
+        limit = check_limit(limit, self.max_limit)
+
+        def fetch(
+            after_at: datetime | None, after_id: int
+        ) -> Awaitable[list[q.FindPublishedPostsAfterRow]]:
+            return q.find_published_posts_after(
+                self._db, after_published_at=after_at, after_id=after_id, limit=limit
+            )
+
+        return await keyset_page(
+            self._cursors, "posts.published", cursor, limit, fetch, lambda r: (r.published_at, r.id)
+        )
+
+    async def find_post_by_slug(self, slug: str) -> q.FindPostBySlugRow | None:
+        """A live post in full (author with bio, categories, tags, live comments), or None.
+
+        Example::
+
+            post = await posts.find_post_by_slug("hello-world")
+        """
+        return await q.find_post_by_slug(self._db, slug=check_text("slug", slug))
+
+    async def create_post(
+        self,
+        *,
+        title: str,
+        content: str,
+        slug: str,
+        author_id: int,
+        excerpt: str | None = None,
+        status: PostStatus | str | None = None,
+    ) -> q.CreatePostRow:
+        """Insert a post (DRAFT unless ``status`` says otherwise) and return it.
+
+        The values are checked first with ``PostInsert``'s rules (the table's CHECK constraints:
+        slug format, non-blank title); a failure raises ``InvalidArgument`` naming the field.
+
+        Example::
+
+            post = await posts.create_post(title="Hi", content="...", slug="hi", author_id=1)
+        """
+        checked_title = check_text("title", title, empty=True)
+        checked_content = check_text("content", content, empty=True)
+        checked_excerpt = check_optional_text("excerpt", excerpt)
+        checked_slug = check_text("slug", slug)
+        checked_author = check_id("author_id", author_id)
+        checked_status = check_optional_enum("status", status, PostStatus)
+        # Without status: the query sets published_at as the status requires.
+        check_insert(
+            PostInsert,
+            title=checked_title,
+            content=checked_content,
+            excerpt=checked_excerpt,
+            slug=checked_slug,
+            author_id=checked_author,
+        )
+        return await q.create_post(
+            self._db,
+            title=checked_title,
+            content=checked_content,
+            excerpt=checked_excerpt,
+            slug=checked_slug,
+            status=checked_status,
+            author_id=checked_author,
+        )
+
+    async def bulk_update_status(self, ids: Sequence[int], status: PostStatus | str) -> int:
+        """Set ``status`` on the live posts among ``ids``; returns how many changed.
+
+        Example::
+
+            changed = await posts.bulk_update_status([1, 2, 3], "ARCHIVED")
+        """
+        checked = check_enum("status", status, PostStatus)
+        id_list = check_ids("ids", ids)
+        if not id_list:
+            return 0
+        return await q.bulk_update_status(self._db, status=checked, ids=id_list)
+
+    async def soft_delete(self, post_id: int) -> bool:
+        """Soft-delete a live post; False when it is unknown or already deleted."""
+        return await q.soft_delete_post(self._db, id=check_id("post_id", post_id)) == 1
+
+    async def restore(self, post_id: int) -> bool:
+        """Restore a soft-deleted post; False when it is unknown or live."""
+        return await q.restore_post(self._db, id=check_id("post_id", post_id)) == 1
+
+    async def increment_views(self, post_id: int) -> int | None:
+        """Add one view atomically; the new count, or None when no live post has that id.
+
+        Example::
+
+            views = await posts.increment_views(42)
+        """
+        row = await q.increment_view_count(self._db, id=check_id("post_id", post_id))
+        return None if row is None else row.view_count
+
+    async def statistics(self) -> PostStatistics:
+        """Count, total and average views of live posts, and counts for every status.
+
+        Example::
+
+            stats = await posts.statistics()
+            print(stats.posts_by_status[PostStatus.PUBLISHED])
+        """
+        row = await q.post_statistics(self._db)
+        if row is None:  # cannot happen: an aggregate over the status list always returns a row
+            raise LookupError("post_statistics returned no row")
+        return PostStatistics(
+            total_posts=row.total_posts,
+            total_views=row.total_views,
+            average_views=float(row.average_views),
+            posts_by_status=_STATUS_COUNTS.validate_python(row.posts_by_status),
+        )
+
+    async def bulk_insert_posts(self, rows: Sequence[PostInsert]) -> int:
+        """COPY many posts in (needs a Connection or a Pool); returns how many were written.
+
+        Example::
+
+            n = await posts.bulk_insert_posts(
+                [PostInsert(title="T", content="C", slug="t", author_id=1)]
+            )
+        """
+        return await copy_models(self._db, "posts", PostInsert, rows)
+
+
+_STATUS_COUNTS: TypeAdapter[dict[PostStatus, int]] = TypeAdapter(dict[PostStatus, int])
+
+
+@dataclass(frozen=True, slots=True)
+class _PostFilter:
+    search: str
+    status: PostStatus | None
+    author_id: int | None
+    category_id: int | None
+    tag_id: int | None
+
+    @classmethod
+    def checked(
+        cls,
+        search: object,
+        status: object,
+        author_id: object,
+        category_id: object,
+        tag_id: object,
+    ) -> _PostFilter:
+        term = "" if search is None else check_text("search", search, empty=True)
+        return cls(
+            # Whitespace of any kind around a term is dropped (the queries' btrim only drops
+            # spaces: a pasted "word\n" missed every title containing "word"); a blank term is no
+            # filter, in every query alike.
+            search=term.strip(),
+            status=check_optional_enum("status", status, PostStatus),
+            author_id=check_optional_id("author_id", author_id),
+            category_id=check_optional_id("category_id", category_id),
+            tag_id=check_optional_id("tag_id", tag_id),
+        )
+
+    def as_params(self) -> _FilterParams:
+        return {
+            "search": self.search,
+            "status": self.status,
+            "author_id": self.author_id,
+            "category_id": self.category_id,
+            "tag_id": self.tag_id,
+        }
+
+
+_NO_FILTER = _PostFilter(search="", status=None, author_id=None, category_id=None, tag_id=None)
+
+
+class _FilterParams(TypedDict):
+    search: str
+    status: PostStatus | None
+    author_id: int | None
+    category_id: int | None
+    tag_id: int | None

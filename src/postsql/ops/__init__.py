@@ -1,0 +1,1 @@
+"""Operations: the embedded development server, health and reports, backups, roles."""

@@ -1,0 +1,1022 @@
+"""The connection manager: pools, transactions, replica routing and the query hook.
+
+:class:`Database` satisfies :class:`postsql.runtime.executor.Executor`, so every generated function
+takes it::
+
+    async with Database(url="postgresql://app@db/app") as db:
+        page = await posts.find_posts(db, status=None, limit=20, offset=0, ...)
+        async with db.transaction(actor="alice@example.com") as tx:
+            await posts.soft_delete_post(tx, id=page[0].id)
+
+- One instance per process, created at start-up and closed at shutdown (no global singleton: pass
+  it on, e.g. keep it in a web app's lifespan state; see the README's "Runtime" section).
+- Outside a transaction every call borrows a pooled connection for that one statement. Read-only
+  generated queries (``QueryInfo.read_only``) go to a replica when ``replica_urls`` are configured;
+  a replica that cannot be reached is left out for ``replica_retry_interval`` seconds and the query
+  runs on the primary instead. Everything else goes to the primary.
+- ``db.transaction()`` pins one primary connection; every call on the yielded executor (and on
+  ``db`` itself from the same task) goes to it. Nested ``transaction()`` calls become savepoints.
+  A transaction whose statement failed cannot commit: leaving the block normally after catching
+  that error raises ``asyncpg.InFailedSQLTransactionError`` (nothing was saved) instead of
+  PostgreSQL's silent ROLLBACK. Catch errors you mean to recover from around a nested
+  ``transaction()``, which rolls back to its savepoint.
+- Every query emits one :class:`~postsql.runtime.hooks.QueryRecord` to the registered hooks.
+- Connections go back to the pool in ``finally`` blocks that survive cancellation; asyncpg resets
+  a returned connection (rolls back, ``RESET ALL``, closes cursors...), so a cancelled task leaves
+  no open transaction and no session state behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, cast
+from urllib.parse import parse_qsl, urlsplit
+
+import asyncpg
+import asyncpg.exceptions
+
+from postsql.errors import (
+    ConfigurationError,
+    IntegrityViolation,
+    NotConnected,
+    NotFound,
+    PoolTimeout,
+)
+from postsql.runtime.executor import QueryInfo, affected_rows, init_connection
+from postsql.runtime.hooks import HookList, QueryHook, QueryRecord
+from postsql.runtime.integrity import CheckInfo, map_integrity_error
+from postsql.runtime.registry import QueryRegistry
+from postsql.runtime.settings import DatabaseSettings
+from postsql.runtime.urls import redact, url_host
+
+__all__ = ["Database", "Health", "Isolation", "PoolStats", "TargetHealth", "Transaction", "require"]
+
+_log = logging.getLogger("postsql.runtime.database")
+
+Isolation = Literal["read_committed", "repeatable_read", "serializable"]
+_ISOLATIONS = ("read_committed", "repeatable_read", "serializable")
+_Kind = Literal["execute", "executemany", "fetch", "fetchrow", "fetchval"]
+T = TypeVar("T")
+
+# Errors that mean "this server cannot be reached or dropped us", as opposed to an error in the
+# statement. TimeoutError is an OSError: a connect timeout (_ConnectTimeout) is one of these, but
+# so is asyncpg's command_timeout, which says the statement was slow, not that the server is gone.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+)
+# Read-only queries may move from a replica to the primary on these; InternalClientError is what
+# asyncpg raises on a pooled connection whose server has just said goodbye; TooManyConnectionsError
+# is a replica refusing a new connection (max_connections, or the role's CONNECTION LIMIT).
+_REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
+    *_CONNECTION_ERRORS,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+# A hot standby cancels a query that holds back WAL replay longer than max_standby_streaming_delay
+# ("canceling statement due to conflict with recovery": 40001, or 40P01 for a buffer-pin deadlock).
+# Outside a transaction a read-only query can only get these from that, and may run on the primary.
+_RECOVERY_CONFLICT: tuple[type[BaseException], ...] = (
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+)
+_HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
+_SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
+_READ_ACTOR = "SELECT current_setting('postsql.actor', true)"
+_COMMITS = frozenset({"COMMIT", "END", "COMMIT TRANSACTION", "COMMIT WORK"})
+
+
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """A snapshot of the primary pool: connections open, idle, lent out, and tasks waiting."""
+
+    size: int
+    idle: int
+    in_use: int
+    max_size: int
+    min_size: int
+    waiting: int
+
+
+@dataclass(frozen=True, slots=True)
+class TargetHealth:
+    """One server as :meth:`Database.health` found it."""
+
+    target: str
+    ok: bool
+    latency: float | None
+    in_recovery: bool | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """The primary and every replica; ``ok`` when the primary answers."""
+
+    primary: TargetHealth
+    replicas: tuple[TargetHealth, ...]
+
+    @property
+    def ok(self) -> bool:
+        """Whether the primary answered (replicas are optional: reads fall back)."""
+        return self.primary.ok
+
+
+def require(value: T | None, what: str) -> T:
+    """``value`` unless it is ``None``; then :class:`~postsql.errors.NotFound` naming ``what``.
+
+    Example::
+
+        post = require(await posts.find_post_by_slug(db, slug=slug), f"post {slug!r}")
+    """
+    if value is None:
+        raise NotFound(f"{what} not found")
+    return value
+
+
+@functools.cache
+def _default_registry() -> QueryRegistry:
+    return QueryRegistry.from_package()
+
+
+def _target_label(url: str) -> str:
+    parts = urlsplit(url)
+    host = url_host(url) or ""
+    port = parts.port or dict(parse_qsl(parts.query)).get("port")
+    return f"{host}:{port}" if port else host
+
+
+class _Executes:
+    """The :class:`~postsql.runtime.executor.Executor` methods, over one ``_run`` each subclass
+    provides."""
+
+    __slots__ = ()
+
+    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
+        raise NotImplementedError
+
+    async def execute(self, query: str, *args: object) -> str:
+        """Run a statement; return its status tag. Example: ``await db.execute("VACUUM")``."""
+        return cast(str, await self._run("execute", query, args, 0))
+
+    async def executemany(self, command: str, args: Iterable[Sequence[object]]) -> None:
+        """Run a statement once per argument tuple (one round trip)."""
+        await self._run("executemany", command, (list(args),), 0)
+
+    async def fetch(self, query: str, *args: object) -> list[asyncpg.Record]:
+        """All rows. Example: ``await db.fetch("SELECT * FROM tags")``."""
+        return cast(list[asyncpg.Record], await self._run("fetch", query, args, 0))
+
+    async def fetchrow(self, query: str, *args: object) -> asyncpg.Record | None:
+        """The first row or ``None``."""
+        return cast("asyncpg.Record | None", await self._run("fetchrow", query, args, 0))
+
+    async def fetchval(self, query: str, *args: object, column: int = 0) -> Any:
+        """One value of the first row. Example: ``await db.fetchval("SELECT 1")``."""
+        return await self._run("fetchval", query, args, column)
+
+
+class _Connection(asyncpg.Connection):
+    """The pools' connection: a COMMIT that the server turned into a ROLLBACK raises.
+
+    PostgreSQL answers ``COMMIT`` of a transaction in which a statement failed with the status
+    ``ROLLBACK`` and no error, and asyncpg (which commits with ``execute``) ignores the status. A
+    caller that caught a statement's error inside ``db.transaction()`` and carried on would see the
+    block exit normally with nothing committed; this turns that into an error.
+    """
+
+    # asyncpg's own signature, timeout included: asyncpg calls it.
+    async def execute(self, query: str, *args: object, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        status = await super().execute(query, *args, timeout=timeout)
+        if status == "ROLLBACK" and query.strip().rstrip(";").strip().upper() in _COMMITS:
+            raise asyncpg.InFailedSQLTransactionError(
+                "the transaction was rolled back, not committed: a statement in it failed "
+                "earlier and its error was caught; nothing of the transaction was saved "
+                "(to recover from an error and go on, run the statement in a nested "
+                "transaction(), which rolls back to its savepoint)"
+            )
+        return status
+
+
+class _BouncerConnection(_Connection):
+    """A connection for PgBouncer in transaction mode.
+
+    With the statement cache off asyncpg only uses the unnamed statement, except for cursors, which
+    prepare a named one inside their transaction. asyncpg numbers those per process, so two
+    processes behind one PgBouncer could meet on one server connection with the same name; a random
+    name per statement rules that out.
+    """
+
+    def _get_unique_id(self, prefix: str) -> str:
+        return f"__postsql_{prefix}_{uuid.uuid4().hex}__"
+
+
+class _ConnectTimeout(TimeoutError):
+    """No connection could be opened within ``connect_timeout``: the server is unreachable."""
+
+
+class _Pool:
+    """An asyncpg pool with its label, waiters and (replicas) when it may be tried again."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, label: str, acquire_timeout: float, connect_timeout: float
+    ) -> None:
+        self.pool = pool
+        self.label = label
+        self.acquire_timeout = acquire_timeout
+        self.connect_timeout = connect_timeout
+        self.waiting = 0
+        self.down_until = 0.0
+
+    def stats(self) -> PoolStats:
+        size = self.pool.get_size()
+        idle = self.pool.get_idle_size()
+        return PoolStats(
+            size=size,
+            idle=idle,
+            in_use=size - idle,
+            max_size=self.pool.get_max_size(),
+            min_size=self.pool.get_min_size(),
+            waiting=self.waiting,
+        )
+
+    @contextlib.asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        self.waiting += 1
+        started = time.monotonic()
+        try:
+            proxy = await self.pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError as exc:
+            if time.monotonic() - started < self.acquire_timeout * 0.95:
+                # A connect timeout inside the pool, not a wait for a free connection. asyncpg's
+                # says nothing (``TimeoutError()``); still a TimeoutError (an OSError: replicas
+                # fall back on it), now saying what timed out.
+                raise _ConnectTimeout(
+                    f"connecting to {self.label} took longer than {self.connect_timeout:g} s "
+                    "(connect_timeout): the server did not complete the connection"
+                ) from exc
+            stats = self.stats()
+            why = (
+                "every connection is in use"
+                if stats.in_use >= stats.max_size
+                else "opening a new connection took too long"
+            )
+            raise PoolTimeout(
+                f"no connection to {self.label} within {self.acquire_timeout:g} s "
+                f"(acquire_timeout): {why}; {stats.in_use} of {stats.max_size} in use, "
+                f"{stats.waiting} tasks waiting"
+            ) from None
+        finally:
+            self.waiting -= 1
+        try:
+            yield cast(asyncpg.Connection, proxy)
+        finally:
+            # asyncpg shields the release and resets the connection; when the reset fails (the
+            # server went away) it terminates the connection and re-raises. The statement's own
+            # outcome is what the caller needs, so that error is logged, not raised over it.
+            try:
+                await self.pool.release(proxy)
+            except Exception as exc:
+                _log.info(
+                    "connection to %s dropped on release (%s: %s); the pool replaces it",
+                    self.label,
+                    type(exc).__name__,
+                    exc,
+                )
+
+
+@dataclass(frozen=True, slots=True)
+class _Binding:
+    task: asyncio.Task[Any] | None
+    transaction: Transaction
+
+
+class Database(_Executes):
+    """Pools, transactions, replica routing and query hooks; see the module docstring.
+
+    Example::
+
+        db = Database(url="postgresql://app@db/app", pool_max_size=20)
+        await db.connect()
+        try:
+            total = await posts.count_posts(db, search="", status=None, ...)
+        finally:
+            await db.disconnect()
+    """
+
+    def __init__(
+        self,
+        settings: DatabaseSettings | None = None,
+        /,
+        *,
+        registry: QueryRegistry | None = None,
+        checks: Mapping[str, CheckInfo] | None = None,
+        **overrides: Any,
+    ) -> None:
+        if settings is None:
+            settings = DatabaseSettings(**overrides)
+        elif overrides:
+            settings = settings.with_overrides(**overrides)
+        self.settings = settings
+        self.registry = registry if registry is not None else _default_registry()
+        # CHECK constraint name -> its table and columns, for naming a violation's column: a
+        # project's own generated ``models.CHECK_CONSTRAINTS`` (None: blog.generated.models).
+        self.checks = checks
+        self._hooks = HookList()
+        self._primary: _Pool | None = None
+        self._replicas: list[_Pool] = []
+        self._round_robin = itertools.count()
+        self._connect_lock = asyncio.Lock()
+        self._bound: ContextVar[_Binding | None] = ContextVar(
+            f"postsql_tx_{id(self)}", default=None
+        )
+        if settings.log_queries:
+            from postsql.ext.logging import QueryLogger
+
+            self.add_query_hook(QueryLogger.from_settings(settings))
+        if settings.trace_queries:
+            from postsql.ext.tracing import QueryTracer, tracing_available
+
+            if tracing_available():
+                self.add_query_hook(QueryTracer())
+
+    def __repr__(self) -> str:
+        where = redact(self.settings.url) if self.settings.url else "<URL rule>"
+        state = "connected" if self._primary is not None else "not connected"
+        return f"<Database {where} {state}, {len(self._replicas)} replicas>"
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether :meth:`connect` has run (and :meth:`disconnect` has not)."""
+        return self._primary is not None
+
+    async def connect(self) -> None:
+        """Open the primary pool (``pool_min_size`` connections) and the lazy replica pools.
+
+        Idempotent. Example: ``await db.connect()``.
+        """
+        async with self._connect_lock:
+            if self._primary is not None:
+                return
+            # The URL rule may start the embedded server: blocking work, off the event loop.
+            target = await asyncio.to_thread(self.settings.target)
+            primary = await self._create_pool(target.url, min_size=self.settings.pool_min_size)
+            replicas: list[_Pool] = []
+            try:
+                for dsn in self.settings.replica_dsns():
+                    replicas.append(await self._create_pool(dsn, min_size=0, replica=True))
+            except BaseException:
+                await primary.pool.close()
+                raise
+            self._primary, self._replicas = primary, replicas
+
+    async def disconnect(self, *, grace: float = 10.0) -> None:
+        """Close every pool, waiting up to ``grace`` seconds for borrowed connections.
+
+        Idempotent. Example: ``await db.disconnect()``.
+        """
+        async with self._connect_lock:
+            pools = [p for p in (self._primary, *self._replicas) if p is not None]
+            self._primary, self._replicas = None, []
+            for pool in pools:
+                try:
+                    await asyncio.wait_for(pool.pool.close(), grace)
+                except Exception:  # includes the timeout: whoever still holds one loses it
+                    pool.pool.terminate()
+
+    async def __aenter__(self) -> Database:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.disconnect()
+
+    async def _create_pool(self, dsn: str, *, min_size: int, replica: bool = False) -> _Pool:
+        s = self.settings
+        server_settings = {"application_name": s.application_name, **s.server_settings}
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=min_size,
+            max_size=s.pool_max_size,
+            max_inactive_connection_lifetime=s.max_inactive_connection_lifetime,
+            timeout=s.connect_timeout,
+            command_timeout=s.command_timeout,
+            statement_cache_size=s.effective_statement_cache_size,
+            server_settings=server_settings,
+            init=init_connection,
+            connection_class=_BouncerConnection if s.pgbouncer else _Connection,
+        )
+        label = _target_label(dsn)
+        return _Pool(
+            pool,
+            f"replica:{label}" if replica else "primary",
+            s.acquire_timeout,
+            s.connect_timeout,
+        )
+
+    def _require_primary(self) -> _Pool:
+        if self._primary is None:
+            raise NotConnected(
+                "this Database is not connected: call `await db.connect()` or use "
+                "`async with Database(...) as db:` first"
+            )
+        return self._primary
+
+    # -- hooks ----------------------------------------------------------------------------
+
+    def add_query_hook(self, hook: QueryHook) -> None:
+        """Call ``hook`` with a :class:`~postsql.runtime.hooks.QueryRecord` after every query.
+
+        Example: ``db.add_query_hook(lambda record: print(record.name, record.duration))``
+        """
+        self._hooks.add(hook)
+
+    def remove_query_hook(self, hook: QueryHook) -> None:
+        """Stop calling ``hook``. Example: ``db.remove_query_hook(my_hook)``."""
+        self._hooks.remove(hook)
+
+    @property
+    def query_hooks(self) -> tuple[QueryHook, ...]:
+        """The registered hooks, in call order."""
+        return self._hooks.hooks
+
+    # -- statistics -----------------------------------------------------------------------
+
+    def pool_stats(self) -> PoolStats:
+        """A snapshot of the primary pool. Example: ``db.pool_stats().in_use``."""
+        return self._require_primary().stats()
+
+    def replica_stats(self) -> dict[str, PoolStats]:
+        """Snapshots of the replica pools by label (``replica:host:port``)."""
+        return {pool.label: pool.stats() for pool in self._replicas}
+
+    # -- the Executor protocol ------------------------------------------------------------
+
+    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
+        return await self._call(kind, sql, args, column=column)
+
+    @property
+    def primary(self) -> _PrimaryExecutor:
+        """An executor that sends even read-only queries to the primary (read your own writes).
+
+        Example: ``await posts.find_post_by_slug(db.primary, slug=slug)``
+        """
+        return _PrimaryExecutor(self)
+
+    # -- transactions and connections -----------------------------------------------------
+
+    def transaction(
+        self,
+        *,
+        isolation: Isolation | None = None,
+        readonly: bool = False,
+        deferrable: bool = False,
+        actor: str | None = None,
+    ) -> AbstractAsyncContextManager[Transaction]:
+        """A transaction on one primary connection; nested calls become savepoints.
+
+        ``actor`` is stored transaction-locally as ``postsql.actor`` (read it in SQL with
+        ``current_setting('postsql.actor', true)``; the audit triggers do).
+
+        Example::
+
+            async with db.transaction(isolation="serializable", actor="alice") as tx:
+                await users.update_user(tx, ...)
+        """
+        _check_isolation(isolation)
+        bound = self._binding()
+        if bound is not None:
+            return bound.transaction.transaction(
+                isolation=isolation, readonly=readonly, deferrable=deferrable, actor=actor
+            )
+        return self._top_transaction(isolation, readonly, deferrable, actor)
+
+    @contextlib.asynccontextmanager
+    async def _top_transaction(
+        self, isolation: Isolation | None, readonly: bool, deferrable: bool, actor: str | None
+    ) -> AsyncIterator[Transaction]:
+        async with (
+            self._require_primary().acquire() as conn,
+            _begin(self, conn, isolation, readonly, deferrable, actor) as tx,
+        ):
+            token = self._bound.set(_Binding(asyncio.current_task(), tx))
+            try:
+                yield tx
+            finally:
+                self._bound.reset(token)
+
+    @contextlib.asynccontextmanager
+    async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        bound = self._binding()
+        if bound is not None:
+            yield bound.transaction.connection
+            return
+        async with self._require_primary().acquire() as conn:
+            yield conn
+            left_open = conn.is_in_transaction()
+        if left_open:
+            # The pool's reset rolled it back. Typically an ``iter_*`` loop left by ``break``:
+            # its generator (and the transaction it opened) stays open until the garbage
+            # collector closes it, so the statements after the loop ran inside it and were lost.
+            raise asyncpg.InterfaceError(
+                "db.acquire(): the connection came back inside a transaction, which was rolled "
+                "back: the statements run in it after it began were not saved. Was an iter_* "
+                "loop left early (break, return)? Wrap the iterator in "
+                "`async with contextlib.aclosing(posts.iter_...(conn, ...)) as rows:` so it "
+                "ends its transaction on leaving; open your own with db.transaction()"
+            )
+
+    async def copy_records_to_table(
+        self,
+        table_name: str,
+        *,
+        records: Iterable[Sequence[object]],
+        columns: Iterable[str] | None = None,
+    ) -> str:
+        """COPY ``records`` into ``table_name`` (asyncpg's method of that name), in a transaction.
+
+        Inside ``db.transaction()`` it joins that transaction (as a savepoint); either way the
+        write is reported to the hooks as one of ``table_name``, so the cache invalidates it.
+        :func:`postsql.copy_models` is the typed way in. Returns the status (``"COPY 1000"``).
+        """
+        async with self.transaction() as tx:
+            return await tx.copy_records_to_table(table_name, records=records, columns=columns)
+
+    def is_in_transaction(self) -> bool:
+        """Whether this task is inside ``db.transaction()`` (its calls go to that connection).
+
+        Same name as ``asyncpg.Connection.is_in_transaction``: the query cache asks either.
+        """
+        return self._binding() is not None
+
+    def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """Borrow a primary connection (the transaction's own inside ``transaction()``).
+
+        Needed for cursors (``iter_*`` functions), ``COPY`` and ``LISTEN``. An ``iter_*``
+        function opens a transaction (a savepoint inside one) that ends only when its generator
+        does: wrap it in ``contextlib.aclosing`` so that leaving the loop early ends it at once.
+        A connection that comes back still inside a transaction is rolled back and the block
+        raises ``asyncpg.InterfaceError`` (its statements were not saved). Example::
+
+            async with (
+                db.acquire() as conn,
+                contextlib.aclosing(posts.iter_find_posts(conn, ...)) as rows,
+            ):
+                async for post in rows:
+                    ...
+        """
+        return self._acquire()
+
+    async def expire_connections(self) -> None:
+        """Replace every pooled connection (primary and replicas), e.g. after a migration.
+
+        Connections prepare statements and cache type layouts; after ``ALTER TABLE`` or
+        ``ALTER TYPE`` a statement prepared earlier fails inside a transaction with
+        ``InvalidCachedStatementError`` ("cached statement plan is invalid"). Every connection
+        is closed and reopened the next time it is lent (one in use, when it comes back), so
+        later calls prepare afresh. Example::
+
+            await migrator.up()
+            await db.expire_connections()
+        """
+        for pool in (self._require_primary(), *self._replicas):
+            await pool.pool.expire_connections()
+
+    async def ping(self) -> float:
+        """Round-trip time of ``SELECT 1`` on the primary, in seconds (raises when unreachable)."""
+        started = time.perf_counter()
+        async with self._require_primary().acquire() as conn:
+            await conn.fetchval("SELECT 1")
+        return time.perf_counter() - started
+
+    async def health(self, *, within: float = 5.0) -> Health:
+        """Ask every server ``SELECT pg_is_in_recovery()``; never raises for an unreachable one.
+
+        Example (a readiness probe)::
+
+            report = await db.health()
+            status = 200 if report.ok else 503
+        """
+        primary = self._require_primary()
+        checks = [_check(pool, within) for pool in (primary, *self._replicas)]
+        first, *rest = await asyncio.gather(*checks)
+        return Health(primary=first, replicas=tuple(rest))
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _binding(self) -> _Binding | None:
+        bound = self._bound.get()
+        if bound is None:
+            return None
+        # Tasks started inside a transaction inherit the context; they must not share its
+        # connection (asyncpg allows one operation at a time), so they get the pool.
+        if bound.task is not asyncio.current_task():
+            return None
+        return bound
+
+    async def _call(
+        self,
+        kind: _Kind,
+        sql: str,
+        args: tuple[object, ...],
+        *,
+        column: int = 0,
+        force_primary: bool = False,
+    ) -> Any:
+        bound = self._binding()
+        if bound is not None:
+            return await bound.transaction._call(kind, sql, args, column=column)
+        primary = self._require_primary()
+        info = self.registry.lookup(sql)
+        if not force_primary and info is not None and info.read_only:
+            replica = self._pick_replica()
+            if replica is not None:
+                try:
+                    return await self._on_pool(replica, kind, sql, args, column, info)
+                except PoolTimeout:  # before OSError: a PoolTimeout is a TimeoutError too
+                    _log.warning("replica %s is saturated; using the primary", replica.label)
+                except _RECOVERY_CONFLICT as exc:  # the replica is fine: not left out
+                    _log.warning(
+                        "replica %s cancelled %s (%s); running it on the primary",
+                        replica.label,
+                        info.name,
+                        exc,
+                    )
+                except _REPLICA_FALLBACK as exc:
+                    if isinstance(exc, TimeoutError) and not isinstance(exc, _ConnectTimeout):
+                        # command_timeout: the statement was slow, the replica is fine. Running it
+                        # again on the primary would double the wait the caller bounded (and put
+                        # the slow query on the primary); leaving the replica out would be wrong.
+                        raise
+                    replica.down_until = time.monotonic() + self.settings.replica_retry_interval
+                    _log.warning(
+                        "replica %s failed (%s: %s); using the primary for %g s",
+                        replica.label,
+                        type(exc).__name__,
+                        exc,
+                        self.settings.replica_retry_interval,
+                    )
+        return await self._on_pool(primary, kind, sql, args, column, info)
+
+    def _pick_replica(self) -> _Pool | None:
+        if not self._replicas:
+            return None
+        now = time.monotonic()
+        start = next(self._round_robin)
+        for offset in range(len(self._replicas)):
+            candidate = self._replicas[(start + offset) % len(self._replicas)]
+            if candidate.down_until <= now:
+                return candidate
+        return None
+
+    async def _on_pool(
+        self,
+        pool: _Pool,
+        kind: _Kind,
+        sql: str,
+        args: tuple[object, ...],
+        column: int,
+        info: QueryInfo | None,
+    ) -> Any:
+
+        async def run() -> tuple[Any, int | None]:
+            async with pool.acquire() as conn:  # the wait for a connection counts in the duration
+                try:
+                    return await _invoke(conn, kind, sql, args, column)
+                except asyncpg.exceptions.OutdatedSchemaCacheError:
+                    # A type the result uses changed (ALTER TYPE ... ADD ATTRIBUTE): the server ran
+                    # the statement but asyncpg could not decode it, and has now reloaded the
+                    # pool's type cache. asyncpg retries a stale plan outside a transaction but not
+                    # this; a read can safely run again, a write must not (it already happened).
+                    if info is None or not info.read_only:
+                        raise
+                    return await _invoke(conn, kind, sql, args, column)
+
+        return await self._observed(info, sql, args, False, pool.label, run)
+
+    async def _observed(
+        self,
+        info: QueryInfo | None,
+        sql: str,
+        args: tuple[object, ...],
+        in_transaction: bool,
+        target: str,
+        run: Callable[[], Awaitable[tuple[Any, int | None]]],
+        written: frozenset[str] | None = None,
+    ) -> Any:
+        """Run one statement: time it, surface its error, and emit its record to the hooks.
+
+        ``written`` replaces the query's ``tables_written`` (a COMMIT reports its transaction's).
+        """
+        started_at = time.time()
+        started = time.perf_counter()
+        rows: int | None = None
+        error: BaseException | None = None
+        try:
+            result, rows = await run()
+            return result
+        except BaseException as exc:
+            error = _surface(exc, info, target, self.checks, in_transaction=in_transaction)
+            if error is exc:
+                raise
+            raise error from None
+        finally:
+            self._emit(
+                info, sql, args, started_at, started, rows, error, in_transaction, target, written
+            )
+
+    def _emit(
+        self,
+        info: QueryInfo | None,
+        sql: str,
+        args: tuple[object, ...],
+        started_at: float,
+        started: float,
+        rows: int | None,
+        error: BaseException | None,
+        in_transaction: bool,
+        target: str,
+        written: frozenset[str] | None = None,
+    ) -> None:
+        duration = time.perf_counter() - started
+        if not len(self._hooks):
+            return
+        self._hooks.emit(
+            QueryRecord(
+                name=info.name if info else None,
+                location=info.location if info else None,
+                sql=sql,
+                operation=info.operation if info else None,
+                tables_read=info.tables_read if info else frozenset(),
+                tables_written=(
+                    written if written is not None else info.tables_written if info else frozenset()
+                ),
+                params=args,
+                started_at=started_at,
+                duration=duration,
+                rows=rows,
+                error=error,
+                in_transaction=in_transaction,
+                target=target,
+            )
+        )
+
+
+class _PrimaryExecutor(_Executes):
+    """The Executor behind :attr:`Database.primary`."""
+
+    __slots__ = ("_db",)
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
+        return await self._db._call(kind, sql, args, column=column, force_primary=True)
+
+    def is_in_transaction(self) -> bool:
+        """Whether this task is inside one of the database's transactions."""
+        return self._db.is_in_transaction()
+
+
+class Transaction(_Executes):
+    """The executor yielded by :meth:`Database.transaction`: every call uses its one connection.
+
+    Example::
+
+        async with db.transaction() as tx:
+            await tx.execute("UPDATE posts SET view_count = 0")
+            async with tx.transaction():          # a savepoint
+                ...
+    """
+
+    __slots__ = ("_db", "_written", "connection")
+
+    def __init__(
+        self, db: Database, connection: asyncpg.Connection, written: set[str] | None = None
+    ) -> None:
+        self._db = db
+        self.connection = connection
+        """The pinned connection (for cursors: ``posts.iter_find_posts(tx.connection, ...)``)."""
+        # Tables the generated queries of the whole transaction (savepoints included) wrote: its
+        # COMMIT reports them, so the cache invalidates when the writes become visible.
+        self._written: set[str] = written if written is not None else set()
+
+    def is_in_transaction(self) -> bool:
+        """Always true (as ``asyncpg.Connection.is_in_transaction``; the query cache asks)."""
+        return True
+
+    def __repr__(self) -> str:
+        return f"<Transaction on {self.connection!r}>"
+
+    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
+        return await self._call(kind, sql, args, column=column)
+
+    def transaction(
+        self,
+        *,
+        isolation: Isolation | None = None,
+        readonly: bool = False,
+        deferrable: bool = False,
+        actor: str | None = None,
+    ) -> AbstractAsyncContextManager[Transaction]:
+        """A savepoint: rolled back alone when its block raises. ``actor`` applies inside it."""
+        if isolation is not None or readonly or deferrable:
+            raise ConfigurationError(
+                "isolation, readonly and deferrable apply to the outermost transaction only; "
+                "a nested transaction is a savepoint and cannot change them"
+            )
+        return _begin(self._db, self.connection, None, False, False, actor, parent=self)
+
+    async def copy_records_to_table(
+        self,
+        table_name: str,
+        *,
+        records: Iterable[Sequence[object]],
+        columns: Iterable[str] | None = None,
+    ) -> str:
+        """COPY ``records`` into ``table_name`` on this transaction's connection."""
+        written = frozenset({table_name.rpartition(".")[2]})
+        self._written.update(written)
+
+        async def copy() -> tuple[str, int]:
+            status = await self.connection.copy_records_to_table(
+                table_name, records=records, columns=columns
+            )
+            return status, affected_rows(status)
+
+        result: str = await self._db._observed(
+            None, f"COPY {table_name}", (), True, "primary", copy, written
+        )
+        return result
+
+    async def _call(
+        self, kind: _Kind, sql: str, args: tuple[object, ...], *, column: int = 0
+    ) -> Any:
+        db = self._db
+        info = db.registry.lookup(sql)
+        if info is not None and info.tables_written:
+            self._written.update(info.tables_written)
+        return await db._observed(
+            info,
+            sql,
+            args,
+            True,
+            "primary",
+            lambda: _invoke(self.connection, kind, sql, args, column),
+        )
+
+
+@contextlib.asynccontextmanager
+async def _begin(
+    db: Database,
+    conn: asyncpg.Connection,
+    isolation: Isolation | None,
+    readonly: bool,
+    deferrable: bool,
+    actor: str | None,
+    *,
+    parent: Transaction | None = None,
+) -> AsyncIterator[Transaction]:
+    # asyncpg turns a transaction started inside another into a savepoint.
+    xact = conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable)
+    await xact.start()
+    outer_actor: str | None = None
+    try:
+        if actor is not None:
+            if parent is not None:  # a savepoint: its actor must not outlive it (see below)
+                outer_actor = await conn.fetchval(_READ_ACTOR)
+            await conn.execute(_SET_ACTOR, actor)
+        tx = Transaction(db, conn, parent._written if parent is not None else None)
+        yield tx
+    except BaseException:
+        # Roll back even when the task is being cancelled; if that fails the connection is
+        # broken and the pool's release terminates it.
+        with contextlib.suppress(Exception):
+            await asyncio.shield(xact.rollback())
+        raise
+    else:
+        if parent is not None:
+            await xact.commit()  # RELEASE SAVEPOINT: deferred constraints wait for the COMMIT
+            if actor is not None:
+                # A released savepoint keeps its settings: without this, the outer transaction's
+                # later writes would be audited as the inner block's actor.
+                await conn.execute(_SET_ACTOR, outer_actor or "")
+            return
+        if not tx._written:
+            try:
+                await xact.commit()
+            except BaseException as exc:  # a deferred constraint fails here: map it too
+                error = _surface(exc, None, "primary", db.checks, in_transaction=True)
+                if error is exc:
+                    raise
+                raise error from None
+            return
+        # The writes become visible to others only now: one more record, the COMMIT's, carries
+        # every table the transaction wrote (the cache invalidates again on it, which drops any
+        # entry loaded from the old rows while the transaction ran).
+
+        async def commit() -> tuple[None, None]:
+            await xact.commit()
+            return None, None
+
+        await db._observed(None, "COMMIT", (), True, "primary", commit, frozenset(tx._written))
+
+
+async def _invoke(
+    conn: asyncpg.Connection, kind: _Kind, sql: str, args: tuple[object, ...], column: int
+) -> tuple[Any, int | None]:
+    if kind == "execute":
+        status = await conn.execute(sql, *args)
+        return status, affected_rows(status)
+    if kind == "fetch":
+        records = await conn.fetch(sql, *args)
+        return records, len(records)
+    if kind == "fetchrow":
+        record = await conn.fetchrow(sql, *args)
+        return record, int(record is not None)
+    if kind == "fetchval":
+        return await conn.fetchval(sql, *args, column=column), None
+    batch = cast(list[Sequence[object]], args[0])
+    await conn.executemany(sql, batch)
+    return None, len(batch)
+
+
+async def _check(pool: _Pool, within: float) -> TargetHealth:
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(within), pool.acquire() as conn:
+            in_recovery = await conn.fetchval("SELECT pg_is_in_recovery()")
+    except _HEALTH_ERRORS as exc:
+        return TargetHealth(pool.label, False, None, None, f"{type(exc).__name__}: {exc}")
+    return TargetHealth(pool.label, True, time.perf_counter() - started, bool(in_recovery), None)
+
+
+def _surface(
+    exc: BaseException,
+    info: QueryInfo | None,
+    target: str,
+    checks: Mapping[str, CheckInfo] | None = None,
+    *,
+    in_transaction: bool = False,
+) -> BaseException:
+    """The error the caller sees: a constraint violation mapped to an ``IntegrityViolation``
+    (still of asyncpg's class, naming constraint, column and field, not the values), annotated
+    with the query's name and ``file:line``; a stale-schema error says what happened and what to
+    do; any other error as it is, annotated."""
+    surfaced = exc
+    if isinstance(exc, asyncpg.IntegrityConstraintViolationError) and not isinstance(
+        exc, IntegrityViolation
+    ):
+        surfaced = map_integrity_error(exc, checks=checks)
+    if isinstance(surfaced, Exception) and info is not None:
+        surfaced.add_note(f"postsql: in query {info.name} ({info.location}) on {target}")
+    if isinstance(surfaced, _STALE_SCHEMA):
+        surfaced.add_note(_stale_schema_hint(surfaced, in_transaction))
+    return surfaced
+
+
+_STALE_SCHEMA = (
+    asyncpg.exceptions.InvalidCachedStatementError,
+    asyncpg.exceptions.OutdatedSchemaCacheError,
+)
+
+
+def _stale_schema_hint(exc: BaseException, in_transaction: bool) -> str:
+    what = (
+        "a table or type this statement uses changed after the connection prepared it "
+        "(a migration ran while the pool was open)"
+    )
+    if isinstance(exc, asyncpg.exceptions.OutdatedSchemaCacheError):
+        happened = "the statement ran on the server, but its result could not be decoded"
+    else:
+        happened = "the statement did not run"
+    if in_transaction:
+        happened += "; the transaction is aborted: nothing of it will be saved, run it again"
+    else:
+        happened += "; asyncpg has dropped its stale caches, so calling again works"
+    return (
+        f"postsql: {what}; {happened}. After a migration that alters tables or types, call "
+        "`await db.expire_connections()` so every pooled connection is replaced"
+    )
+
+
+def _check_isolation(isolation: str | None) -> None:
+    if isolation is not None and isolation not in _ISOLATIONS:
+        raise ConfigurationError(
+            f"isolation must be one of {', '.join(_ISOLATIONS)}; got {isolation!r}"
+        )

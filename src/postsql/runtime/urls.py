@@ -1,0 +1,187 @@
+"""Which database: the one resolution rule shared by the Makefile, the library and the tests.
+
+1. ``DATABASE_URL`` (the application's URL; may point through PgBouncer) and ``DIRECT_DATABASE_URL``
+   (migrations and admin work; defaults to ``DATABASE_URL``), when set.
+2. Otherwise the embedded PostgreSQL, its data under ``.postsql/`` (or ``$POSTSQL_HOME``), started
+   on demand and reused by later commands.
+
+Example::
+
+    target = resolve()
+    print(redact(target.url))
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+from postsql.errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "DatabaseTarget",
+    "database_name",
+    "dbmate_url",
+    "home_dir",
+    "redact",
+    "resolve",
+    "split_netloc",
+    "url_host",
+    "validate_url",
+    "with_database",
+]
+
+DEFAULT_DATABASE = "postsql"
+_SCHEMES = ("postgres", "postgresql")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseTarget:
+    """Where the application connects (``url``) and where migrations run (``direct_url``)."""
+
+    url: str
+    direct_url: str
+    source: Literal["environment", "embedded"]
+
+    def __repr__(self) -> str:
+        return (
+            f"DatabaseTarget(url={redact(self.url)!r}, direct_url={redact(self.direct_url)!r}, "
+            f"source={self.source!r})"
+        )
+
+
+def home_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The directory holding the embedded server's data: ``$POSTSQL_HOME`` or ``./.postsql``."""
+    env = os.environ if env is None else env
+    configured = env.get("POSTSQL_HOME")
+    return Path(configured).resolve() if configured else (Path.cwd() / ".postsql").resolve()
+
+
+def resolve(env: Mapping[str, str] | None = None, *, start: bool = True) -> DatabaseTarget:
+    """Apply the resolution rule; start the embedded server when nothing is configured.
+
+    ``start=False`` only reports a running embedded server and raises when none runs.
+    """
+    env = os.environ if env is None else env
+    url = env.get("DATABASE_URL", "").strip()
+    direct = env.get("DIRECT_DATABASE_URL", "").strip()
+    if url:
+        validate_url(url, setting="DATABASE_URL")
+        if direct:
+            validate_url(direct, setting="DIRECT_DATABASE_URL")
+        return DatabaseTarget(url=url, direct_url=direct or url, source="environment")
+    if direct:
+        raise ConfigurationError(
+            "DIRECT_DATABASE_URL is set but DATABASE_URL is not: set both, or only DATABASE_URL "
+            "(the direct URL defaults to it), or neither to use the embedded server"
+        )
+    from postsql.ops.embedded import EmbeddedPostgres
+
+    server = EmbeddedPostgres(home_dir(env))
+    embedded_url = server.start() if start else server.running_url()
+    return DatabaseTarget(url=embedded_url, direct_url=embedded_url, source="embedded")
+
+
+def url_host(url: str) -> str | None:
+    """The host a URL connects to: ``user@HOST``, else its ``?host=`` (a socket directory too)."""
+    parts = urlsplit(url)
+    return parts.hostname or dict(parse_qsl(parts.query)).get("host") or None
+
+
+def validate_url(url: str, *, setting: str) -> None:
+    """Raise :class:`ConfigurationError` naming ``setting`` unless ``url`` is a PostgreSQL URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in _SCHEMES:
+        raise ConfigurationError(
+            f"{setting} must be a postgres:// or postgresql:// URL, got {redact(url)!r}"
+        )
+    if url_host(url) is None:
+        raise ConfigurationError(
+            f"{setting} names no host (neither user@HOST nor ?host=/socket/dir): {redact(url)!r}"
+        )
+
+
+# Query parameters libpq and asyncpg read a secret from (``sslpassword`` unlocks a client key).
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
+
+
+def redact(url: str) -> str:
+    """``url`` with every password replaced by ``***``; never log or print a URL without this.
+
+    Covers the ``user:PASSWORD@`` part and the ``?password=`` / ``?sslpassword=`` parameters, and
+    never raises: text that does not parse as a URL (a bad port, say) comes back with everything
+    between ``://`` and ``@`` masked and the secret parameters masked.
+    """
+    parts = urlsplit(url)
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(key.lower() in _SECRET_PARAMS for key, _ in pairs):
+            query = urlencode(
+                [(k, "***" if k.lower() in _SECRET_PARAMS else v) for k, v in pairs], safe="*/"
+            )
+    netloc = parts.netloc
+    user, password, hostport = split_netloc(netloc)
+    if password is not None:
+        netloc = f"{user}:***@{hostport}"
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def split_netloc(netloc: str) -> tuple[str, str | None, str]:
+    """``(user, password, host[:port])`` of a URL's netloc, as written (percent-encoded).
+
+    Split at the last ``@`` and the first ``:`` before it, without parsing the port, so a netloc
+    ``urlsplit`` would refuse (a bad port, an unescaped ``@`` in the password) still splits.
+    """
+    userinfo, at, hostport = netloc.rpartition("@")
+    if not at:
+        return "", None, netloc
+    user, colon, password = userinfo.partition(":")
+    return user, password if colon else None, hostport
+
+
+def database_name(url: str) -> str:
+    """The database a URL names, percent-decoded as libpq and asyncpg decode it (the user's name,
+    or ``postgres``, when it names none, as libpq does); the inverse of :func:`with_database`."""
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    return name or unquote(parts.username or "") or "postgres"
+
+
+def with_database(url: str, database: str) -> str:
+    """``url`` pointing at another database on the same server."""
+    return urlunsplit(urlsplit(url)._replace(path="/" + quote(database, safe="")))
+
+
+def dbmate_url(url: str) -> str:
+    """Translate an asyncpg/libpq URL into the form dbmate's driver reads.
+
+    A Unix-socket directory given as ``?host=/dir`` becomes ``?socket=/dir``. dbmate's driver has no
+    ``sslmode=prefer`` (libpq's default) and defaults to ``require``; so when the URL says nothing,
+    a socket or loopback address gets ``sslmode=disable`` (TLS buys nothing there) and any other
+    host keeps dbmate's ``require``.
+    """
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    out: list[tuple[str, str]] = []
+    local = parts.hostname in _LOOPBACK
+    for key, value in query:
+        if key == "host" and value.startswith("/"):
+            out.append(("socket", value))
+            local = True
+        else:
+            out.append((key, value))
+    # lib/pq has no sslmode=prefer/allow: postsql.runtime.tls.dbmate_sslmode says what dbmate runs
+    # with.
+    from postsql.runtime.tls import dbmate_sslmode
+
+    given = next((v for k, v in out if k == "sslmode"), None)
+    mode = dbmate_sslmode(given, local=local, url=url)
+    out = [(k, v) for k, v in out if k != "sslmode"] + ([("sslmode", mode)] if mode else [])
+    return urlunsplit(parts._replace(scheme="postgres", query=urlencode(out, safe="/")))
