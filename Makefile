@@ -1,5 +1,7 @@
 # postsql: every target bootstraps .venv on its own, so a fresh clone needs no other step.
 # The database: DATABASE_URL / DIRECT_DATABASE_URL when set, else the embedded PostgreSQL in .postsql/.
+# The library is src/postsql (installed editable); the example project, the blog, is src/blog and
+# is configured by [tool.postsql] in pyproject.toml like any project (imported from src/).
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,6 +9,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 POSTSQL := $(BIN)/postsql
 STAMP := $(VENV)/.installed
+export PYTHONPATH := $(CURDIR)/src
 
 .DEFAULT_GOAL := help
 .PHONY: help venv demo test test-pg15 lint typecheck check db db-stop migrate rollback status \
@@ -20,13 +23,13 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,test,cache,tracing]'
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create .venv and install postsql with its dev tools
 
 demo: $(STAMP) ## migrate, seed and show the blog at work (embedded PostgreSQL unless DATABASE_URL)
-	$(POSTSQL) demo
+	$(PY) -m blog demo
 
 test: $(STAMP) ## run the test suite against a real PostgreSQL (see README: which server)
 	$(PY) -m pytest
@@ -39,7 +42,7 @@ test-pg15: $(STAMP) ## the database tests again on another server: PG15_URL (def
 lint: $(STAMP) ## ruff, sqlfluff on all SQL, squawk on migrations, the soft-delete check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint sql/
+	$(BIN)/sqlfluff lint sql/ src/postsql/sql/
 	$(BIN)/squawk --config .squawk.toml sql/migrations/*.sql
 	$(PY) -m postsql.ext.soft_delete sql/queries --schema sql/schema.sql
 
@@ -68,12 +71,12 @@ new-migration: $(STAMP) ## create a migration: make new-migration NAME=add_somet
 	$(POSTSQL) new $(NAME)
 
 seed: $(STAMP) ## roles + admin user; demo data when POSTSQL_ENV=development or DEMO=1
-	$(POSTSQL) seed $(if $(DEMO),--demo)
+	$(POSTSQL) seed
 
-codegen: $(STAMP) ## regenerate src/blog/generated from the schema and sql/queries
+codegen: $(STAMP) ## regenerate src/blog/generated (and postsql's own src/postsql/builtin)
 	$(PY) scripts/codegen.py
 
-codegen-check: $(STAMP) ## fail when src/blog/generated is stale
+codegen-check: $(STAMP) ## fail when src/blog/generated or src/postsql/builtin is stale
 	$(PY) scripts/codegen.py --check
 
 health: $(STAMP) ## healthy / degraded / unhealthy (exit 1 when unhealthy); JSON=1 for JSON
@@ -101,7 +104,7 @@ restore: $(STAMP) ## restore a backup: make restore FILE=path.dump INTO=dbname [
 BENCH_STAMP := $(VENV)/.installed-bench
 
 $(BENCH_STAMP): pyproject.toml $(STAMP)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,test,cache,tracing,bench]'
 	@touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP) ## benchmarks (codegen speed; repositories vs SQLAlchemy at 50k posts), see docs/benchmarks.md

@@ -12,6 +12,7 @@ Fixture contract (other test modules rely on these names):
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from postsql.testing import TestServer, test_server, typed_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "sql" / "migrations"
+
+# The example project's generated package: every Database the tests build names its queries (as a
+# service sets POSTSQL_GENERATED_PACKAGE, or passes generated_package=).
+os.environ.setdefault("POSTSQL_GENERATED_PACKAGE", "blog.generated")
 
 
 @pytest.fixture(scope="session")

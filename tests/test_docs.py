@@ -32,7 +32,7 @@ import pytest
 
 from blog.demo_data import DemoSizes
 from blog.seed import seed_base, seed_demo
-from postsql.cli import _parser as postsql_parser
+from postsql.cli.main import _parser as postsql_parser
 from postsql.codegen.cli import _parser as codegen_parser
 from postsql.codegen.cli import generate, manifest
 from postsql.codegen.loader import load_file, load_queries, parse_directives
@@ -249,9 +249,9 @@ def test_every_postsql_subcommand_and_option_the_docs_name_exists(doc: Path) -> 
 
 
 def test_command_checker_catches_unknown_subcommands_and_options() -> None:
-    for good in ("db start | stop | url", "roles apply --app blog_app", "seed --demo 2"):
+    for good in ("db start | stop | url", "roles apply --app blog_app", "migrate --create"):
         assert check_command(good.split(), postsql_parser(), "x") == [], good
-    for bad in ("backup verfy", "seed --demoo 2", "roles apply --apps x", "db restart"):
+    for bad in ("backup verfy", "migrate --creat", "roles apply --apps x", "db restart"):
         assert check_command(bad.split(), postsql_parser(), "x"), bad
 
 
@@ -428,7 +428,7 @@ class CallChecker(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         for alias in node.names:
             bound = alias.asname or alias.name
-            if not (node.module or "").startswith("postsql"):
+            if not (node.module or "").startswith(("postsql", "blog")):
                 self.env.pop(bound, None)
                 continue
             module = importlib.import_module(node.module or "")

@@ -1,4 +1,5 @@
-"""``make demo``: the blog on a real PostgreSQL, migrated, seeded and shown at work.
+"""The example's demo and seeder: the blog on a real PostgreSQL, migrated, seeded and shown at
+work (``python -m blog demo``, which ``make demo`` runs), and ``seed`` for ``postsql seed``.
 
 Example::
 
@@ -8,6 +9,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import sys
 from collections.abc import Sequence
@@ -20,13 +22,22 @@ from rich.text import Text
 from blog.generated.models import PostStatus
 from blog.generated.queries.posts import FindPostsAfterRow
 from blog.repositories import PostListItem, PostRepository, PostStatistics
-from blog.seed import DemoSizes, seed_base, seed_demo
+from blog.seed import DemoSizes, demo_enabled, seed_base, seed_demo
+from postsql import Database
 from postsql.errors import SeedError
 from postsql.runtime.executor import init_connection
 from postsql.runtime.pagination import CursorCodec
 from postsql.runtime.urls import database_name
 
-__all__ = ["TABLES", "demo_sizes", "run_demo", "run_seed", "show_repositories", "table_counts"]
+__all__ = [
+    "TABLES",
+    "demo_sizes",
+    "run_demo",
+    "run_seed",
+    "seed",
+    "show_repositories",
+    "table_counts",
+]
 
 TABLES = (
     "roles",
@@ -60,28 +71,44 @@ async def table_counts(conn: asyncpg.Connection) -> dict[str, int]:
     return counts
 
 
+async def seed(db: Database) -> None:
+    """The example's seeder (``[tool.postsql] seeder``, run by ``postsql seed``): roles and the
+    admin user; demo data too when ``POSTSQL_ENV=development`` or ``DEMO=1`` (``DEMO=3``: three
+    times the default size)."""
+    demo = demo_enabled(os.environ)
+    scale = os.environ.get("DEMO", "1").strip()
+    async with db.acquire() as conn:
+        await _seed(conn, "the database", demo=demo, scale=int(scale) if scale.isdigit() else 1)
+
+
 async def run_seed(url: str, *, demo: bool, scale: int = 1, seed: int = 42) -> None:
     """Seed roles and the admin user; with ``demo``, demo data too (skipped when present)."""
     conn = await asyncpg.connect(url)
     try:
-        await _require_migrated(conn, url)
-        base = await seed_base(conn)
-        changed = ", ".join([*base.created, *base.updated]) or "nothing to change"
-        print(
-            f"base seed: roles {', '.join(base.roles)}; admin user id {base.admin_user_id}; "
-            f"written: {changed}"
-        )
-        if demo:
-            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM posts)"):
-                print("demo data: posts already present, not generating more")
-            else:
-                report = await seed_demo(
-                    conn, demo_sizes(scale), seed=seed, progress=sys.stderr.isatty()
-                )
-                rows = ", ".join(f"{n:,} {table}" for table, n in report.counts.items())
-                print(f"demo data (seed {report.seed}): {rows} in {report.seconds:.2f} s")
+        await _seed(conn, url, demo=demo, scale=scale, seed=seed)
     finally:
         await conn.close()
+
+
+async def _seed(
+    conn: asyncpg.Connection, url: str, *, demo: bool, scale: int = 1, seed: int = 42
+) -> None:
+    await _require_migrated(conn, url)
+    base = await seed_base(conn)
+    changed = ", ".join([*base.created, *base.updated]) or "nothing to change"
+    print(
+        f"base seed: roles {', '.join(base.roles)}; admin user id {base.admin_user_id}; "
+        f"written: {changed}"
+    )
+    if demo:
+        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM posts)"):
+            print("demo data: posts already present, not generating more")
+        else:
+            report = await seed_demo(
+                conn, demo_sizes(scale), seed=seed, progress=sys.stderr.isatty()
+            )
+            rows = ", ".join(f"{n:,} {table}" for table, n in report.counts.items())
+            print(f"demo data (seed {report.seed}): {rows} in {report.seconds:.2f} s")
 
 
 async def _require_migrated(conn: asyncpg.Connection, url: str) -> None:
@@ -94,7 +121,7 @@ async def _require_migrated(conn: asyncpg.Connection, url: str) -> None:
     if missing:
         raise SeedError(
             f"database {database_name(url)!r} is not migrated (no table {', '.join(missing)}): "
-            "run `postsql migrate` (or `make migrate`) first"
+            "run `postsql migrate` first"
         )
 
 

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from postsql.cli import COMMAND_GROUPS, _parser, main
+from blog.__main__ import main as blog_main
+from postsql.cli.main import COMMAND_GROUPS, _parser, main
 from postsql.testing import TestServer, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def command_paths(
@@ -30,7 +33,7 @@ COMMANDS = command_paths(_parser())
 def test_every_documented_command_exists() -> None:
     names = {" ".join(p) for p in COMMANDS}
     assert names >= {
-        "migrate", "rollback", "status", "new", "codegen", "seed", "demo", "db", "health",
+        "init", "migrate", "rollback", "status", "new", "codegen", "seed", "db", "health",
         "report", "backup", "backup verify", "backup status", "backup prune", "restore",
     }  # fmt: skip
     assert len(COMMAND_GROUPS) >= 6  # other groups (roles...) append themselves
@@ -182,8 +185,8 @@ def test_a_missing_database_is_one_line_saying_what_to_do(
     [
         ([], "postsql: error: postsql: the following arguments are required: COMMAND"),
         (
-            ["seed", "--demo", "0"],
-            "postsql: error: postsql seed: argument --demo: must be at least",
+            ["health", "--timeout", "0"],
+            "postsql: error: postsql health: argument --timeout: must be a positive number",
         ),
         (["db", "restart"], "postsql: error: postsql db: argument action: invalid choice"),
         (["restore", "x.dump"], "postsql: error: postsql restore: the following arguments"),
@@ -267,13 +270,15 @@ def test_demo_migrates_without_rewriting_the_schema_dump(
     async def no_demo(url: str, *, scale: int, seed: int) -> None:
         shown.append(url)
 
-    monkeypatch.setattr("blog.demo.run_demo", no_demo)
+    monkeypatch.setattr("blog.__main__.run_demo", no_demo)
     monkeypatch.setenv("DATABASE_URL", empty_db_url)
     schema_file = tmp_path / "schema.sql"
-    assert main(["--schema-file", str(schema_file), "demo"]) == 0
+    dump = ROOT / "sql" / "schema.sql"
+    before = dump.read_bytes()
+    assert blog_main(["demo"]) == 0
     assert shown == [empty_db_url]
-    assert not schema_file.exists()  # `postsql migrate` writes the dump; the demo does not
-    assert main(["--schema-file", str(schema_file), "status"]) == 0
+    assert dump.read_bytes() == before  # `postsql migrate` writes the dump; the demo does not
+    assert main(["--schema-file", str(schema_file), "status", "--exit-code"]) == 0
 
 
 def test_a_connection_failure_names_the_setting_and_the_redacted_url(

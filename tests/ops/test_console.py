@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from postsql.cli.console import Section, human_seconds, print_section, progress
+from postsql.ops.console import Section, human_seconds, print_section, progress
 
 
 def test_plain_sections_align_columns_and_print_notes() -> None:

@@ -6,7 +6,7 @@ import json
 
 import asyncpg
 
-from postsql.cli.console import human_bytes
+from postsql.ops.console import human_bytes
 from postsql.ops.report import build_report, sections
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
-from blog.generated.queries import monitoring, posts
+from blog.generated.queries import posts
+from postsql.builtin.queries import monitoring
 from postsql.ops.monitoring import (
     CREATE_PG_STAT_STATEMENTS,
     ENABLE_PG_STAT_STATEMENTS,
@@ -14,6 +15,10 @@ from postsql.ops.monitoring import (
     slow_queries,
 )
 from postsql.runtime.executor import QueryInfo
+from postsql.runtime.registry import QueryRegistry
+
+# The example project's generated queries and postsql's own, as `postsql report` reads them.
+PROJECT = QueryRegistry.from_package("postsql.builtin.queries", "blog.generated.queries")
 
 
 def as_pg_stat_statements_shows(info: QueryInfo, first_free: int) -> str:
@@ -40,7 +45,7 @@ def test_identifiers_with_digits_and_quoted_names_survive() -> None:
 
 
 def test_registry_holds_every_generated_query() -> None:
-    registry = query_registry()
+    registry = query_registry(PROJECT)
     names = {info.name for info in registry.values()}
     assert {"count_posts", "find_posts", "slow_queries", "server_info"} <= names
 
@@ -49,13 +54,13 @@ def test_a_query_with_literals_matches_its_recorded_text() -> None:
     # count_posts has string literals ('english', '%', ...) that pg_stat_statements replaces.
     recorded = as_pg_stat_statements_shows(posts.COUNT_POSTS, first_free=6)
     assert recorded != posts.COUNT_POSTS.sql
-    info = match_query(recorded, query_registry())
+    info = match_query(recorded, query_registry(PROJECT))
     assert info is not None
     assert (info.name, info.location) == ("count_posts", posts.COUNT_POSTS.location)
 
 
 def test_unknown_statements_have_no_name() -> None:
-    assert match_query("SELECT 1", query_registry()) is None
+    assert match_query("SELECT 1", query_registry(PROJECT)) is None
 
 
 async def test_slow_queries_name_our_queries_or_explain_how_to_enable(
@@ -66,7 +71,7 @@ async def test_slow_queries_name_our_queries_or_explain_how_to_enable(
     await posts.count_posts(
         conn, search="x", status=None, author_id=None, category_id=None, tag_id=None
     )
-    result = await slow_queries(conn, limit=1000)
+    result = await slow_queries(conn, limit=1000, registry=query_registry(PROJECT))
     if state.created and state.preloaded:
         assert result.state == "enabled"
         assert result.hint is None

@@ -175,16 +175,17 @@ def test_codegen_refuses_an_output_package_the_installed_postsql_would_shadow(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # No `out`: the default src/blog/generated imports as the installed postsql's own package.
+    # src/postsql/generated in a project that is not postsql imports as the installed postsql's.
     make_project(
         tmp_path,
         package="user_shop",
-        tool_postsql='migrations = "db/migrations"\nqueries = ["db/queries"]\n',
+        tool_postsql='migrations = "db/migrations"\nqueries = ["db/queries"]\n'
+        'out = "src/postsql/generated"\n',
     )
     monkeypatch.chdir(tmp_path)
     assert main(["codegen", "--database-url", test_pg.admin_url]) == 1
     err = capsys.readouterr().err
-    assert "src/blog/generated: the output package blog.generated would be shadowed" in err
+    assert "src/postsql/generated: the output package postsql.generated would be shadowed" in err
     assert "set out in [tool.postsql]" in err
     assert not (tmp_path / "src" / "postsql").exists()
 
@@ -208,7 +209,8 @@ def test_postsql_codegen_takes_the_same_options_as_the_codegen_script(
     assert '"all_notes"' in (tmp_path / "m.json").read_text()
 
 
-def test_codegen_formatter_is_a_runtime_dependency() -> None:
-    # `postsql codegen` runs ruff on every file it writes; an installed postsql must bring it.
-    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert any(d.split(">")[0].split("=")[0].strip() == "ruff" for d in dependencies)
+def test_codegen_formatter_comes_with_the_dev_extra() -> None:
+    # `postsql codegen` runs ruff on every file it writes; the tooling extra must bring it.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    dev = project["optional-dependencies"]["dev"]
+    assert any(d.split(">")[0].split("=")[0].strip() == "ruff" for d in dev)

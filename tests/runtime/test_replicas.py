@@ -46,7 +46,7 @@ async def routed(
     own_primary: tuple[LocalCluster, str], replica: LocalCluster
 ) -> AsyncIterator[tuple[Database, list[QueryRecord]]]:
     primary, database = own_primary
-    registry = QueryRegistry.from_package()
+    registry = QueryRegistry.from_package("postsql.builtin.queries", "blog.generated.queries")
     registry.register(IN_RECOVERY)
     records: list[QueryRecord] = []
     async with Database(
@@ -338,7 +338,7 @@ async def test_a_current_standby_of_an_idle_primary_reports_no_lag(
 ) -> None:
     # Time since the last replayed commit grows while the primary is idle: a standby that streams
     # and has replayed all it received must read as current, not seconds behind.
-    from blog.generated.queries import monitoring
+    from postsql.builtin.queries import monitoring
 
     db, _ = routed
     await new_user(db)

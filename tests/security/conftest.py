@@ -24,6 +24,8 @@ from postsql.migrations.migrator import Migrator
 from postsql.ops.roles import RoleNames, apply_roles
 from postsql.testing import TestServer, quote_ident
 
+ROLES_SQL = Path(__file__).resolve().parents[2] / "sql" / "roles.sql"
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 
 ROLE_PASSWORD = "Sec-Test-Pw-7f3a9c"  # a known test password; tests/security scans logs for it
@@ -96,6 +98,7 @@ def secured_template(
     asyncio.run(
         apply_roles(
             admin_url,
+            sql_file=ROLES_SQL,
             migrator=role_names.migrator,
             app=role_names.app,
             readonly=role_names.readonly,

@@ -22,6 +22,7 @@ from blog.generated.models import (
     TagInsert,
     UserInsert,
 )
+from blog.generated.models import CHECK_CONSTRAINTS as CHECKS
 from postsql.codegen.checks import compile_check
 from postsql.errors import IntegrityViolation
 from postsql.runtime.integrity import map_integrity_error, mapped_integrity_errors
@@ -91,7 +92,7 @@ async def test_a_raw_insert_bypassing_the_model_gets_the_mapped_error(
         f"INSERT INTO {TABLES[model]} ({', '.join(names)}) "
         f"VALUES ({', '.join(f'${i + 1}' for i in range(len(names)))})"
     )
-    with pytest.raises(IntegrityViolation) as info, mapped_integrity_errors():
+    with pytest.raises(IntegrityViolation) as info, mapped_integrity_errors(checks=CHECKS):
         await conn.execute(sql, *values.values())
     error = info.value
     assert (error.constraint, error.table, error.sqlstate) == (constraint, TABLES[model], "23514")

@@ -7,6 +7,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,6 +19,8 @@ from postsql.runtime.registry import QueryRegistry
 from postsql.testing import TestServer, quote_ident
 
 from .conftest import ROLE_PASSWORD, as_user
+
+ROLES_SQL = Path(__file__).resolve().parents[2] / "sql" / "roles.sql"
 
 
 async def _refused(conn: asyncpg.Connection, sql: str) -> asyncpg.PostgresError:
@@ -194,6 +197,7 @@ def test_applying_roles_twice_changes_nothing(
         asyncio.run(
             apply_roles(
                 url,
+                sql_file=ROLES_SQL,
                 migrator=role_names.migrator,
                 app=role_names.app,
                 readonly=role_names.readonly,
@@ -250,7 +254,10 @@ def test_non_ascii_passwords_are_refused_without_echoing_them() -> None:
 
 
 def _generated_queries() -> list[QueryInfo]:
-    return sorted(QueryRegistry.from_package(), key=lambda q: q.location)
+    return sorted(
+        QueryRegistry.from_package("postsql.builtin.queries", "blog.generated.queries"),
+        key=lambda q: q.location,
+    )
 
 
 async def _privilege_error(conn: asyncpg.Connection, query: QueryInfo) -> str | None:
@@ -306,6 +313,7 @@ async def test_app_role_cannot_divert_audit_rows_into_a_temporary_table(
     # TEMPLATE, so the roles are applied to this clone again first.
     await apply_roles(
         secured_db_url,
+        sql_file=ROLES_SQL,
         migrator=role_names.migrator,
         app=role_names.app,
         readonly=role_names.readonly,
@@ -368,6 +376,7 @@ async def test_apply_revokes_memberships_that_hand_over_privileges(
         await admin.execute(f"GRANT {quote_ident(granted_role)} TO {quote_ident(member_role)}")
         await apply_roles(
             secured_db_url,
+            sql_file=ROLES_SQL,
             migrator=role_names.migrator,
             app=role_names.app,
             readonly=role_names.readonly,

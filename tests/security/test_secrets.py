@@ -29,6 +29,8 @@ from postsql.testing import TestServer
 
 from .conftest import ROLE_PASSWORD, as_user
 
+ROLES_SQL = Path(__file__).resolve().parents[2] / "sql" / "roles.sql"
+
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = f"postgresql://someone:{ROLE_PASSWORD}@127.0.0.1:1/nowhere"
 
@@ -75,7 +77,7 @@ def test_failed_connections_and_migrations_never_show_the_password(seen: Seen) -
         with_tls(UNREACHABLE, sslmode="verify-fully")
     seen.add(tls_error.value)
     with pytest.raises(ConfigurationError) as roles_error:
-        asyncio.run(apply_roles(UNREACHABLE, passwords={"app": ROLE_PASSWORD}))
+        asyncio.run(apply_roles(UNREACHABLE, passwords={"app": ROLE_PASSWORD}, sql_file=ROLES_SQL))
     seen.add(roles_error.value)
 
 
@@ -103,9 +105,12 @@ def test_cli_output_never_shows_the_password(
         "POSTSQL_APP_PASSWORD": ROLE_PASSWORD,
         "POSTSQL_MIGRATOR_PASSWORD": ROLE_PASSWORD,
     }
-    names = ["--migrator", role_names.migrator, "--app", role_names.app]
+    names = ["--roles-file", str(ROLES_SQL), "--migrator", role_names.migrator]
+    names += ["--app", role_names.app]
     assert roles_main(["apply", *names, "--readonly", role_names.readonly], env) == 0
-    assert roles_main(["apply", *names, "--readonly", role_names.app], env) == 1  # refused
+    with pytest.raises(ConfigurationError) as refused:
+        roles_main(["apply", *names, "--readonly", role_names.app], env)
+    seen.add(str(refused.value))
 
 
 async def test_integrity_errors_name_the_column_not_the_secret_value(
@@ -129,7 +134,7 @@ def test_the_codegen_manifest_carries_no_url_and_records_check_constraints(
     with_password = as_user(test_pg.admin_url, "postgres")
     manifest = tmp_path / "manifest.json"
     status = codegen_main(
-        ["--root", str(ROOT), "--check", "--manifest", str(manifest),
+        ["--project", str(ROOT), "--check", "--manifest", str(manifest),
          "--database-url", with_password]
     )  # fmt: skip
     assert status in (0, 1)

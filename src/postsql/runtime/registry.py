@@ -6,7 +6,7 @@ up tells the runtime which query runs: its name, ``file:line``, tables and wheth
 
 Example::
 
-    registry = QueryRegistry.from_package("blog.generated.queries")
+    registry = QueryRegistry.from_package("myapp.db.queries")
     registry.lookup(posts.FIND_POSTS.sql).name   # 'find_posts'
 """
 
@@ -20,7 +20,8 @@ from postsql.runtime.executor import QueryInfo
 
 __all__ = ["QueryRegistry"]
 
-GENERATED_PACKAGE = "blog.generated.queries"
+#: postsql's own generated queries (health, reports, backups, the audit reader).
+BUILTIN_PACKAGE = "postsql.builtin.queries"
 
 
 class QueryRegistry:
@@ -39,10 +40,10 @@ class QueryRegistry:
 
         Example::
 
-            QueryRegistry.from_package("blog.generated.queries", "myapp.generated.queries")
+            QueryRegistry.from_package("postsql.builtin.queries", "myapp.db.queries")
         """
         registry = cls()
-        for package_name in packages or (GENERATED_PACKAGE,):
+        for package_name in packages or (BUILTIN_PACKAGE,):
             package = importlib.import_module(package_name)
             modules = [package]
             for found in pkgutil.iter_modules(getattr(package, "__path__", [])):

@@ -118,6 +118,9 @@ class DatabaseSettings(BaseSettings):
     """Seconds after which a query is logged as a warning."""
     log_parameters: bool = False
     """Log parameter values (otherwise they are redacted)."""
+    generated_package: str | None = Field(default=None, pattern=r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+    """The project's generated package (``myapp.db``; ``[tool.postsql]`` out): its queries are
+    named in hooks, logs, metrics and replica routing, its CHECK constraints in errors."""
     environment: str = Field(default="production", validation_alias="POSTSQL_ENV")
     """``development`` logs every query with its SQL and duration at INFO."""
 

@@ -25,6 +25,7 @@ from postsql.errors import ConfigurationError
 __all__ = [
     "DEFAULT_DATABASE",
     "DatabaseTarget",
+    "check_embedded_allowed",
     "database_name",
     "dbmate_url",
     "home_dir",
@@ -63,10 +64,15 @@ def home_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(configured).resolve() if configured else (Path.cwd() / ".postsql").resolve()
 
 
-def resolve(env: Mapping[str, str] | None = None, *, start: bool = True) -> DatabaseTarget:
+def resolve(
+    env: Mapping[str, str] | None = None, *, start: bool = True, require_url: bool = False
+) -> DatabaseTarget:
     """Apply the resolution rule; start the embedded server when nothing is configured.
 
-    ``start=False`` only reports a running embedded server and raises when none runs.
+    ``start=False`` only reports a running embedded server and raises when none runs. The
+    embedded server is a development convenience: with ``POSTSQL_ENV=production`` (or
+    ``require_url``, from the project's ``require_database_url``) and no ``DATABASE_URL``, this
+    raises :class:`ConfigurationError` at once instead of starting an empty server.
     """
     env = os.environ if env is None else env
     url = env.get("DATABASE_URL", "").strip()
@@ -81,11 +87,23 @@ def resolve(env: Mapping[str, str] | None = None, *, start: bool = True) -> Data
             "DIRECT_DATABASE_URL is set but DATABASE_URL is not: set both, or only DATABASE_URL "
             "(the direct URL defaults to it), or neither to use the embedded server"
         )
+    check_embedded_allowed(env, require_url=require_url)
     from postsql.ops.embedded import EmbeddedPostgres
 
     server = EmbeddedPostgres(home_dir(env))
     embedded_url = server.start() if start else server.running_url()
     return DatabaseTarget(url=embedded_url, direct_url=embedded_url, source="embedded")
+
+
+def check_embedded_allowed(env: Mapping[str, str], *, require_url: bool = False) -> None:
+    """Raise :class:`ConfigurationError` naming ``DATABASE_URL`` where the embedded server must
+    not stand in for it: ``POSTSQL_ENV=production``, or ``require_url``."""
+    if require_url or env.get("POSTSQL_ENV", "").strip().lower() == "production":
+        why = "require_database_url = true" if require_url else "POSTSQL_ENV=production"
+        raise ConfigurationError(
+            f"DATABASE_URL is not set ({why}): set DATABASE_URL to the database's URL; the "
+            "embedded PostgreSQL is for development only"
+        )
 
 
 def url_host(url: str) -> str | None:

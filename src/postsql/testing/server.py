@@ -6,8 +6,9 @@ Which server, in order:
 2. a testcontainers ``postgres`` container when a Docker engine answers;
 3. the embedded PostgreSQL in a temporary directory, removed afterwards.
 
-The pytest fixtures in ``tests/conftest.py`` are thin wrappers over this module; services can use
-it for their own tests too.
+The pytest plugin (:mod:`postsql.testing.plugin`) gives a project's tests fixtures over this
+module; it works inside async fixtures and tests too (the few synchronous calls to the server run
+in a thread when an event loop is running).
 
 Example::
 
@@ -24,14 +25,14 @@ import shutil
 import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import asyncpg
 
-from postsql.migrations.migrator import Migrator
+from postsql.migrations.migrator import Migrator, run_sync
 from postsql.ops.embedded import EmbeddedPostgres
 from postsql.runtime.executor import init_connection
 from postsql.runtime.urls import redact, validate_url, with_database
@@ -107,9 +108,6 @@ class TestServer:
 
     def psql_admin(self, sql: str) -> None:
         """Run one statement on the admin database (used for CREATE/DROP DATABASE)."""
-        import asyncio
-
-        import asyncpg
 
         async def run() -> None:
             conn = await asyncpg.connect(self.admin_url)
@@ -118,7 +116,7 @@ class TestServer:
             finally:
                 await conn.close()
 
-        asyncio.run(run())
+        run_sync(run)
 
     def create_database(self, prefix: str = "postsql_test", *, template: str | None = None) -> str:
         """Create a uniquely named database (optionally from ``template``); return its name."""
@@ -134,15 +132,32 @@ class TestServer:
         if name in self.created:
             self.created.remove(name)
 
-    def create_migrated_template(self, migrations_dir: Path, schema_file: Path) -> str:
+    def create_migrated_template(
+        self, migrations_dir: Path, schema_file: Path | None = None
+    ) -> str:
         """Create a database, apply every migration, and return its name for cloning."""
         name = self.create_database("postsql_template")
         Migrator(
             url=self.url_for(name),
             migrations_dir=migrations_dir,
-            schema_file=schema_file,
+            schema_file=schema_file or Path(os.devnull),
             dump=False,
         ).up()
+        return name
+
+    def create_schema_template(self, scripts: Sequence[Path]) -> str:
+        """Create a database from plain DDL files (applied in order) and return its name."""
+        name = self.create_database("postsql_template")
+
+        async def run() -> None:
+            conn = await asyncpg.connect(self.url_for(name))
+            try:
+                for script in scripts:
+                    await conn.execute(script.read_text(encoding="utf-8"))
+            finally:
+                await conn.close()
+
+        run_sync(run)
         return name
 
     def clone(self, template: str) -> str:

@@ -123,6 +123,8 @@ SELECT
 -- name: slow_queries(limit)
 -- Returns the statements run against this database that took the most execution time in total
 -- (PostgreSQL 13+ columns), at most :limit. Needs pg_stat_statements created and preloaded.
+-- Codegen's own scratch databases (CREATE/DROP DATABASE postsql_codegen_...) are not the
+-- project's work and are left out.
 -- @nonnull query, calls, total_exec_time, mean_exec_time, max_exec_time, rows
 SELECT
     s.queryid,
@@ -140,6 +142,7 @@ WHERE
         SELECT d.oid FROM pg_database AS d
         WHERE d.datname = current_database()
     )
+    AND s.query !~* '^\s*(CREATE|DROP)\s+DATABASE\s+(IF\s+EXISTS\s+)?"?postsql_codegen_'
 ORDER BY s.total_exec_time DESC, s.queryid ASC
 LIMIT :limit::integer;
 

@@ -1,5 +1,8 @@
--- The audit_log table postsql.ext.audit reads: the shape a project's own migration creates (the
--- example project's migrations do). Used by codegen of postsql's built-in queries only.
+-- What postsql's built-in queries read besides the catalog (used by their codegen only):
+-- pg_stat_statements for the slow-query report, and the audit_log table postsql.ext.audit reads
+-- (the shape a project's own migration creates; the example project's migrations do).
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+
 CREATE TABLE audit_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     table_name text NOT NULL,

@@ -76,18 +76,20 @@ def print_section(section: Section, *, stream: TextIO | None = None) -> None:
     out = sys.stdout if stream is None else stream
     if _is_terminal(out):
         from rich.console import Console
+        from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=section.title, title_justify="left", show_edge=False)
+        # Cells are data (a backup setting's "[tool.postsql.backup]", a query's text), never markup.
+        table = Table(title=escape(section.title), title_justify="left", show_edge=False)
         for column in section.columns:
-            table.add_column(column)
+            table.add_column(escape(column))
         for row in section.rows:
-            table.add_row(*row)
+            table.add_row(*(escape(cell) for cell in row))
         console = Console(file=out)
         if section.rows:
             console.print(table)
         else:
-            console.print(f"[bold]{section.title}[/bold]")
+            console.print(f"[bold]{escape(section.title)}[/bold]")
         if section.note:
             console.print(section.note, markup=False)
         console.print()
