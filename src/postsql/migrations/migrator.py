@@ -90,8 +90,7 @@ def normalize_schema_dump(text: str) -> str:
     """Drop server-specific noise from a schema dump so equal schemas dump equal, whichever server
     version and pg_dump wrote it."""
     text = _VERSION_LINES.sub("", _ATTVER_LINE.sub("", text))
-    text = _CHECKSUM_ENTRIES.sub("", text)
-    return re.sub(r"\n{3,}", "\n\n", text)
+    return _CHECKSUM_ENTRIES.sub("", text).lstrip("\n")
 
 
 def run_sync(make: Callable[[], Awaitable[T]]) -> T:
@@ -337,7 +336,7 @@ class Migrator:
         output = (result.stdout + result.stderr).replace(env["DATABASE_URL"], redact(self.url))
         if check and result.returncode != 0:
             raise MigrationError(f"dbmate {' '.join(args)} failed:\n{output.strip()}")
-        if dump and self.schema_file.exists():
+        if (dump or args[:1] == ("dump",)) and self.schema_file.exists():
             text = self.schema_file.read_text()
             normalized = normalize_schema_dump(text)
             if normalized != text:
