@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
+import pytest
 
 from blog.generated.queries import posts
 from postsql.builtin.queries import monitoring
@@ -104,3 +105,19 @@ async def test_without_the_extension_the_state_says_how_to_create_it(
     assert "CREATE EXTENSION pg_stat_statements" in result.hint
     # A server that does not preload the library needs that step too, and first.
     assert ("shared_preload_libraries" in result.hint) == (not state.preloaded)
+
+
+async def test_codegen_scratch_databases_are_not_slow_queries_of_the_project(
+    conn: asyncpg.Connection,
+) -> None:
+    state = await monitoring.pg_stat_statements_state(conn)
+    assert state is not None
+    if not (state.created and state.preloaded):
+        pytest.skip("pg_stat_statements is not preloaded on this server")
+    await conn.execute('CREATE DATABASE "postsql_codegen_0123456789ab"')
+    await conn.execute('DROP DATABASE "postsql_codegen_0123456789ab"')
+    await conn.execute('CREATE DATABASE "postsql_user_db_0123456789ab"')
+    await conn.execute('DROP DATABASE "postsql_user_db_0123456789ab"')
+    texts = [q.query for q in (await slow_queries(conn, limit=1000)).queries]
+    assert not [t for t in texts if "postsql_codegen_" in t]
+    assert [t for t in texts if "postsql_user_db_" in t]  # other DDL is still reported

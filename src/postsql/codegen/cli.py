@@ -143,26 +143,12 @@ async def describe_all(
     return catalog, described, errors
 
 
-def package_of(out: Path, root: Path) -> str:
-    """The output directory's import path: ``src/blog/generated`` → ``blog.generated``."""
-    try:
-        parts = list(out.resolve().relative_to(root.resolve()).parts)
-    except ValueError as exc:
-        raise CodegenError(f"{out}: the output directory must be inside {root}") from exc
-    if parts and parts[0] == "src":
-        parts = parts[1:]
-    if not parts or not all(p.isidentifier() for p in parts):
-        raise CodegenError(f"{out}: not an importable package path")
-    return ".".join(parts)
-
-
 def check_not_shadowed(out: Path, root: Path, package: str) -> None:
     """Refuse an output package that imports as some other installed package's module.
 
-    ``src/blog/generated`` in a project that does not own ``postsql`` (no
-    ``src/postsql/__init__.py``) would be written, yet ``import blog.generated`` finds the
-    installed postsql's own (the blog example's) package: the project would run someone else's
-    code without a word.
+    ``src/postsql/generated`` in a project that does not own ``postsql`` (no
+    ``src/postsql/__init__.py``) would be written, yet ``import postsql.generated`` looks in the
+    installed postsql: the project would not import the code it generated.
     """
     top = package.split(".")[0]
     base = (
@@ -256,7 +242,7 @@ async def generate(
         assert config.migrations is not None  # noqa: S101 - load_config sets one of the two
         scripts = migration_scripts(config.migrations)
         source = _rel(config.migrations, config.root)
-    package = config.package or package_of(config.out, project_root)
+    package = config.generated_package
     check_not_shadowed(config.out, project_root, package)
     catalog, described, errors = await describe_all(admin_url, scripts, queries)
     project = build_project(catalog, queries, described, config, check_errors=errors)
