@@ -352,3 +352,57 @@ def test_a_formatter_failure_shows_the_formatters_own_message(tmp_path: Path) ->
     assert message.startswith("ruff could not format generated queries/__init__.py")
     assert "queries/__init__.py:1:" in message
     assert "Simple statements must be separated by newlines or semicolons" in message
+
+
+async def test_an_operator_that_does_not_fit_its_statement_is_an_error_at_the_query(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: one_of_nothing(id)^\nUPDATE posts SET body = NULL WHERE id = :id;\n\n"
+        "-- name: value_of_two(id)$\nSELECT id, title FROM posts WHERE id = :id;\n\n"
+        "-- name: value_of_nothing(id)$\nDELETE FROM posts WHERE id = :id;\n\n"
+        "-- name: count_titles()!\nSELECT title FROM posts;\n\n"
+        "-- name: many_returning(title)*!\nINSERT INTO posts (id, title) "
+        "VALUES (1, :title) RETURNING id;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    message = str(caught.value)
+    assert message.startswith("5 problems found:")
+    assert (
+        "queries/posts.sql:1: one_of_nothing: ^ reads one row, but the statement returns no rows"
+        in message
+    )
+    assert (
+        "queries/posts.sql:4: value_of_two: $ reads one value, but the statement returns 2 "
+        "columns (id, title); use ^ for the row, or select one column" in message
+    )
+    assert "queries/posts.sql:7: value_of_nothing: $ reads one value, but the statement" in message
+    assert (
+        "queries/posts.sql:10: count_titles: ! on a SELECT that calls no function: its rows are "
+        "discarded" in message
+    )
+    assert (
+        "queries/posts.sql:13: many_returning: *! runs the statement once per set of parameters "
+        "(executemany) and discards what it returns (id)" in message
+    )
+
+
+async def test_an_operator_aiosql_gives_a_meaning_warns_what_the_function_returns(
+    tmp_path: Path, admin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: add(id, title)<!\nINSERT INTO posts (id, title) VALUES (:id, :title);\n\n"
+        "-- name: notify()!\nSELECT pg_notify('posts', 'changed');\n",
+    )
+    generated = await generate_case(case, admin_url)
+    assert generated.project.warnings == (
+        "queries/posts.sql:1: add: <! on a statement without RETURNING: the generated function "
+        "returns None; use ! for the affected row count, or add RETURNING",
+        "queries/posts.sql:4: notify: ! on a SELECT: the generated function returns the number of "
+        "rows selected and discards them (fine for a function called for its effect, such as "
+        "pg_notify); use (no suffix), ^ or $ to read them",
+    )
+    assert "warning: queries/posts.sql:1: add: <! on a statement" in capsys.readouterr().err

@@ -330,6 +330,85 @@ def _returns_a_row(sql: str) -> bool:
     )
 
 
+_SUFFIX = {
+    "select": "(no suffix)",
+    "select_one": "^",
+    "select_value": "$",
+    "insert_returning": "<!",
+    "insert_update_delete": "!",
+    "insert_update_delete_many": "*!",
+}
+
+
+def _operator_problem(q: QueryDef, described: Described) -> tuple[str, bool] | None:
+    """Whether the query's operator fits its statement: ``(message, is_error)``, or None.
+
+    An error where the generated function could only mislead; a warning, saying what the
+    function returns, where aiosql gives the combination a meaning someone may want.
+    """
+    op = q.operation
+    if op == "script":
+        return None
+    suffix = _SUFFIX[op]
+    count = len(described.columns)
+    names = ", ".join(name for name, _ in described.columns)
+    if op == "select_one" and count == 0:
+        return ("^ reads one row, but the statement returns no rows (no result columns); "
+                "use ! for its affected row count, or add RETURNING", True)  # fmt: skip
+    if op == "insert_returning" and count == 0:
+        return ("<! on a statement without RETURNING: the generated function returns None; use "
+                "! for the affected row count, or add RETURNING", False)  # fmt: skip
+    if op == "select_value" and count != 1:
+        if count == 0:
+            return ("$ reads one value, but the statement returns no rows (no result columns); "
+                    "use ! for its affected row count, or add RETURNING", True)  # fmt: skip
+        return (f"$ reads one value, but the statement returns {count} columns ({names}); "
+                "use ^ for the row, or select one column", True)  # fmt: skip
+    statement = _single_statement(q.sql)
+    if op == "insert_update_delete_many" and count:
+        return (f"*! runs the statement once per set of parameters (executemany) and discards "
+                f"what it returns ({names}); use <! or (no suffix) per call, or drop "
+                "RETURNING", True)  # fmt: skip
+    if op in ("insert_update_delete", "insert_update_delete_many") and _plain_select(statement):
+        if _any_call(statement):
+            return (f"{suffix} on a SELECT: the generated function returns the number of rows "
+                    "selected and discards them (fine for a function called for its effect, "
+                    "such as pg_notify); use (no suffix), ^ or $ to read them", False)  # fmt: skip
+        return (f"{suffix} on a SELECT that calls no function: its rows are discarded and "
+                "nothing else happens; use (no suffix), ^ or $ to read them", True)  # fmt: skip
+    return None
+
+
+def _any_call(node: object) -> bool:
+    """Whether ``node`` calls a function anywhere, subqueries included."""
+    if isinstance(node, ast.FuncCall):
+        return True
+    if isinstance(node, ast.Node):
+        return any(_any_call(getattr(node, attr)) for attr in node)
+    if isinstance(node, tuple | list):
+        return any(_any_call(item) for item in node)
+    return False
+
+
+def _single_statement(sql: str) -> ast.Node | None:
+    try:
+        stmts = pglast.parse_sql(sql)
+    except pglast.parser.ParseError:
+        return None
+    return stmts[0].stmt if len(stmts) == 1 else None
+
+
+def _plain_select(node: ast.Node | None) -> bool:
+    """A SELECT (or VALUES) that neither writes (no data-modifying CTE, no INTO) nor locks."""
+    if not isinstance(node, ast.SelectStmt) or node.intoClause is not None or node.lockingClause:
+        return False
+    ctes = node.withClause.ctes or () if node.withClause is not None else ()
+    return all(
+        isinstance(cte, ast.CommonTableExpr) and isinstance(cte.ctequery, ast.SelectStmt)
+        for cte in ctes
+    )
+
+
 class _Builder:
     def __init__(self, catalog: Catalog, config: CodegenConfig, analyzer: Analyzer) -> None:
         self.catalog = catalog
@@ -509,6 +588,13 @@ class _Builder:
                 QueryCheckError,
                 f"{where} @cache on a query that writes (only read-only queries can be cached)",
             )
+        problem = _operator_problem(q, described)
+        if problem is not None:
+            message, is_error = problem
+            if is_error:
+                self.errors.add(QueryCheckError, f"{where} {message}")
+            else:
+                self.warnings.append(f"{where} {message}")
         params = self._params(q, described, analysis, where)
         row_class = pascal(q.name) + "Row"
         columns = self._columns(q, described, analysis, where, row_class)
