@@ -600,6 +600,18 @@ PARAM_CASES = [
         {3},
     ),
     (
+        "insert_select_case_result_into_a_nullable_column",
+        "INSERT INTO categories (name, slug, description) "
+        "SELECT $1, $2, CASE WHEN $3::bool THEN $4::text ELSE coalesce($5, $6) END",
+        {4, 5, 6},
+    ),
+    (
+        "update_set_case_result_into_a_nullable_column",
+        "UPDATE posts SET excerpt = CASE WHEN $1 THEN $2 END, title = CASE WHEN $1 THEN $3 "
+        "ELSE title END WHERE id = $4",
+        {2},
+    ),
+    (
         "update_set",
         "UPDATE posts SET title = $1, excerpt = $2, published_at = $3 WHERE id = $4",
         {2, 3},

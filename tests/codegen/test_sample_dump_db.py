@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import inspect
 from pathlib import Path
 from types import ModuleType
 
@@ -168,3 +169,18 @@ async def test_the_generated_package_passes_mypy_strict(
          str(package)]
     )  # fmt: skip
     assert status == 0, out + err
+
+
+async def test_a_parameter_stored_through_a_case_into_a_nullable_column_accepts_none(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    _, queries = await _import_case(importable_dir, admin_url)
+    assert "email: str | None" in inspect.getsource(queries.add_staff)
+    conn = await _connect(empty_db_url)
+    try:
+        added = await queries.add_staff(
+            conn, staff_id=3, first_name="Ann", share_email=True, email=None
+        )
+        assert (added.staff_id, added.email) == (3, None)
+    finally:
+        await conn.close()

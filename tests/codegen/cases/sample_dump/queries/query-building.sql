@@ -44,3 +44,9 @@ SELECT row_to_json(s) AS member FROM staff AS s ORDER BY s.staff_id;
 -- A nested JSON value from a `$` query.
 SELECT json_build_object('film', row_to_json(f), 'staff', (SELECT json_agg(s) FROM staff s))
 FROM film f WHERE f.film_id = :id;
+
+-- name: add_staff(staff_id, first_name, share_email, email)<!
+-- :email goes only into a nullable column (through a CASE): it may be None.
+INSERT INTO staff (staff_id, first_name, email)
+SELECT :staff_id, :first_name, CASE WHEN :share_email THEN :email END
+RETURNING staff_id, email;
