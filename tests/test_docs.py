@@ -585,6 +585,7 @@ _SQL_SPELLING = {
     "float8": "double precision",
     "bpchar": "char(n)",
     "char": '"char"',
+    "varbit": "bit varying",
 }
 
 

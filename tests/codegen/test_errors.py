@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from codegen.helpers import generate_case
+from postsql.codegen.cli import format_sources
 from postsql.errors import CodegenError, QueryCheckError, UnsupportedTypeError
 
 pytestmark = pytest.mark.db
@@ -59,21 +60,49 @@ async def test_all_failing_queries_are_reported_not_just_the_first(
     assert "queries/posts.sql:7: c: could not determine data type of parameter $1" in message
 
 
-async def test_an_unmapped_type_is_an_error_naming_the_column_never_any(
+_PARTITION_ROWS = """
+CREATE TABLE events (id bigint NOT NULL, kind int NOT NULL) PARTITION BY LIST (kind);
+CREATE TABLE events_1 PARTITION OF events FOR VALUES IN (1);
+CREATE TABLE posts (id bigint PRIMARY KEY, title text NOT NULL, last_event events_1);
+"""
+
+
+async def test_an_unmapped_column_of_a_table_is_left_out_with_a_warning_and_a_note(
+    tmp_path: Path, admin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A partition has no model of its own, so a column of its row type has no Python type.
+    case = _case(tmp_path, "-- name: titles()\nSELECT id, title FROM posts;\n", _PARTITION_ROWS)
+    generated = await generate_case(case, admin_url)
+    warning = capsys.readouterr().err
+    assert "warning: public.posts.last_event: type events_1 has no Python mapping" in warning
+    assert "left out of the model Post" in warning
+    models = generated.files["models.py"]
+    post = models[models.index("class Post(") : models.index("class PostInsert(")]
+    assert "    last_event:" not in post
+    assert "Left out (their type has no Python mapping" in post
+    assert "- last_event: events_1" in post
+    assert generated.project.warnings == (
+        "public.posts.last_event: type events_1 has no Python mapping; the column is left out "
+        "of the model Post",
+    )
+
+
+async def test_a_query_reading_an_unmapped_column_is_an_error_naming_it(
     tmp_path: Path, admin_url: str
 ) -> None:
-    schema = "CREATE TABLE posts (id bigint PRIMARY KEY, shape point);"
-    case = _case(tmp_path, "-- name: shapes()\nSELECT id FROM posts;\n", schema)
-    with pytest.raises(UnsupportedTypeError, match=r"column public\.posts\.shape: .*point"):
+    case = _case(tmp_path, "-- name: events()\nSELECT last_event FROM posts;\n", _PARTITION_ROWS)
+    with pytest.raises(
+        UnsupportedTypeError, match=r"queries/posts.sql:1: events: column 'last_event'.*events_1"
+    ):
         await generate_case(case, admin_url)
 
 
-async def test_an_unmapped_result_type_names_the_query_and_column(
+async def test_an_anonymous_record_result_names_the_query_and_column(
     tmp_path: Path, admin_url: str
 ) -> None:
     schema = "CREATE TABLE posts (id bigint PRIMARY KEY);"
-    case = _case(tmp_path, "-- name: shapes()\nSELECT point(1, 2) AS p;\n", schema)
-    with pytest.raises(UnsupportedTypeError, match=r"queries/posts.sql:1: shapes: column 'p'"):
+    case = _case(tmp_path, "-- name: pairs()\nSELECT ROW(1, 2) AS p;\n", schema)
+    with pytest.raises(UnsupportedTypeError, match=r"queries/posts.sql:1: pairs: column 'p'"):
         await generate_case(case, admin_url)
 
 
@@ -103,12 +132,27 @@ async def test_marking_nullable_a_column_proven_non_null_contradicts_a_proof(
         await generate_case(case, admin_url)
 
 
-async def test_duplicate_result_column_names_must_be_aliased(
+async def test_each_problem_is_reported_once_and_in_file_and_line_order(
     tmp_path: Path, admin_url: str
 ) -> None:
-    case = _case(tmp_path, "-- name: q()\nSELECT a.id, b.id FROM posts a, posts b;\n")
-    with pytest.raises(QueryCheckError, match="two result columns are named 'id'"):
+    case = _case(
+        tmp_path,
+        "-- name: late()\nSELECT nope FROM posts;\n\n-- name: later()\nSELECT x FROM posts;\n",
+    )
+    # Found after the server's errors (by codegen, not the server), in an earlier file; and
+    # the same problem twice in one query.
+    (case / "queries" / "a.sql").write_text(
+        '-- name: first()\nSELECT 1 AS "?column?", 2 AS "?column?";\n'
+    )
+    with pytest.raises(QueryCheckError) as caught:
         await generate_case(case, admin_url)
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "3 problems found:"
+    assert [line.split(" ")[0] for line in lines[1:] if line.startswith("queries/")] == [
+        "queries/a.sql:1:",
+        "queries/posts.sql:2:",
+        "queries/posts.sql:5:",
+    ]
 
 
 async def test_a_broken_schema_names_its_file_and_line(tmp_path: Path, admin_url: str) -> None:
@@ -270,3 +314,95 @@ async def test_a_role_refused_create_database_is_a_clear_error_not_a_traceback(
     assert message.startswith("cannot create the scratch database on ")
     assert "permission denied to create database" in message
     assert "a role allowed CREATE DATABASE" in message
+
+
+async def test_a_schema_file_of_only_comments_applies_as_nothing(
+    tmp_path: Path, admin_url: str
+) -> None:
+    # asyncpg raised AttributeError: 'NoneType' object has no attribute 'decode'.
+    case = _case(tmp_path, "-- name: one()$\nSELECT 1 AS x;\n", "-- no tables yet\n/* none */\n")
+    generated = await generate_case(case, admin_url)
+    assert [q.name for q in generated.project.queries] == ["one"]
+
+
+async def test_query_files_whose_names_make_one_module_are_an_error_naming_both(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(tmp_path, "-- name: a()\nSELECT 1 AS x;\n")
+    (case / "queries" / "post-tags.sql").write_text("-- name: b()\nSELECT 1 AS x;\n")
+    (case / "queries" / "post_tags.sql").write_text("-- name: c()\nSELECT 1 AS x;\n")
+    with pytest.raises(
+        QueryCheckError,
+        match=r"queries/post_tags.sql: would generate the module queries/post_tags.py, as "
+        r"queries/post-tags.sql does",
+    ):
+        await generate_case(case, admin_url)
+
+
+def test_a_formatter_failure_shows_the_formatters_own_message(tmp_path: Path) -> None:
+    # The message ended after "(a codegen bug):" with nothing: ruff ran with --quiet.
+    with pytest.raises(CodegenError) as caught:
+        format_sources(
+            {"queries/__init__.py": "from x.queries import query-building\n"},
+            out=tmp_path / "x",
+            root=tmp_path,
+            package="x",
+        )
+    message = str(caught.value)
+    assert message.startswith("ruff could not format generated queries/__init__.py")
+    assert "queries/__init__.py:1:" in message
+    assert "Simple statements must be separated by newlines or semicolons" in message
+
+
+async def test_an_operator_that_does_not_fit_its_statement_is_an_error_at_the_query(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: one_of_nothing(id)^\nUPDATE posts SET body = NULL WHERE id = :id;\n\n"
+        "-- name: value_of_two(id)$\nSELECT id, title FROM posts WHERE id = :id;\n\n"
+        "-- name: value_of_nothing(id)$\nDELETE FROM posts WHERE id = :id;\n\n"
+        "-- name: count_titles()!\nSELECT title FROM posts;\n\n"
+        "-- name: many_returning(title)*!\nINSERT INTO posts (id, title) "
+        "VALUES (1, :title) RETURNING id;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    message = str(caught.value)
+    assert message.startswith("5 problems found:")
+    assert (
+        "queries/posts.sql:1: one_of_nothing: ^ reads one row, but the statement returns no rows"
+        in message
+    )
+    assert (
+        "queries/posts.sql:4: value_of_two: $ reads one value, but the statement returns 2 "
+        "columns (id, title); use ^ for the row, or select one column" in message
+    )
+    assert "queries/posts.sql:7: value_of_nothing: $ reads one value, but the statement" in message
+    assert (
+        "queries/posts.sql:10: count_titles: ! on a SELECT that calls no function: its rows are "
+        "discarded" in message
+    )
+    assert (
+        "queries/posts.sql:13: many_returning: *! runs the statement once per set of parameters "
+        "(executemany) and discards what it returns (id)" in message
+    )
+
+
+async def test_an_operator_aiosql_gives_a_meaning_warns_what_the_function_returns(
+    tmp_path: Path, admin_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: add(id, title)<!\nINSERT INTO posts (id, title) VALUES (:id, :title);\n\n"
+        "-- name: notify()!\nSELECT pg_notify('posts', 'changed');\n",
+    )
+    generated = await generate_case(case, admin_url)
+    assert generated.project.warnings == (
+        "queries/posts.sql:1: add: <! on a statement without RETURNING: the generated function "
+        "returns None; use ! for the affected row count, or add RETURNING",
+        "queries/posts.sql:4: notify: ! on a SELECT: the generated function returns the number of "
+        "rows selected and discards them (fine for a function called for its effect, such as "
+        "pg_notify); use (no suffix), ^ or $ to read them",
+    )
+    assert "warning: queries/posts.sql:1: add: <! on a statement" in capsys.readouterr().err

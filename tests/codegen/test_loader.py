@@ -7,7 +7,7 @@ from pathlib import Path
 import aiosql
 import pytest
 
-from postsql.codegen.loader import load_file, load_queries
+from postsql.codegen.loader import load_file, load_queries, module_name
 from postsql.errors import QueryParseError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +104,18 @@ def test_every_broken_file_and_duplicate_name_is_reported_at_once(tmp_path: Path
     assert "d.sql:3:" in message
     assert "c.sql:1:" in message
     assert "b.sql:1: dup: defined again (first at" in message
+
+
+@pytest.mark.parametrize(
+    ("stem", "module"),
+    [
+        ("posts", "posts"),
+        ("query-building", "query_building"),
+        ("2024 reports.v2", "q_2024_reports_v2"),
+        ("class", "class_"),
+        ("x²", "x_"),
+    ],
+)
+def test_any_query_file_name_gives_an_importable_module_name(stem: str, module: str) -> None:
+    assert module_name(stem) == module
+    assert module.isidentifier()

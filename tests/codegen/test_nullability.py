@@ -478,6 +478,44 @@ CASES = [
         {"id": False, "excerpt": True, "email": False},
     ),
     Case(
+        "update_returning_gives_the_new_value_not_the_one_where_tested",
+        "UPDATE posts SET excerpt = nullif($1, '') WHERE id = $2 AND excerpt IS NOT NULL "
+        "RETURNING excerpt",
+        {"excerpt": True},
+    ),
+    Case(
+        "update_returning_set_to_null_where_tested_not_null",
+        "UPDATE posts SET published_at = NULL WHERE id = $1 AND published_at IS NOT NULL "
+        "RETURNING published_at, new.published_at AS after, old.published_at AS before",
+        {"published_at": True, "after": True, "before": True},
+    ),
+    Case(
+        "update_returning_compared_column_set_from_a_parameter",
+        "UPDATE posts SET excerpt = $1 WHERE id = $2 AND excerpt > '' RETURNING excerpt",
+        {"excerpt": True},
+    ),
+    Case(
+        "update_returning_column_set_to_a_non_null_expression",
+        "UPDATE posts SET excerpt = coalesce(excerpt, 'x') WHERE id = $1 RETURNING excerpt",
+        {"excerpt": False},
+    ),
+    Case(
+        "update_returning_unassigned_column_keeps_the_where_proof",
+        "UPDATE posts SET title = $1 WHERE excerpt IS NOT NULL RETURNING excerpt",
+        {"excerpt": False},
+    ),
+    Case(
+        "upsert_returning_ignores_the_do_update_where",
+        "INSERT INTO categories AS c (name, slug) VALUES ($1, $2) ON CONFLICT (slug) DO UPDATE "
+        "SET description = NULL WHERE c.description IS NOT NULL RETURNING description",
+        {"description": True},
+    ),
+    Case(
+        "delete_returning_old_value_where_tested_not_null",
+        "DELETE FROM posts WHERE excerpt IS NOT NULL RETURNING excerpt",
+        {"excerpt": False},
+    ),
+    Case(
         "delete_returning",
         "DELETE FROM comments WHERE id = $1 RETURNING id, deleted_at",
         {"id": False, "deleted_at": True},
@@ -560,6 +598,18 @@ PARAM_CASES = [
         "insert_select",
         "INSERT INTO categories (name, slug, description) SELECT $1, $2, $3",
         {3},
+    ),
+    (
+        "insert_select_case_result_into_a_nullable_column",
+        "INSERT INTO categories (name, slug, description) "
+        "SELECT $1, $2, CASE WHEN $3::bool THEN $4::text ELSE coalesce($5, $6) END",
+        {4, 5, 6},
+    ),
+    (
+        "update_set_case_result_into_a_nullable_column",
+        "UPDATE posts SET excerpt = CASE WHEN $1 THEN $2 END, title = CASE WHEN $1 THEN $3 "
+        "ELSE title END WHERE id = $4",
+        {2},
     ),
     (
         "update_set",

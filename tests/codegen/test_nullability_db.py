@@ -185,3 +185,38 @@ async def test_no_inherit_not_null_leaves_the_parent_column_nullable(
     assert await conn.fetchval("SELECT count(*) FROM parent_row WHERE note IS NULL") == 1
     read = (await read_catalog(conn)).relation(None, "parent_row") or ()
     assert {c.name: c.not_null for c in read} == {"id": True, "note": False}
+
+
+# Each writes a value other than the one its WHERE (or DO UPDATE ... WHERE) tested.
+_NEW_VALUE_WRITES = [
+    "UPDATE posts SET excerpt = nullif('', '') WHERE excerpt IS NOT NULL RETURNING id, excerpt",
+    "UPDATE posts SET status = 'DRAFT', published_at = NULL WHERE published_at IS NOT NULL "
+    "RETURNING id, published_at",
+    "UPDATE posts SET excerpt = NULL WHERE excerpt > '' RETURNING id, excerpt, new.excerpt AS n",
+    "INSERT INTO posts AS p (title, content, slug, author_id) "
+    "SELECT 'T', 'C', 's1', author_id FROM posts LIMIT 1 ON CONFLICT (slug) DO UPDATE "
+    "SET excerpt = NULL WHERE p.excerpt IS NOT NULL RETURNING id, excerpt",
+    "MERGE INTO posts p USING (SELECT 's1' AS slug) s ON p.slug = s.slug "
+    "WHEN MATCHED AND p.excerpt IS NOT NULL THEN UPDATE SET excerpt = NULL "
+    "RETURNING p.id, p.excerpt",
+]
+
+
+@pytest.mark.parametrize("sql", _NEW_VALUE_WRITES)
+async def test_returning_after_a_write_gives_the_new_value_not_the_tested_one(
+    conn: asyncpg.Connection, sql: str
+) -> None:
+    if sql.startswith("MERGE") and conn.get_server_version().major < 17:
+        pytest.skip("MERGE ... RETURNING is new in PostgreSQL 17")
+    await conn.execute(_FIXTURE_ROWS)
+    await conn.execute("UPDATE posts SET excerpt = 'e', status = 'PUBLISHED', published_at = now()")
+    catalog = await _snapshot(conn)
+    statement = await conn.prepare(sql)
+    names = [attribute.name for attribute in statement.get_attributes()]
+    analysis = analyze_query(sql, catalog, names)
+    rows = await statement.fetch()
+    assert rows, "the fixture rows should make every write return something"
+    assert all(row[1] is None for row in rows)
+    for i, column in enumerate(analysis.columns):
+        if not column.nullable:
+            assert all(row[i] is not None for row in rows), (names[i], column.reason)

@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from postsql.testing import TestServer
 
@@ -125,9 +130,20 @@ def _site_packages_mb(venv: Path) -> float:
     return total / 1_000_000
 
 
+@pytest.fixture
+def open_tmp() -> Iterator[Path]:
+    """A temporary directory others may traverse: as root, the embedded server runs as its own
+    user, who must reach the venv's binaries and the project (pytest's tmp_path is 0700)."""
+    path = Path(tempfile.mkdtemp(prefix="postsql-installed-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def test_a_new_project_installs_generates_runs_tests_and_type_checks(
-    tmp_path: Path, test_pg: TestServer
+    open_tmp: Path, test_pg: TestServer
 ) -> None:
+    tmp_path = open_tmp
     transcript: list[str] = []
     env = {
         k: v
@@ -145,7 +161,7 @@ def test_a_new_project_installs_generates_runs_tests_and_type_checks(
     (wheel,) = wheels.glob("postsql-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.startswith("blog/")], "the example ships in the wheel"
-    assert "postsql/sql/queries/monitoring.sql" in names
+    assert "postsql/src/postsql/sql/queries/monitoring.sql" in names
     assert "postsql/py.typed" in names
 
     venv = tmp_path / "venv"

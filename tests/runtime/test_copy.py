@@ -3,6 +3,8 @@ transactions, a pool and a connection, reported to the hooks so that caches inva
 
 from __future__ import annotations
 
+from typing import cast
+
 import asyncpg
 import pytest
 
@@ -70,7 +72,7 @@ async def test_copy_models_names_the_row_and_column_a_constraint_refuses(db_url:
         with pytest.raises(IntegrityViolation, match=r"^rows item 2: comments\.post_id"):
             await copy_models(pool, "comments", CommentInsert, rows)
         with pytest.raises(InvalidArgument, match="not a CommentInsert"):
-            await copy_models(pool, "comments", CommentInsert, [object()])  # type: ignore[list-item]
+            await copy_models(pool, "comments", CommentInsert, [cast(CommentInsert, object())])
         with pytest.raises(InvalidArgument, match="pass a Database, a transaction"):
             await copy_models(object(), "comments", CommentInsert, rows[:1])
     finally:

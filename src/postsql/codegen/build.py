@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import keyword
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from postsql.codegen.ir import (
 )
 from postsql.codegen.loader import QueryDef
 from postsql.codegen.naming import pascal, python_field, singular
-from postsql.codegen.typemap import BASE_TYPES, TypeMapper
+from postsql.codegen.typemap import BASE_TYPES, BINARY_ONLY, TypeMapper
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
 from postsql.project import ProjectConfig, parse_annotation
 
@@ -150,9 +151,21 @@ class _Errors:
         if not self.messages:
             return
         kind = next(iter(self.kinds)) if len(self.kinds) == 1 else CodegenError
-        count = len(self.messages)
+        # Each problem once; those at a file:line in file and line order, after the others.
+        messages = sorted(dict.fromkeys(self.messages), key=_message_order)
+        count = len(messages)
         header = f"{count} problem{'s' if count > 1 else ''} found:\n" if count > 1 else ""
-        raise kind(header + "\n".join(self.messages))
+        raise kind(header + "\n".join(messages))
+
+
+_LOCATED = re.compile(r"^(?P<file>[^\s:][^:\n]*):(?P<line>\d+):")
+
+
+def _message_order(message: str) -> tuple[int, str, int]:
+    found = _LOCATED.match(message)
+    if found is None:
+        return (0, "", 0)
+    return (1, found.group("file"), int(found.group("line")))
 
 
 # Names the generated modules import: a class of the same name would shadow one (a table
@@ -162,7 +175,7 @@ _IMPORTED_NAMES = frozenset(
     {name for py in BASE_TYPES.values() for _, name in py.imports}
     | {"AsyncGenerator", "BaseModel", "CheckInfo", "CompositeModel", "ConfigDict", "Connection"}
     | {"Executor", "Field", "NamedTuple", "PoolConnectionProxy", "PydanticCustomError"}
-    | {"QueryInfo", "Sequence", "StrEnum", "TypeAdapter"}
+    | {"PgRange", "QueryInfo", "Sequence", "StrEnum", "TypeAdapter"}
 )
 
 
@@ -317,6 +330,85 @@ def _returns_a_row(sql: str) -> bool:
     )
 
 
+_SUFFIX = {
+    "select": "(no suffix)",
+    "select_one": "^",
+    "select_value": "$",
+    "insert_returning": "<!",
+    "insert_update_delete": "!",
+    "insert_update_delete_many": "*!",
+}
+
+
+def _operator_problem(q: QueryDef, described: Described) -> tuple[str, bool] | None:
+    """Whether the query's operator fits its statement: ``(message, is_error)``, or None.
+
+    An error where the generated function could only mislead; a warning, saying what the
+    function returns, where aiosql gives the combination a meaning someone may want.
+    """
+    op = q.operation
+    if op == "script":
+        return None
+    suffix = _SUFFIX[op]
+    count = len(described.columns)
+    names = ", ".join(name for name, _ in described.columns)
+    if op == "select_one" and count == 0:
+        return ("^ reads one row, but the statement returns no rows (no result columns); "
+                "use ! for its affected row count, or add RETURNING", True)  # fmt: skip
+    if op == "insert_returning" and count == 0:
+        return ("<! on a statement without RETURNING: the generated function returns None; use "
+                "! for the affected row count, or add RETURNING", False)  # fmt: skip
+    if op == "select_value" and count != 1:
+        if count == 0:
+            return ("$ reads one value, but the statement returns no rows (no result columns); "
+                    "use ! for its affected row count, or add RETURNING", True)  # fmt: skip
+        return (f"$ reads one value, but the statement returns {count} columns ({names}); "
+                "use ^ for the row, or select one column", True)  # fmt: skip
+    statement = _single_statement(q.sql)
+    if op == "insert_update_delete_many" and count:
+        return (f"*! runs the statement once per set of parameters (executemany) and discards "
+                f"what it returns ({names}); use <! or (no suffix) per call, or drop "
+                "RETURNING", True)  # fmt: skip
+    if op in ("insert_update_delete", "insert_update_delete_many") and _plain_select(statement):
+        if _any_call(statement):
+            return (f"{suffix} on a SELECT: the generated function returns the number of rows "
+                    "selected and discards them (fine for a function called for its effect, "
+                    "such as pg_notify); use (no suffix), ^ or $ to read them", False)  # fmt: skip
+        return (f"{suffix} on a SELECT that calls no function: its rows are discarded and "
+                "nothing else happens; use (no suffix), ^ or $ to read them", True)  # fmt: skip
+    return None
+
+
+def _any_call(node: object) -> bool:
+    """Whether ``node`` calls a function anywhere, subqueries included."""
+    if isinstance(node, ast.FuncCall):
+        return True
+    if isinstance(node, ast.Node):
+        return any(_any_call(getattr(node, attr)) for attr in node)
+    if isinstance(node, tuple | list):
+        return any(_any_call(item) for item in node)
+    return False
+
+
+def _single_statement(sql: str) -> ast.Node | None:
+    try:
+        stmts = pglast.parse_sql(sql)
+    except pglast.parser.ParseError:
+        return None
+    return stmts[0].stmt if len(stmts) == 1 else None
+
+
+def _plain_select(node: ast.Node | None) -> bool:
+    """A SELECT (or VALUES) that neither writes (no data-modifying CTE, no INTO) nor locks."""
+    if not isinstance(node, ast.SelectStmt) or node.intoClause is not None or node.lockingClause:
+        return False
+    ctes = node.withClause.ctes or () if node.withClause is not None else ()
+    return all(
+        isinstance(cte, ast.CommonTableExpr) and isinstance(cte.ctequery, ast.SelectStmt)
+        for cte in ctes
+    )
+
+
 class _Builder:
     def __init__(self, catalog: Catalog, config: ProjectConfig, analyzer: Analyzer) -> None:
         self.catalog = catalog
@@ -334,7 +426,15 @@ class _Builder:
             for rel in catalog.relations
             if rel.relkind == "c" and rel.oid in self.rel_names
         }
-        self.types = TypeMapper(catalog, enum_classes=self.enum_names, composite_classes=composites)
+        rows = {
+            rel.oid: self.rel_names[rel.oid]
+            for rel in catalog.relations
+            if rel.relkind != "c" and rel.oid in self.rel_names
+        }
+        self.types = TypeMapper(
+            catalog, enum_classes=self.enum_names, composite_classes=composites, row_classes=rows
+        )
+        self.warnings: list[str] = []
         self.json_columns: dict[tuple[str, str], PyType] = {}
         for key, value in sorted(config.json_columns.items()):
             table, _, column = key.partition(".")
@@ -382,6 +482,7 @@ class _Builder:
             if rel.oid not in self.rel_names:
                 continue
             columns: list[Column] = []
+            omitted: list[tuple[str, str]] = []
             non_null, view_elements = self._view_non_null(rel)
             elements = self.catalog.elements_not_null(rel) | view_elements
             for col in rel.columns:
@@ -392,8 +493,13 @@ class _Builder:
                         what=f"column {what}",
                         elements_non_null=(col.name in elements,),
                     )
-                except UnsupportedTypeError as exc:
-                    self.errors.add(UnsupportedTypeError, str(exc))
+                except UnsupportedTypeError:
+                    # A query reading the column fails on its own; the model goes without it.
+                    omitted.append((col.name, col.formatted))
+                    self.warnings.append(
+                        f"{what}: type {col.formatted} has no Python mapping; the column is "
+                        f"left out of the model {self.rel_names[rel.oid]}"
+                    )
                     continue
                 domain_not_null, domain_default = self.catalog.domain_constraints(col.type_oid)
                 columns.append(
@@ -429,6 +535,7 @@ class _Builder:
                         frozenset(self.enum_names.values()),
                         self.catalog.regex_classes,
                     ),
+                    omitted=tuple(omitted),
                 )
             )
         return tuple(sorted(out, key=lambda t: t.class_name))
@@ -481,6 +588,13 @@ class _Builder:
                 QueryCheckError,
                 f"{where} @cache on a query that writes (only read-only queries can be cached)",
             )
+        problem = _operator_problem(q, described)
+        if problem is not None:
+            message, is_error = problem
+            if is_error:
+                self.errors.add(QueryCheckError, f"{where} {message}")
+            else:
+                self.warnings.append(f"{where} {message}")
         params = self._params(q, described, analysis, where)
         row_class = pascal(q.name) + "Row"
         columns = self._columns(q, described, analysis, where, row_class)
@@ -587,23 +701,19 @@ class _Builder:
         where: str,
         row_class: str,
     ) -> tuple[ResultColumn, ...]:
-        names = [name for name, _ in described.columns]
+        sql_names = [name for name, _ in described.columns]
         if q.operation in ("insert_update_delete", "insert_update_delete_many", "script"):
             return ()
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                self.errors.add(
-                    QueryCheckError,
-                    f"{where} two result columns are named {name!r}; alias one (AS other_name)",
-                )
-            seen.add(name)
-            if name == "?column?":
-                self.errors.add(
-                    QueryCheckError,
-                    f"{where} a result column has no name ('?column?'); give it one with AS",
-                )
-        clash = _field_clash(list(dict.fromkeys(names)), f"{where} result columns")
+        if "?column?" in sql_names:
+            self.errors.add(
+                QueryCheckError,
+                f"{where} a result column has no name ('?column?'); give it one with AS",
+            )
+        # Columns named alike (a.id, b.id; two count(*)) become id, id_2, ...; directives and
+        # json_results name the fields.
+        names = distinct_names(sql_names)
+        seen = set(names)
+        clash = _field_clash(names, f"{where} result columns")
         if clash is not None:
             self.errors.add(QueryCheckError, clash)
         nonnull = {n: line for n, line in q.directives.nonnull if not n.endswith("[]")}
@@ -644,7 +754,7 @@ class _Builder:
                     )
         for directive, table in (("@nonnull", nonnull_elements), ("@nullable", nullable_elements)):
             for name, line in table.items():
-                oid = dict(described.columns).get(name)
+                oid = dict(zip(names, (t for _, t in described.columns), strict=True)).get(name)
                 if oid is not None and not self._is_array(oid):
                     self.errors.add(
                         QueryCheckError,
@@ -652,7 +762,9 @@ class _Builder:
                         f"{self.types.formatted(oid)}, not an array",
                     )
         out: list[ResultColumn] = []
-        for (name, oid), inference in zip(described.columns, analysis.columns, strict=True):
+        for name, (sql_name, oid), inference in zip(
+            names, described.columns, analysis.columns, strict=True
+        ):
             what = f"{where} column {name!r}"
             is_nullable = bool(inference.nullable)
             reason = str(inference.reason)
@@ -703,7 +815,8 @@ class _Builder:
             except (ConfigurationError, QueryCheckError) as exc:
                 self.errors.add(QueryCheckError, str(exc))
                 continue
-            out.append(ResultColumn(name, pg_type, py, is_nullable, reason, nested))
+            renamed_from = sql_name if sql_name != name else ""
+            out.append(ResultColumn(name, pg_type, py, is_nullable, reason, nested, renamed_from))
         return tuple(out)
 
     def _json_column(self, name: str, analysis: Analysis) -> PyType | None:
@@ -800,7 +913,9 @@ class _Builder:
             return self._json_composite(pg.relid, oid, class_name, what, seen | {oid})
         if pg.kind == "b" and pg.name in _JSON_TEXT_TYPES:
             return _JSON_TEXT_TYPES[pg.name], ()
-        if pg.kind == "e" or (pg.kind == "b" and pg.name in BASE_TYPES):
+        if pg.kind == "e" or (
+            pg.kind == "b" and pg.name in BASE_TYPES and pg.name not in BINARY_ONLY
+        ):
             return self.types.map(oid, what=what), ()
         return BASE_TYPES["json"], ()
 
@@ -867,9 +982,32 @@ _JSON_TEXT_TYPES: Mapping[str, PyType] = {
 }
 
 
+def distinct_names(names: Sequence[str]) -> list[str]:
+    """Field names for result columns: the first of a name keeps it, a later one becomes
+    ``name_2``, ``name_3``... (the lowest number that no column is named or was given).
+
+    >>> distinct_names(["id", "id", "count", "count", "id_2"])
+    ['id', 'id_3', 'count', 'count_2', 'id_2']
+    """
+    taken = set(names)
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
+            continue
+        n = 2
+        while f"{name}_{n}" in taken:
+            n += 1
+        taken.add(f"{name}_{n}")
+        out.append(f"{name}_{n}")
+    return out
+
+
 def _matching_table(columns: Sequence[ResultColumn], tables: Sequence[Table]) -> str | None:
     # Same names, nullability and Python types (a domain and its base type are the same to Python).
-    if any(c.nested for c in columns):
+    if any(c.nested or c.renamed_from for c in columns):
         return None
     wanted = [(c.name, c.nullable, c.py.annotation) for c in columns]
     for table in tables:
@@ -901,7 +1039,17 @@ def build_project(
     tables = builder.tables()
     built: list[Query] = []
     generated: dict[tuple[str, str], QueryDef] = {}  # (file, module-level name) -> its query
+    modules: dict[str, str] = {}  # generated module -> the query file it comes from
+    clashing: set[str] = set()
     for q in queries:
+        first = modules.setdefault(q.module, q.file)
+        if first != q.file and q.file not in clashing:
+            clashing.add(q.file)
+            builder.errors.add(
+                QueryCheckError,
+                f"{q.file}: would generate the module queries/{q.module}.py, as {first} does; "
+                "rename one of the files",
+            )
         d = described.get(q.name)
         if d is None:
             continue
@@ -919,7 +1067,9 @@ def build_project(
                 QueryCheckError, f"[tool.postsql.json_results] {key}: no query of that name"
             )
     builder.errors.raise_if_any()
-    return Project(enums=enums_, tables=tables, queries=tuple(built))
+    return Project(
+        enums=enums_, tables=tables, queries=tuple(built), warnings=tuple(builder.warnings)
+    )
 
 
 # Names a generated query module imports or defines besides its functions: a query named like

@@ -124,6 +124,11 @@ async def describe_all(
         conn = await asyncpg.connect(url)
         try:
             await apply_schema(conn, scripts)
+        finally:
+            await conn.close()
+        # A new session: what the scripts SET for theirs (a dump's empty search_path) is gone.
+        conn = await asyncpg.connect(url)
+        try:
             catalog = await read_catalog(conn)
             described: dict[str, Described] = {}
             errors: list[str] = []
@@ -146,8 +151,8 @@ async def describe_all(
 def check_not_shadowed(out: Path, root: Path, package: str) -> None:
     """Refuse an output package that imports as some other installed package's module.
 
-    ``src/postsql/generated`` in a project that does not own ``postsql`` (no
-    ``src/postsql/__init__.py``) would be written, yet ``import postsql.generated`` looks in the
+    ``src/blog/generated`` in a project that does not own ``postsql`` (no
+    ``src/postsql/__init__.py``) would be written, yet ``import blog.generated`` looks in the
     installed postsql: the project would not import the code it generated.
     """
     top = package.split(".")[0]
@@ -207,15 +212,19 @@ def format_sources(files: dict[str, str], *, out: Path, root: Path, package: str
             [ruff, "check", "--fix", "--select", "I", "--quiet", "--exit-zero",
              "--config", first_party,
              "--stdin-filename", name, "-"],
-            [ruff, "format", "--quiet", "--stdin-filename", name, "-"],
+            # Not --quiet: that silences the parse error a failure is about.
+            [ruff, "format", "--stdin-filename", name, "-"],
         )  # fmt: skip
         for cmd in steps:
             result = subprocess.run(
                 cmd, input=text, capture_output=True, text=True, cwd=root, check=False
             )
             if result.returncode != 0:
+                said = (result.stderr.strip() or result.stdout.strip()) or (
+                    f"exit status {result.returncode}, no message"
+                )
                 raise CodegenError(
-                    f"ruff could not format generated {rel} (a codegen bug):\n{result.stderr}"
+                    f"ruff could not format generated {rel} (a codegen bug):\n{said}"
                 )
             text = result.stdout
         formatted[rel] = text
@@ -246,6 +255,8 @@ async def generate(
     check_not_shadowed(config.out, project_root, package)
     catalog, described, errors = await describe_all(admin_url, scripts, queries)
     project = build_project(catalog, queries, described, config, check_errors=errors)
+    for warning in project.warnings:
+        print(f"postsql codegen: warning: {warning}", file=sys.stderr)
     files = render(project, package=package, migrations_source=source)
     if format_output:
         files = format_sources(files, out=config.out, root=project_root, package=package)
@@ -279,7 +290,8 @@ def manifest(project: Project) -> dict[str, object]:
                 ],
                 "columns": [
                     {
-                        "name": c.name,
+                        "name": c.renamed_from or c.name,
+                        "field": c.name,
                         "pg_type": c.pg_type,
                         "python_type": c.annotation.annotation,
                         "nullable": c.nullable,

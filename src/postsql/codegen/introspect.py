@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+import pglast
 
 from postsql.codegen.checks import class_body, class_escapes_used, elements_not_null
 from postsql.errors import CodegenError
@@ -34,7 +35,9 @@ __all__ = [
     "RelationCheck",
     "RelationColumn",
     "apply_schema",
+    "as_psql_runs",
     "describe",
+    "is_pg_dump",
     "migration_scripts",
     "read_catalog",
     "schema_scripts",
@@ -72,6 +75,8 @@ class PgType:
     # none of its own).
     not_null: bool = False
     has_default: bool = False
+    # A range's or multirange's element type (pg_range.rngsubtype), else 0.
+    range_subtype: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,9 +257,60 @@ async def scratch_database(admin_url: str) -> AsyncIterator[str]:
         await admin.close()
 
 
+_DUMP_HEADER = re.compile(r"^--\s*PostgreSQL database dump\b", re.MULTILINE)
+_COPY_FROM_STDIN = re.compile(r"^COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE)
+# Ownership and privileges name roles the scratch server does not have; codegen needs neither.
+_ROLE_STATEMENT = re.compile(
+    r"^(ALTER\s+.*\s+OWNER\s+TO\s|GRANT\s|REVOKE\s|ALTER\s+DEFAULT\s+PRIVILEGES\s)",
+    re.IGNORECASE,
+)
+
+
+def is_pg_dump(sql: str) -> bool:
+    """Whether ``sql`` is a plain-format ``pg_dump`` (its header comment, near the top)."""
+    return _DUMP_HEADER.search(sql[:2000]) is not None
+
+
+def as_psql_runs(sql: str) -> str:
+    """A ``pg_dump`` file as ``psql`` runs it, minus what only psql or a real cluster has.
+
+    psql's meta-commands (``\\restrict KEY``, ``\\connect``...) are psql's own, not SQL; table
+    data (``COPY ... FROM stdin`` up to ``\\.``) is not needed to describe queries; ownership and
+    privilege statements name roles this server lacks. Each dropped line becomes an empty one,
+    so the server's line numbers still point into the file.
+    """
+    out: list[str] = []
+    in_copy = False
+    for line in sql.splitlines(keepends=True):
+        bare = line.rstrip("\r\n")
+        drop = in_copy or bare.startswith("\\") or _ROLE_STATEMENT.match(bare) is not None
+        if in_copy and bare == "\\.":
+            in_copy = False
+        elif not in_copy and _COPY_FROM_STDIN.match(bare):
+            in_copy = drop = True
+        out.append("\n" if drop else line)
+    return "".join(out)
+
+
+def _has_statement(sql: str) -> bool:
+    # asyncpg fails with an AttributeError on a script without statements (only comments).
+    try:
+        return bool(pglast.split(sql))
+    except Exception:  # pglast's grammar may trail the server's: let the server judge
+        return True
+
+
 async def apply_schema(conn: asyncpg.Connection, scripts: Sequence[tuple[str, str]]) -> None:
-    """Run each script; a failure names the file and line PostgreSQL complained about."""
-    for file, sql in scripts:
+    """Run each script; a failure names the file and line PostgreSQL complained about.
+
+    A ``pg_dump`` file runs as :func:`as_psql_runs` makes it; a file of only comments is skipped.
+    Settings a script makes for its session (a dump empties ``search_path``) end with it: describe
+    queries on a new connection, as psql's session would have ended.
+    """
+    for file, script in scripts:
+        sql = as_psql_runs(script) if is_pg_dump(script) else script
+        if not _has_statement(sql):
+            continue
         try:
             await conn.execute(sql)
         except asyncpg.PostgresError as exc:
@@ -267,8 +323,12 @@ _TYPES_SQL = """
 SELECT t.oid::int AS oid, n.nspname AS schema, t.typname AS name, t.typtype::text AS kind,
        t.typcategory::text AS category, t.typelem::int AS elem, t.typbasetype::int AS base,
        t.typrelid::int AS relid, format_type(t.oid, NULL) AS formatted,
-       t.typnotnull AS not_null, t.typdefaultbin IS NOT NULL AS has_default
+       t.typnotnull AS not_null, t.typdefaultbin IS NOT NULL AS has_default,
+       coalesce(r.rngsubtype, m.rngsubtype, 0)::int AS range_subtype
 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_range r ON r.rngtypid = t.oid
+-- rngmultitypid is new in PostgreSQL 14 (multiranges); read through to_jsonb to run on 13 too.
+LEFT JOIN pg_range m ON t.typtype = 'm' AND (to_jsonb(m) ->> 'rngmultitypid')::oid = t.oid
 """
 
 # From pg_type, not pg_enum: an enum with no labels (CREATE TYPE e AS ENUM ()) has no pg_enum row.
@@ -345,7 +405,7 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
     types = {
         r["oid"]: PgType(
             r["oid"], r["schema"], r["name"], r["kind"], r["category"], r["elem"], r["base"],
-            r["relid"], r["formatted"], r["not_null"], r["has_default"],
+            r["relid"], r["formatted"], r["not_null"], r["has_default"], r["range_subtype"],
         )
         for r in await conn.fetch(_TYPES_SQL)
     }  # fmt: skip

@@ -114,6 +114,8 @@ class Table:
     columns: tuple[Column, ...]
     comment: str | None = None
     checks: tuple[CheckConstraint, ...] = ()
+    # Columns left out of the models because their type has no Python mapping: (name, type).
+    omitted: tuple[tuple[str, str], ...] = ()
 
     @property
     def insert_class_name(self) -> str:
@@ -154,6 +156,8 @@ class ResultColumn:
     nullable: bool
     reason: str = ""
     nested: tuple[NestedModel, ...] = ()
+    # The server's column name when another column has it too and ``name`` was made distinct.
+    renamed_from: str = ""
 
     @property
     def annotation(self) -> PyType:
@@ -191,3 +195,5 @@ class Project:
     tables: tuple[Table, ...]
     queries: tuple[Query, ...]
     source_prefix: str = ""
+    # Things the run left out or decided for the user, printed but not failing it.
+    warnings: tuple[str, ...] = ()

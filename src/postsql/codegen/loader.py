@@ -26,7 +26,14 @@ from aiosql.utils import SQLLoadException, SQLParseException
 from postsql.codegen.ir import Operation
 from postsql.errors import QueryParseError
 
-__all__ = ["Directives", "QueryDef", "load_file", "load_queries", "parse_directives"]
+__all__ = [
+    "Directives",
+    "QueryDef",
+    "load_file",
+    "load_queries",
+    "module_name",
+    "parse_directives",
+]
 
 _DIRECTIVE = re.compile(r"^@(?P<kind>\w+)\b\s*(?P<rest>.*)$")
 # ``col`` is the column itself, ``col[]`` the elements of an array column.
@@ -71,8 +78,9 @@ class QueryDef:
 
     @property
     def module(self) -> str:
-        """The generated module's name: the file's stem."""
-        return Path(self.file).stem
+        """The generated module's name: the file's stem made an identifier
+        (``query-building.sql`` → ``query_building``, ``2024.sql`` → ``q_2024``)."""
+        return module_name(Path(self.file).stem)
 
     @property
     def python_params(self) -> tuple[str, ...]:
@@ -85,6 +93,18 @@ class QueryDef:
             return self.line
         index = self.sql[: position - 1].count("\n")
         return self.sql_lines[min(index, len(self.sql_lines) - 1)]
+
+
+def module_name(stem: str) -> str:
+    """A valid, importable module name for a query file's stem: a character no identifier may
+    hold becomes ``_``, a leading digit (or nothing) gets ``q_`` before it, a keyword ``_``
+    after it."""
+    name = "".join(c if f"a{c}".isidentifier() else "_" for c in stem)
+    if not name or not name.isidentifier():
+        name = f"q_{name}"
+    if keyword.iskeyword(name):
+        name = f"{name}_"
+    return name
 
 
 def _name_positions(text: str) -> list[int]:

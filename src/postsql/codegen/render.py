@@ -231,6 +231,7 @@ def _table_models(table: Table, imports: _Imports, here: str) -> list[tuple[str,
         (table.comment.strip() + "\n\n" if table.comment else "")
         + f"A row of {what} ``{qualified}``."
         + _checks_doc(table.checks)
+        + _omitted_doc(table)
     )
     names = [c.name for c in table.columns]
     body = _model_config(names)
@@ -247,16 +248,29 @@ def _table_models(table: Table, imports: _Imports, here: str) -> list[tuple[str,
     return out
 
 
+def _omitted_doc(table: Table) -> str:
+    if not table.omitted:
+        return ""
+    head = "Left out (their type has no Python mapping; select them cast, e.g. ::text):"
+    lines = ["", "", head, ""]
+    lines.extend(f"- {name}: {pg_type}" for name, pg_type in table.omitted)
+    return "\n".join(lines)
+
+
 def _qualified(table: Table) -> str:
     return table.name if table.schema == "public" else f"{table.schema}.{table.name}"
 
 
 def _insert_model(table: Table, imports: _Imports, here: str) -> str:
     doc = (
-        f"Values for an INSERT into ``{_qualified(table)}``.\n\n"
-        "Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the "
-        "columns to send);\nidentity ALWAYS and generated columns are absent."
-    ) + _checks_doc(table.checks, insert=True)
+        (
+            f"Values for an INSERT into ``{_qualified(table)}``.\n\n"
+            "Columns with a default may be left out (``model_dump(exclude_unset=True)`` gives the "
+            "columns to send);\nidentity ALWAYS and generated columns are absent."
+        )
+        + _checks_doc(table.checks, insert=True)
+        + _omitted_doc(table)
+    )
     cols: list[Column] = [c for c in table.columns if c.identity != "always" and not c.generated]
     # A NOT NULL domain refuses NULL on INSERT even where the row model reads the column as
     # nullable.
@@ -450,7 +464,26 @@ def _row_model(query: Query, imports: _Imports, here: str) -> list[str]:
         body += _field(col.name, col.annotation.annotation, None, None)
         nested.extend(_nested_models(col.nested, imports, here))
     doc = f"A row of ``{query.name}``."
+    renamed = [c for c in query.columns if c.renamed_from]
+    if renamed:
+        doc += (
+            "\n\nColumns the statement names alike get distinct fields (the first keeps the "
+            "name, the next\nare name_2, name_3, ...): "
+            + ", ".join(f"{c.name} is the column {c.renamed_from}" for c in renamed)
+            + "."
+        )
     return [_class(query.row_class, "BaseModel", doc, body), *nested]
+
+
+def _renamed(query: Query) -> bool:
+    return any(c.renamed_from for c in query.columns)
+
+
+def _record_dict(query: Query, record: str) -> str:
+    """The expression making ``record`` a mapping of the row model's field names."""
+    if _renamed(query):
+        return f"dict(zip(_{_const(query)}_FIELDS, {record}))"
+    return f"dict({record})"
 
 
 def _signature(query: Query, imports: _Imports, here: str, db_type: str) -> str:
@@ -503,8 +536,15 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
         imports.add(f"{imports.package}.models", row)
     out: list[str] = []
     if op == "select":
-        imports.add("postsql.runtime.executor", "validate_rows")
-        body = f"    return validate_rows(_{const}_ROWS, await db.fetch({call}))\n"
+        if _renamed(query):
+            body = (
+                f"    records = await db.fetch({call})\n"
+                f"    return _{const}_ROWS.validate_python([{_record_dict(query, 'r')} "
+                "for r in records])\n"
+            )
+        else:
+            imports.add("postsql.runtime.executor", "validate_rows")
+            body = f"    return validate_rows(_{const}_ROWS, await db.fetch({call}))\n"
         out.append(f"async def {query.name}({sig}) -> list[{row}]:\n{doc}{body}")
         # A connection, or the proxy a pool lends (``async with pool.acquire() as conn``, not a
         # Connection subclass): both have transaction() and cursor().
@@ -515,7 +555,7 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
         cbody = (
             "    async with db.transaction():\n"
             f"        async for record in db.cursor({call}, prefetch=prefetch):\n"
-            f"            yield {row}.model_validate(dict(record))\n"
+            f"            yield {row}.model_validate({_record_dict(query, 'record')})\n"
         )
         cdoc = _docstring(
             f"Stream the rows of :func:`{query.name}` through a server-side cursor, in a "
@@ -540,13 +580,16 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
         optional = op == "select_one" or query.returns_optional
         body = f"    record = await db.fetchrow({call})\n"
         if optional:
-            body += f"    return None if record is None else {row}.model_validate(dict(record))\n"
+            body += (
+                f"    return None if record is None else "
+                f"{row}.model_validate({_record_dict(query, 'record')})\n"
+            )
             out.append(f"async def {query.name}({sig}) -> {row} | None:\n{doc}{body}")
         else:
             body += (
                 "    if record is None:  # cannot happen: the statement always returns its row\n"
                 f"        raise LookupError({_quote(query.name + ' returned no row')})\n"
-                f"    return {row}.model_validate(dict(record))\n"
+                f"    return {row}.model_validate({_record_dict(query, 'record')})\n"
             )
             out.append(f"async def {query.name}({sig}) -> {row}:\n{doc}{body}")
     elif op == "select_value":
@@ -635,6 +678,9 @@ def render_queries(module: str, queries: Sequence[Query], package: str, source: 
             exported.append(f"iter_{query.name}")
             imports.add("pydantic", "TypeAdapter")
             adapters.append(f"_{_const(query)}_ROWS = TypeAdapter(list[{query.row_class}])\n")
+        if _renamed(query) and query.operation in ("select", "select_one", "insert_returning"):
+            fields = ", ".join(_quote(c.name) for c in query.columns)
+            adapters.append(f"_{_const(query)}_FIELDS = ({fields})\n")
         if query.operation in ("select", "select_one") or (
             query.operation == "insert_returning" and query.columns
         ):
@@ -645,6 +691,10 @@ def render_queries(module: str, queries: Sequence[Query], package: str, source: 
                 exported.extend(m.split("(")[0].removeprefix("class ") for m in models[1:])
         if query.operation == "select_value":
             col = query.columns[0] if query.columns else None
+            if col is not None and col.nested:
+                models = _nested_models(col.nested, imports, here)
+                classes.extend(models)
+                exported.extend(m.split("(")[0].removeprefix("class ") for m in models)
             annotation = (col.py if col else PyType("None")).optional(query.value_nullable)
             imports.add("pydantic", "TypeAdapter")
             text = annotation.annotation

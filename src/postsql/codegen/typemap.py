@@ -47,10 +47,21 @@ from postsql.codegen.introspect import Catalog
 from postsql.codegen.ir import PyType
 from postsql.errors import UnsupportedTypeError
 
-__all__ = ["BASE_TYPES", "TypeMapper"]
+__all__ = ["BASE_TYPES", "BINARY_ONLY", "TypeMapper"]
 
 _DT = "datetime"
 _IP = "ipaddress"
+
+_ASYNCPG_CLASSES = (
+    ("bit", "BitString"), ("varbit", "BitString"), ("point", "Point"), ("line", "Line"),
+    ("lseg", "LineSegment"), ("box", "Box"), ("path", "Path"), ("polygon", "Polygon"),
+    ("circle", "Circle"),
+)  # fmt: skip
+
+
+def _instance_of(name: str) -> PyType:
+    return PyType(f"Pg{name}", frozenset({("postsql.runtime.executor", f"Pg{name}")}))
+
 
 BASE_TYPES: Mapping[str, PyType] = {
     "bool": PyType("bool"),
@@ -100,10 +111,51 @@ BASE_TYPES: Mapping[str, PyType] = {
     "cidr": PyType(
         "IPv4Network | IPv6Network", frozenset({(_IP, "IPv4Network"), (_IP, "IPv6Network")})
     ),
+    "macaddr": PyType("str"),
+    "macaddr8": PyType("str"),
+    "jsonpath": PyType("str"),
+    "aclitem": PyType("str"),
+    "refcursor": PyType("str"),
+    "unknown": PyType("str"),
+    "gtsvector": PyType("str"),
+    "pg_node_tree": PyType("str"),
+    "pg_ndistinct": PyType("str"),
+    "pg_dependencies": PyType("str"),
+    "regnamespace": PyType("str"),
+    "regrole": PyType("str"),
+    "regcollation": PyType("str"),
+    "regoper": PyType("str"),
+    "regoperator": PyType("str"),
+    "regprocedure": PyType("str"),
+    "regdictionary": PyType("str"),
+    "regdatabase": PyType("str"),
+    "pg_mcv_list": PyType("bytes"),
+    "pg_brin_bloom_summary": PyType("bytes"),
+    "pg_brin_minmax_multi_summary": PyType("bytes"),
+    "cid": PyType("int"),
+    "pg_lsn": PyType("int"),
+    "int2vector": PyType("list[int]"),
+    "oidvector": PyType("list[int]"),
+    "tid": PyType("tuple[int, int]"),
+    # (xmin, xmax, in-progress transaction ids)
+    "txid_snapshot": PyType("tuple[int, int, tuple[int, ...]]"),
+    "pg_snapshot": PyType("tuple[int, int, tuple[int, ...]]"),
+    # asyncpg's own classes (postsql.runtime.executor.PgPoint is InstanceOf[asyncpg.Point]).
+    **{pg: _instance_of(name) for pg, name in _ASYNCPG_CLASSES},
     "json": PyType("JsonValue", frozenset({("pydantic", "JsonValue")})),
     "jsonb": PyType("JsonValue", frozenset({("pydantic", "JsonValue")})),
     "void": PyType("None"),
 }
+
+# Types whose asyncpg value (a Point, a tuple, an int) is not what their text, the way JSON
+# renders them, decodes to: inside JSON they are plain JSON values.
+BINARY_ONLY = frozenset(
+    {
+        "bit", "varbit", "point", "line", "lseg", "box", "path", "polygon", "circle", "pg_lsn",
+        "int2vector", "oidvector", "tid", "txid_snapshot", "pg_snapshot", "pg_mcv_list",
+        "pg_brin_bloom_summary", "pg_brin_minmax_multi_summary",
+    }
+)  # fmt: skip
 
 
 class TypeMapper:
@@ -115,10 +167,13 @@ class TypeMapper:
         *,
         enum_classes: Mapping[int, str],
         composite_classes: Mapping[int, str],
+        row_classes: Mapping[int, str] | None = None,
     ) -> None:
         self.catalog = catalog
         self.enum_classes = enum_classes
         self.composite_classes = composite_classes
+        # Models of tables and views (by relation oid), for their row types used as values.
+        self.row_classes = row_classes or {}
         self._by_name = {t.formatted: t.oid for t in catalog.types.values()}
 
     def formatted(self, oid: int) -> str:
@@ -163,12 +218,17 @@ class TypeMapper:
             return PyType(name, frozenset({("", name)}))
         if pg.kind == "c":
             model = self.composite_classes.get(pg.relid) or self.composite_classes.get(oid)
-            if model is None:
-                raise UnsupportedTypeError(
-                    f"{what}: composite type {pg.formatted} has no generated model "
-                    "(anonymous records are not supported; select its columns instead)"
-                )
-            return PyType(model, frozenset({("", model)}))
+            if model is not None:
+                return PyType(model, frozenset({("", model)}))
+            row = self.row_classes.get(pg.relid)
+            if row is not None:
+                imports = frozenset({("", row), ("postsql.runtime.executor", "RowValue")})
+                return PyType(f"RowValue[{row}]", imports)
+            raise UnsupportedTypeError(
+                f"{what}: composite type {pg.formatted} has no generated model "
+                "(anonymous records and rows of partitions or of extensions' tables are not "
+                "supported; select its columns instead)"
+            )
         if pg.kind == "d":
             if self.catalog.type_elements_not_null(oid):
                 elements_non_null = (True, *elements_non_null[1:])
@@ -182,10 +242,20 @@ class TypeMapper:
             proven = for_input or (bool(elements_non_null) and elements_non_null[0])
             inner = inner.optional(not proven)
             return PyType(f"list[{inner.annotation}]", inner.imports)
+        if pg.kind in "rm" and pg.range_subtype:
+            bound = self.map(pg.range_subtype, what=what, for_input=for_input)
+            imports = bound.imports | {("postsql.runtime.executor", "PgRange")}
+            if pg.kind == "r":
+                return PyType(f"PgRange[{bound.annotation}]", imports)
+            return PyType(f"list[PgRange[{bound.annotation}]]", imports)
         if pg.kind == "b" or (pg.kind == "p" and pg.name == "void"):
-            mapped = BASE_TYPES.get(pg.name)
+            mapped = BASE_TYPES.get(pg.name) if pg.schema == "pg_catalog" else None
             if mapped is not None:
                 return mapped
+            if pg.schema != "pg_catalog":
+                # An extension's type (citext, hstore, ltree, isn, postgis ...): asyncpg has no
+                # codec for it and exchanges it in text form, a str both ways.
+                return PyType("str")
         raise UnsupportedTypeError(
             f"{what}: PostgreSQL type {pg.formatted} has no Python mapping "
             "(cast it in the query, e.g. ::text, or add a mapping)"

@@ -21,17 +21,34 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeAlias, TypeVar
 
 import asyncpg
-from pydantic import AllowInfNan, BaseModel, TypeAdapter, model_validator
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    BeforeValidator,
+    InstanceOf,
+    TypeAdapter,
+    model_validator,
+)
 
 __all__ = [
     "CompositeModel",
     "Executor",
     "Numeric",
     "Operation",
+    "PgBitString",
+    "PgBox",
+    "PgCircle",
+    "PgLine",
+    "PgLineSegment",
+    "PgPath",
+    "PgPoint",
+    "PgPolygon",
+    "PgRange",
     "QueryInfo",
+    "RowValue",
     "affected_rows",
     "init_connection",
     "validate_row",
@@ -54,6 +71,42 @@ Numeric: TypeAlias = Annotated[Decimal, AllowInfNan()]
 """PostgreSQL ``numeric`` as generated code types it: a ``Decimal`` that may also be ``NaN`` or
 (PostgreSQL 14 and later) ``±Infinity``, since a numeric column can hold them. Plain ``Decimal``
 in pydantic refuses them, so a row holding one would fail validation."""
+
+# asyncpg's own classes for bit strings and geometric types, as generated models type them:
+# pydantic checks the instance (asyncpg built it). Named Pg... so that a table named like one
+# (boxes, points) keeps its model's name.
+PgBitString: TypeAlias = InstanceOf[asyncpg.BitString]
+PgPoint: TypeAlias = InstanceOf[asyncpg.Point]
+PgLine: TypeAlias = InstanceOf[asyncpg.Line]
+PgLineSegment: TypeAlias = InstanceOf[asyncpg.LineSegment]
+PgBox: TypeAlias = InstanceOf[asyncpg.Box]
+PgPath: TypeAlias = InstanceOf[asyncpg.Path]
+PgPolygon: TypeAlias = InstanceOf[asyncpg.Polygon]
+PgCircle: TypeAlias = InstanceOf[asyncpg.Circle]
+
+if TYPE_CHECKING:
+    from asyncpg import Range as PgRange
+else:
+
+    class PgRange:
+        """PostgreSQL ranges as generated code types them: ``PgRange[int]`` (int4range),
+        ``PgRange[AwareDatetime]`` (tstzrange)... To a type checker this is ``asyncpg.Range``
+        of that bound type, which asyncpg returns; pydantic checks that a value is an
+        ``asyncpg.Range`` (asyncpg already decoded its bounds). ``asyncpg.Range`` itself cannot
+        be subscripted at run time, hence this alias."""
+
+        def __class_getitem__(cls, bound: object) -> object:
+            return InstanceOf[asyncpg.Range]
+
+
+def _record_items(value: object) -> object:
+    return dict(value.items()) if isinstance(value, asyncpg.Record) else value
+
+
+RowValue: TypeAlias = Annotated[M, BeforeValidator(_record_items)]
+"""A table's or view's row used as a value (``SELECT s FROM staff AS s``, a column of type
+``staff``): asyncpg returns it as a ``Record``, which ``RowValue[Staff]`` validates into the
+table's own model."""
 
 
 class Executor(Protocol):

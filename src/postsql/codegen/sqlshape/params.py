@@ -3,7 +3,8 @@
 A parameter is nullable when some use of it handles NULL on purpose: ``$1 IS NULL``,
 ``$1 IS [NOT] DISTINCT FROM x``, a non-last ``coalesce($1, ...)`` argument, ``nullif($1, ...)``,
 or a value stored into a column that allows NULL (INSERT values/select list, UPDATE SET,
-ON CONFLICT DO UPDATE SET). Every other parameter is non-null.
+ON CONFLICT DO UPDATE SET), also as a CASE result or a coalesce/greatest/least argument there.
+Every other parameter is non-null.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind
 
 from .model import CatalogColumn, CatalogLookup
-from .names import param_number, walk
+from .names import param_number, strip_casts, walk
 
 
 def nullable_params(stmt: ast.Node, catalog: CatalogLookup) -> frozenset[int]:
@@ -64,7 +65,7 @@ def _insert(node: ast.InsertStmt, catalog: CatalogLookup) -> Iterator[int | None
         for row in rows:
             for value, column in zip(row if isinstance(row, tuple) else (), targets, strict=False):
                 if column is not None and not column.not_null:
-                    yield param_number(value)
+                    yield from _stored(value)
     conflict = node.onConflictClause
     if conflict is not None:
         yield from _assignments(conflict.targetList or (), columns)
@@ -86,4 +87,23 @@ def _assignments(
             items = source.args if isinstance(source, ast.RowExpr) else None
             colno = value.colno or 0
             value = items[colno - 1] if items and 0 < colno <= len(items) else None
-        yield param_number(value)
+        yield from _stored(value)
+
+
+def _stored(value: object) -> Iterator[int | None]:
+    """Parameters whose value ``value`` may be, as it is: through casts, a CASE's results,
+    ``coalesce``, ``greatest``/``least`` and ``nullif``'s first argument. Stored into a nullable
+    column, a NULL there is a NULL stored, so each may be passed None."""
+    value = strip_casts(value)
+    if isinstance(value, ast.ParamRef):
+        yield value.number
+    elif isinstance(value, ast.CaseExpr):
+        for when in value.args or ():
+            if isinstance(when, ast.CaseWhen):
+                yield from _stored(when.result)
+        yield from _stored(value.defresult)
+    elif isinstance(value, ast.CoalesceExpr | ast.MinMaxExpr):
+        for arg in value.args or ():
+            yield from _stored(arg)
+    elif isinstance(value, ast.A_Expr) and value.kind == A_Expr_Kind.AEXPR_NULLIF:
+        yield from _stored(value.lexpr)

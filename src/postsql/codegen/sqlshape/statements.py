@@ -240,9 +240,42 @@ class StatementAnalyzer(FromBuilder):
         where = getattr(node, "whereClause", None)
         if where is not None:
             frame = self.refine(frame, where)
+        if isinstance(node, ast.UpdateStmt):
+            # RETURNING reads the new row: WHERE proved things of the old values only.
+            ctx = Ctx(Scope(frame, scope.ctes, scope), self, self.params)
+            target = self._assigned(node, target, ctx)
+            assigned = {t.name for t in node.targetList or () if isinstance(t, ast.ResTarget)}
+            old = frame.rels[0]
+            new = replace(old, cols=target.cols, proven=old.proven - assigned)
+            frame = replace(frame, rels=(new, *frame.rels[1:]))
         frame = self._old_new(node, clause, frame, target)
         ctx = Ctx(Scope(frame, scope.ctes, scope), self, self.params)
         return self.targets(clause.exprs or (), ctx)
+
+    def _assigned(self, node: ast.UpdateStmt, target: Rel, ctx: Ctx) -> Rel:
+        """``target`` with the values its SET clause gives (the expressions read the old row,
+        as the refined ``ctx`` sees it); a column NOT NULL in the catalog stays non-null."""
+        cols = list(target.cols)
+        for item in node.targetList or ():
+            if not isinstance(item, ast.ResTarget) or item.name is None:
+                continue
+            i = target.index(item.name)
+            if i is None:
+                continue
+            before = cols[i].value
+            if not before.nullable:
+                continue
+            value: Value = unknown(f"{target.alias}.{item.name} is assigned an expression")
+            if not item.indirection and not isinstance(item.val, ast.MultiAssignRef):
+                value = infer(item.val, ctx)
+            if value.nullable:
+                reason = f"{target.alias}.{item.name} is set by UPDATE: {value.reason}"
+                value = replace(value, reason=reason)
+            else:
+                value = replace(value, reason=f"UPDATE sets {item.name} to {value.reason}")
+            value = replace(value, type_name=before.type_name, composite=before.composite)
+            cols[i] = Col(item.name, value.elements_like(before))
+        return replace(target, cols=tuple(cols))
 
     def _old_new(
         self,
