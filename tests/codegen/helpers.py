@@ -23,6 +23,7 @@ async def generate_case(
         schema=(case / "schema.sql",),
         queries=(case / "queries",),
         out=ROOT / "src" / package,
+        package=package,
     )
     return await generate(config, admin_url=admin_url, format_output=format_output, root=ROOT)
 
