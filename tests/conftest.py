@@ -18,10 +18,15 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from postsql.db import set_strict_rows
 from postsql.testing import TestServer, test_server, typed_connection
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "sql" / "migrations"
+
+# Every row of every query is validated in the tests (production trusts the wire where codegen
+# proved it may): a column codegen typed non-null that returns NULL fails here, not silently.
+set_strict_rows(True)
 
 
 @pytest.fixture(scope="session")
