@@ -3,12 +3,11 @@
 Runs a 1-row generated query (``list_comments_for_post`` with ``limit=1``: 8 columns) on the
 benchmark database through a plain ``asyncpg`` pool and through :class:`Database` with no hooks,
 with its default settings (the logging hook; the tracing hook only once a tracer provider is set,
-and none is here) and with Prometheus metrics added; then the repository method over the same
-query (``CommentRepository.list_for_post``, which also signs the next page's cursor) against the
-generated function, both through the default ``Database``. One task and 50 tasks on pools of
-10. Every round runs each contender once, in a rotating order, so drift on a shared machine hits
-all alike; cells are medians over the rounds of the client's CPU time per call (what the layer
-adds, steady on a busy machine) and of the wall-clock time per call.
+and none is here) and with Prometheus metrics added; then ``PostRepository.find_post_by_slug``
+against the generated ``find_post_by_slug`` it calls, both through the default ``Database``. One
+task and 50 tasks on pools of 10. Every round runs each contender once, in a rotating order, so
+drift on a shared machine hits all alike; cells are medians over the rounds of the client's CPU
+time per call (what the layer adds, steady on a busy machine) and of the wall-clock time per call.
 
     .venv/bin/python bench/runtime_overhead.py [--calls 2000] [--rounds 7]
 
@@ -36,8 +35,9 @@ from postsql.database import Database
 from postsql.db import Executor, init_connection
 from postsql.ext.metrics import QueryMetrics
 from postsql.generated.queries import comments as cq
+from postsql.generated.queries import posts as pq
 from postsql.pagination import CursorCodec
-from postsql.repositories import CommentRepository
+from postsql.repositories import PostRepository
 
 Call = Callable[[], Awaitable[object]]
 
@@ -94,13 +94,11 @@ async def main(calls: int, rounds: int) -> None:
                 executor, post_id=post_id, after_created_at=None, after_id=0, limit=1
             )
 
-        comments = CommentRepository(default, cursors=CursorCodec(key=b"bench-cursor-key-0123"))
         contenders: dict[str, Call] = {
             "asyncpg pool": generated(pool),
             "Database, no hooks": generated(bare),
             "Database, default settings": generated(default),
             "Database, default + metrics": generated(metered),
-            "repository (default Database)": lambda: comments.list_for_post(post_id, limit=1),
         }
         print(f"{calls} calls per round, {rounds} rounds; medians of µs per call\n")
         print("| tasks | " + " | ".join(contenders) + " |")
@@ -108,19 +106,33 @@ async def main(calls: int, rounds: int) -> None:
         for tasks in (1, 50):
             result = await interleaved(contenders, calls, tasks, rounds)
             base_cpu, base_wall = result["asyncpg pool"]
-            gen_cpu, gen_wall = result["Database, default settings"]
-            cells = []
-            for name, (cpu, wall) in result.items():
-                ref_cpu, ref_wall = (
-                    (gen_cpu, gen_wall) if name.startswith("repo") else (base_cpu, base_wall)
-                )
-                cells.append(
-                    f"{cpu:.0f} CPU ({cpu / ref_cpu:.2f}x) / {wall:.0f} ({wall / ref_wall:.2f}x)"
-                )
+            cells = [
+                f"{cpu:.0f} CPU ({cpu / base_cpu:.2f}x) / {wall:.0f} ({wall / base_wall:.2f}x)"
+                for cpu, wall in result.values()
+            ]
             print(f"| {tasks} | " + " | ".join(cells) + " |", flush=True)
+
+        # The repository over the generated function: the example, a post in full.
+        slug = await pool.fetchval(
+            "SELECT p.slug FROM posts AS p JOIN comments AS c ON c.post_id = p.id"
+            " WHERE p.deleted_at IS NULL GROUP BY p.id HAVING count(*) BETWEEN 20 AND 25"
+            " ORDER BY p.id LIMIT 1"
+        )
+        posts = PostRepository(default, cursors=CursorCodec(key=b"bench-cursor-key-0123"))
+        result = await interleaved(
+            {
+                "generated": lambda: pq.find_post_by_slug(default, slug=slug),
+                "repository": lambda: posts.find_post_by_slug(slug),
+            },
+            max(100, calls // 5),
+            1,
+            rounds,
+        )
+        (gen_cpu, gen_wall), (repo_cpu, repo_wall) = result.values()
         print(
-            "\nRatios: to the asyncpg pool; the repository's to the generated function through"
-            " the same default Database."
+            f"\nfind_post_by_slug through the default Database, 1 task: generated function "
+            f"{gen_cpu:.0f} µs CPU / {gen_wall:.0f} µs, repository {repo_cpu:.0f} µs CPU "
+            f"({repo_cpu / gen_cpu:.2f}x) / {repo_wall:.0f} µs ({repo_wall / gen_wall:.2f}x)"
         )
     finally:
         await pool.close()
