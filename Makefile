@@ -107,9 +107,14 @@ $(BENCH_STAMP): pyproject.toml $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,test,cache,tracing,bench]'
 	@touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP) ## benchmarks (codegen speed; repositories vs SQLAlchemy at 50k posts), see docs/benchmarks.md
+bench: $(BENCH_STAMP) ## every benchmark of docs/benchmarks.md in one run (50k posts), with the load
+	uptime
+	$(PY) bench/audited_writes.py
+	$(PY) bench/post_indexes.py
 	$(PY) bench/codegen_speed.py
+	$(PY) bench/runtime_overhead.py
 	$(PY) bench/repositories.py
+	uptime
 
 clean: ## remove caches (keeps .venv and the embedded database)
 	rm -rf .mypy_cache .ruff_cache .pytest_cache build dist src/*.egg-info

@@ -5,7 +5,9 @@ nullable). Each round runs every variant once, in rotating order, so drift on a 
 all of them alike; the report gives the median per variant and its ratio to raw.
 
 Variants: ``raw`` is ``conn.fetch`` / ``conn.fetchrow`` (asyncpg Records, no validation);
-``generated`` is the generated function (validated pydantic models); ``naive`` is
+``generated`` is the generated function (pydantic models; this query's columns are all
+wire-exact, so its rows are built without validating them again); ``strict`` the same in strict
+mode (``set_strict_rows(True)``: every row validated, as before); ``naive`` is
 ``[Model.model_validate(dict(r)) for r in rows]``.
 
 Run: ``.venv/bin/python bench/codegen_speed.py [--rounds N]``.
@@ -30,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _db import ROOT, bench_database  # bench/ is not a package
 
 from blog.generated.queries import comments as cq
-from postsql.runtime.executor import init_connection
+from postsql.runtime.executor import init_connection, set_strict_rows
 
 Job = Callable[[], Awaitable[object]]
 
@@ -73,6 +75,14 @@ async def main(rounds: int, fresh: bool) -> None:
                     conn, post_id=post_id, after_created_at=None, after_id=0, limit=limit
                 )
 
+            async def strict(limit: int = limit) -> object:
+                # Strict mode: every row validated, as every generated function did before.
+                set_strict_rows(True)
+                try:
+                    return await generated(limit)
+                finally:
+                    set_strict_rows(False)
+
             async def naive(limit: int = limit) -> object:
                 rows = await conn.fetch(sql, post_id, None, 0, limit)
                 return [model.model_validate(dict(r)) for r in rows]
@@ -81,7 +91,7 @@ async def main(rounds: int, fresh: bool) -> None:
             if not isinstance(got, list) or len(got) != limit:
                 raise SystemExit(f"expected {limit} rows from the generated function")
             result = await interleaved(
-                {"raw": raw, "generated": generated, "naive": naive},
+                {"raw": raw, "generated": generated, "strict": strict, "naive": naive},
                 rounds if limit > 1 else rounds * 4,
             )
             print(f"{limit} row(s), 8 columns:")

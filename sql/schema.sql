@@ -61,24 +61,54 @@ CREATE TYPE public.user_role AS ENUM (
 
 
 --
+-- Name: audit_compare(text[], boolean[], boolean, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_compare(column_names text[], comparable boolean[], differing boolean, ignored text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN COALESCE((SELECT (('array_remove(ARRAY['::text || string_agg(format('CASE WHEN %1$s IS %2$s DISTINCT FROM %3$s THEN %4$L END'::text, CASE WHEN (audit_compare.comparable)[c.ord] THEN format('o.%I'::text, c.name) ELSE format('to_jsonb(o.%I)'::text, c.name) END, CASE WHEN audit_compare.differing THEN ''::text ELSE 'NOT'::text END, CASE WHEN (audit_compare.comparable)[c.ord] THEN format('n.%I'::text, c.name) ELSE format('to_jsonb(n.%I)'::text, c.name) END, c.name), ', '::text ORDER BY c.ord)) || ']::text[], NULL)'::text) FROM unnest(audit_compare.column_names) WITH ORDINALITY c(name, ord) WHERE (c.name IS DISTINCT FROM audit_compare.ignored)), '''{}''::text[]'::text);
+
+
+--
+-- Name: audit_image(text[], text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_image(column_names text[], alias text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN COALESCE((SELECT string_agg((('jsonb_build_object('::text || g.pairs) || ')'::text), ' || '::text) AS string_agg FROM (SELECT string_agg(format('%L, %I.%I'::text, c.name, audit_image.alias, c.name), ', '::text ORDER BY c.ord) AS pairs FROM unnest(audit_image.column_names) WITH ORDINALITY c(name, ord) GROUP BY ((c.ord - 1) / 50)) g), '''{}''::jsonb'::text);
+
+
+--
+-- Name: audit_record_id(text[], boolean[], text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_record_id(key_columns text[], key_plain boolean[], pattern text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN (('concat_ws('','', '::text || (SELECT string_agg(CASE WHEN (audit_record_id.key_plain)[k.ord] THEN format((('('::text || audit_record_id.pattern) || ')::text'::text), k.name) ELSE format((('to_jsonb('::text || audit_record_id.pattern) || ') #>> ''{}'''::text), k.name) END, ', '::text ORDER BY k.ord) AS string_agg FROM unnest(audit_record_id.key_columns) WITH ORDINALITY k(name, ord))) || ')'::text);
+
+
+--
 -- Name: audit_row_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.audit_row_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
-    AS $$
+    AS $_$
 DECLARE
     key_columns text[] := string_to_array(TG_ARGV[0], ',');
     left_out text[] := coalesce(TG_ARGV[1:], '{}');
     actor_name text := nullif(current_setting('postsql.actor', true), '');
-    -- Up to three key columns, read by name out of each row's jsonb image: a fixed expression
-    -- (concat_ws skips the NULLs of absent columns, as string_agg would) instead of a subquery
-    -- per row.
-    k1 text := key_columns[1];
-    k2 text := key_columns[2];
-    k3 text := key_columns[3];
     bad_keys text;
+    -- Per audited column, sorted by name: its name and whether its type's = agrees with jsonb's.
+    column_names text[];
+    comparable boolean[];
+    -- Per key column: whether ::text spells its values as jsonb does.
+    key_plain boolean[];
+    statement text;
 BEGIN
     IF coalesce(cardinality(key_columns), 0) NOT BETWEEN 1 AND 3 THEN
         RAISE EXCEPTION 'audit_row_change() on %: expected 1 to 3 key columns, got %',
@@ -86,7 +116,7 @@ BEGIN
     END IF;
     -- The key pairs old and new rows and names the record: a key column that is absent (a typo
     -- in the trigger's arguments) or may hold NULL would read as NULL, and NULL keys pair every
-    -- old row with every new one. One catalog lookup per statement.
+    -- old row with every new one.
     SELECT string_agg(k.name, ', ' ORDER BY k.ord) INTO bad_keys
     FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
     WHERE NOT EXISTS (
@@ -101,80 +131,147 @@ BEGIN
             USING HINT = 'Name the table''s primary key (or NOT NULL unique) columns as the '
             || 'trigger''s first argument.';
     END IF;
-    -- Every jsonb image is built once per row in a MATERIALIZED CTE: inlined, the planner would
-    -- rebuild it for each reference (key, data, diff).
-    IF TG_OP = 'INSERT' THEN
-        WITH r AS MATERIALIZED (SELECT to_jsonb(n) - left_out AS data FROM new_rows AS n)
-        INSERT INTO audit_log (
-            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
-        )
+    -- The audited columns. A domain counts as its base type; an enum compares as itself. Text
+    -- under a nondeterministic collation ('a' = 'A'), intervals ('1 day' = '24 hours'),
+    -- arrays, ranges and every other type compare by their jsonb values, as before.
+    SELECT
+        array_agg(c.name ORDER BY c.name),
+        array_agg(c.comparable ORDER BY c.name)
+    INTO column_names, comparable
+    FROM (
         SELECT
-            TG_TABLE_NAME, concat_ws(',', r.data ->> k1, r.data ->> k2, r.data ->> k3),
-            'INSERT', actor_name, session_user, NULL, r.data, NULL
-        FROM r
-        ORDER BY jsonb_build_array(r.data -> k1, r.data -> k2, r.data -> k3);
-    ELSIF TG_OP = 'DELETE' THEN
-        WITH r AS MATERIALIZED (SELECT to_jsonb(o) - left_out AS data FROM old_rows AS o)
-        INSERT INTO audit_log (
-            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
-        )
-        SELECT
-            TG_TABLE_NAME, concat_ws(',', r.data ->> k1, r.data ->> k2, r.data ->> k3),
-            'DELETE', actor_name, session_user, r.data, NULL, NULL
-        FROM r
-        ORDER BY jsonb_build_array(r.data -> k1, r.data -> k2, r.data -> k3);
-    ELSE
+            a.attname::text AS name,
+            (
+                bt.typtype = 'e'
+                OR bt.oid = ANY (
+                    '{bool,int2,int4,int8,numeric,float4,float8,uuid,bytea,date,timestamp,timestamptz,oid}'::regtype[] -- noqa: LT05
+                )
+                OR (
+                    bt.oid = ANY ('{text,varchar}'::regtype[])
+                    AND coalesce((
+                        SELECT co.collisdeterministic FROM pg_collation AS co
+                        WHERE co.oid = a.attcollation
+                    ), TRUE)
+                )
+            ) AS comparable
+        FROM pg_attribute AS a
+        INNER JOIN pg_type AS t ON a.atttypid = t.oid
+        INNER JOIN pg_type AS bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+        WHERE
+            a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
+            AND a.attname <> ALL (left_out)
+    ) AS c;
+    SELECT array_agg(
+        bt.oid = ANY ('{int2,int4,int8,numeric,text,varchar,uuid,bool}'::regtype[])
+        ORDER BY k.ord
+    )
+    INTO key_plain
+    FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+    INNER JOIN pg_attribute AS a ON a.attrelid = TG_RELID AND a.attname = k.name
+    INNER JOIN pg_type AS t ON a.atttypid = t.oid
+    INNER JOIN pg_type AS bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END;
+
+    IF TG_OP = 'UPDATE' THEN
         -- Old and new rows joined on their key; a side without a partner is a key change:
-        -- a DELETE of the old key, an INSERT of the new one (written after the other rows).
-        WITH
-        old_image AS MATERIALIZED (
-            SELECT to_jsonb(o) - left_out AS data FROM old_rows AS o
-        ),
-        new_image AS MATERIALIZED (
-            SELECT to_jsonb(n) - left_out AS data FROM new_rows AS n
-        ),
-        pairs AS MATERIALIZED (
-            SELECT
-                o.data AS old_data,
-                n.data AS new_data,
-                coalesce(o.data, n.data) AS either,
-                CASE WHEN o.data IS NOT NULL AND n.data IS NOT NULL THEN (
-                    SELECT coalesce(array_agg(e.key ORDER BY e.key), '{}')
-                    FROM jsonb_each(n.data) AS e
-                    WHERE e.value IS DISTINCT FROM o.data -> e.key AND e.key <> 'updated_at'
-                ) END AS changed
-            FROM old_image AS o
-            FULL JOIN new_image AS n
-                ON
-                    jsonb_build_array(o.data -> k1, o.data -> k2, o.data -> k3)
-                    = jsonb_build_array(n.data -> k1, n.data -> k2, n.data -> k3)
-        )
-        INSERT INTO audit_log (
-            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
-        )
-        SELECT
-            TG_TABLE_NAME, concat_ws(',', p.either ->> k1, p.either ->> k2, p.either ->> k3),
-            CASE
-                WHEN p.new_data IS NULL THEN 'DELETE'
-                WHEN p.old_data IS NULL THEN 'INSERT'
-                ELSE 'UPDATE'
-            END,
-            actor_name, session_user, p.old_data, p.new_data, p.changed
-        FROM pairs AS p
-        WHERE p.changed IS NULL OR cardinality(p.changed) > 0
-        ORDER BY
-            p.old_data IS NULL, jsonb_build_array(p.either -> k1, p.either -> k2, p.either -> k3);
+        -- a DELETE of the old key (the whole old row), an INSERT of the new one (written after
+        -- the other rows).
+        statement := format(
+            $sql$
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT $1, p.record_id, p.action, $2, session_user, p.old_data, p.new_data, p.changed
+            FROM (
+                SELECT
+                    %1$s AS record_id,
+                    CASE WHEN n.%2$I IS NULL THEN 'DELETE' WHEN o.%2$I IS NULL THEN 'INSERT'
+                    ELSE 'UPDATE' END AS action,
+                    CASE
+                        WHEN n.%2$I IS NULL THEN %3$s
+                        WHEN o.%2$I IS NOT NULL THEN (%3$s) - %9$s
+                    END AS old_data,
+                    CASE WHEN n.%2$I IS NOT NULL THEN %4$s END AS new_data,
+                    CASE WHEN o.%2$I IS NOT NULL AND n.%2$I IS NOT NULL THEN %5$s END AS changed,
+                    o.%2$I IS NULL AS is_insert,
+                    %6$s
+                FROM old_rows AS o FULL JOIN new_rows AS n ON %7$s
+            ) AS p
+            WHERE p.changed IS NULL OR cardinality(p.changed) > 0
+            ORDER BY p.is_insert, %8$s
+            $sql$,
+            audit_record_id(key_columns, key_plain, 'coalesce(o.%1$I, n.%1$I)'),
+            key_columns[1],
+            audit_image(column_names, 'o'),
+            audit_image(column_names, 'n'),
+            audit_compare(column_names, comparable, TRUE, 'updated_at'),
+            (
+                SELECT string_agg(format('coalesce(o.%1$I, n.%1$I) AS key_%2$s', k.name, k.ord), ', ')
+                FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+            ),
+            (
+                SELECT string_agg(format('o.%1$I = n.%1$I', k.name), ' AND ')
+                FROM unnest(key_columns) AS k (name)
+            ),
+            (
+                SELECT string_agg(format('p.key_%s', k.ord), ', ' ORDER BY k.ord)
+                FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+            ),
+            audit_compare(column_names, comparable, FALSE, NULL)
+        );
+    ELSE
+        statement := format(
+            $sql$
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT $1, %1$s, %2$L, $2, session_user, %3$s, %4$s, NULL
+            FROM %5$s AS r
+            ORDER BY %6$s
+            $sql$,
+            audit_record_id(key_columns, key_plain, 'r.%1$I'),
+            TG_OP,
+            CASE WHEN TG_OP = 'DELETE' THEN audit_image(column_names, 'r') ELSE 'NULL' END,
+            CASE WHEN TG_OP = 'INSERT' THEN audit_image(column_names, 'r') ELSE 'NULL' END,
+            CASE WHEN TG_OP = 'INSERT' THEN 'new_rows' ELSE 'old_rows' END,
+            (
+                SELECT string_agg(format('r.%I', k.name), ', ' ORDER BY k.ord)
+                FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+            )
+        );
     END IF;
+    EXECUTE statement USING TG_TABLE_NAME, actor_name;
     RETURN NULL;
 END;
-$$;
+$_$;
 
 
 --
 -- Name: FUNCTION audit_row_change(); Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.audit_row_change() IS 'AFTER STATEMENT trigger (transition tables old_rows/new_rows): one audit_log row per changed row. Args: key columns (1 to 3, comma-separated), then columns to leave out.';
+COMMENT ON FUNCTION public.audit_row_change() IS 'AFTER STATEMENT trigger (transition tables old_rows/new_rows): one audit_log row per changed row; an UPDATE''s old_data holds the changed columns (the row before is new_data || old_data). Args: key columns (1 to 3, comma-separated), then columns to leave out.';
+
+
+--
+-- Name: posts_search_vector(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.posts_search_vector() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.search_vector := setweight(to_tsvector('english'::regconfig, NEW.title), 'A')
+        || setweight(to_tsvector('english'::regconfig, NEW.content), 'B');
+    RETURN NEW;
+END;
+$$;
+
+
+--
+-- Name: FUNCTION posts_search_vector(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.posts_search_vector() IS 'BEFORE INSERT OR UPDATE OF title, content, search_vector trigger: derives posts.search_vector.';
 
 
 --
@@ -235,6 +332,13 @@ COMMENT ON TABLE public.audit_log IS 'Who changed what and when; written by audi
 --
 
 COMMENT ON COLUMN public.audit_log.actor IS 'The application user from the transaction-local setting postsql.actor; NULL when unset.';
+
+
+--
+-- Name: COLUMN audit_log.old_data; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.old_data IS 'DELETE: the row before. UPDATE: the previous values of the columns that differ (the row before is new_data || old_data). INSERT: NULL.';
 
 
 --
@@ -367,7 +471,7 @@ CREATE TABLE public.posts (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     deleted_at timestamp with time zone,
-    search_vector tsvector GENERATED ALWAYS AS ((setweight(to_tsvector('english'::regconfig, title), 'A'::"char") || setweight(to_tsvector('english'::regconfig, content), 'B'::"char"))) STORED,
+    search_vector tsvector,
     CONSTRAINT posts_draft_has_no_published_at_check CHECK (((status <> 'DRAFT'::public.post_status) OR (published_at IS NULL))),
     CONSTRAINT posts_published_has_published_at_check CHECK (((status <> 'PUBLISHED'::public.post_status) OR (published_at IS NOT NULL))),
     CONSTRAINT posts_slug_format_check CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text)),
@@ -387,7 +491,7 @@ COMMENT ON TABLE public.posts IS 'Blog posts; soft-deleted when deleted_at is se
 -- Name: COLUMN posts.search_vector; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.posts.search_vector IS 'Full-text document: title weighted A, content weighted B (english configuration).';
+COMMENT ON COLUMN public.posts.search_vector IS 'Full-text document: title weighted A, content weighted B (english configuration); kept by the trigger posts_search_vector, any value written is replaced.';
 
 
 --
@@ -908,6 +1012,13 @@ CREATE TRIGGER posts_audit_update AFTER UPDATE ON public.posts REFERENCING OLD T
 
 
 --
+-- Name: posts posts_search_vector; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER posts_search_vector BEFORE INSERT OR UPDATE OF title, content, search_vector ON public.posts FOR EACH ROW EXECUTE FUNCTION public.posts_search_vector();
+
+
+--
 -- Name: posts posts_set_updated_at; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -1107,4 +1218,6 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125004500'),
     ('20261125005000'),
     ('20261125005100'),
-    ('20261129221500');
+    ('20261129221500'),
+    ('20261207110000'),
+    ('20261207110100');

@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from postsql.runtime.executor import set_strict_rows
 from postsql.testing import TestServer, test_server, typed_connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,10 @@ MIGRATIONS = ROOT / "sql" / "migrations"
 # The example project's generated package: every Database the tests build names its queries (as a
 # service sets POSTSQL_GENERATED_PACKAGE, or passes generated_package=).
 os.environ.setdefault("POSTSQL_GENERATED_PACKAGE", "blog.generated")
+
+# Every row of every query is validated in the tests (production trusts the wire where codegen
+# proved it may): a column codegen typed non-null that returns NULL fails here, not silently.
+set_strict_rows(True)
 
 
 @pytest.fixture(scope="session")

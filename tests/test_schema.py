@@ -146,3 +146,28 @@ async def test_every_foreign_key_is_covered_by_an_index(conn: asyncpg.Connection
         """
     )
     assert [dict(r) for r in uncovered] == []
+
+
+async def test_the_search_vector_is_derived_again_when_written_and_not_on_a_status_update(
+    conn: asyncpg.Connection,
+) -> None:
+    # search_vector is kept by a BEFORE trigger that fires only for INSERT and UPDATE OF title,
+    # content or search_vector: a stored generated column was computed again on every UPDATE
+    # (to_tsvector over unchanged content for each post of a bulk status change).
+    author = await _user(conn)
+    post = await _post(conn, author, "a", "alpha")
+    await conn.execute("UPDATE posts SET search_vector = 'bogus' WHERE id = $1", post)
+    await conn.execute("UPDATE posts SET title = 'Kingfisher' WHERE id = $1", post)
+    document = await conn.fetchval("SELECT search_vector::text FROM posts WHERE id = $1", post)
+    assert document == "'alpha':2B 'kingfish':1A"
+    generated = await conn.fetchval(
+        "SELECT attgenerated::text FROM pg_attribute"
+        " WHERE attrelid = 'posts'::regclass AND attname = 'search_vector'"
+    )
+    assert generated == ""
+    columns = await conn.fetchval(
+        "SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_trigger AS t"
+        " JOIN pg_attribute AS a ON a.attrelid = t.tgrelid AND a.attnum = ANY (t.tgattr)"
+        " WHERE t.tgname = 'posts_search_vector'"
+    )
+    assert columns == ["content", "search_vector", "title"]

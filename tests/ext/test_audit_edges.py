@@ -142,3 +142,50 @@ async def test_a_key_column_that_is_null_or_missing_refuses_the_write_naming_it(
         await db.execute("INSERT INTO typo VALUES (1, 'a')")
     with pytest.raises(asyncpg.RaiseError, match=r"on notes: key column id"):
         await db.execute("INSERT INTO notes VALUES (NULL, 'a'), (NULL, 'b')")
+
+
+async def test_an_update_records_the_whole_new_row_and_the_previous_values_of_what_changed(
+    db: asyncpg.Connection,
+) -> None:
+    post = await new_post(db, await new_user(db), "p", "the content")
+    before = await db.fetchval(
+        "SELECT to_jsonb(p) - '{search_vector,view_count}'::text[] FROM posts AS p WHERE id = $1",
+        post,
+    )
+    await db.execute("UPDATE posts SET title = 'New title' WHERE id = $1", post)
+    update, _ = await history(db, "posts", post)
+    assert update.changed_columns == ["title"]
+    assert isinstance(update.old_data, dict)
+    assert isinstance(update.new_data, dict)
+    # old_data: only the columns that differ (updated_at too); the rest is in new_data.
+    assert set(update.old_data) == {"title", "updated_at"}
+    assert update.old_data["title"] == "p"
+    assert update.new_data["title"] == "New title"
+    assert update.new_data["content"] == "the content"
+    assert {**update.new_data, **update.old_data} == before
+
+
+async def test_changes_only_jsonb_can_tell_apart_are_recorded_and_wide_tables_are_imaged_whole(
+    db: asyncpg.Connection,
+) -> None:
+    # interval and json compare by their jsonb values ('1 day' = '24 hours' as intervals), and a
+    # table of more columns than one jsonb_build_object call takes still gets whole images.
+    extra = ", ".join(f"c{i} int DEFAULT {i}" for i in range(60))
+    await db.execute(
+        f"CREATE TABLE wide (id int PRIMARY KEY, span interval, doc json, {extra});"
+        " CREATE TRIGGER wide_audit_insert AFTER INSERT ON wide REFERENCING NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_row_change('id');"
+        " CREATE TRIGGER wide_audit_update AFTER UPDATE ON wide"
+        " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows"
+        " FOR EACH STATEMENT EXECUTE FUNCTION audit_row_change('id')"
+    )
+    await db.execute("""INSERT INTO wide (id, span, doc) VALUES (1, '1 day', '{"a": 1}')""")
+    await db.execute("UPDATE wide SET span = '24 hours', doc = '{\"a\": 1}'")
+    update, insert = await history(db, "wide", 1)
+    assert isinstance(insert.new_data, dict)
+    assert len(insert.new_data) == 63
+    assert insert.new_data["c59"] == 59
+    assert update.changed_columns == ["span"]
+    assert update.old_data == {"span": "1 day"}
+    assert isinstance(update.new_data, dict)
+    assert update.new_data["span"] == "24:00:00"

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
+from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -124,11 +125,43 @@ async def test_database_attaches_the_settings_logger_by_default(
     assert "hidden-value" not in caplog.text
 
 
-def test_database_attaches_logging_and_tracing_unless_told_not_to() -> None:
+def test_database_attaches_logging_and_tracing_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     url = "postgresql://app@db.internal/app"
+    monkeypatch.setattr(trace, "get_tracer_provider", TracerProvider)
     default = Database(url=url)
     assert [type(h) for h in default.query_hooks] == [QueryLogger, QueryTracer]
     assert Database(url=url, log_queries=False, trace_queries=False).query_hooks == ()
+
+
+def test_without_a_tracer_provider_no_tracing_hook_is_attached() -> None:
+    # Spans would go nowhere: the hook would cost every query its attributes for nothing.
+    assert isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+    assert [type(h) for h in Database(url="postgresql://app@db/app").query_hooks] == [QueryLogger]
+
+
+async def test_a_tracer_provider_set_before_connect_gets_the_tracing_hook(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = Database(url=db_url, pool_min_size=1)
+    assert [type(h) for h in db.query_hooks] == [QueryLogger]
+    monkeypatch.setattr(trace, "get_tracer_provider", TracerProvider)
+    async with db:
+        assert [type(h) for h in db.query_hooks] == [QueryLogger, QueryTracer]
+    async with db:  # connecting again adds no second one
+        assert [type(h) for h in db.query_hooks] == [QueryLogger, QueryTracer]
+
+
+def test_the_logging_hook_below_its_level_wants_no_record_unless_the_query_was_slow() -> None:
+    logger = logging.getLogger("postsql.test.wants")
+    logger.setLevel(logging.WARNING)
+    hook = QueryLogger(logger, slow_query_threshold=0.5)
+    assert not hook.wants(0.01, False)
+    assert not hook.wants(0.01, True)  # a failure is logged at the query level too
+    assert hook.wants(0.5, False)
+    logger.setLevel(logging.DEBUG)
+    assert hook.wants(0.01, False)
 
 
 def sample(registry: CollectorRegistry, name: str, **labels: str) -> float:

@@ -106,6 +106,9 @@ class AuditLog(BaseModel):
     actor: str | None
     """The application user from the transaction-local setting postsql.actor; NULL when unset."""
     old_data: JsonValue | None
+    """DELETE: the row before. UPDATE: the previous values of the columns that differ (the row
+    before is new_data || old_data). INSERT: NULL.
+    """
     new_data: JsonValue | None
     transaction_id: int
     changed_at: AwareDatetime
@@ -261,7 +264,9 @@ class Post(BaseModel):
     updated_at: AwareDatetime
     deleted_at: AwareDatetime | None
     search_vector: str | None
-    """Full-text document: title weighted A, content weighted B (english configuration)."""
+    """Full-text document: title weighted A, content weighted B (english configuration); kept by
+    the trigger posts_search_vector, any value written is replaced.
+    """
 
 
 class PostInsert(BaseModel):
@@ -295,6 +300,7 @@ class PostInsert(BaseModel):
     created_at: AwareDatetime | None = None
     updated_at: AwareDatetime | None = None
     deleted_at: AwareDatetime | None = None
+    search_vector: str | None = None
 
     @model_validator(mode="after")
     def check_constraints(self) -> PostInsert:

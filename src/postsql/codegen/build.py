@@ -1079,7 +1079,7 @@ _MODULE_NAMES = frozenset(
     | {
         "annotations", "AsyncIterator", "BaseModel", "ConfigDict", "Connection", "Executor",
         "Field", "NamedTuple", "QueryInfo", "Sequence", "TypeAdapter", "affected_rows",
-        "validate_rows",
+        "construct_row", "construct_rows", "validate_rows",
         # builtins the generated code calls or annotates with
         "LookupError", "bool", "bytes", "dict", "float", "frozenset", "int", "len", "list", "str",
     }
@@ -1109,8 +1109,11 @@ def _generated_name_clash(q: QueryDef, generated: dict[tuple[str, str], QueryDef
 # a keyword parameter named like one would shadow it, or (``db``, ``prefetch``) define an
 # argument twice.
 _FUNCTION_NAMES = frozenset(
-    {"db", "prefetch", "record", "dict", "LookupError", "validate_rows", "affected_rows"}
-)
+    {
+        "db", "prefetch", "record", "dict", "LookupError", "validate_rows", "affected_rows",
+        "construct_row", "construct_rows",
+    }
+)  # fmt: skip
 
 
 def _check_importable(py: PyType, *, where: str, root: Path) -> None:

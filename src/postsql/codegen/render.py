@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from postsql.codegen.ir import CheckConstraint, Column, NestedModel, Project, PyType, Query, Table
 from postsql.codegen.naming import pascal, python_field
+from postsql.codegen.typemap import wire_exact
 
 __all__ = ["HEADER", "OLD_HEADER_MARKERS", "render"]
 
@@ -525,6 +526,18 @@ def _doc(query: Query) -> str:
     return f"{text}\n\nSQL: {where}." if text else f"SQL: {where}."
 
 
+def _wire_exact_row(query: Query) -> bool:
+    """Whether every column arrives from asyncpg as its field's type: rows built unvalidated.
+
+    Nullability needs no check here: a column typed non-null is one codegen proved non-null
+    (strict mode, postsql.runtime.executor.set_strict_rows, validates every row to keep that
+    honest).
+    """
+    return bool(query.columns) and all(
+        not col.nested and wire_exact(col.pg_type, col.py) for col in query.columns
+    )
+
+
 def _function(query: Query, imports: _Imports, here: str) -> list[str]:
     const = _const(query)
     sig = _signature(query, imports, here, "Executor")
@@ -535,6 +548,7 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
     if query.reuses_table is not None:
         imports.add(f"{imports.package}.models", row)
     out: list[str] = []
+    trusted = _wire_exact_row(query)
     if op == "select":
         if _renamed(query):
             body = (
@@ -542,6 +556,9 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
                 f"    return _{const}_ROWS.validate_python([{_record_dict(query, 'r')} "
                 "for r in records])\n"
             )
+        elif trusted:
+            imports.add("postsql.runtime.executor", "construct_rows")
+            body = f"    return construct_rows({row}, _{const}_ROWS, await db.fetch({call}))\n"
         else:
             imports.add("postsql.runtime.executor", "validate_rows")
             body = f"    return validate_rows(_{const}_ROWS, await db.fetch({call}))\n"
@@ -579,17 +596,18 @@ def _function(query: Query, imports: _Imports, here: str) -> list[str]:
             return out
         optional = op == "select_one" or query.returns_optional
         body = f"    record = await db.fetchrow({call})\n"
+        build = f"{row}.model_validate({_record_dict(query, 'record')})"
+        if trusted and not _renamed(query):
+            imports.add("postsql.runtime.executor", "construct_row")
+            build = f"construct_row({row}, record)"
         if optional:
-            body += (
-                f"    return None if record is None else "
-                f"{row}.model_validate({_record_dict(query, 'record')})\n"
-            )
+            body += f"    return None if record is None else {build}\n"
             out.append(f"async def {query.name}({sig}) -> {row} | None:\n{doc}{body}")
         else:
             body += (
                 "    if record is None:  # cannot happen: the statement always returns its row\n"
                 f"        raise LookupError({_quote(query.name + ' returned no row')})\n"
-                f"    return {row}.model_validate({_record_dict(query, 'record')})\n"
+                f"    return {build}\n"
             )
             out.append(f"async def {query.name}({sig}) -> {row}:\n{doc}{body}")
     elif op == "select_value":

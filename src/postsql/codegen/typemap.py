@@ -41,13 +41,14 @@ per nesting level, outermost first) or a domain over it does (a validated
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from postsql.codegen.introspect import Catalog
 from postsql.codegen.ir import PyType
 from postsql.errors import UnsupportedTypeError
 
-__all__ = ["BASE_TYPES", "BINARY_ONLY", "TypeMapper"]
+__all__ = ["BASE_TYPES", "BINARY_ONLY", "WIRE_EXACT", "TypeMapper", "wire_exact"]
 
 _DT = "datetime"
 _IP = "ipaddress"
@@ -156,6 +157,48 @@ BINARY_ONLY = frozenset(
         "pg_brin_bloom_summary", "pg_brin_minmax_multi_summary",
     }
 )  # fmt: skip
+
+# Types whose asyncpg codec always yields exactly the Python type BASE_TYPES gives them (int8 an
+# int, timestamptz an aware datetime, numeric a Decimal, NaN included...), on a connection with no
+# codecs of its own for them, by their format_type() spelling (typmod removed) and name. A result
+# whose every column is one of these, with that annotation, is built without validating it again
+# (postsql.runtime.executor.construct_rows), unless in strict mode. Left out: enums (decoded as
+# str), JSON
+# (nested models), arrays (element nullability), domains, "char" and the reg* types (asyncpg's
+# own representations), network types, money, xml, timetz.
+WIRE_EXACT: Mapping[str, str] = {
+    "boolean": "bool",
+    "smallint": "int2",
+    "integer": "int4",
+    "bigint": "int8",
+    "oid": "oid",
+    "real": "float4",
+    "double precision": "float8",
+    "numeric": "numeric",
+    "text": "text",
+    "character varying": "varchar",
+    "character": "bpchar",
+    "name": "name",
+    "bytea": "bytea",
+    "uuid": "uuid",
+    "date": "date",
+    "time without time zone": "time",
+    "timestamp without time zone": "timestamp",
+    "timestamp with time zone": "timestamptz",
+    "interval": "interval",
+}
+_TYPMOD = re.compile(r"\([0-9, ]*\)")
+
+
+def wire_exact(formatted: str, py: PyType) -> bool:
+    """Whether asyncpg decodes a column of type ``formatted`` (``format_type()``) into ``py``.
+
+    Example::
+
+        wire_exact("timestamp(3) with time zone", BASE_TYPES["timestamptz"])  # True
+    """
+    name = WIRE_EXACT.get(_TYPMOD.sub("", formatted).strip())
+    return name is not None and BASE_TYPES[name] == py
 
 
 class TypeMapper:

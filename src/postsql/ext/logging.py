@@ -55,6 +55,11 @@ class QueryLogger:
             development=settings.environment.lower() == "development",
         )
 
+    def wants(self, duration: float, failed: bool) -> bool:
+        """Whether a query that took ``duration`` seconds would be logged (see HookList)."""
+        slow = duration >= self.slow_query_threshold
+        return self.logger.isEnabledFor(logging.WARNING if slow else self.level)
+
     def __call__(self, record: QueryRecord) -> None:
         slow = record.duration >= self.slow_query_threshold
         level = logging.WARNING if slow else self.level

@@ -23,12 +23,26 @@ from typing import Any
 from postsql.errors import ConfigurationError
 from postsql.runtime.hooks import QueryRecord
 
-__all__ = ["QueryTracer", "tracing_available"]
+__all__ = ["QueryTracer", "tracer_provider_configured", "tracing_available"]
 
 
 def tracing_available() -> bool:
     """Whether ``opentelemetry-api`` can be imported."""
     return importlib.util.find_spec("opentelemetry") is not None
+
+
+def tracer_provider_configured() -> bool:
+    """Whether the application has set a global tracer provider (``trace.set_tracer_provider``).
+
+    Until it does, OpenTelemetry's API returns a proxy whose spans go nowhere: a
+    :class:`~postsql.runtime.database.Database` then attaches no tracing hook, so a query pays
+    nothing for tracing (the hook would build a span's attributes per query only to drop them).
+    """
+    if not tracing_available():
+        return False
+    from opentelemetry import trace
+
+    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
 
 
 class QueryTracer:

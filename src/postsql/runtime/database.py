@@ -269,12 +269,32 @@ class _Pool:
 
     @contextlib.asynccontextmanager
     async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
-        self.waiting += 1
+        conn = await self.get()
+        try:
+            yield conn
+        finally:
+            await self.put(conn)
+
+    async def get(self) -> asyncpg.Connection:
+        """A connection of the pool (give it back with :meth:`put`)."""
+        # asyncpg bounds an acquire(timeout=...) with asyncio.wait_for, which before Python 3.12
+        # runs it in a task of its own: most of what a pooled query costs the client beyond
+        # asyncpg itself. A free connection (asyncpg's queue of free holders is not empty) is
+        # handed over without waiting, so there is nothing to bound; a wait is bounded by
+        # asyncio.timeout, which cancels the acquire the same way (asyncpg puts the holder back).
+        free = getattr(self.pool, "_queue", None)
+        waits = free is None or not free.qsize()
+        if waits:
+            self.waiting += 1
         started = time.monotonic()
         try:
-            proxy = await self.pool.acquire(timeout=self.acquire_timeout)
+            if waits:
+                async with asyncio.timeout(self.acquire_timeout):
+                    proxy = await self.pool.acquire()
+            else:
+                proxy = await self.pool.acquire()
         except TimeoutError as exc:
-            if time.monotonic() - started < self.acquire_timeout * 0.95:
+            if not waits or time.monotonic() - started < self.acquire_timeout * 0.95:
                 # A connect timeout inside the pool, not a wait for a free connection. asyncpg's
                 # says nothing (``TimeoutError()``); still a TimeoutError (an OSError: replicas
                 # fall back on it), now saying what timed out.
@@ -294,22 +314,24 @@ class _Pool:
                 f"{stats.waiting} tasks waiting"
             ) from None
         finally:
-            self.waiting -= 1
+            if waits:
+                self.waiting -= 1
+        return cast(asyncpg.Connection, proxy)
+
+    async def put(self, conn: asyncpg.Connection) -> None:
+        """Give back a connection :meth:`get` returned."""
+        # asyncpg shields the release and resets the connection; when the reset fails (the
+        # server went away) it terminates the connection and re-raises. The statement's own
+        # outcome is what the caller needs, so that error is logged, not raised over it.
         try:
-            yield cast(asyncpg.Connection, proxy)
-        finally:
-            # asyncpg shields the release and resets the connection; when the reset fails (the
-            # server went away) it terminates the connection and re-raises. The statement's own
-            # outcome is what the caller needs, so that error is logged, not raised over it.
-            try:
-                await self.pool.release(proxy)
-            except Exception as exc:
-                _log.info(
-                    "connection to %s dropped on release (%s: %s); the pool replaces it",
-                    self.label,
-                    type(exc).__name__,
-                    exc,
-                )
+            await self.pool.release(cast(Any, conn))  # the proxy get() returned
+        except Exception as exc:
+            _log.info(
+                "connection to %s dropped on release (%s: %s); the pool replaces it",
+                self.label,
+                type(exc).__name__,
+                exc,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,11 +386,19 @@ class Database(_Executes):
             from postsql.ext.logging import QueryLogger
 
             self.add_query_hook(QueryLogger.from_settings(settings))
-        if settings.trace_queries:
-            from postsql.ext.tracing import QueryTracer, tracing_available
+        self._attach_tracer()
 
-            if tracing_available():
-                self.add_query_hook(QueryTracer())
+    def _attach_tracer(self) -> None:
+        """The tracing hook (``trace_queries``), once a tracer provider is set: without one every
+        span is dropped, and the hook would cost each query its attributes for nothing."""
+        if not self.settings.trace_queries:
+            return
+        from postsql.ext.tracing import QueryTracer, tracer_provider_configured
+
+        if tracer_provider_configured() and not any(
+            isinstance(h, QueryTracer) for h in self._hooks.hooks
+        ):
+            self.add_query_hook(QueryTracer())
 
     def __repr__(self) -> str:
         where = redact(self.settings.url) if self.settings.url else "<URL rule>"
@@ -390,6 +420,7 @@ class Database(_Executes):
         async with self._connect_lock:
             if self._primary is not None:
                 return
+            self._attach_tracer()  # a provider set after Database(...) but before connect()
             # The URL rule may start the embedded server: blocking work, off the event loop.
             target = await asyncio.to_thread(self.settings.target)
             primary = await self._create_pool(target.url, min_size=self.settings.pool_min_size)
@@ -483,9 +514,6 @@ class Database(_Executes):
         return {pool.label: pool.stats() for pool in self._replicas}
 
     # -- the Executor protocol ------------------------------------------------------------
-
-    async def _run(self, kind: _Kind, sql: str, args: tuple[object, ...], column: int) -> Any:
-        return await self._call(kind, sql, args, column=column)
 
     @property
     def primary(self) -> _PrimaryExecutor:
@@ -651,8 +679,8 @@ class Database(_Executes):
         kind: _Kind,
         sql: str,
         args: tuple[object, ...],
-        *,
         column: int = 0,
+        *,
         force_primary: bool = False,
     ) -> Any:
         bound = self._binding()
@@ -690,6 +718,10 @@ class Database(_Executes):
                     )
         return await self._on_pool(primary, kind, sql, args, column, info)
 
+    # The Executor methods' one entry point, without a coroutine of its own in between: each
+    # coroutine layer is client time every query pays.
+    _run = _call
+
     def _pick_replica(self) -> _Pool | None:
         if not self._replicas:
             return None
@@ -712,17 +744,21 @@ class Database(_Executes):
     ) -> Any:
 
         async def run() -> tuple[Any, int | None]:
-            async with pool.acquire() as conn:  # the wait for a connection counts in the duration
-                try:
-                    return await _invoke(conn, kind, sql, args, column)
-                except asyncpg.exceptions.OutdatedSchemaCacheError:
-                    # A type the result uses changed (ALTER TYPE ... ADD ATTRIBUTE): the server ran
-                    # the statement but asyncpg could not decode it, and has now reloaded the
-                    # pool's type cache. asyncpg retries a stale plan outside a transaction but not
-                    # this; a read can safely run again, a write must not (it already happened).
-                    if info is None or not info.read_only:
-                        raise
-                    return await _invoke(conn, kind, sql, args, column)
+            # get/put rather than ``async with pool.acquire()``: a generator-based context
+            # manager per statement is a measurable share of the client's time per query.
+            conn = await pool.get()  # the wait for a connection counts in the duration
+            try:
+                return await _invoke(conn, kind, sql, args, column)
+            except asyncpg.exceptions.OutdatedSchemaCacheError:
+                # A type the result uses changed (ALTER TYPE ... ADD ATTRIBUTE): the server ran
+                # the statement but asyncpg could not decode it, and has now reloaded the
+                # pool's type cache. asyncpg retries a stale plan outside a transaction but not
+                # this; a read can safely run again, a write must not (it already happened).
+                if info is None or not info.read_only:
+                    raise
+                return await _invoke(conn, kind, sql, args, column)
+            finally:
+                await pool.put(conn)
 
         return await self._observed(info, sql, args, False, pool.label, run)
 
@@ -771,7 +807,7 @@ class Database(_Executes):
         written: frozenset[str] | None = None,
     ) -> None:
         duration = time.perf_counter() - started
-        if not len(self._hooks):
+        if not self._hooks.wanted(duration, error is not None):
             return
         self._hooks.emit(
             QueryRecord(

@@ -5,6 +5,9 @@
   ``Connection`` or the proxy ``pool.acquire()`` lends.
 - :class:`QueryInfo`: one frozen record per query (name, file:line, operation, tables, read-only),
   exported by every generated module as data for hooks, caches and replica routing.
+- :func:`construct_rows` / :func:`construct_row`: rows of a query whose every column codegen
+  proved to arrive as its field's type (see below); :func:`validate_rows` / :func:`validate_row`
+  for the others.
 - :func:`init_connection`: the JSON codecs. asyncpg returns ``json``/``jsonb`` as ``str`` unless a
   codec is set; generated code expects decoded Python values. Pass it as ``init=`` to
   ``asyncpg.create_pool`` (or await it on a fresh connection).
@@ -18,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -50,7 +54,11 @@ __all__ = [
     "QueryInfo",
     "RowValue",
     "affected_rows",
+    "construct_row",
+    "construct_rows",
     "init_connection",
+    "set_strict_rows",
+    "strict_rows",
     "validate_row",
     "validate_rows",
 ]
@@ -176,6 +184,124 @@ def validate_rows(adapter: TypeAdapter[list[M]], records: Sequence[asyncpg.Recor
 def validate_row(model: type[M], record: asyncpg.Record | None) -> M | None:
     """Validate one record (or pass ``None`` through)."""
     return None if record is None else model.model_validate(dict(record))
+
+
+# Trusted rows. asyncpg decodes each column by its type OID with a fixed codec: int8 is always an
+# int, text a str, timestamptz an aware datetime... For a query whose every column has such a
+# codec and the Python type it yields, and whose non-nullness codegen proved, validating the row
+# again checks what cannot differ, and is most of the cost of a large result
+# (docs/benchmarks.md). construct_rows builds those models the way pydantic's model_construct
+# does (instance, __dict__, fields set), without its per-field Python loop. Codegen uses it only
+# for such queries (codegen.typemap.WIRE_EXACT); JSON, enums, arrays, composites and overridden
+# columns are always validated. Strict mode validates every row of every query: the test suite
+# runs in it, so a nullability that codegen got wrong still fails loudly there.
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _strict_from_environment() -> bool:
+    value = os.environ.get("POSTSQL_STRICT_ROWS", "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"POSTSQL_STRICT_ROWS: expected 1/true/yes/on or 0/false/no/off, got {value!r}"
+    )
+
+
+_strict = _strict_from_environment()
+
+
+def set_strict_rows(enabled: bool) -> None:
+    """Validate every row of every query (True), or trust the wire where codegen proved it can.
+
+    The default comes from the environment variable ``POSTSQL_STRICT_ROWS`` (``1`` / ``0``,
+    unset: off). Turn it on in tests, and wherever the connections decode ``text``, integers or
+    timestamps with codecs of their own (``set_type_codec``): trusted rows take what asyncpg
+    returns as it is.
+
+    Example::
+
+        set_strict_rows(True)  # e.g. in tests/conftest.py
+    """
+    global _strict
+    _strict = bool(enabled)
+
+
+def strict_rows() -> bool:
+    """Whether every row is validated (see :func:`set_strict_rows`)."""
+    return _strict
+
+
+_new = object.__new__
+_set = object.__setattr__
+# Per model: its field names, or None when building it must run code of its own (validators,
+# model_post_init) and so goes through validation. model_fields costs microseconds per access.
+_plain_fields: dict[type[BaseModel], frozenset[str] | None] = {}
+
+
+def _fields_of(model: type[BaseModel]) -> frozenset[str] | None:
+    if model in _plain_fields:
+        return _plain_fields[model]
+    decorators = model.__pydantic_decorators__
+    plain = not (
+        decorators.validators
+        or decorators.field_validators
+        or decorators.model_validators
+        or model.__pydantic_post_init__
+        or model.__pydantic_root_model__
+    )
+    names = _plain_fields[model] = frozenset(model.model_fields) if plain else None
+    return names
+
+
+def construct_rows(
+    model: type[M], adapter: TypeAdapter[list[M]], records: Sequence[asyncpg.Record]
+) -> list[M]:
+    """Rows of ``model`` built from ``records`` as they were decoded, without validating them.
+
+    Only for models whose every field's type is what asyncpg's codec yields for its column, as
+    generated code uses it. In strict mode, when the columns are not exactly the model's fields
+    (a schema that changed under the code), or when the model has validators or
+    ``model_post_init`` of its own, every row is validated with ``adapter``.
+    """
+    if _strict or not records:
+        return validate_rows(adapter, records)
+    names = tuple(records[0].keys())
+    fields = set(names)
+    expected = _fields_of(model)
+    if expected is None or fields != expected:
+        return validate_rows(adapter, records)
+    copy = fields.copy
+    rows: list[M] = []
+    append = rows.append
+    for record in records:
+        row = _new(model)
+        # One row description for all records: the lengths match by construction.
+        _set(row, "__dict__", dict(zip(names, record)))  # noqa: B905
+        _set(row, "__pydantic_fields_set__", copy())
+        _set(row, "__pydantic_extra__", None)
+        _set(row, "__pydantic_private__", None)
+        append(row)
+    return rows
+
+
+def construct_row(model: type[M], record: asyncpg.Record) -> M:
+    """One row of ``model`` built from ``record`` as decoded (see :func:`construct_rows`)."""
+    if _strict:
+        return model.model_validate(dict(record))
+    values = dict(record.items())
+    expected = _fields_of(model)
+    if expected is None or values.keys() != expected:
+        return model.model_validate(values)
+    row = _new(model)
+    _set(row, "__dict__", values)
+    _set(row, "__pydantic_fields_set__", set(values))
+    _set(row, "__pydantic_extra__", None)
+    _set(row, "__pydantic_private__", None)
+    return row
 
 
 class CompositeModel(BaseModel):

@@ -6,6 +6,10 @@ taking a :class:`QueryRecord`; it runs synchronously after the query finished (o
 that raises is logged on the ``postsql.runtime.hooks`` logger and otherwise ignored: it never
 breaks the query or the hooks after it.
 
+A hook may also have a method ``wants(duration, failed) -> bool``: when every hook has one and
+each answers False for a query, its record is not even built (the logging hook below its level
+costs a query one ``isEnabledFor`` check, no record).
+
 Example::
 
     def print_slow(record: QueryRecord) -> None:
@@ -20,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 __all__ = ["HookList", "QueryHook", "QueryRecord"]
 
@@ -79,10 +84,12 @@ class HookList:
         hooks.emit(record)
     """
 
-    __slots__ = ("_hooks",)
+    __slots__ = ("_hooks", "_wants")
 
     def __init__(self) -> None:
         self._hooks: tuple[QueryHook, ...] = ()
+        # Every hook's ``wants`` method, or None when a hook has none (it wants every record).
+        self._wants: tuple[Callable[[float, bool], bool], ...] | None = ()
 
     def __len__(self) -> int:
         return len(self._hooks)
@@ -96,10 +103,25 @@ class HookList:
         """Register ``hook`` (once; adding it again does nothing)."""
         if hook not in self._hooks:
             self._hooks = (*self._hooks, hook)
+            self._wants = _wants_of(self._hooks)
 
     def remove(self, hook: QueryHook) -> None:
         """Unregister ``hook``; unknown hooks are ignored."""
         self._hooks = tuple(h for h in self._hooks if h != hook)
+        self._wants = _wants_of(self._hooks)
+
+    def wanted(self, duration: float, failed: bool) -> bool:
+        """Whether any hook wants the record of a query that took ``duration`` seconds.
+
+        Example: ``if hooks.wanted(0.002, False): hooks.emit(record)``
+        """
+        wants = self._wants
+        if wants is None:
+            return True
+        for want in wants:  # noqa: SIM110 (a loop, not any(): no generator per query)
+            if want(duration, failed):
+                return True
+        return False
 
     def emit(self, record: QueryRecord) -> None:
         """Call every hook with ``record``; a failing hook is logged and skipped."""
@@ -113,3 +135,10 @@ class HookList:
                     record.label,
                     record.location or "ad-hoc SQL",
                 )
+
+
+def _wants_of(hooks: tuple[QueryHook, ...]) -> tuple[Callable[[float, bool], bool], ...] | None:
+    wants = [getattr(hook, "wants", None) for hook in hooks]
+    if any(want is None for want in wants):
+        return None
+    return tuple(cast(Callable[[float, bool], bool], want) for want in wants)

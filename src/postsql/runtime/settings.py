@@ -112,8 +112,9 @@ class DatabaseSettings(BaseSettings):
     log_queries: bool = True
     """Attach the logging hook (:mod:`postsql.ext.logging`) to every Database built from these."""
     trace_queries: bool = True
-    """Attach the OpenTelemetry hook (:mod:`postsql.ext.tracing`) when opentelemetry is installed;
-    spans go wherever the application's tracer provider sends them (nowhere until it sets one)."""
+    """Attach the OpenTelemetry hook (:mod:`postsql.ext.tracing`) when opentelemetry is installed
+    and the application has set a tracer provider (when the Database is built, or by connect());
+    without one, spans would go nowhere and no hook is attached."""
     slow_query_threshold: float = Field(default=0.5, ge=0)
     """Seconds after which a query is logged as a warning."""
     log_parameters: bool = False

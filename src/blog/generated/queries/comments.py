@@ -10,7 +10,13 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
 
 from blog.generated.models import Comment
-from postsql.runtime.executor import Executor, QueryInfo, affected_rows, validate_rows
+from postsql.runtime.executor import (
+    Executor,
+    QueryInfo,
+    affected_rows,
+    construct_row,
+    construct_rows,
+)
 
 __all__ = [
     "ADD_COMMENT",
@@ -132,7 +138,7 @@ async def add_comment(
     SQL: ``sql/queries/comments.sql:3``.
     """
     record = await db.fetchrow(ADD_COMMENT.sql, post_id, author_id, content)
-    return None if record is None else Comment.model_validate(dict(record))
+    return None if record is None else construct_row(Comment, record)
 
 
 async def list_comments_for_post(
@@ -150,7 +156,8 @@ async def list_comments_for_post(
 
     SQL: ``sql/queries/comments.sql:29``.
     """
-    return validate_rows(
+    return construct_rows(
+        ListCommentsForPostRow,
         _LIST_COMMENTS_FOR_POST_ROWS,
         await db.fetch(LIST_COMMENTS_FOR_POST.sql, post_id, after_created_at, after_id, limit),
     )

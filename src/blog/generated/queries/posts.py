@@ -10,7 +10,14 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
 from blog.generated.models import PostStatus
-from postsql.runtime.executor import Executor, Numeric, QueryInfo, affected_rows, validate_rows
+from postsql.runtime.executor import (
+    Executor,
+    Numeric,
+    QueryInfo,
+    affected_rows,
+    construct_row,
+    validate_rows,
+)
 
 __all__ = [
     "BULK_UPDATE_STATUS",
@@ -1272,7 +1279,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     SQL: ``sql/queries/posts.sql:528``.
     """
     record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
-    return None if record is None else IncrementViewCountRow.model_validate(dict(record))
+    return None if record is None else construct_row(IncrementViewCountRow, record)
 
 
 async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:

@@ -9,7 +9,7 @@ from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel, TypeAdapter
 
-from postsql.runtime.executor import Executor, QueryInfo, validate_rows
+from postsql.runtime.executor import Executor, QueryInfo, construct_row, construct_rows
 
 __all__ = [
     "DEMO_CONTENT_COUNTS",
@@ -231,7 +231,7 @@ async def demo_content_counts(db: Executor, /, *, demo_domain: str) -> DemoConte
     SQL: ``sql/queries/seed.sql:81``.
     """
     record = await db.fetchrow(DEMO_CONTENT_COUNTS.sql, demo_domain)
-    return None if record is None else DemoContentCountsRow.model_validate(dict(record))
+    return None if record is None else construct_row(DemoContentCountsRow, record)
 
 
 async def lock_demo_seed(db: Executor, /) -> bool | None:
@@ -248,7 +248,9 @@ async def reserve_ids(db: Executor, /, *, table_name: str, n: int) -> list[Reser
 
     SQL: ``sql/queries/seed.sql:94``.
     """
-    return validate_rows(_RESERVE_IDS_ROWS, await db.fetch(RESERVE_IDS.sql, table_name, n))
+    return construct_rows(
+        ReserveIdsRow, _RESERVE_IDS_ROWS, await db.fetch(RESERVE_IDS.sql, table_name, n)
+    )
 
 
 async def iter_reserve_ids(
@@ -278,7 +280,7 @@ async def seed_admin_user(db: Executor, /, *, email: str, name: str) -> SeedAdmi
     SQL: ``sql/queries/seed.sql:38``.
     """
     record = await db.fetchrow(SEED_ADMIN_USER.sql, email, name)
-    return None if record is None else SeedAdminUserRow.model_validate(dict(record))
+    return None if record is None else construct_row(SeedAdminUserRow, record)
 
 
 async def seed_role(
@@ -290,7 +292,7 @@ async def seed_role(
     SQL: ``sql/queries/seed.sql:7``.
     """
     record = await db.fetchrow(SEED_ROLE.sql, name, description, permissions)
-    return None if record is None else SeedRoleRow.model_validate(dict(record))
+    return None if record is None else construct_row(SeedRoleRow, record)
 
 
 async def seed_user_profile(
@@ -302,4 +304,4 @@ async def seed_user_profile(
     SQL: ``sql/queries/seed.sql:68``.
     """
     record = await db.fetchrow(SEED_USER_PROFILE.sql, user_id, bio)
-    return None if record is None else SeedUserProfileRow.model_validate(dict(record))
+    return None if record is None else construct_row(SeedUserProfileRow, record)

@@ -10,7 +10,13 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel, TypeAdapter
 
 from blog.generated.models import Category, Tag
-from postsql.runtime.executor import Executor, QueryInfo, affected_rows, validate_rows
+from postsql.runtime.executor import (
+    Executor,
+    QueryInfo,
+    affected_rows,
+    construct_row,
+    construct_rows,
+)
 
 __all__ = [
     "ATTACH_CATEGORY",
@@ -276,7 +282,7 @@ async def create_category(
     record = await db.fetchrow(CREATE_CATEGORY.sql, name, slug, description)
     if record is None:  # cannot happen: the statement always returns its row
         raise LookupError("create_category returned no row")
-    return Category.model_validate(dict(record))
+    return construct_row(Category, record)
 
 
 async def create_tag(db: Executor, /, *, name: str, slug: str) -> Tag:
@@ -287,7 +293,7 @@ async def create_tag(db: Executor, /, *, name: str, slug: str) -> Tag:
     record = await db.fetchrow(CREATE_TAG.sql, name, slug)
     if record is None:  # cannot happen: the statement always returns its row
         raise LookupError("create_tag returned no row")
-    return Tag.model_validate(dict(record))
+    return construct_row(Tag, record)
 
 
 async def detach_category(db: Executor, /, *, post_id: int, category_id: int) -> int:
@@ -314,8 +320,10 @@ async def list_categories_with_post_counts(
 
     SQL: ``sql/queries/taxonomy.sql:46``.
     """
-    return validate_rows(
-        _LIST_CATEGORIES_WITH_POST_COUNTS_ROWS, await db.fetch(LIST_CATEGORIES_WITH_POST_COUNTS.sql)
+    return construct_rows(
+        ListCategoriesWithPostCountsRow,
+        _LIST_CATEGORIES_WITH_POST_COUNTS_ROWS,
+        await db.fetch(LIST_CATEGORIES_WITH_POST_COUNTS.sql),
     )
 
 
@@ -343,8 +351,10 @@ async def list_tags_with_post_counts(db: Executor, /) -> list[ListTagsWithPostCo
 
     SQL: ``sql/queries/taxonomy.sql:70``.
     """
-    return validate_rows(
-        _LIST_TAGS_WITH_POST_COUNTS_ROWS, await db.fetch(LIST_TAGS_WITH_POST_COUNTS.sql)
+    return construct_rows(
+        ListTagsWithPostCountsRow,
+        _LIST_TAGS_WITH_POST_COUNTS_ROWS,
+        await db.fetch(LIST_TAGS_WITH_POST_COUNTS.sql),
     )
 
 

@@ -9,7 +9,13 @@ from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
 
-from postsql.runtime.executor import Executor, QueryInfo, validate_rows
+from postsql.runtime.executor import (
+    Executor,
+    QueryInfo,
+    construct_row,
+    construct_rows,
+    validate_rows,
+)
 
 __all__ = [
     "ACTIVITY_BY_STATE",
@@ -765,7 +771,9 @@ async def activity_by_state(db: Executor, /) -> list[ActivityByStateRow]:
 
     SQL: ``queries/monitoring.sql:20``.
     """
-    return validate_rows(_ACTIVITY_BY_STATE_ROWS, await db.fetch(ACTIVITY_BY_STATE.sql))
+    return construct_rows(
+        ActivityByStateRow, _ACTIVITY_BY_STATE_ROWS, await db.fetch(ACTIVITY_BY_STATE.sql)
+    )
 
 
 async def iter_activity_by_state(
@@ -795,7 +803,9 @@ async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
 
     SQL: ``queries/monitoring.sql:34``.
     """
-    return validate_rows(_BLOCKING_LOCKS_ROWS, await db.fetch(BLOCKING_LOCKS.sql))
+    return construct_rows(
+        BlockingLocksRow, _BLOCKING_LOCKS_ROWS, await db.fetch(BLOCKING_LOCKS.sql)
+    )
 
 
 async def iter_blocking_locks(
@@ -824,7 +834,7 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
     SQL: ``queries/monitoring.sql:58``.
     """
     record = await db.fetchrow(CACHE_HIT_RATIO.sql)
-    return None if record is None else CacheHitRatioRow.model_validate(dict(record))
+    return None if record is None else construct_row(CacheHitRatioRow, record)
 
 
 async def database_exists(db: Executor, /, *, name: str) -> bool:
@@ -844,7 +854,7 @@ async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
     SQL: ``queries/monitoring.sql:149``.
     """
     record = await db.fetchrow(DATABASE_SIZE.sql)
-    return None if record is None else DatabaseSizeRow.model_validate(dict(record))
+    return None if record is None else construct_row(DatabaseSizeRow, record)
 
 
 async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
@@ -895,7 +905,7 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
 
     SQL: ``queries/monitoring.sql:184``.
     """
-    return validate_rows(_INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
+    return construct_rows(IndexUsageRow, _INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
 
 
 async def iter_index_usage(
@@ -933,7 +943,9 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
 
     SQL: ``queries/monitoring.sql:163``.
     """
-    return validate_rows(_LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit))
+    return construct_rows(
+        LargestTablesRow, _LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit)
+    )
 
 
 async def iter_largest_tables(
@@ -964,7 +976,7 @@ async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow 
     SQL: ``queries/monitoring.sql:110``.
     """
     record = await db.fetchrow(PG_STAT_STATEMENTS_STATE.sql)
-    return None if record is None else PgStatStatementsStateRow.model_validate(dict(record))
+    return None if record is None else construct_row(PgStatStatementsStateRow, record)
 
 
 async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
@@ -974,7 +986,9 @@ async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
 
     SQL: ``queries/monitoring.sql:69``.
     """
-    return validate_rows(_REPLICATION_STATUS_ROWS, await db.fetch(REPLICATION_STATUS.sql))
+    return construct_rows(
+        ReplicationStatusRow, _REPLICATION_STATUS_ROWS, await db.fetch(REPLICATION_STATUS.sql)
+    )
 
 
 async def iter_replication_status(
@@ -1012,7 +1026,7 @@ async def server_info(db: Executor, /) -> ServerInfoRow | None:
     SQL: ``queries/monitoring.sql:5``.
     """
     record = await db.fetchrow(SERVER_INFO.sql)
-    return None if record is None else ServerInfoRow.model_validate(dict(record))
+    return None if record is None else construct_row(ServerInfoRow, record)
 
 
 async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
@@ -1023,7 +1037,9 @@ async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
 
     SQL: ``queries/monitoring.sql:123``.
     """
-    return validate_rows(_SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit))
+    return construct_rows(
+        SlowQueriesRow, _SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit)
+    )
 
 
 async def iter_slow_queries(
@@ -1055,7 +1071,7 @@ async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
     SQL: ``queries/monitoring.sql:87``.
     """
     record = await db.fetchrow(STANDBY_LAG.sql)
-    return None if record is None else StandbyLagRow.model_validate(dict(record))
+    return None if record is None else construct_row(StandbyLagRow, record)
 
 
 async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
@@ -1065,7 +1081,9 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
 
     SQL: ``queries/monitoring.sql:279``.
     """
-    return validate_rows(_TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql))
+    return construct_rows(
+        TableMaintenanceRow, _TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql)
+    )
 
 
 async def iter_table_maintenance(
@@ -1104,7 +1122,7 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
 
     SQL: ``queries/monitoring.sql:302``.
     """
-    return validate_rows(_USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
+    return construct_rows(UserTablesRow, _USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
 
 
 async def iter_user_tables(
