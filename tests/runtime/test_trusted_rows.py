@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 from pydantic import AwareDatetime, BaseModel, TypeAdapter, ValidationError, field_validator
 
-from postsql import db as executor
+from postsql.runtime import executor
 from postsql.runtime.executor import construct_row, construct_rows, set_strict_rows, strict_rows
 
 
