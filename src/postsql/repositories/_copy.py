@@ -5,11 +5,13 @@ out of the column list too, or it would be written as NULL instead of getting it
 therefore grouped by the set of fields they were given (usually one group: all rows built the same
 way), one COPY per group, all groups in one transaction.
 
-Every row is checked before the first byte is sent, for what a model accepts but PostgreSQL text
-cannot hold (a NUL character, a lone surrogate): :class:`InvalidArgument` names the item and the
-field. A row the server refuses fails the whole COPY (nothing is written); a constraint violation
-is raised as :class:`~postsql.errors.IntegrityViolation` (never repeating the row's values) whose
-message starts with the index of the offending item, as ``rows item 5: ...``.
+Every row is checked before the first byte is sent, for what a model accepts but PostgreSQL
+cannot hold (a NUL character, a lone surrogate, an integer outside bigint) and for the repositories'
+length limits (``short`` columns as names, every other text as free text): :class:`InvalidArgument`
+names the item and the field. A row the server refuses fails the whole COPY (nothing is written);
+a constraint violation is raised as :class:`~postsql.errors.IntegrityViolation` (never repeating
+the row's values) whose message starts with the index of the offending item, as
+``rows item 5: ...``.
 """
 
 from __future__ import annotations
@@ -27,13 +29,28 @@ from pydantic import BaseModel
 
 from postsql.errors import IntegrityViolation, InvalidArgument
 from postsql.integrity import map_integrity_error
-from postsql.repositories._common import copied_rows, copy_target, storable
+from postsql.repositories._common import (
+    BIGINT_MAX,
+    BIGINT_MIN,
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
+    check_length,
+    copied_rows,
+    copy_target,
+    storable,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
 
 async def copy_models(
-    db: object, table: str, model: type[M], rows: Sequence[M], *, parameter: str = "rows"
+    db: object,
+    table: str,
+    model: type[M],
+    rows: Sequence[M],
+    *,
+    parameter: str = "rows",
+    short: frozenset[str] = frozenset(),
 ) -> int:
     """COPY ``rows`` (instances of ``model``) into ``table``; returns the number of rows written.
 
@@ -56,7 +73,12 @@ async def copy_models(
         record = shape[1](row)
         for column, value in zip(shape[0], record, strict=True):
             if isinstance(value, str):
-                _storable(parameter, index, column, value)
+                limit = MAX_NAME_LENGTH if column in short else MAX_TEXT_LENGTH
+                _storable(parameter, index, column, value, limit)
+            elif isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX:
+                raise InvalidArgument(
+                    parameter, f"item {index}: {column}: is outside bigint (-2**63 .. 2**63-1)"
+                )
         group = groups.get(shape[0])
         if group is None:
             group = groups[shape[0]] = _Group([], [])
@@ -115,9 +137,9 @@ class _Group:
     indices: list[int]
 
 
-def _storable(parameter: str, index: int, column: str, value: str) -> None:
+def _storable(parameter: str, index: int, column: str, value: str, max_length: int) -> None:
     try:
-        storable(column, value)
+        storable(column, check_length(column, value, max_length))
     except InvalidArgument as exc:
         raise InvalidArgument(parameter, f"item {index}: {exc}") from None
 
