@@ -15,6 +15,7 @@ from postsql.generated.models import PostStatus
 __all__ = [
     "BULK_UPDATE_STATUS",
     "COUNT_LIVE_POSTS",
+    "COUNT_MATCHING_POSTS",
     "COUNT_POSTS",
     "CREATE_POST",
     "FIND_POSTS",
@@ -51,6 +52,7 @@ __all__ = [
     "SearchPostsRowCategory",
     "bulk_update_status",
     "count_live_posts",
+    "count_matching_posts",
     "count_posts",
     "create_post",
     "find_post_by_slug",
@@ -74,7 +76,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=500,
+    line=544,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -99,7 +101,7 @@ WHERE
 COUNT_LIVE_POSTS = QueryInfo(
     name="count_live_posts",
     file="sql/queries/posts.sql",
-    line=244,
+    line=249,
     operation="select_value",
     sql="""\
 SELECT count(*) AS total_count
@@ -112,16 +114,60 @@ WHERE p.deleted_at IS NULL;""",
 )
 
 
+COUNT_MATCHING_POSTS = QueryInfo(
+    name="count_matching_posts",
+    file="sql/queries/posts.sql",
+    line=295,
+    operation="select_value",
+    sql=r"""WITH search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+    WHERE t.term <> ''
+)
+
+SELECT count(*) AS total_count
+FROM posts AS p
+CROSS JOIN search AS s
+WHERE
+    p.deleted_at IS NULL
+    AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    AND ($2::post_status IS NULL OR p.status = $2::post_status)
+    AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
+    AND (
+        $4::bigint IS NULL
+        OR EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    )
+    AND (
+        $5::bigint IS NULL
+        OR EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    );""",
+    params=("search", "status", "author_id", "category_id", "tag_id"),
+    tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=252,
+    line=257,
     operation="select_value",
     sql=r"""WITH search AS NOT MATERIALIZED (
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT nullif(btrim($1::text), '') AS term) AS t
 )
 
@@ -149,7 +195,7 @@ WHERE
     AND (
         s.term IS NULL
         OR p.search_vector @@ s.query
-        OR p.title ILIKE s.pattern
+        OR lower(p.title) LIKE s.pattern
     );""",
     params=("search", "status", "author_id", "category_id", "tag_id"),
     tables_read=frozenset({"post_categories", "post_tags", "posts"}),
@@ -161,7 +207,7 @@ WHERE
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=484,
+    line=528,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -187,7 +233,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=415,
+    line=459,
     operation="select_one",
     sql="""\
 SELECT
@@ -281,7 +327,8 @@ FIND_POSTS = QueryInfo(
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT nullif(btrim($1::text), '') AS term) AS t
 ),
 
@@ -322,7 +369,7 @@ page AS (
         AND (
             s.term IS NULL
             OR p.search_vector @@ s.query
-            OR p.title ILIKE s.pattern
+            OR lower(p.title) LIKE s.pattern
         )
     ORDER BY rank DESC NULLS LAST, p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -353,7 +400,7 @@ total AS MATERIALIZED (
         AND (
             s.term IS NULL
             OR p.search_vector @@ s.query
-            OR p.title ILIKE s.pattern
+            OR lower(p.title) LIKE s.pattern
         )
 )
 
@@ -415,7 +462,7 @@ ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;""",
 FIND_POSTS_AFTER = QueryInfo(
     name="find_posts_after",
     file="sql/queries/posts.sql",
-    line=289,
+    line=333,
     operation="select",
     sql="""\
 WITH page AS (
@@ -485,7 +532,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;""",
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=352,
+    line=396,
     operation="select",
     sql="""\
 WITH page AS (
@@ -555,7 +602,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=528,
+    line=572,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -571,7 +618,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=535,
+    line=579,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -601,7 +648,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=557,
+    line=601,
     operation="select",
     sql="""\
 SELECT
@@ -623,7 +670,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=522,
+    line=566,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -638,13 +685,14 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SEARCH_POSTS = QueryInfo(
     name="search_posts",
     file="sql/queries/posts.sql",
-    line=142,
+    line=143,
     operation="select",
-    sql=r"""WITH search AS NOT MATERIALIZED (
+    sql=r"""WITH search AS MATERIALIZED (
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
@@ -658,7 +706,7 @@ matches AS MATERIALIZED (
     WHERE
         p.deleted_at IS NULL
         AND s.term <> ''
-        AND (p.search_vector @@ s.query OR p.title ILIKE s.pattern)
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
         AND ($2::post_status IS NULL OR p.status = $2::post_status)
         AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
         AND (
@@ -745,7 +793,7 @@ ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=517,
+    line=561,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -999,6 +1047,9 @@ class SearchPostsRowCategory(BaseModel):
 _COUNT_LIVE_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
+_COUNT_MATCHING_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
+
+
 _COUNT_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
@@ -1022,7 +1073,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:500``.
+    SQL: ``sql/queries/posts.sql:544``.
     """
     return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
 
@@ -1032,9 +1083,33 @@ async def count_live_posts(db: Executor, /) -> int:
     parameters, so the server plans it once (an index-only scan of a partial index) instead of
     re-planning the filterable form on every call.
 
-    SQL: ``sql/queries/posts.sql:244``.
+    SQL: ``sql/queries/posts.sql:249``.
     """
     return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
+
+
+async def count_matching_posts(
+    db: Executor,
+    /,
+    *,
+    search: str,
+    status: PostStatus | None,
+    author_id: int | None,
+    category_id: int | None,
+    tag_id: int | None,
+) -> int:
+    """Returns the number of live posts matching a search term and every given filter (NULL: no
+    filter): the total of search_posts, alone. A term that is blank matches nothing here.
+    MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
+    plan (a prepared statement run 5+ times) rebuilt both for every post it read: a
+    200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
+    matches.
+
+    SQL: ``sql/queries/posts.sql:295``.
+    """
+    return _COUNT_MATCHING_POSTS_VALUE.validate_python(
+        await db.fetchval(COUNT_MATCHING_POSTS.sql, search, status, author_id, category_id, tag_id)
+    )
 
 
 async def count_posts(
@@ -1050,7 +1125,7 @@ async def count_posts(
     """Returns the number of live posts matching the filters of find_posts (same meaning, same
     NULLs).
 
-    SQL: ``sql/queries/posts.sql:252``.
+    SQL: ``sql/queries/posts.sql:257``.
     """
     return _COUNT_POSTS_VALUE.validate_python(
         await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
@@ -1071,7 +1146,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:484``.
+    SQL: ``sql/queries/posts.sql:528``.
     """
     record = await db.fetchrow(CREATE_POST.sql, title, content, excerpt, slug, status, author_id)
     if record is None:  # cannot happen: the statement always returns its row
@@ -1085,7 +1160,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:415``.
+    SQL: ``sql/queries/posts.sql:459``.
     """
     record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
     return None if record is None else FindPostBySlugRow.model_validate(dict(record))
@@ -1179,7 +1254,7 @@ async def find_posts_after(
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
 
-    SQL: ``sql/queries/posts.sql:289``.
+    SQL: ``sql/queries/posts.sql:333``.
     """
     return validate_rows(
         _FIND_POSTS_AFTER_ROWS,
@@ -1230,7 +1305,7 @@ async def find_published_posts_after(
     row shape as find_posts_after. Deliberately includes soft-deleted rows. (Authors: a post
     outlives its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:352``.
+    SQL: ``sql/queries/posts.sql:396``.
     """
     return validate_rows(
         _FIND_PUBLISHED_POSTS_AFTER_ROWS,
@@ -1269,7 +1344,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:528``.
+    SQL: ``sql/queries/posts.sql:572``.
     """
     record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
     return None if record is None else IncrementViewCountRow.model_validate(dict(record))
@@ -1280,7 +1355,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:535``.
+    SQL: ``sql/queries/posts.sql:579``.
     """
     record = await db.fetchrow(POST_STATISTICS.sql)
     return None if record is None else PostStatisticsRow.model_validate(dict(record))
@@ -1289,7 +1364,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:557``.
+    SQL: ``sql/queries/posts.sql:601``.
     """
     return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
 
@@ -1317,7 +1392,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:522``.
+    SQL: ``sql/queries/posts.sql:566``.
     """
     return affected_rows(await db.execute(RESTORE_POST.sql, id))
 
@@ -1340,9 +1415,13 @@ async def search_posts(
     the matching posts are found and ranked in one scan, which gives both the page and the
     total (find_posts scans twice). A term that is blank matches nothing here. Deliberately
     includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
-    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+    MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
+    plan (a prepared statement run 5+ times) rebuilt both for every post it read: a
+    200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
+    matches. MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per
+    page row.
 
-    SQL: ``sql/queries/posts.sql:142``.
+    SQL: ``sql/queries/posts.sql:143``.
     """
     return validate_rows(
         _SEARCH_POSTS_ROWS,
@@ -1394,6 +1473,6 @@ async def iter_search_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:517``.
+    SQL: ``sql/queries/posts.sql:561``.
     """
     return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
