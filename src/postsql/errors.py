@@ -7,6 +7,7 @@ The tree::
     ├── NotConnected              a Database is used before connect() or after disconnect()
     ├── NotFound                  a row that must exist does not (postsql.database.require)
     ├── PoolTimeout               no pooled connection became free within acquire_timeout
+    ├── TransactionOutcomeUnknown the connection failed while COMMIT was in flight
     ├── EmbeddedServerError       the embedded PostgreSQL could not be started or stopped
     ├── MigrationError            dbmate (or the schema dump) failed
     ├── SeedError                 seeding failed or was asked for something impossible
@@ -50,6 +51,7 @@ __all__ = [
     "QueryParseError",
     "SeedError",
     "TLSVerificationError",
+    "TransactionOutcomeUnknown",
     "UnsupportedTypeError",
 ]
 
@@ -75,6 +77,16 @@ class PoolTimeout(PostsqlError, TimeoutError):
     """Raised when no pooled connection became free within ``acquire_timeout`` seconds.
 
     Also a :class:`TimeoutError`, so generic timeout handling catches it.
+    """
+
+
+class TransactionOutcomeUnknown(PostsqlError):
+    """Raised when the connection failed (server gone, connection closed) while a transaction's
+    COMMIT was in flight: the server may or may not have committed it. Check before running the
+    transaction again; the underlying error is its ``__cause__``.
+
+    A *cancelled* task never gets this: once sent, COMMIT runs to its end and reports its real
+    outcome (see :meth:`postsql.database.Database.transaction`).
     """
 
 
