@@ -19,7 +19,7 @@ The tree::
     │   ├── QueryCheckError       the server rejected a query while describing it (file:line)
     │   └── UnsupportedTypeError  a column or parameter has a type we do not map
     ├── IntegrityViolation        a row broke a constraint (postsql.integrity maps asyncpg's)
-    ├── InvalidArgument           a repository call got a bad argument (names the parameter)
+    ├── InvalidArgument           a repository or generated function got a bad argument
     │   └── InvalidCursorError    a keyset cursor was altered, forged or made for another list
     └── TLSVerificationError      the server's certificate failed a check (postsql.tls)
 
@@ -171,7 +171,8 @@ class TLSVerificationError(PostsqlError):
 
 
 class InvalidArgument(PostsqlError):
-    """Raised when a repository call gets an argument it refuses before any round trip.
+    """Raised when a repository call (or a generated function: a naive datetime for a
+    ``timestamptz`` parameter) gets an argument it refuses before any round trip.
 
     ``parameter`` names the argument (``page``, ``limit``, ``status``...); the message starts with
     it, e.g. ``limit: must be between 1 and 100, got 500``.
