@@ -9,7 +9,7 @@ from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, TypeAdapter
 
-from postsql.db import Executor, QueryInfo, validate_rows
+from postsql.db import Executor, QueryInfo, query_failed, validate_rows
 
 __all__ = [
     "ACTIVITY_BY_STATE",
@@ -765,7 +765,11 @@ async def activity_by_state(db: Executor, /) -> list[ActivityByStateRow]:
 
     SQL: ``sql/queries/monitoring.sql:20``.
     """
-    return validate_rows(_ACTIVITY_BY_STATE_ROWS, await db.fetch(ACTIVITY_BY_STATE.sql))
+    try:
+        return validate_rows(_ACTIVITY_BY_STATE_ROWS, await db.fetch(ACTIVITY_BY_STATE.sql))
+    except Exception as exc:
+        query_failed(ACTIVITY_BY_STATE, exc)
+        raise
 
 
 async def iter_activity_by_state(
@@ -782,9 +786,13 @@ async def iter_activity_by_state(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(ACTIVITY_BY_STATE.sql, prefetch=prefetch):
-            yield ActivityByStateRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(ACTIVITY_BY_STATE.sql, prefetch=prefetch):
+                yield ActivityByStateRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(ACTIVITY_BY_STATE, exc)
+        raise
 
 
 async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
@@ -795,7 +803,11 @@ async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
 
     SQL: ``sql/queries/monitoring.sql:34``.
     """
-    return validate_rows(_BLOCKING_LOCKS_ROWS, await db.fetch(BLOCKING_LOCKS.sql))
+    try:
+        return validate_rows(_BLOCKING_LOCKS_ROWS, await db.fetch(BLOCKING_LOCKS.sql))
+    except Exception as exc:
+        query_failed(BLOCKING_LOCKS, exc)
+        raise
 
 
 async def iter_blocking_locks(
@@ -812,9 +824,13 @@ async def iter_blocking_locks(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(BLOCKING_LOCKS.sql, prefetch=prefetch):
-            yield BlockingLocksRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(BLOCKING_LOCKS.sql, prefetch=prefetch):
+                yield BlockingLocksRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(BLOCKING_LOCKS, exc)
+        raise
 
 
 async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
@@ -823,8 +839,12 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
 
     SQL: ``sql/queries/monitoring.sql:58``.
     """
-    record = await db.fetchrow(CACHE_HIT_RATIO.sql)
-    return None if record is None else CacheHitRatioRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(CACHE_HIT_RATIO.sql)
+        return None if record is None else CacheHitRatioRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(CACHE_HIT_RATIO, exc)
+        raise
 
 
 async def database_exists(db: Executor, /, *, name: str) -> bool:
@@ -832,7 +852,11 @@ async def database_exists(db: Executor, /, *, name: str) -> bool:
 
     SQL: ``sql/queries/monitoring.sql:326``.
     """
-    return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
+    try:
+        return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
+    except Exception as exc:
+        query_failed(DATABASE_EXISTS, exc)
+        raise
 
 
 async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
@@ -843,8 +867,12 @@ async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
 
     SQL: ``sql/queries/monitoring.sql:146``.
     """
-    record = await db.fetchrow(DATABASE_SIZE.sql)
-    return None if record is None else DatabaseSizeRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(DATABASE_SIZE.sql)
+        return None if record is None else DatabaseSizeRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(DATABASE_SIZE, exc)
+        raise
 
 
 async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
@@ -857,7 +885,11 @@ async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
 
     SQL: ``sql/queries/monitoring.sql:203``.
     """
-    return validate_rows(_DUPLICATE_INDEXES_ROWS, await db.fetch(DUPLICATE_INDEXES.sql))
+    try:
+        return validate_rows(_DUPLICATE_INDEXES_ROWS, await db.fetch(DUPLICATE_INDEXES.sql))
+    except Exception as exc:
+        query_failed(DUPLICATE_INDEXES, exc)
+        raise
 
 
 async def iter_duplicate_indexes(
@@ -874,9 +906,13 @@ async def iter_duplicate_indexes(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(DUPLICATE_INDEXES.sql, prefetch=prefetch):
-            yield DuplicateIndexesRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(DUPLICATE_INDEXES.sql, prefetch=prefetch):
+                yield DuplicateIndexesRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(DUPLICATE_INDEXES, exc)
+        raise
 
 
 async def export_snapshot(db: Executor, /) -> str | None:
@@ -886,7 +922,11 @@ async def export_snapshot(db: Executor, /) -> str | None:
 
     SQL: ``sql/queries/monitoring.sql:350``.
     """
-    return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
+    try:
+        return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
+    except Exception as exc:
+        query_failed(EXPORT_SNAPSHOT, exc)
+        raise
 
 
 async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
@@ -895,7 +935,11 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
 
     SQL: ``sql/queries/monitoring.sql:181``.
     """
-    return validate_rows(_INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
+    try:
+        return validate_rows(_INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
+    except Exception as exc:
+        query_failed(INDEX_USAGE, exc)
+        raise
 
 
 async def iter_index_usage(
@@ -912,9 +956,13 @@ async def iter_index_usage(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(INDEX_USAGE.sql, prefetch=prefetch):
-            yield IndexUsageRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(INDEX_USAGE.sql, prefetch=prefetch):
+                yield IndexUsageRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(INDEX_USAGE, exc)
+        raise
 
 
 async def is_superuser(db: Executor, /) -> bool:
@@ -923,7 +971,11 @@ async def is_superuser(db: Executor, /) -> bool:
 
     SQL: ``sql/queries/monitoring.sql:356``.
     """
-    return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
+    try:
+        return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
+    except Exception as exc:
+        query_failed(IS_SUPERUSER, exc)
+        raise
 
 
 async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRow]:
@@ -933,7 +985,11 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
 
     SQL: ``sql/queries/monitoring.sql:160``.
     """
-    return validate_rows(_LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit))
+    try:
+        return validate_rows(_LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit))
+    except Exception as exc:
+        query_failed(LARGEST_TABLES, exc)
+        raise
 
 
 async def iter_largest_tables(
@@ -950,9 +1006,13 @@ async def iter_largest_tables(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LARGEST_TABLES.sql, limit, prefetch=prefetch):
-            yield LargestTablesRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(LARGEST_TABLES.sql, limit, prefetch=prefetch):
+                yield LargestTablesRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LARGEST_TABLES, exc)
+        raise
 
 
 async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow | None:
@@ -963,8 +1023,12 @@ async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow 
 
     SQL: ``sql/queries/monitoring.sql:110``.
     """
-    record = await db.fetchrow(PG_STAT_STATEMENTS_STATE.sql)
-    return None if record is None else PgStatStatementsStateRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(PG_STAT_STATEMENTS_STATE.sql)
+        return None if record is None else PgStatStatementsStateRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(PG_STAT_STATEMENTS_STATE, exc)
+        raise
 
 
 async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
@@ -974,7 +1038,11 @@ async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
 
     SQL: ``sql/queries/monitoring.sql:69``.
     """
-    return validate_rows(_REPLICATION_STATUS_ROWS, await db.fetch(REPLICATION_STATUS.sql))
+    try:
+        return validate_rows(_REPLICATION_STATUS_ROWS, await db.fetch(REPLICATION_STATUS.sql))
+    except Exception as exc:
+        query_failed(REPLICATION_STATUS, exc)
+        raise
 
 
 async def iter_replication_status(
@@ -991,9 +1059,13 @@ async def iter_replication_status(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(REPLICATION_STATUS.sql, prefetch=prefetch):
-            yield ReplicationStatusRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(REPLICATION_STATUS.sql, prefetch=prefetch):
+                yield ReplicationStatusRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(REPLICATION_STATUS, exc)
+        raise
 
 
 async def schema_migrations_exists(db: Executor, /) -> bool:
@@ -1001,9 +1073,13 @@ async def schema_migrations_exists(db: Executor, /) -> bool:
 
     SQL: ``sql/queries/monitoring.sql:322``.
     """
-    return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
-        await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
-    )
+    try:
+        return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
+            await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
+        )
+    except Exception as exc:
+        query_failed(SCHEMA_MIGRATIONS_EXISTS, exc)
+        raise
 
 
 async def server_info(db: Executor, /) -> ServerInfoRow | None:
@@ -1011,8 +1087,12 @@ async def server_info(db: Executor, /) -> ServerInfoRow | None:
 
     SQL: ``sql/queries/monitoring.sql:5``.
     """
-    record = await db.fetchrow(SERVER_INFO.sql)
-    return None if record is None else ServerInfoRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(SERVER_INFO.sql)
+        return None if record is None else ServerInfoRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(SERVER_INFO, exc)
+        raise
 
 
 async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
@@ -1022,7 +1102,11 @@ async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
 
     SQL: ``sql/queries/monitoring.sql:123``.
     """
-    return validate_rows(_SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit))
+    try:
+        return validate_rows(_SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit))
+    except Exception as exc:
+        query_failed(SLOW_QUERIES, exc)
+        raise
 
 
 async def iter_slow_queries(
@@ -1039,9 +1123,13 @@ async def iter_slow_queries(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(SLOW_QUERIES.sql, limit, prefetch=prefetch):
-            yield SlowQueriesRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(SLOW_QUERIES.sql, limit, prefetch=prefetch):
+                yield SlowQueriesRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(SLOW_QUERIES, exc)
+        raise
 
 
 async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
@@ -1053,8 +1141,12 @@ async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
 
     SQL: ``sql/queries/monitoring.sql:87``.
     """
-    record = await db.fetchrow(STANDBY_LAG.sql)
-    return None if record is None else StandbyLagRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(STANDBY_LAG.sql)
+        return None if record is None else StandbyLagRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(STANDBY_LAG, exc)
+        raise
 
 
 async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
@@ -1064,7 +1156,11 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
 
     SQL: ``sql/queries/monitoring.sql:276``.
     """
-    return validate_rows(_TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql))
+    try:
+        return validate_rows(_TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql))
+    except Exception as exc:
+        query_failed(TABLE_MAINTENANCE, exc)
+        raise
 
 
 async def iter_table_maintenance(
@@ -1081,9 +1177,13 @@ async def iter_table_maintenance(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(TABLE_MAINTENANCE.sql, prefetch=prefetch):
-            yield TableMaintenanceRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(TABLE_MAINTENANCE.sql, prefetch=prefetch):
+                yield TableMaintenanceRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(TABLE_MAINTENANCE, exc)
+        raise
 
 
 async def user_table_count(db: Executor, /) -> int:
@@ -1092,7 +1192,11 @@ async def user_table_count(db: Executor, /) -> int:
 
     SQL: ``sql/queries/monitoring.sql:333``.
     """
-    return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
+    try:
+        return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
+    except Exception as exc:
+        query_failed(USER_TABLE_COUNT, exc)
+        raise
 
 
 async def user_tables(db: Executor, /) -> list[UserTablesRow]:
@@ -1103,7 +1207,11 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
 
     SQL: ``sql/queries/monitoring.sql:299``.
     """
-    return validate_rows(_USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
+    try:
+        return validate_rows(_USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
+    except Exception as exc:
+        query_failed(USER_TABLES, exc)
+        raise
 
 
 async def iter_user_tables(
@@ -1120,6 +1228,10 @@ async def iter_user_tables(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(USER_TABLES.sql, prefetch=prefetch):
-            yield UserTablesRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(USER_TABLES.sql, prefetch=prefetch):
+                yield UserTablesRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(USER_TABLES, exc)
+        raise

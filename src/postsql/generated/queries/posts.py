@@ -9,7 +9,15 @@ from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
-from postsql.db import Executor, Numeric, QueryInfo, affected_rows, validate_rows
+from postsql.db import (
+    Executor,
+    Numeric,
+    QueryInfo,
+    affected_rows,
+    query_failed,
+    require_aware,
+    validate_rows,
+)
 from postsql.generated.models import PostStatus
 
 __all__ = [
@@ -1075,7 +1083,11 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
 
     SQL: ``sql/queries/posts.sql:544``.
     """
-    return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
+    try:
+        return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
+    except Exception as exc:
+        query_failed(BULK_UPDATE_STATUS, exc)
+        raise
 
 
 async def count_live_posts(db: Executor, /) -> int:
@@ -1085,7 +1097,11 @@ async def count_live_posts(db: Executor, /) -> int:
 
     SQL: ``sql/queries/posts.sql:249``.
     """
-    return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
+    try:
+        return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
+    except Exception as exc:
+        query_failed(COUNT_LIVE_POSTS, exc)
+        raise
 
 
 async def count_matching_posts(
@@ -1107,9 +1123,15 @@ async def count_matching_posts(
 
     SQL: ``sql/queries/posts.sql:295``.
     """
-    return _COUNT_MATCHING_POSTS_VALUE.validate_python(
-        await db.fetchval(COUNT_MATCHING_POSTS.sql, search, status, author_id, category_id, tag_id)
-    )
+    try:
+        return _COUNT_MATCHING_POSTS_VALUE.validate_python(
+            await db.fetchval(
+                COUNT_MATCHING_POSTS.sql, search, status, author_id, category_id, tag_id
+            )
+        )
+    except Exception as exc:
+        query_failed(COUNT_MATCHING_POSTS, exc)
+        raise
 
 
 async def count_posts(
@@ -1127,9 +1149,13 @@ async def count_posts(
 
     SQL: ``sql/queries/posts.sql:257``.
     """
-    return _COUNT_POSTS_VALUE.validate_python(
-        await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
-    )
+    try:
+        return _COUNT_POSTS_VALUE.validate_python(
+            await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
+        )
+    except Exception as exc:
+        query_failed(COUNT_POSTS, exc)
+        raise
 
 
 async def create_post(
@@ -1148,10 +1174,16 @@ async def create_post(
 
     SQL: ``sql/queries/posts.sql:528``.
     """
-    record = await db.fetchrow(CREATE_POST.sql, title, content, excerpt, slug, status, author_id)
-    if record is None:  # cannot happen: the statement always returns its row
-        raise LookupError("create_post returned no row")
-    return CreatePostRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(
+            CREATE_POST.sql, title, content, excerpt, slug, status, author_id
+        )
+        if record is None:  # cannot happen: the statement always returns its row
+            raise LookupError("create_post returned no row")
+        return CreatePostRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(CREATE_POST, exc)
+        raise
 
 
 async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow | None:
@@ -1162,8 +1194,12 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
 
     SQL: ``sql/queries/posts.sql:459``.
     """
-    record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
-    return None if record is None else FindPostBySlugRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
+        return None if record is None else FindPostBySlugRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(FIND_POST_BY_SLUG, exc)
+        raise
 
 
 async def find_posts(
@@ -1191,12 +1227,16 @@ async def find_posts(
 
     SQL: ``sql/queries/posts.sql:4``.
     """
-    return validate_rows(
-        _FIND_POSTS_ROWS,
-        await db.fetch(
-            FIND_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
-        ),
-    )
+    try:
+        return validate_rows(
+            _FIND_POSTS_ROWS,
+            await db.fetch(
+                FIND_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
+            ),
+        )
+    except Exception as exc:
+        query_failed(FIND_POSTS, exc)
+        raise
 
 
 async def iter_find_posts(
@@ -1223,19 +1263,23 @@ async def iter_find_posts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            FIND_POSTS.sql,
-            search,
-            status,
-            author_id,
-            category_id,
-            tag_id,
-            limit,
-            offset,
-            prefetch=prefetch,
-        ):
-            yield FindPostsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                FIND_POSTS.sql,
+                search,
+                status,
+                author_id,
+                category_id,
+                tag_id,
+                limit,
+                offset,
+                prefetch=prefetch,
+            ):
+                yield FindPostsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(FIND_POSTS, exc)
+        raise
 
 
 async def find_posts_after(
@@ -1256,10 +1300,17 @@ async def find_posts_after(
 
     SQL: ``sql/queries/posts.sql:333``.
     """
-    return validate_rows(
-        _FIND_POSTS_AFTER_ROWS,
-        await db.fetch(FIND_POSTS_AFTER.sql, status, author_id, after_created_at, after_id, limit),
-    )
+    require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
+    try:
+        return validate_rows(
+            _FIND_POSTS_AFTER_ROWS,
+            await db.fetch(
+                FIND_POSTS_AFTER.sql, status, author_id, after_created_at, after_id, limit
+            ),
+        )
+    except Exception as exc:
+        query_failed(FIND_POSTS_AFTER, exc)
+        raise
 
 
 async def iter_find_posts_after(
@@ -1284,17 +1335,22 @@ async def iter_find_posts_after(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            FIND_POSTS_AFTER.sql,
-            status,
-            author_id,
-            after_created_at,
-            after_id,
-            limit,
-            prefetch=prefetch,
-        ):
-            yield FindPostsAfterRow.model_validate(dict(record))
+    require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                FIND_POSTS_AFTER.sql,
+                status,
+                author_id,
+                after_created_at,
+                after_id,
+                limit,
+                prefetch=prefetch,
+            ):
+                yield FindPostsAfterRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(FIND_POSTS_AFTER, exc)
+        raise
 
 
 async def find_published_posts_after(
@@ -1307,10 +1363,15 @@ async def find_published_posts_after(
 
     SQL: ``sql/queries/posts.sql:396``.
     """
-    return validate_rows(
-        _FIND_PUBLISHED_POSTS_AFTER_ROWS,
-        await db.fetch(FIND_PUBLISHED_POSTS_AFTER.sql, after_published_at, after_id, limit),
-    )
+    require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
+    try:
+        return validate_rows(
+            _FIND_PUBLISHED_POSTS_AFTER_ROWS,
+            await db.fetch(FIND_PUBLISHED_POSTS_AFTER.sql, after_published_at, after_id, limit),
+        )
+    except Exception as exc:
+        query_failed(FIND_PUBLISHED_POSTS_AFTER, exc)
+        raise
 
 
 async def iter_find_published_posts_after(
@@ -1333,11 +1394,20 @@ async def iter_find_published_posts_after(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            FIND_PUBLISHED_POSTS_AFTER.sql, after_published_at, after_id, limit, prefetch=prefetch
-        ):
-            yield FindPublishedPostsAfterRow.model_validate(dict(record))
+    require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                FIND_PUBLISHED_POSTS_AFTER.sql,
+                after_published_at,
+                after_id,
+                limit,
+                prefetch=prefetch,
+            ):
+                yield FindPublishedPostsAfterRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(FIND_PUBLISHED_POSTS_AFTER, exc)
+        raise
 
 
 async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCountRow | None:
@@ -1346,8 +1416,12 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
 
     SQL: ``sql/queries/posts.sql:572``.
     """
-    record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
-    return None if record is None else IncrementViewCountRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
+        return None if record is None else IncrementViewCountRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(INCREMENT_VIEW_COUNT, exc)
+        raise
 
 
 async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
@@ -1357,8 +1431,12 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 
     SQL: ``sql/queries/posts.sql:579``.
     """
-    record = await db.fetchrow(POST_STATISTICS.sql)
-    return None if record is None else PostStatisticsRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(POST_STATISTICS.sql)
+        return None if record is None else PostStatisticsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(POST_STATISTICS, exc)
+        raise
 
 
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
@@ -1366,7 +1444,11 @@ async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
 
     SQL: ``sql/queries/posts.sql:601``.
     """
-    return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
+    try:
+        return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
+    except Exception as exc:
+        query_failed(POST_STATUS_COUNTS, exc)
+        raise
 
 
 async def iter_post_status_counts(
@@ -1383,9 +1465,13 @@ async def iter_post_status_counts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(POST_STATUS_COUNTS.sql, prefetch=prefetch):
-            yield PostStatusCountsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(POST_STATUS_COUNTS.sql, prefetch=prefetch):
+                yield PostStatusCountsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(POST_STATUS_COUNTS, exc)
+        raise
 
 
 async def restore_post(db: Executor, /, *, id: int) -> int:
@@ -1394,7 +1480,11 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
 
     SQL: ``sql/queries/posts.sql:566``.
     """
-    return affected_rows(await db.execute(RESTORE_POST.sql, id))
+    try:
+        return affected_rows(await db.execute(RESTORE_POST.sql, id))
+    except Exception as exc:
+        query_failed(RESTORE_POST, exc)
+        raise
 
 
 async def search_posts(
@@ -1423,12 +1513,16 @@ async def search_posts(
 
     SQL: ``sql/queries/posts.sql:143``.
     """
-    return validate_rows(
-        _SEARCH_POSTS_ROWS,
-        await db.fetch(
-            SEARCH_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
-        ),
-    )
+    try:
+        return validate_rows(
+            _SEARCH_POSTS_ROWS,
+            await db.fetch(
+                SEARCH_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
+            ),
+        )
+    except Exception as exc:
+        query_failed(SEARCH_POSTS, exc)
+        raise
 
 
 async def iter_search_posts(
@@ -1455,19 +1549,23 @@ async def iter_search_posts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            SEARCH_POSTS.sql,
-            search,
-            status,
-            author_id,
-            category_id,
-            tag_id,
-            limit,
-            offset,
-            prefetch=prefetch,
-        ):
-            yield SearchPostsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                SEARCH_POSTS.sql,
+                search,
+                status,
+                author_id,
+                category_id,
+                tag_id,
+                limit,
+                offset,
+                prefetch=prefetch,
+            ):
+                yield SearchPostsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(SEARCH_POSTS, exc)
+        raise
 
 
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
@@ -1475,4 +1573,8 @@ async def soft_delete_post(db: Executor, /, *, id: int) -> int:
 
     SQL: ``sql/queries/posts.sql:561``.
     """
-    return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
+    try:
+        return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
+    except Exception as exc:
+        query_failed(SOFT_DELETE_POST, exc)
+        raise

@@ -9,7 +9,7 @@ from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel, TypeAdapter
 
-from postsql.db import Executor, QueryInfo, affected_rows, validate_rows
+from postsql.db import Executor, QueryInfo, affected_rows, query_failed, validate_rows
 from postsql.generated.models import Category, Tag
 
 __all__ = [
@@ -246,7 +246,11 @@ async def attach_category(db: Executor, /, *, post_id: int, category_id: int) ->
 
     SQL: ``sql/queries/taxonomy.sql:15``.
     """
-    return affected_rows(await db.execute(ATTACH_CATEGORY.sql, post_id, category_id))
+    try:
+        return affected_rows(await db.execute(ATTACH_CATEGORY.sql, post_id, category_id))
+    except Exception as exc:
+        query_failed(ATTACH_CATEGORY, exc)
+        raise
 
 
 async def attach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
@@ -254,7 +258,11 @@ async def attach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
 
     SQL: ``sql/queries/taxonomy.sql:26``.
     """
-    return affected_rows(await db.execute(ATTACH_TAG.sql, post_id, tag_id))
+    try:
+        return affected_rows(await db.execute(ATTACH_TAG.sql, post_id, tag_id))
+    except Exception as exc:
+        query_failed(ATTACH_TAG, exc)
+        raise
 
 
 async def attach_tags(db: Executor, /, *, post_id: int, tag_ids: list[int]) -> int:
@@ -263,7 +271,11 @@ async def attach_tags(db: Executor, /, *, post_id: int, tag_ids: list[int]) -> i
 
     SQL: ``sql/queries/taxonomy.sql:32``.
     """
-    return affected_rows(await db.execute(ATTACH_TAGS.sql, post_id, tag_ids))
+    try:
+        return affected_rows(await db.execute(ATTACH_TAGS.sql, post_id, tag_ids))
+    except Exception as exc:
+        query_failed(ATTACH_TAGS, exc)
+        raise
 
 
 async def create_category(
@@ -273,10 +285,14 @@ async def create_category(
 
     SQL: ``sql/queries/taxonomy.sql:3``.
     """
-    record = await db.fetchrow(CREATE_CATEGORY.sql, name, slug, description)
-    if record is None:  # cannot happen: the statement always returns its row
-        raise LookupError("create_category returned no row")
-    return Category.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(CREATE_CATEGORY.sql, name, slug, description)
+        if record is None:  # cannot happen: the statement always returns its row
+            raise LookupError("create_category returned no row")
+        return Category.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(CREATE_CATEGORY, exc)
+        raise
 
 
 async def create_tag(db: Executor, /, *, name: str, slug: str) -> Tag:
@@ -284,10 +300,14 @@ async def create_tag(db: Executor, /, *, name: str, slug: str) -> Tag:
 
     SQL: ``sql/queries/taxonomy.sql:9``.
     """
-    record = await db.fetchrow(CREATE_TAG.sql, name, slug)
-    if record is None:  # cannot happen: the statement always returns its row
-        raise LookupError("create_tag returned no row")
-    return Tag.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(CREATE_TAG.sql, name, slug)
+        if record is None:  # cannot happen: the statement always returns its row
+            raise LookupError("create_tag returned no row")
+        return Tag.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(CREATE_TAG, exc)
+        raise
 
 
 async def detach_category(db: Executor, /, *, post_id: int, category_id: int) -> int:
@@ -295,7 +315,11 @@ async def detach_category(db: Executor, /, *, post_id: int, category_id: int) ->
 
     SQL: ``sql/queries/taxonomy.sql:21``.
     """
-    return affected_rows(await db.execute(DETACH_CATEGORY.sql, post_id, category_id))
+    try:
+        return affected_rows(await db.execute(DETACH_CATEGORY.sql, post_id, category_id))
+    except Exception as exc:
+        query_failed(DETACH_CATEGORY, exc)
+        raise
 
 
 async def detach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
@@ -303,7 +327,11 @@ async def detach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
 
     SQL: ``sql/queries/taxonomy.sql:41``.
     """
-    return affected_rows(await db.execute(DETACH_TAG.sql, post_id, tag_id))
+    try:
+        return affected_rows(await db.execute(DETACH_TAG.sql, post_id, tag_id))
+    except Exception as exc:
+        query_failed(DETACH_TAG, exc)
+        raise
 
 
 async def list_categories_with_post_counts(
@@ -314,9 +342,14 @@ async def list_categories_with_post_counts(
 
     SQL: ``sql/queries/taxonomy.sql:46``.
     """
-    return validate_rows(
-        _LIST_CATEGORIES_WITH_POST_COUNTS_ROWS, await db.fetch(LIST_CATEGORIES_WITH_POST_COUNTS.sql)
-    )
+    try:
+        return validate_rows(
+            _LIST_CATEGORIES_WITH_POST_COUNTS_ROWS,
+            await db.fetch(LIST_CATEGORIES_WITH_POST_COUNTS.sql),
+        )
+    except Exception as exc:
+        query_failed(LIST_CATEGORIES_WITH_POST_COUNTS, exc)
+        raise
 
 
 async def iter_list_categories_with_post_counts(
@@ -333,9 +366,13 @@ async def iter_list_categories_with_post_counts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LIST_CATEGORIES_WITH_POST_COUNTS.sql, prefetch=prefetch):
-            yield ListCategoriesWithPostCountsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(LIST_CATEGORIES_WITH_POST_COUNTS.sql, prefetch=prefetch):
+                yield ListCategoriesWithPostCountsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_CATEGORIES_WITH_POST_COUNTS, exc)
+        raise
 
 
 async def list_tags_with_post_counts(db: Executor, /) -> list[ListTagsWithPostCountsRow]:
@@ -343,9 +380,13 @@ async def list_tags_with_post_counts(db: Executor, /) -> list[ListTagsWithPostCo
 
     SQL: ``sql/queries/taxonomy.sql:70``.
     """
-    return validate_rows(
-        _LIST_TAGS_WITH_POST_COUNTS_ROWS, await db.fetch(LIST_TAGS_WITH_POST_COUNTS.sql)
-    )
+    try:
+        return validate_rows(
+            _LIST_TAGS_WITH_POST_COUNTS_ROWS, await db.fetch(LIST_TAGS_WITH_POST_COUNTS.sql)
+        )
+    except Exception as exc:
+        query_failed(LIST_TAGS_WITH_POST_COUNTS, exc)
+        raise
 
 
 async def iter_list_tags_with_post_counts(
@@ -362,6 +403,10 @@ async def iter_list_tags_with_post_counts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LIST_TAGS_WITH_POST_COUNTS.sql, prefetch=prefetch):
-            yield ListTagsWithPostCountsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(LIST_TAGS_WITH_POST_COUNTS.sql, prefetch=prefetch):
+                yield ListTagsWithPostCountsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_TAGS_WITH_POST_COUNTS, exc)
+        raise
