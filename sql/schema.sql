@@ -879,10 +879,10 @@ CREATE INDEX posts_search_vector_idx ON public.posts USING gin (search_vector);
 
 
 --
--- Name: posts_title_trgm_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: posts_title_lower_trgm_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX posts_title_trgm_idx ON public.posts USING gin (title public.gin_trgm_ops);
+CREATE INDEX posts_title_lower_trgm_idx ON public.posts USING gin (lower(title) public.gin_trgm_ops);
 
 
 --
@@ -1219,5 +1219,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261125005000'),
     ('20261125005100'),
     ('20261129221500'),
+    ('20261207100000'),
+    ('20261207100100'),
     ('20261207110000'),
     ('20261207110100');

@@ -15,7 +15,8 @@ WITH search AS NOT MATERIALIZED (
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT nullif(btrim(:search::text), '') AS term) AS t
 ),
 
@@ -56,7 +57,7 @@ page AS (
         AND (
             s.term IS NULL
             OR p.search_vector @@ s.query
-            OR p.title ILIKE s.pattern
+            OR lower(p.title) LIKE s.pattern
         )
     ORDER BY rank DESC NULLS LAST, p.created_at DESC, p.id DESC
     LIMIT :limit OFFSET :offset
@@ -88,7 +89,7 @@ total AS MATERIALIZED (
         AND (
             s.term IS NULL
             OR p.search_vector @@ s.query
-            OR p.title ILIKE s.pattern
+            OR lower(p.title) LIKE s.pattern
         )
 )
 
@@ -146,11 +147,15 @@ ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;
 -- the matching posts are found and ranked in one scan, which gives both the page and the total
 -- (find_posts scans twice). A term that is blank matches nothing here.
 -- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
-WITH search AS NOT MATERIALIZED (
+-- MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
+-- plan (a prepared statement run 5+ times) rebuilt both for every post it read: a 200-character
+-- term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both matches.
+WITH search AS MATERIALIZED (
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT btrim(:search::text) AS term) AS t
 ),
 
@@ -164,7 +169,7 @@ matches AS MATERIALIZED (
     WHERE
         p.deleted_at IS NULL
         AND s.term <> ''
-        AND (p.search_vector @@ s.query OR p.title ILIKE s.pattern)
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
         AND (:status::post_status IS NULL OR p.status = :status::post_status)
         AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
         AND (
@@ -255,7 +260,8 @@ WITH search AS NOT MATERIALIZED (
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT nullif(btrim(:search::text), '') AS term) AS t
 )
 
@@ -283,7 +289,45 @@ WHERE
     AND (
         s.term IS NULL
         OR p.search_vector @@ s.query
-        OR p.title ILIKE s.pattern
+        OR lower(p.title) LIKE s.pattern
+    );
+
+-- name: count_matching_posts(search, status, author_id, category_id, tag_id)$
+-- Returns the number of live posts matching a search term and every given filter (NULL: no
+-- filter): the total of search_posts, alone. A term that is blank matches nothing here.
+-- MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
+-- plan (a prepared statement run 5+ times) rebuilt both for every post it read: a 200-character
+-- term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both matches.
+WITH search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim(:search::text) AS term) AS t
+    WHERE t.term <> ''
+)
+
+SELECT count(*) AS total_count
+FROM posts AS p
+CROSS JOIN search AS s
+WHERE
+    p.deleted_at IS NULL
+    AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    AND (:status::post_status IS NULL OR p.status = :status::post_status)
+    AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
+    AND (
+        :category_id::bigint IS NULL
+        OR EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
+        )
+    )
+    AND (
+        :tag_id::bigint IS NULL
+        OR EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
+        )
     );
 
 -- name: find_posts_after(status, author_id, after_created_at, after_id, limit)

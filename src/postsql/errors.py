@@ -7,6 +7,7 @@ The tree::
     ├── NotConnected              a Database is used before connect() or after disconnect()
     ├── NotFound                  a row that must exist does not (postsql.runtime.database.require)
     ├── PoolTimeout               no pooled connection became free within acquire_timeout
+    ├── TransactionOutcomeUnknown the connection failed while COMMIT was in flight
     ├── EmbeddedServerError       the embedded PostgreSQL could not be started or stopped
     ├── MigrationError            dbmate (or the schema dump) failed
     ├── SeedError                 seeding failed or was asked for something impossible
@@ -17,9 +18,8 @@ The tree::
     │   ├── QueryParseError       a query file breaks the aiosql format (file:line)
     │   ├── QueryCheckError       the server rejected a query while describing it (file:line)
     │   └── UnsupportedTypeError  a column or parameter has a type we do not map
-    ├── IntegrityViolation        a row broke a constraint (postsql.runtime.integrity maps
-    asyncpg's)
-    ├── InvalidArgument           a repository call got a bad argument (names the parameter)
+    ├── IntegrityViolation        a row broke a constraint (runtime.integrity maps asyncpg's)
+    ├── InvalidArgument           a repository or generated function got a bad argument
     │   └── InvalidCursorError    a keyset cursor was altered, forged or made for another list
     └── TLSVerificationError      the server's certificate failed a check (postsql.runtime.tls)
 
@@ -52,6 +52,7 @@ __all__ = [
     "QueryParseError",
     "SeedError",
     "TLSVerificationError",
+    "TransactionOutcomeUnknown",
     "UnsupportedTypeError",
 ]
 
@@ -77,6 +78,16 @@ class PoolTimeout(PostsqlError, TimeoutError):
     """Raised when no pooled connection became free within ``acquire_timeout`` seconds.
 
     Also a :class:`TimeoutError`, so generic timeout handling catches it.
+    """
+
+
+class TransactionOutcomeUnknown(PostsqlError):
+    """Raised when the connection failed (server gone, connection closed) while a transaction's
+    COMMIT was in flight: the server may or may not have committed it. Check before running the
+    transaction again; the underlying error is its ``__cause__``.
+
+    A *cancelled* task never gets this: once sent, COMMIT runs to its end and reports its real
+    outcome (see :meth:`postsql.runtime.database.Database.transaction`).
     """
 
 
@@ -161,7 +172,8 @@ class TLSVerificationError(PostsqlError):
 
 
 class InvalidArgument(PostsqlError):
-    """Raised when a repository call gets an argument it refuses before any round trip.
+    """Raised when a repository call (or a generated function: a naive datetime for a
+    ``timestamptz`` parameter) gets an argument it refuses before any round trip.
 
     ``parameter`` names the argument (``page``, ``limit``, ``status``...); the message starts with
     it, e.g. ``limit: must be between 1 and 100, got 500``.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -22,19 +24,71 @@ DEFAULT_MAX_LIMIT = 100
 #: PostgreSQL's bigint range: every id column, LIMIT and OFFSET. A larger Python int would reach
 #: asyncpg and fail there as "invalid input for query argument $7", naming no parameter.
 BIGINT_MAX = 2**63 - 1
+BIGINT_MIN = -(2**63)
+
+#: The longest search term, in characters. A search costs the term's length once per post it
+#: reads (the title substring match, the tsquery); at this bound the slowest term costs a few
+#: times a normal one (docs/benchmarks.md), where an unbounded one took a minute per MiB.
+MAX_SEARCH_LENGTH = 200
+
+#: The most words (runs of letters and digits) in a search term: each becomes a tsquery operand
+#: that every candidate post is tested against.
+MAX_SEARCH_WORDS = 16
+_WORD = re.compile(r"\w+")
+
+#: The longest short text: slugs, names, titles, emails, avatars, role names and permissions.
+#: Unique (btree) indexes keep whole values and refuse an entry over 2704 bytes; 200 characters
+#: are at most 800 bytes of UTF-8.
+MAX_NAME_LENGTH = 200
+
+#: The longest email address: the users table's CHECK (users_email_length_check) and RFC 5321.
+MAX_EMAIL_LENGTH = 254
+
+#: The most permissions one role holds.
+MAX_PERMISSIONS = 1_000
+
+#: The longest free text: post and comment content, excerpts, bios, descriptions.
+MAX_TEXT_LENGTH = 100_000
+
+#: The most ids one call takes (``bulk_update_status``, ``attach_tags``...): one array parameter.
+MAX_IDS = 10_000
+
+#: How many characters of a refused value an error message repeats (the rest is counted).
+ECHO_LENGTH = 40
+
+
+def shown(value: object) -> str:
+    """``value`` for an error message: its repr cut to :data:`ECHO_LENGTH` characters.
+
+    A refused argument may be a megabyte of text (or an int too long for ``repr``); the message
+    repeats a short prefix and says how long the rest was.
+
+    Example: ``shown("x" * 1000)`` → ``'xxxx…' (1000 characters)``.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    if isinstance(value, str) and len(value) > ECHO_LENGTH:
+        return f"{value[:ECHO_LENGTH]!r}… ({len(value)} characters)"
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__ (or an int over sys.get_int_max_str_digits)
+        return f"a {type(value).__name__}"
+    if len(text) > ECHO_LENGTH:
+        return f"{text[:ECHO_LENGTH]}… (a {type(value).__name__})"
+    return text
 
 
 def check_max_limit(max_limit: int) -> int:
     """The configured page-size ceiling, checked once at construction."""
     if isinstance(max_limit, bool) or not isinstance(max_limit, int) or max_limit < 1:
-        raise InvalidArgument("max_limit", f"must be a positive integer, got {max_limit!r}")
+        raise InvalidArgument("max_limit", f"must be a positive integer, got {shown(max_limit)}")
     return max_limit
 
 
 def check_page(page: int) -> int:
     """``page`` is a 1-based page number."""
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        raise InvalidArgument("page", f"must be an integer >= 1, got {page!r}")
+        raise InvalidArgument("page", f"must be an integer >= 1, got {shown(page)}")
     return page
 
 
@@ -43,7 +97,7 @@ def page_offset(page: int, limit: int) -> int:
     offset = (check_page(page) - 1) * limit
     if offset > BIGINT_MAX:
         raise InvalidArgument(
-            "page", f"is too large: page {page} of {limit} rows starts past row {BIGINT_MAX}"
+            "page", f"is too large: page {shown(page)} of {limit} rows starts past row {BIGINT_MAX}"
         )
     return offset
 
@@ -52,7 +106,7 @@ def check_limit(limit: int, max_limit: int) -> int:
     """``limit`` lies in ``1..max_limit``."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
         raise InvalidArgument(
-            "limit", f"must be an integer between 1 and {max_limit}, got {limit!r}"
+            "limit", f"must be an integer between 1 and {max_limit}, got {shown(limit)}"
         )
     return limit
 
@@ -65,7 +119,7 @@ def check_enum(parameter: str, value: object, enum: type[E]) -> E:
         except ValueError:
             pass
     allowed = ", ".join(member.value for member in enum)
-    raise InvalidArgument(parameter, f"must be one of {allowed}, got {value!r}")
+    raise InvalidArgument(parameter, f"must be one of {allowed}, got {shown(value)}")
 
 
 def check_optional_enum(parameter: str, value: object, enum: type[E]) -> E | None:
@@ -77,7 +131,7 @@ def check_id(parameter: str, value: object) -> int:
     """An id is a positive integer."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= BIGINT_MAX:
         raise InvalidArgument(
-            parameter, f"must be a positive integer id (at most 2**63-1), got {value!r}"
+            parameter, f"must be a positive integer id (at most 2**63-1), got {shown(value)}"
         )
     return value
 
@@ -87,16 +141,50 @@ def check_optional_id(parameter: str, value: object) -> int | None:
     return None if value is None else check_id(parameter, value)
 
 
-def check_text(parameter: str, value: object, *, empty: bool = False) -> str:
-    """A string (non-empty unless ``empty``) that PostgreSQL can store (see :func:`storable`)."""
+def check_text(
+    parameter: str, value: object, *, empty: bool = False, max_length: int = MAX_TEXT_LENGTH
+) -> str:
+    """A string (non-empty unless ``empty``) of at most ``max_length`` characters that PostgreSQL
+    can store (see :func:`storable`)."""
     if not isinstance(value, str) or (not empty and not value):
-        raise InvalidArgument(parameter, f"must be a non-empty string, got {value!r}")
+        raise InvalidArgument(parameter, f"must be a non-empty string, got {shown(value)}")
+    check_length(parameter, value, max_length)
     return storable(parameter, value)
 
 
-def check_optional_text(parameter: str, value: object) -> str | None:
+def check_length(parameter: str, value: str, max_length: int) -> str:
+    """``value`` unless it is longer than ``max_length`` characters."""
+    if len(value) > max_length:
+        raise InvalidArgument(
+            parameter, f"must be at most {max_length} characters, got {len(value)}"
+        )
+    return value
+
+
+def check_search(value: object) -> str:
+    """A search term (``None``: none) of at most :data:`MAX_SEARCH_LENGTH` characters and
+    :data:`MAX_SEARCH_WORDS` words, stripped of whitespace around it."""
+    if value is None:
+        return ""
+    term = check_text("search", value, empty=True, max_length=MAX_SEARCH_LENGTH)
+    words = len(_WORD.findall(term))
+    if words > MAX_SEARCH_WORDS:
+        raise InvalidArgument("search", f"must have at most {MAX_SEARCH_WORDS} words, got {words}")
+    return term.strip()
+
+
+def check_name(parameter: str, value: object) -> str:
+    """A non-empty short text (slug, name, email...): at most :data:`MAX_NAME_LENGTH`."""
+    return check_text(parameter, value, max_length=MAX_NAME_LENGTH)
+
+
+def check_optional_text(
+    parameter: str, value: object, *, max_length: int = MAX_TEXT_LENGTH
+) -> str | None:
     """A string, possibly empty, that PostgreSQL can store; ``None`` passes through."""
-    return None if value is None else check_text(parameter, value, empty=True)
+    return (
+        None if value is None else check_text(parameter, value, empty=True, max_length=max_length)
+    )
 
 
 def check_insert(model: type[BaseModel], **values: object) -> None:
@@ -115,8 +203,10 @@ def check_insert(model: type[BaseModel], **values: object) -> None:
 def check_ids(parameter: str, values: Sequence[int]) -> list[int]:
     """A list of ids, each a positive integer."""
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise InvalidArgument(parameter, f"must be a sequence of ids, got {values!r}")
-    ids = list(values)
+        raise InvalidArgument(parameter, f"must be a sequence of ids, got {shown(values)}")
+    ids = list(itertools.islice(values, MAX_IDS + 1))
+    if len(ids) > MAX_IDS:
+        raise InvalidArgument(parameter, f"must hold at most {MAX_IDS} ids")
     for value in ids:
         check_id(parameter, value)
     return ids

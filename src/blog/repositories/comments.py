@@ -18,6 +18,7 @@ from blog.generated.models import Comment, CommentInsert
 from blog.generated.queries import comments as q
 from blog.repositories._common import (
     DEFAULT_MAX_LIMIT,
+    MAX_TEXT_LENGTH,
     check_id,
     check_limit,
     check_max_limit,
@@ -104,4 +105,6 @@ class CommentRepository:
                 [CommentInsert(post_id=1, author_id=2, content="hi")]
             )
         """
-        return await copy_models(self._db, "comments", CommentInsert, rows)
+        return await copy_models(
+            self._db, "comments", CommentInsert, rows, max_lengths={"content": MAX_TEXT_LENGTH}
+        )

@@ -23,15 +23,19 @@ from blog.generated.models import PostInsert, PostStatus
 from blog.generated.queries import posts as q
 from blog.repositories._common import (
     DEFAULT_MAX_LIMIT,
+    MAX_NAME_LENGTH,
+    MAX_TEXT_LENGTH,
     check_enum,
     check_id,
     check_ids,
     check_insert,
     check_limit,
     check_max_limit,
+    check_name,
     check_optional_enum,
     check_optional_id,
     check_optional_text,
+    check_search,
     check_text,
     keyset_page,
     page_offset,
@@ -99,7 +103,9 @@ class PostRepository:
         """One page of live posts matching every given filter, with the total for the filter.
 
         ``search`` is websearch syntax over title and content, or a literal title substring; any
-        text is valid. With a search term, best matches come first (``rank``, ``headline``).
+        text of at most ``MAX_SEARCH_LENGTH`` (200) characters and ``MAX_SEARCH_WORDS`` (16) words
+        is valid (a longer one raises ``InvalidArgument`` naming ``search``, before any I/O). With
+        a search term, best matches come first (``rank``, ``headline``).
 
         Example::
 
@@ -119,8 +125,9 @@ class PostRepository:
             rows = list(
                 await q.find_posts(self._db, **filters.as_params(), limit=limit, offset=offset)
             )
-        # An empty page carries no total_count (it rides on the rows): ask for it alone.
-        total = rows[0].total_count if rows else await self._count(filters)
+        # An empty page carries no total_count (it rides on the rows): ask for it alone, unless
+        # it is the first page (then nothing matches: a term matching nothing costs one scan).
+        total = rows[0].total_count if rows else 0 if offset == 0 else await self._count(filters)
         return PaginatedResult[PostListItem](
             data=rows, total=total, page=page, limit=limit, total_pages=total_pages(total, limit)
         )
@@ -147,6 +154,8 @@ class PostRepository:
     async def _count(self, filters: _PostFilter) -> int:
         if filters == _NO_FILTER:
             return await q.count_live_posts(self._db)
+        if filters.search:
+            return await q.count_matching_posts(self._db, **filters.as_params())
         return await q.count_posts(self._db, **filters.as_params())
 
     async def find_posts_after(
@@ -216,7 +225,7 @@ class PostRepository:
 
             post = await posts.find_post_by_slug("hello-world")
         """
-        return await q.find_post_by_slug(self._db, slug=check_text("slug", slug))
+        return await q.find_post_by_slug(self._db, slug=check_name("slug", slug))
 
     async def create_post(
         self,
@@ -237,10 +246,10 @@ class PostRepository:
 
             post = await posts.create_post(title="Hi", content="...", slug="hi", author_id=1)
         """
-        checked_title = check_text("title", title, empty=True)
+        checked_title = check_text("title", title, empty=True, max_length=MAX_NAME_LENGTH)
         checked_content = check_text("content", content, empty=True)
         checked_excerpt = check_optional_text("excerpt", excerpt)
-        checked_slug = check_text("slug", slug)
+        checked_slug = check_name("slug", slug)
         checked_author = check_id("author_id", author_id)
         checked_status = check_optional_enum("status", status, PostStatus)
         # Without status: the query sets published_at as the status requires.
@@ -320,8 +329,11 @@ class PostRepository:
                 [PostInsert(title="T", content="C", slug="t", author_id=1)]
             )
         """
-        return await copy_models(self._db, "posts", PostInsert, rows)
+        return await copy_models(self._db, "posts", PostInsert, rows, max_lengths=_POST_LENGTHS)
 
+
+# What a bulk insert allows per field: short texts are indexed (btree rows), the rest bounded.
+_POST_LENGTHS = {"slug": MAX_NAME_LENGTH, "title": MAX_NAME_LENGTH, "content": MAX_TEXT_LENGTH}
 
 _STATUS_COUNTS: TypeAdapter[dict[PostStatus, int]] = TypeAdapter(dict[PostStatus, int])
 
@@ -343,12 +355,11 @@ class _PostFilter:
         category_id: object,
         tag_id: object,
     ) -> _PostFilter:
-        term = "" if search is None else check_text("search", search, empty=True)
         return cls(
             # Whitespace of any kind around a term is dropped (the queries' btrim only drops
             # spaces: a pasted "word\n" missed every title containing "word"); a blank term is no
             # filter, in every query alike.
-            search=term.strip(),
+            search=check_search(search),
             status=check_optional_enum("status", status, PostStatus),
             author_id=check_optional_id("author_id", author_id),
             category_id=check_optional_id("category_id", category_id),

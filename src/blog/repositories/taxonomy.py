@@ -17,8 +17,8 @@ from blog.repositories._common import (
     check_id,
     check_ids,
     check_insert,
+    check_name,
     check_optional_text,
-    check_text,
 )
 from postsql.runtime.executor import Executor
 
@@ -36,7 +36,7 @@ class TaxonomyRepository:
     ) -> Category:
         """Insert a category; a taken name or slug is a unique violation; a bad slug is refused
         first (``InvalidArgument``, CategoryInsert's rule)."""
-        checked_name, checked_slug = check_text("name", name), check_text("slug", slug)
+        checked_name, checked_slug = check_name("name", name), check_name("slug", slug)
         checked_description = check_optional_text("description", description)
         check_insert(
             CategoryInsert, name=checked_name, slug=checked_slug, description=checked_description
@@ -48,7 +48,7 @@ class TaxonomyRepository:
     async def create_tag(self, *, name: str, slug: str) -> Tag:
         """Insert a tag; a taken name or slug is a unique violation; a bad slug is refused first
         (``InvalidArgument``, TagInsert's rule)."""
-        checked_name, checked_slug = check_text("name", name), check_text("slug", slug)
+        checked_name, checked_slug = check_name("name", name), check_name("slug", slug)
         check_insert(TagInsert, name=checked_name, slug=checked_slug)
         return await q.create_tag(self._db, name=checked_name, slug=checked_slug)
 

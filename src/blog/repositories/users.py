@@ -14,14 +14,18 @@ from blog.generated.models import User, UserInsert, UserRole
 from blog.generated.queries import users as q
 from blog.repositories._common import (
     DEFAULT_MAX_LIMIT,
+    MAX_EMAIL_LENGTH,
+    MAX_NAME_LENGTH,
     check_id,
     check_insert,
     check_limit,
     check_max_limit,
+    check_name,
     check_optional_enum,
     check_optional_text,
     check_text,
     page_offset,
+    shown,
 )
 from postsql.errors import InvalidArgument
 from postsql.runtime.executor import Executor
@@ -35,7 +39,7 @@ def _email(email: object) -> str:
     # any case and means the lower-cased address: "Ada@Example.com" finds, upserts and updates
     # the user "ada@example.com" instead of failing the CHECK or finding nobody. The format and
     # length rules are UserInsert's, the same as the database's.
-    lowered = check_text("email", email).lower()
+    lowered = check_text("email", email, max_length=MAX_EMAIL_LENGTH).lower()
     check_insert(UserInsert, email=lowered, name="-")
     return lowered
 
@@ -70,12 +74,12 @@ class UserRepository:
         row = await q.create_user(
             self._db,
             email=_email(email),
-            name=check_text("name", name),
-            avatar=check_optional_text("avatar", avatar),
+            name=check_name("name", name),
+            avatar=check_optional_text("avatar", avatar, max_length=MAX_NAME_LENGTH),
             role=check_optional_enum("role", role, UserRole),
             bio=check_optional_text("bio", bio),
-            website=check_optional_text("website", website),
-            location=check_optional_text("location", location),
+            website=check_optional_text("website", website, max_length=MAX_NAME_LENGTH),
+            location=check_optional_text("location", location, max_length=MAX_NAME_LENGTH),
         )
         if row is None:  # cannot happen: both inserts return their row
             raise LookupError("create_user returned no row")
@@ -100,7 +104,7 @@ class UserRepository:
     ) -> q.GetUserByEmailRow | q.GetUserByEmailIncludingDeletedRow | None:
         """The user with that email, in any case (live only unless ``include_deleted``); None
         for an address no user has, well-formed or not."""
-        checked = check_text("email", email).lower()
+        checked = check_text("email", email, max_length=MAX_EMAIL_LENGTH).lower()
         if include_deleted:
             return await q.get_user_by_email_including_deleted(self._db, email=checked)
         return await q.get_user_by_email(self._db, email=checked)
@@ -124,8 +128,8 @@ class UserRepository:
             self._db,
             id=check_id("user_id", user_id),
             email=None if email is None else _email(email),
-            name=None if name is None else check_text("name", name),
-            avatar=check_optional_text("avatar", avatar),
+            name=None if name is None else check_name("name", name),
+            avatar=check_optional_text("avatar", avatar, max_length=MAX_NAME_LENGTH),
             role=check_optional_enum("role", role, UserRole),
         )
 
@@ -142,8 +146,8 @@ class UserRepository:
             self._db,
             user_id=check_id("user_id", user_id),
             bio=check_optional_text("bio", bio),
-            website=check_optional_text("website", website),
-            location=check_optional_text("location", location),
+            website=check_optional_text("website", website, max_length=MAX_NAME_LENGTH),
+            location=check_optional_text("location", location, max_length=MAX_NAME_LENGTH),
         )
 
     async def soft_delete(self, user_id: int) -> bool:
@@ -171,7 +175,7 @@ class UserRepository:
         limit = check_limit(limit, self.max_limit)
         offset = page_offset(page, limit)
         if deleted is not None and not isinstance(deleted, bool):
-            raise InvalidArgument("deleted", f"must be True, False or None, got {deleted!r}")
+            raise InvalidArgument("deleted", f"must be True, False or None, got {shown(deleted)}")
         rows = await q.list_users(self._db, deleted=deleted, limit=limit, offset=offset)
         total = rows[0].total_count if rows else 0
         if not rows and page > 1:
@@ -201,7 +205,7 @@ class UserRepository:
         return await q.upsert_user_by_email(
             self._db,
             email=_email(email),
-            name=check_text("name", name),
-            avatar=check_optional_text("avatar", avatar),
+            name=check_name("name", name),
+            avatar=check_optional_text("avatar", avatar, max_length=MAX_NAME_LENGTH),
             role=check_optional_enum("role", role, UserRole),
         )

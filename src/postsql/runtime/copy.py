@@ -14,11 +14,13 @@ out of the column list too, or it would be written as NULL instead of getting it
 therefore grouped by the set of fields they were given (usually one group: all rows built the same
 way), one COPY per group, all groups in one transaction.
 
-Every row is checked before the first byte is sent, for what a model accepts but PostgreSQL text
-cannot hold (a NUL character, a lone surrogate): :class:`InvalidArgument` names the item and the
-field. A row the server refuses fails the whole COPY (nothing is written); a constraint violation
-is raised as :class:`~postsql.errors.IntegrityViolation` (never repeating the row's values) whose
-message starts with the index of the offending item, as ``rows item 5: ...``.
+Every row is checked before the first byte is sent, for what a model accepts but PostgreSQL
+cannot hold (a NUL character, a lone surrogate, an integer outside bigint) and for the repositories'
+length limits (``short`` columns as names, every other text as free text): :class:`InvalidArgument`
+names the item and the field. A row the server refuses fails the whole COPY (nothing is written);
+a constraint violation is raised as :class:`~postsql.errors.IntegrityViolation` (never repeating
+the row's values) whose message starts with the index of the offending item, as
+``rows item 5: ...``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from postsql.runtime.integrity import CheckInfo, map_integrity_error
 __all__ = ["CopyTarget", "copy_models", "storable"]
 
 M = TypeVar("M", bound=BaseModel)
+# Integers COPY can carry (a bigint column's range; smaller columns are checked by the server).
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 @runtime_checkable
@@ -61,14 +65,22 @@ class _Transactional(Protocol):
 
 
 async def copy_models(
-    db: object, table: str, model: type[M], rows: Sequence[M], *, parameter: str = "rows"
+    db: object,
+    table: str,
+    model: type[M],
+    rows: Sequence[M],
+    *,
+    parameter: str = "rows",
+    max_lengths: Mapping[str, int] | None = None,
 ) -> int:
     """COPY ``rows`` (instances of ``model``) into ``table``; returns the number of rows written.
 
     ``db``: a ``Database``, a transaction, a Connection or a Pool. The rows are checked first
-    (:class:`~postsql.errors.InvalidArgument` names the item and field); nothing is written
-    unless all are.
+    (:class:`~postsql.errors.InvalidArgument` names the item and field): text PostgreSQL can
+    store and, for the fields ``max_lengths`` names, at most that many characters; integers
+    within bigint. Nothing is written unless every row passes.
     """
+    limits = max_lengths or {}
     groups: dict[tuple[str, ...], _Group] = {}
     order = list(model.model_fields)
     # Per distinct set of given fields: its columns in table order and a C-level getter of them.
@@ -86,7 +98,11 @@ async def copy_models(
         record = shape[1](row)
         for column, value in zip(shape[0], record, strict=True):
             if isinstance(value, str):
-                _storable(parameter, index, column, value)
+                _storable(parameter, index, column, value, limits.get(column))
+            elif isinstance(value, int) and not _BIGINT_MIN <= value <= _BIGINT_MAX:
+                raise InvalidArgument(
+                    parameter, f"item {index}: {column}: is outside bigint (-2**63 .. 2**63-1)"
+                )
         group = groups.get(shape[0])
         if group is None:
             group = groups[shape[0]] = _Group([], [])
@@ -178,8 +194,12 @@ class _Group:
     indices: list[int]
 
 
-def _storable(parameter: str, index: int, column: str, value: str) -> None:
+def _storable(parameter: str, index: int, column: str, value: str, max_length: int | None) -> None:
     try:
+        if max_length is not None and len(value) > max_length:
+            raise InvalidArgument(
+                column, f"must be at most {max_length} characters, got {len(value)}"
+            )
         storable(column, value)
     except InvalidArgument as exc:
         raise InvalidArgument(parameter, f"item {index}: {exc}") from None

@@ -53,6 +53,7 @@ from postsql.errors import (
     NotConnected,
     NotFound,
     PoolTimeout,
+    TransactionOutcomeUnknown,
 )
 from postsql.runtime.executor import QueryInfo, affected_rows, init_connection
 from postsql.runtime.hooks import HookList, QueryHook, QueryRecord
@@ -82,11 +83,15 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 # Read-only queries may move from a replica to the primary on these; InternalClientError is what
 # asyncpg raises on a pooled connection whose server has just said goodbye; TooManyConnectionsError
-# is a replica refusing a new connection (max_connections, or the role's CONNECTION LIMIT).
+# is a replica refusing a new connection (max_connections, or the role's CONNECTION LIMIT); a
+# replica refusing the credentials (28000, 28P01: InvalidPasswordError) or lacking the database
+# (3D000) is as unusable as an unreachable one, and the primary may well accept them.
 _REPLICA_FALLBACK: tuple[type[BaseException], ...] = (
     *_CONNECTION_ERRORS,
     asyncpg.exceptions.InternalClientError,
     asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InvalidAuthorizationSpecificationError,
+    asyncpg.exceptions.InvalidCatalogNameError,
 )
 # A hot standby cancels a query that holds back WAL replay longer than max_standby_streaming_delay
 # ("canceling statement due to conflict with recovery": 40001, or 40P01 for a buffer-pin deadlock).
@@ -95,7 +100,12 @@ _RECOVERY_CONFLICT: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.SerializationError,
     asyncpg.exceptions.DeadlockDetectedError,
 )
-_HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
+# A COMMIT that failed with one of these may have committed (the answer was lost).
+_COMMIT_LOST: tuple[type[BaseException], ...] = (
+    *_CONNECTION_ERRORS,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InternalClientError,
+)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
 _READ_ACTOR = "SELECT current_setting('postsql.actor', true)"
 _COMMITS = frozenset({"COMMIT", "END", "COMMIT TRANSACTION", "COMMIT WORK"})
@@ -272,8 +282,14 @@ class _Pool:
         conn = await self.get()
         try:
             yield conn
-        finally:
+        except BaseException:
             await self.put(conn)
+            raise
+        if await self.put(conn):
+            # Cancelled while the connection went back, after the work succeeded (a statement
+            # ran, a COMMIT was acknowledged): the caller gets that result, and the cancellation
+            # at its next await. Raised here, it would say "cancelled" of a write that happened.
+            _deliver_cancellation()
 
     async def get(self) -> asyncpg.Connection:
         """A connection of the pool (give it back with :meth:`put`)."""
@@ -318,13 +334,19 @@ class _Pool:
                 self.waiting -= 1
         return cast(asyncpg.Connection, proxy)
 
-    async def put(self, conn: asyncpg.Connection) -> None:
-        """Give back a connection :meth:`get` returned."""
+    async def put(self, conn: asyncpg.Connection) -> bool:
+        """Give back a connection :meth:`get` returned; whether this task was cancelled meanwhile
+        (the release itself always completes)."""
         # asyncpg shields the release and resets the connection; when the reset fails (the
         # server went away) it terminates the connection and re-raises. The statement's own
         # outcome is what the caller needs, so that error is logged, not raised over it.
         try:
             await self.pool.release(cast(Any, conn))  # the proxy get() returned
+        except asyncio.CancelledError:
+            # asyncpg shields the release itself, so it goes on to its end; only this task was
+            # cancelled, after the work succeeded: the caller gets its result, and the
+            # cancellation at its next await (see _deliver_cancellation).
+            return True
         except Exception as exc:
             _log.info(
                 "connection to %s dropped on release (%s: %s); the pool replaces it",
@@ -332,6 +354,7 @@ class _Pool:
                 type(exc).__name__,
                 exc,
             )
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,7 +480,28 @@ class Database(_Executes):
     async def _create_pool(self, dsn: str, *, min_size: int, replica: bool = False) -> _Pool:
         s = self.settings
         server_settings = {"application_name": s.application_name, **s.server_settings}
-        pool = await asyncpg.create_pool(
+        label = _target_label(dsn)
+        try:
+            pool = await self._open_pool(dsn, min_size, server_settings)
+        except TimeoutError as exc:
+            # asyncpg's says nothing (``TimeoutError()``): say what timed out and what bounds it.
+            raise _ConnectTimeout(
+                f"connecting to {'replica ' if replica else ''}{label} took longer than "
+                f"{s.connect_timeout:g} s (connect_timeout): the server did not complete the "
+                "connection"
+            ) from exc
+        return _Pool(
+            pool,
+            f"replica:{label}" if replica else "primary",
+            s.acquire_timeout,
+            s.connect_timeout,
+        )
+
+    async def _open_pool(
+        self, dsn: str, min_size: int, server_settings: dict[str, str]
+    ) -> asyncpg.Pool:
+        s = self.settings
+        return await asyncpg.create_pool(
             dsn,
             min_size=min_size,
             max_size=s.pool_max_size,
@@ -468,13 +512,6 @@ class Database(_Executes):
             server_settings=server_settings,
             init=init_connection,
             connection_class=_BouncerConnection if s.pgbouncer else _Connection,
-        )
-        label = _target_label(dsn)
-        return _Pool(
-            pool,
-            f"replica:{label}" if replica else "primary",
-            s.acquire_timeout,
-            s.connect_timeout,
         )
 
     def _require_primary(self) -> _Pool:
@@ -535,6 +572,11 @@ class Database(_Executes):
     ) -> AbstractAsyncContextManager[Transaction]:
         """A transaction on one primary connection; nested calls become savepoints.
 
+        Cancelled, the block raises ``CancelledError`` only when nothing was saved: a COMMIT,
+        once sent, runs to its end, and when it succeeded the block completes and the task is
+        cancelled again at its next await. A connection lost during COMMIT raises
+        :class:`~postsql.errors.TransactionOutcomeUnknown`.
+
         ``actor`` is stored transaction-locally as ``postsql.actor`` (read it in SQL with
         ``current_setting('postsql.actor', true)``; the audit triggers do).
 
@@ -564,6 +606,10 @@ class Database(_Executes):
                 yield tx
             finally:
                 self._bound.reset(token)
+        if tx._cancelled_during_commit:
+            # Committed: the block completed; the cancellation is delivered now, once the
+            # connection is back in the pool, at the task's next await.
+            _deliver_cancellation()
 
     @contextlib.asynccontextmanager
     async def _acquire(self) -> AsyncIterator[asyncpg.Connection]:
@@ -650,14 +696,21 @@ class Database(_Executes):
         return time.perf_counter() - started
 
     async def health(self, *, within: float = 5.0) -> Health:
-        """Ask every server ``SELECT pg_is_in_recovery()``; never raises for an unreachable one.
+        """Ask every server ``SELECT pg_is_in_recovery()``; never raises (except when cancelled).
+
+        A server that cannot be reached, refuses the credentials, lacks the database or fails in
+        any other way is reported unhealthy with the reason (``TargetHealth.error``); so is a
+        Database that is not connected.
 
         Example (a readiness probe)::
 
             report = await db.health()
             status = 200 if report.ok else 503
         """
-        primary = self._require_primary()
+        primary = self._primary
+        if primary is None:
+            reason = "NotConnected: connect() has not run, or disconnect() has"
+            return Health(TargetHealth("primary", False, None, None, reason), ())
         checks = [_check(pool, within) for pool in (primary, *self._replicas)]
         first, *rest = await asyncio.gather(*checks)
         return Health(primary=first, replicas=tuple(rest))
@@ -748,17 +801,22 @@ class Database(_Executes):
             # manager per statement is a measurable share of the client's time per query.
             conn = await pool.get()  # the wait for a connection counts in the duration
             try:
-                return await _invoke(conn, kind, sql, args, column)
-            except asyncpg.exceptions.OutdatedSchemaCacheError:
-                # A type the result uses changed (ALTER TYPE ... ADD ATTRIBUTE): the server ran
-                # the statement but asyncpg could not decode it, and has now reloaded the
-                # pool's type cache. asyncpg retries a stale plan outside a transaction but not
-                # this; a read can safely run again, a write must not (it already happened).
-                if info is None or not info.read_only:
-                    raise
-                return await _invoke(conn, kind, sql, args, column)
-            finally:
+                try:
+                    result = await _invoke(conn, kind, sql, args, column)
+                except asyncpg.exceptions.OutdatedSchemaCacheError:
+                    # A type the result uses changed (ALTER TYPE ... ADD ATTRIBUTE): the server
+                    # ran the statement but asyncpg could not decode it, and has now reloaded
+                    # the pool's type cache. asyncpg retries a stale plan outside a transaction
+                    # but not this; a read can safely run again, a write must not (it did run).
+                    if info is None or not info.read_only:
+                        raise
+                    result = await _invoke(conn, kind, sql, args, column)
+            except BaseException:
                 await pool.put(conn)
+                raise
+            if await pool.put(conn):
+                _deliver_cancellation()  # the statement ran: its result, then the cancellation
+            return result
 
         return await self._observed(info, sql, args, False, pool.label, run)
 
@@ -784,6 +842,20 @@ class Database(_Executes):
             result, rows = await run()
             return result
         except BaseException as exc:
+            if (
+                type(exc) is TimeoutError
+                and not exc.args
+                and self.settings.command_timeout is not None
+            ):
+                # asyncpg's command_timeout, which says nothing: say what and which setting.
+                what = f"query {info.name}" if info is not None else "the statement"
+                error = TimeoutError(
+                    f"{what} on {target} took longer than {self.settings.command_timeout:g} s "
+                    "(command_timeout) and was cancelled"
+                )
+                error.__cause__ = exc
+                error = _surface(error, info, target, self.checks, in_transaction=in_transaction)
+                raise error from exc
             error = _surface(exc, info, target, self.checks, in_transaction=in_transaction)
             if error is exc:
                 raise
@@ -857,7 +929,7 @@ class Transaction(_Executes):
                 ...
     """
 
-    __slots__ = ("_db", "_written", "connection")
+    __slots__ = ("_cancelled_during_commit", "_db", "_written", "connection")
 
     def __init__(
         self, db: Database, connection: asyncpg.Connection, written: set[str] | None = None
@@ -868,6 +940,8 @@ class Transaction(_Executes):
         # Tables the generated queries of the whole transaction (savepoints included) wrote: its
         # COMMIT reports them, so the cache invalidates when the writes become visible.
         self._written: set[str] = written if written is not None else set()
+        # Whether the task was cancelled while its COMMIT was in flight (and the COMMIT ended).
+        self._cancelled_during_commit = False
 
     def is_in_transaction(self) -> bool:
         """Always true (as ``asyncpg.Connection.is_in_transaction``; the query cache asks)."""
@@ -945,49 +1019,103 @@ async def _begin(
     *,
     parent: Transaction | None = None,
 ) -> AsyncIterator[Transaction]:
+    if actor is not None:
+        from postsql.ext.audit import check_audit_text
+
+        check_audit_text("actor", actor)  # NUL or a lone surrogate would fail on the server
     # asyncpg turns a transaction started inside another into a savepoint.
     xact = conn.transaction(isolation=isolation, readonly=readonly, deferrable=deferrable)
-    await xact.start()
+    tx = Transaction(db, conn, parent._written if parent is not None else None)
     outer_actor: str | None = None
     try:
+        # BEGIN runs to its end even when the task is cancelled meanwhile (then it is rolled back
+        # below): cancelled half-way, the connection went back to the pool inside a transaction
+        # asyncpg did not know of, and asyncpg logged "Resetting connection with an active
+        # transaction" at ERROR.
+        if await _to_the_end(xact.start()):
+            raise asyncio.CancelledError
         if actor is not None:
             if parent is not None:  # a savepoint: its actor must not outlive it (see below)
                 outer_actor = await conn.fetchval(_READ_ACTOR)
             await conn.execute(_SET_ACTOR, actor)
-        tx = Transaction(db, conn, parent._written if parent is not None else None)
         yield tx
     except BaseException:
-        # Roll back even when the task is being cancelled; if that fails the connection is
-        # broken and the pool's release terminates it.
-        with contextlib.suppress(Exception):
-            await asyncio.shield(xact.rollback())
+        # Roll back even when the task is being cancelled (again); if that fails the connection
+        # is broken and the pool's release terminates it.
+        if conn.is_in_transaction():
+            with contextlib.suppress(Exception):
+                await _to_the_end(xact.rollback())
         raise
-    else:
-        if parent is not None:
-            await xact.commit()  # RELEASE SAVEPOINT: deferred constraints wait for the COMMIT
-            if actor is not None:
-                # A released savepoint keeps its settings: without this, the outer transaction's
-                # later writes would be audited as the inner block's actor.
-                await conn.execute(_SET_ACTOR, outer_actor or "")
-            return
-        if not tx._written:
-            try:
-                await xact.commit()
-            except BaseException as exc:  # a deferred constraint fails here: map it too
-                error = _surface(exc, None, "primary", db.checks, in_transaction=True)
-                if error is exc:
-                    raise
-                raise error from None
-            return
-        # The writes become visible to others only now: one more record, the COMMIT's, carries
-        # every table the transaction wrote (the cache invalidates again on it, which drops any
-        # entry loaded from the old rows while the transaction ran).
+    if parent is not None:
+        await xact.commit()  # RELEASE SAVEPOINT: deferred constraints wait for the COMMIT
+        if actor is not None:
+            # A released savepoint keeps its settings: without this, the outer transaction's
+            # later writes would be audited as the inner block's actor.
+            await conn.execute(_SET_ACTOR, outer_actor or "")
+        return
+    # The COMMIT, once sent, runs to its end whatever happens to the task: its outcome is the
+    # transaction's, and the caller learns it. Committed, the block completes and a cancellation
+    # that arrived meanwhile is delivered at the task's next await (Database._top_transaction).
+    # Failed, its error is raised (nothing was saved). The connection lost while it was in
+    # flight: TransactionOutcomeUnknown, since the server may have committed.
+    # A transaction that wrote through generated queries emits one more record, the COMMIT's,
+    # carrying every table it wrote: the cache invalidates again on it, which drops any entry
+    # loaded from the old rows while the transaction ran.
 
-        async def commit() -> tuple[None, None]:
-            await xact.commit()
-            return None, None
+    async def commit() -> tuple[None, None]:
+        try:
+            tx._cancelled_during_commit = await _to_the_end(xact.commit())
+        except _COMMIT_LOST as exc:
+            raise TransactionOutcomeUnknown(
+                "the connection failed while COMMIT was in flight "
+                f"({type(exc).__name__}: {exc}): the server may or may not have committed the "
+                "transaction; check before running it again"
+            ) from exc
+        return None, None
 
-        await db._observed(None, "COMMIT", (), True, "primary", commit, frozenset(tx._written))
+    written = frozenset(tx._written) if tx._written else None
+    try:
+        if written is None:
+            await commit()
+        else:
+            await db._observed(None, "COMMIT", (), True, "primary", commit, written)
+    except TransactionOutcomeUnknown:
+        raise
+    except BaseException as exc:  # a deferred constraint fails here: map it too
+        error = _surface(exc, None, "primary", db.checks, in_transaction=True)
+        if error is exc:
+            raise
+        raise error from None
+
+
+def _deliver_cancellation() -> None:
+    """Cancel this task again: a cancellation that arrived while an operation was run to its end
+    (see :func:`_to_the_end`) is raised at the task's next await instead of being lost."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.cancel()
+
+
+async def _to_the_end(operation: Awaitable[object]) -> bool:
+    """Await ``operation`` to its end even if this task is cancelled meanwhile; whether it was.
+
+    The operation's own error propagates. Used for BEGIN, COMMIT and ROLLBACK: stopped half-way
+    they leave the connection in a state nobody knows (is the transaction open? committed?).
+    """
+    inner = asyncio.ensure_future(operation)
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(inner)
+        except asyncio.CancelledError:
+            if inner.cancelled():  # the operation itself was cancelled, not this task
+                raise
+            if inner.done():
+                inner.result()  # its own error, if any
+                return True
+            cancelled = True
+            continue
+        return cancelled
 
 
 async def _invoke(
@@ -1014,8 +1142,9 @@ async def _check(pool: _Pool, within: float) -> TargetHealth:
     try:
         async with asyncio.timeout(within), pool.acquire() as conn:
             in_recovery = await conn.fetchval("SELECT pg_is_in_recovery()")
-    except _HEALTH_ERRORS as exc:
-        return TargetHealth(pool.label, False, None, None, f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # a readiness probe reports, it does not raise (wrong password...)
+        reason = str(exc) or f"no answer within {within:g} s (health(within=...))"
+        return TargetHealth(pool.label, False, None, None, f"{type(exc).__name__}: {reason}")
     return TargetHealth(pool.label, True, time.perf_counter() - started, bool(in_recovery), None)
 
 

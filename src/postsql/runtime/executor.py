@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeAlias, TypeVar
 
@@ -36,6 +38,8 @@ from pydantic import (
     TypeAdapter,
     model_validator,
 )
+
+from postsql.errors import InvalidArgument
 
 __all__ = [
     "CompositeModel",
@@ -57,6 +61,8 @@ __all__ = [
     "construct_row",
     "construct_rows",
     "init_connection",
+    "query_failed",
+    "require_aware",
     "set_strict_rows",
     "strict_rows",
     "validate_row",
@@ -179,6 +185,51 @@ def validate_rows(adapter: TypeAdapter[list[M]], records: Sequence[asyncpg.Recor
     names = tuple(records[0].keys())
     # One row description for all records: the lengths match by construction.
     return adapter.validate_python([dict(zip(names, r)) for r in records])  # noqa: B905
+
+
+def query_failed(info: QueryInfo, exc: BaseException) -> None:
+    """Name the query (and the parameter behind any ``$n`` the error mentions) on ``exc``, which
+    a generated function then re-raises unchanged: class, sqlstate and message stay asyncpg's.
+    A bare ``ValueError``, ``OverflowError`` or ``TypeError`` (an argument asyncpg could not
+    encode nor describe) is raised here as ``asyncpg.DataError``, the class of every other
+    argument asyncpg refuses.
+
+    The note reads ``postsql: in query find_posts (sql/queries/posts.sql:4): $1 is :status``; the
+    runtime ``Database`` may have named the query already (with the server), then only the
+    parameters are added.
+    """
+    notes = getattr(exc, "__notes__", ())
+    named = f"in query {info.name} (" in " ".join(str(note) for note in notes)
+    message = str(exc)
+    arguments = sorted({int(n) for n in _ARGUMENT.findall(message)})
+    params = [f"${n} is :{info.params[n - 1]}" for n in arguments if 0 < n <= len(info.params)]
+    parts = [] if named else [f"in query {info.name} ({info.location})"]
+    if params:
+        parts.append(", ".join(params))
+    if parts:
+        exc.add_note("postsql: " + ": ".join(parts))
+    if type(exc) in (ValueError, OverflowError, TypeError):
+        # An argument asyncpg failed to encode and could not even report: its DataError message
+        # repeats the value, and repr() of an int over 4,300 digits raises ValueError.
+        raise asyncpg.DataError(
+            f"invalid input for a query argument of {info.name} ({info.location}): "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+_ARGUMENT = re.compile(r"\$([0-9]+)")
+
+
+def require_aware(info: QueryInfo, parameter: str, value: object) -> None:
+    """Refuse a naive ``datetime`` for a ``timestamptz`` parameter (typed ``AwareDatetime``):
+    asyncpg would read it as UTC, whatever zone the caller meant. Raises
+    :class:`~postsql.errors.InvalidArgument` naming the parameter and the query."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise InvalidArgument(
+            parameter,
+            "must be a timezone-aware datetime (the column is timestamptz), got a naive one; "
+            f"in query {info.name} ({info.location})",
+        )
 
 
 def validate_row(model: type[M], record: asyncpg.Record | None) -> M | None:

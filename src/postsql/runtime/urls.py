@@ -113,8 +113,23 @@ def url_host(url: str) -> str | None:
 
 
 def validate_url(url: str, *, setting: str) -> None:
-    """Raise :class:`ConfigurationError` naming ``setting`` unless ``url`` is a PostgreSQL URL."""
-    parts = urlsplit(url)
+    """Raise :class:`ConfigurationError` naming ``setting`` unless ``url`` is a PostgreSQL URL.
+
+    Every port (``host:PORT``, each host of a multi-host URL, ``?port=``) must be 1-65535, and the
+    URL must have no ``#`` fragment: an unescaped ``#`` (or ``?``, ``/``) in a password cuts the
+    URL short, so the password would be read as the host or port. Messages never repeat the URL's
+    secrets.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced "[" of an IPv6 address
+        raise ConfigurationError(f"{setting} is not a URL that can be parsed") from None
+    if parts.fragment or "#" in url or _cut_short(url, parts.netloc):
+        raise ConfigurationError(
+            f"{setting} is cut short by a '#', '?' or '/' in its user name or password: "
+            "percent-encode them there ('#' as %23, '?' as %3F, '/' as %2F, '@' as %40)"
+        )
+    _check_ports(url, parts.netloc, parts.query, setting)
     if parts.scheme not in _SCHEMES:
         raise ConfigurationError(
             f"{setting} must be a postgres:// or postgresql:// URL, got {redact(url)!r}"
@@ -123,6 +138,38 @@ def validate_url(url: str, *, setting: str) -> None:
         raise ConfigurationError(
             f"{setting} names no host (neither user@HOST nor ?host=/socket/dir): {redact(url)!r}"
         )
+
+
+def _check_ports(url: str, netloc: str, query: str, setting: str) -> None:
+    _, _, hostport = split_netloc(netloc)
+    ports = [_port_of(host) for host in hostport.split(",")] if hostport else []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if key == "port":
+            ports.extend(value.split(","))
+    for port in ports:
+        if port and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+            raise ConfigurationError(
+                f"{setting} has an invalid port number (a port is 1-65535); if the URL has a "
+                "password with ':', '@', '/', '?' or '#', percent-encode them"
+            )
+
+
+def _port_of(host: str) -> str:
+    # "[::1]:5432", "db:5432", "db": the text after the host's ":" ("" for none).
+    if host.startswith("["):
+        _, _, after = host.partition("]")
+        return after[1:] if after.startswith(":") else ""
+    return host.partition(":")[2]
+
+
+def _cut_short(url: str, netloc: str) -> bool:
+    """Whether an unescaped ``/``, ``?`` or ``#`` in the userinfo ended the netloc before its
+    ``@``: an ``@`` follows the netloc outside any ``key=value`` of the query."""
+    if "@" in netloc:
+        return False
+    _, _, rest = url.partition("://")
+    before_at, at, _ = rest[len(netloc) :].rpartition("@")
+    return bool(at) and "=" not in before_at
 
 
 # Query parameters libpq and asyncpg read a secret from (``sslpassword`` unlocks a client key).
@@ -134,9 +181,21 @@ def redact(url: str) -> str:
 
     Covers the ``user:PASSWORD@`` part and the ``?password=`` / ``?sslpassword=`` parameters, and
     never raises: text that does not parse as a URL (a bad port, say) comes back with everything
-    between ``://`` and ``@`` masked and the secret parameters masked.
+    between ``://`` and ``@`` masked and the secret parameters masked; a URL an unescaped ``#``,
+    ``?`` or ``/`` in its password cut short (``postgresql://app:12345#x@host/db``) comes back as
+    ``postgresql://***@host/db``, and one that cannot be split at all as ``<unparsable URL>``.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable URL>"
+    if _cut_short(url, parts.netloc):
+        # The userinfo's "@" is outside the netloc urlsplit found: the password held a
+        # character that ended the netloc early. Everything up to the last "@" may be secret.
+        scheme, separator, rest = url.partition("://")
+        return redact(f"{scheme}{separator}***@{rest.rpartition('@')[2]}")
+    if parts.fragment:
+        return urlunsplit(parts._replace(netloc="***", query="", fragment="***"))
     query = parts.query
     if query:
         pairs = parse_qsl(query, keep_blank_values=True)

@@ -16,6 +16,8 @@ from postsql.runtime.executor import (
     affected_rows,
     construct_row,
     construct_rows,
+    query_failed,
+    require_aware,
 )
 
 __all__ = [
@@ -137,8 +139,12 @@ async def add_comment(
 
     SQL: ``sql/queries/comments.sql:3``.
     """
-    record = await db.fetchrow(ADD_COMMENT.sql, post_id, author_id, content)
-    return None if record is None else construct_row(Comment, record)
+    try:
+        record = await db.fetchrow(ADD_COMMENT.sql, post_id, author_id, content)
+        return None if record is None else construct_row(Comment, record)
+    except Exception as exc:
+        query_failed(ADD_COMMENT, exc)
+        raise
 
 
 async def list_comments_for_post(
@@ -156,11 +162,16 @@ async def list_comments_for_post(
 
     SQL: ``sql/queries/comments.sql:29``.
     """
-    return construct_rows(
-        ListCommentsForPostRow,
-        _LIST_COMMENTS_FOR_POST_ROWS,
-        await db.fetch(LIST_COMMENTS_FOR_POST.sql, post_id, after_created_at, after_id, limit),
-    )
+    require_aware(LIST_COMMENTS_FOR_POST, "after_created_at", after_created_at)
+    try:
+        return construct_rows(
+            ListCommentsForPostRow,
+            _LIST_COMMENTS_FOR_POST_ROWS,
+            await db.fetch(LIST_COMMENTS_FOR_POST.sql, post_id, after_created_at, after_id, limit),
+        )
+    except Exception as exc:
+        query_failed(LIST_COMMENTS_FOR_POST, exc)
+        raise
 
 
 async def iter_list_comments_for_post(
@@ -184,16 +195,21 @@ async def iter_list_comments_for_post(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            LIST_COMMENTS_FOR_POST.sql,
-            post_id,
-            after_created_at,
-            after_id,
-            limit,
-            prefetch=prefetch,
-        ):
-            yield ListCommentsForPostRow.model_validate(dict(record))
+    require_aware(LIST_COMMENTS_FOR_POST, "after_created_at", after_created_at)
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                LIST_COMMENTS_FOR_POST.sql,
+                post_id,
+                after_created_at,
+                after_id,
+                limit,
+                prefetch=prefetch,
+            ):
+                yield ListCommentsForPostRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_COMMENTS_FOR_POST, exc)
+        raise
 
 
 async def soft_delete_comment(db: Executor, /, *, id: int) -> int:
@@ -201,4 +217,8 @@ async def soft_delete_comment(db: Executor, /, *, id: int) -> int:
 
     SQL: ``sql/queries/comments.sql:55``.
     """
-    return affected_rows(await db.execute(SOFT_DELETE_COMMENT.sql, id))
+    try:
+        return affected_rows(await db.execute(SOFT_DELETE_COMMENT.sql, id))
+    except Exception as exc:
+        query_failed(SOFT_DELETE_COMMENT, exc)
+        raise

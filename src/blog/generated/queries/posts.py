@@ -16,12 +16,15 @@ from postsql.runtime.executor import (
     QueryInfo,
     affected_rows,
     construct_row,
+    query_failed,
+    require_aware,
     validate_rows,
 )
 
 __all__ = [
     "BULK_UPDATE_STATUS",
     "COUNT_LIVE_POSTS",
+    "COUNT_MATCHING_POSTS",
     "COUNT_POSTS",
     "CREATE_POST",
     "FIND_POSTS",
@@ -58,6 +61,7 @@ __all__ = [
     "SearchPostsRowCategory",
     "bulk_update_status",
     "count_live_posts",
+    "count_matching_posts",
     "count_posts",
     "create_post",
     "find_post_by_slug",
@@ -81,7 +85,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=500,
+    line=544,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -106,7 +110,7 @@ WHERE
 COUNT_LIVE_POSTS = QueryInfo(
     name="count_live_posts",
     file="sql/queries/posts.sql",
-    line=244,
+    line=249,
     operation="select_value",
     sql="""\
 SELECT count(*) AS total_count
@@ -119,16 +123,60 @@ WHERE p.deleted_at IS NULL;""",
 )
 
 
+COUNT_MATCHING_POSTS = QueryInfo(
+    name="count_matching_posts",
+    file="sql/queries/posts.sql",
+    line=295,
+    operation="select_value",
+    sql=r"""WITH search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+    WHERE t.term <> ''
+)
+
+SELECT count(*) AS total_count
+FROM posts AS p
+CROSS JOIN search AS s
+WHERE
+    p.deleted_at IS NULL
+    AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    AND ($2::post_status IS NULL OR p.status = $2::post_status)
+    AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
+    AND (
+        $4::bigint IS NULL
+        OR EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    )
+    AND (
+        $5::bigint IS NULL
+        OR EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    );""",
+    params=("search", "status", "author_id", "category_id", "tag_id"),
+    tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=252,
+    line=257,
     operation="select_value",
     sql=r"""WITH search AS NOT MATERIALIZED (
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT nullif(btrim($1::text), '') AS term) AS t
 )
 
@@ -156,7 +204,7 @@ WHERE
     AND (
         s.term IS NULL
         OR p.search_vector @@ s.query
-        OR p.title ILIKE s.pattern
+        OR lower(p.title) LIKE s.pattern
     );""",
     params=("search", "status", "author_id", "category_id", "tag_id"),
     tables_read=frozenset({"post_categories", "post_tags", "posts"}),
@@ -168,7 +216,7 @@ WHERE
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=484,
+    line=528,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -194,7 +242,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=415,
+    line=459,
     operation="select_one",
     sql="""\
 SELECT
@@ -288,7 +336,8 @@ FIND_POSTS = QueryInfo(
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT nullif(btrim($1::text), '') AS term) AS t
 ),
 
@@ -329,7 +378,7 @@ page AS (
         AND (
             s.term IS NULL
             OR p.search_vector @@ s.query
-            OR p.title ILIKE s.pattern
+            OR lower(p.title) LIKE s.pattern
         )
     ORDER BY rank DESC NULLS LAST, p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -360,7 +409,7 @@ total AS MATERIALIZED (
         AND (
             s.term IS NULL
             OR p.search_vector @@ s.query
-            OR p.title ILIKE s.pattern
+            OR lower(p.title) LIKE s.pattern
         )
 )
 
@@ -422,7 +471,7 @@ ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;""",
 FIND_POSTS_AFTER = QueryInfo(
     name="find_posts_after",
     file="sql/queries/posts.sql",
-    line=289,
+    line=333,
     operation="select",
     sql="""\
 WITH page AS (
@@ -492,7 +541,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;""",
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=352,
+    line=396,
     operation="select",
     sql="""\
 WITH page AS (
@@ -562,7 +611,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=528,
+    line=572,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -578,7 +627,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=535,
+    line=579,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -608,7 +657,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=557,
+    line=601,
     operation="select",
     sql="""\
 SELECT
@@ -630,7 +679,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=522,
+    line=566,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -645,13 +694,14 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SEARCH_POSTS = QueryInfo(
     name="search_posts",
     file="sql/queries/posts.sql",
-    line=142,
+    line=143,
     operation="select",
-    sql=r"""WITH search AS NOT MATERIALIZED (
+    sql=r"""WITH search AS MATERIALIZED (
     SELECT
         t.term,
         websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(t.term, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS pattern
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
@@ -665,7 +715,7 @@ matches AS MATERIALIZED (
     WHERE
         p.deleted_at IS NULL
         AND s.term <> ''
-        AND (p.search_vector @@ s.query OR p.title ILIKE s.pattern)
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
         AND ($2::post_status IS NULL OR p.status = $2::post_status)
         AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
         AND (
@@ -752,7 +802,7 @@ ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=517,
+    line=561,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -1006,6 +1056,9 @@ class SearchPostsRowCategory(BaseModel):
 _COUNT_LIVE_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
+_COUNT_MATCHING_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
+
+
 _COUNT_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
@@ -1029,9 +1082,13 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:500``.
+    SQL: ``sql/queries/posts.sql:544``.
     """
-    return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
+    try:
+        return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
+    except Exception as exc:
+        query_failed(BULK_UPDATE_STATUS, exc)
+        raise
 
 
 async def count_live_posts(db: Executor, /) -> int:
@@ -1039,9 +1096,43 @@ async def count_live_posts(db: Executor, /) -> int:
     parameters, so the server plans it once (an index-only scan of a partial index) instead of
     re-planning the filterable form on every call.
 
-    SQL: ``sql/queries/posts.sql:244``.
+    SQL: ``sql/queries/posts.sql:249``.
     """
-    return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
+    try:
+        return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
+    except Exception as exc:
+        query_failed(COUNT_LIVE_POSTS, exc)
+        raise
+
+
+async def count_matching_posts(
+    db: Executor,
+    /,
+    *,
+    search: str,
+    status: PostStatus | None,
+    author_id: int | None,
+    category_id: int | None,
+    tag_id: int | None,
+) -> int:
+    """Returns the number of live posts matching a search term and every given filter (NULL: no
+    filter): the total of search_posts, alone. A term that is blank matches nothing here.
+    MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
+    plan (a prepared statement run 5+ times) rebuilt both for every post it read: a
+    200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
+    matches.
+
+    SQL: ``sql/queries/posts.sql:295``.
+    """
+    try:
+        return _COUNT_MATCHING_POSTS_VALUE.validate_python(
+            await db.fetchval(
+                COUNT_MATCHING_POSTS.sql, search, status, author_id, category_id, tag_id
+            )
+        )
+    except Exception as exc:
+        query_failed(COUNT_MATCHING_POSTS, exc)
+        raise
 
 
 async def count_posts(
@@ -1057,11 +1148,15 @@ async def count_posts(
     """Returns the number of live posts matching the filters of find_posts (same meaning, same
     NULLs).
 
-    SQL: ``sql/queries/posts.sql:252``.
+    SQL: ``sql/queries/posts.sql:257``.
     """
-    return _COUNT_POSTS_VALUE.validate_python(
-        await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
-    )
+    try:
+        return _COUNT_POSTS_VALUE.validate_python(
+            await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
+        )
+    except Exception as exc:
+        query_failed(COUNT_POSTS, exc)
+        raise
 
 
 async def create_post(
@@ -1078,12 +1173,18 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:484``.
+    SQL: ``sql/queries/posts.sql:528``.
     """
-    record = await db.fetchrow(CREATE_POST.sql, title, content, excerpt, slug, status, author_id)
-    if record is None:  # cannot happen: the statement always returns its row
-        raise LookupError("create_post returned no row")
-    return CreatePostRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(
+            CREATE_POST.sql, title, content, excerpt, slug, status, author_id
+        )
+        if record is None:  # cannot happen: the statement always returns its row
+            raise LookupError("create_post returned no row")
+        return CreatePostRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(CREATE_POST, exc)
+        raise
 
 
 async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow | None:
@@ -1092,10 +1193,14 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:415``.
+    SQL: ``sql/queries/posts.sql:459``.
     """
-    record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
-    return None if record is None else FindPostBySlugRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
+        return None if record is None else FindPostBySlugRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(FIND_POST_BY_SLUG, exc)
+        raise
 
 
 async def find_posts(
@@ -1123,12 +1228,16 @@ async def find_posts(
 
     SQL: ``sql/queries/posts.sql:4``.
     """
-    return validate_rows(
-        _FIND_POSTS_ROWS,
-        await db.fetch(
-            FIND_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
-        ),
-    )
+    try:
+        return validate_rows(
+            _FIND_POSTS_ROWS,
+            await db.fetch(
+                FIND_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
+            ),
+        )
+    except Exception as exc:
+        query_failed(FIND_POSTS, exc)
+        raise
 
 
 async def iter_find_posts(
@@ -1155,19 +1264,23 @@ async def iter_find_posts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            FIND_POSTS.sql,
-            search,
-            status,
-            author_id,
-            category_id,
-            tag_id,
-            limit,
-            offset,
-            prefetch=prefetch,
-        ):
-            yield FindPostsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                FIND_POSTS.sql,
+                search,
+                status,
+                author_id,
+                category_id,
+                tag_id,
+                limit,
+                offset,
+                prefetch=prefetch,
+            ):
+                yield FindPostsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(FIND_POSTS, exc)
+        raise
 
 
 async def find_posts_after(
@@ -1186,12 +1299,19 @@ async def find_posts_after(
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
 
-    SQL: ``sql/queries/posts.sql:289``.
+    SQL: ``sql/queries/posts.sql:333``.
     """
-    return validate_rows(
-        _FIND_POSTS_AFTER_ROWS,
-        await db.fetch(FIND_POSTS_AFTER.sql, status, author_id, after_created_at, after_id, limit),
-    )
+    require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
+    try:
+        return validate_rows(
+            _FIND_POSTS_AFTER_ROWS,
+            await db.fetch(
+                FIND_POSTS_AFTER.sql, status, author_id, after_created_at, after_id, limit
+            ),
+        )
+    except Exception as exc:
+        query_failed(FIND_POSTS_AFTER, exc)
+        raise
 
 
 async def iter_find_posts_after(
@@ -1216,17 +1336,22 @@ async def iter_find_posts_after(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            FIND_POSTS_AFTER.sql,
-            status,
-            author_id,
-            after_created_at,
-            after_id,
-            limit,
-            prefetch=prefetch,
-        ):
-            yield FindPostsAfterRow.model_validate(dict(record))
+    require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                FIND_POSTS_AFTER.sql,
+                status,
+                author_id,
+                after_created_at,
+                after_id,
+                limit,
+                prefetch=prefetch,
+            ):
+                yield FindPostsAfterRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(FIND_POSTS_AFTER, exc)
+        raise
 
 
 async def find_published_posts_after(
@@ -1237,12 +1362,17 @@ async def find_published_posts_after(
     row shape as find_posts_after. Deliberately includes soft-deleted rows. (Authors: a post
     outlives its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:352``.
+    SQL: ``sql/queries/posts.sql:396``.
     """
-    return validate_rows(
-        _FIND_PUBLISHED_POSTS_AFTER_ROWS,
-        await db.fetch(FIND_PUBLISHED_POSTS_AFTER.sql, after_published_at, after_id, limit),
-    )
+    require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
+    try:
+        return validate_rows(
+            _FIND_PUBLISHED_POSTS_AFTER_ROWS,
+            await db.fetch(FIND_PUBLISHED_POSTS_AFTER.sql, after_published_at, after_id, limit),
+        )
+    except Exception as exc:
+        query_failed(FIND_PUBLISHED_POSTS_AFTER, exc)
+        raise
 
 
 async def iter_find_published_posts_after(
@@ -1265,21 +1395,34 @@ async def iter_find_published_posts_after(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            FIND_PUBLISHED_POSTS_AFTER.sql, after_published_at, after_id, limit, prefetch=prefetch
-        ):
-            yield FindPublishedPostsAfterRow.model_validate(dict(record))
+    require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                FIND_PUBLISHED_POSTS_AFTER.sql,
+                after_published_at,
+                after_id,
+                limit,
+                prefetch=prefetch,
+            ):
+                yield FindPublishedPostsAfterRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(FIND_PUBLISHED_POSTS_AFTER, exc)
+        raise
 
 
 async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCountRow | None:
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:528``.
+    SQL: ``sql/queries/posts.sql:572``.
     """
-    record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
-    return None if record is None else construct_row(IncrementViewCountRow, record)
+    try:
+        record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
+        return None if record is None else construct_row(IncrementViewCountRow, record)
+    except Exception as exc:
+        query_failed(INCREMENT_VIEW_COUNT, exc)
+        raise
 
 
 async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
@@ -1287,18 +1430,26 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:535``.
+    SQL: ``sql/queries/posts.sql:579``.
     """
-    record = await db.fetchrow(POST_STATISTICS.sql)
-    return None if record is None else PostStatisticsRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(POST_STATISTICS.sql)
+        return None if record is None else PostStatisticsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(POST_STATISTICS, exc)
+        raise
 
 
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:557``.
+    SQL: ``sql/queries/posts.sql:601``.
     """
-    return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
+    try:
+        return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
+    except Exception as exc:
+        query_failed(POST_STATUS_COUNTS, exc)
+        raise
 
 
 async def iter_post_status_counts(
@@ -1315,18 +1466,26 @@ async def iter_post_status_counts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(POST_STATUS_COUNTS.sql, prefetch=prefetch):
-            yield PostStatusCountsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(POST_STATUS_COUNTS.sql, prefetch=prefetch):
+                yield PostStatusCountsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(POST_STATUS_COUNTS, exc)
+        raise
 
 
 async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:522``.
+    SQL: ``sql/queries/posts.sql:566``.
     """
-    return affected_rows(await db.execute(RESTORE_POST.sql, id))
+    try:
+        return affected_rows(await db.execute(RESTORE_POST.sql, id))
+    except Exception as exc:
+        query_failed(RESTORE_POST, exc)
+        raise
 
 
 async def search_posts(
@@ -1347,16 +1506,24 @@ async def search_posts(
     the matching posts are found and ranked in one scan, which gives both the page and the
     total (find_posts scans twice). A term that is blank matches nothing here. Deliberately
     includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
-    MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
+    MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
+    plan (a prepared statement run 5+ times) rebuilt both for every post it read: a
+    200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
+    matches. MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per
+    page row.
 
-    SQL: ``sql/queries/posts.sql:142``.
+    SQL: ``sql/queries/posts.sql:143``.
     """
-    return validate_rows(
-        _SEARCH_POSTS_ROWS,
-        await db.fetch(
-            SEARCH_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
-        ),
-    )
+    try:
+        return validate_rows(
+            _SEARCH_POSTS_ROWS,
+            await db.fetch(
+                SEARCH_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
+            ),
+        )
+    except Exception as exc:
+        query_failed(SEARCH_POSTS, exc)
+        raise
 
 
 async def iter_search_posts(
@@ -1383,24 +1550,32 @@ async def iter_search_posts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            SEARCH_POSTS.sql,
-            search,
-            status,
-            author_id,
-            category_id,
-            tag_id,
-            limit,
-            offset,
-            prefetch=prefetch,
-        ):
-            yield SearchPostsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                SEARCH_POSTS.sql,
+                search,
+                status,
+                author_id,
+                category_id,
+                tag_id,
+                limit,
+                offset,
+                prefetch=prefetch,
+            ):
+                yield SearchPostsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(SEARCH_POSTS, exc)
+        raise
 
 
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:517``.
+    SQL: ``sql/queries/posts.sql:561``.
     """
-    return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
+    try:
+        return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
+    except Exception as exc:
+        query_failed(SOFT_DELETE_POST, exc)
+        raise

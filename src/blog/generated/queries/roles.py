@@ -10,7 +10,7 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import TypeAdapter
 
 from blog.generated.models import Role
-from postsql.runtime.executor import Executor, QueryInfo, validate_rows
+from postsql.runtime.executor import Executor, QueryInfo, query_failed, validate_rows
 
 __all__ = [
     "GET_ROLE_BY_NAME",
@@ -95,8 +95,12 @@ async def get_role_by_name(db: Executor, /, *, name: str) -> Role | None:
 
     SQL: ``sql/queries/roles.sql:26``.
     """
-    record = await db.fetchrow(GET_ROLE_BY_NAME.sql, name)
-    return None if record is None else Role.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(GET_ROLE_BY_NAME.sql, name)
+        return None if record is None else Role.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(GET_ROLE_BY_NAME, exc)
+        raise
 
 
 async def list_roles(db: Executor, /) -> list[Role]:
@@ -104,7 +108,11 @@ async def list_roles(db: Executor, /) -> list[Role]:
 
     SQL: ``sql/queries/roles.sql:14``.
     """
-    return validate_rows(_LIST_ROLES_ROWS, await db.fetch(LIST_ROLES.sql))
+    try:
+        return validate_rows(_LIST_ROLES_ROWS, await db.fetch(LIST_ROLES.sql))
+    except Exception as exc:
+        query_failed(LIST_ROLES, exc)
+        raise
 
 
 async def iter_list_roles(
@@ -121,9 +129,13 @@ async def iter_list_roles(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LIST_ROLES.sql, prefetch=prefetch):
-            yield Role.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(LIST_ROLES.sql, prefetch=prefetch):
+                yield Role.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_ROLES, exc)
+        raise
 
 
 async def upsert_role(
@@ -134,7 +146,11 @@ async def upsert_role(
 
     SQL: ``sql/queries/roles.sql:3``.
     """
-    record = await db.fetchrow(UPSERT_ROLE.sql, name, description, permissions)
-    if record is None:  # cannot happen: the statement always returns its row
-        raise LookupError("upsert_role returned no row")
-    return Role.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(UPSERT_ROLE.sql, name, description, permissions)
+        if record is None:  # cannot happen: the statement always returns its row
+            raise LookupError("upsert_role returned no row")
+        return Role.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(UPSERT_ROLE, exc)
+        raise

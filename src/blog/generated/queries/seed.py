@@ -9,7 +9,13 @@ from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel, TypeAdapter
 
-from postsql.runtime.executor import Executor, QueryInfo, construct_row, construct_rows
+from postsql.runtime.executor import (
+    Executor,
+    QueryInfo,
+    construct_row,
+    construct_rows,
+    query_failed,
+)
 
 __all__ = [
     "DEMO_CONTENT_COUNTS",
@@ -230,8 +236,12 @@ async def demo_content_counts(db: Executor, /, *, demo_domain: str) -> DemoConte
 
     SQL: ``sql/queries/seed.sql:81``.
     """
-    record = await db.fetchrow(DEMO_CONTENT_COUNTS.sql, demo_domain)
-    return None if record is None else construct_row(DemoContentCountsRow, record)
+    try:
+        record = await db.fetchrow(DEMO_CONTENT_COUNTS.sql, demo_domain)
+        return None if record is None else construct_row(DemoContentCountsRow, record)
+    except Exception as exc:
+        query_failed(DEMO_CONTENT_COUNTS, exc)
+        raise
 
 
 async def lock_demo_seed(db: Executor, /) -> bool | None:
@@ -239,7 +249,11 @@ async def lock_demo_seed(db: Executor, /) -> bool | None:
 
     SQL: ``sql/queries/seed.sql:76``.
     """
-    return _LOCK_DEMO_SEED_VALUE.validate_python(await db.fetchval(LOCK_DEMO_SEED.sql))
+    try:
+        return _LOCK_DEMO_SEED_VALUE.validate_python(await db.fetchval(LOCK_DEMO_SEED.sql))
+    except Exception as exc:
+        query_failed(LOCK_DEMO_SEED, exc)
+        raise
 
 
 async def reserve_ids(db: Executor, /, *, table_name: str, n: int) -> list[ReserveIdsRow]:
@@ -248,9 +262,13 @@ async def reserve_ids(db: Executor, /, *, table_name: str, n: int) -> list[Reser
 
     SQL: ``sql/queries/seed.sql:94``.
     """
-    return construct_rows(
-        ReserveIdsRow, _RESERVE_IDS_ROWS, await db.fetch(RESERVE_IDS.sql, table_name, n)
-    )
+    try:
+        return construct_rows(
+            ReserveIdsRow, _RESERVE_IDS_ROWS, await db.fetch(RESERVE_IDS.sql, table_name, n)
+        )
+    except Exception as exc:
+        query_failed(RESERVE_IDS, exc)
+        raise
 
 
 async def iter_reserve_ids(
@@ -267,9 +285,13 @@ async def iter_reserve_ids(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(RESERVE_IDS.sql, table_name, n, prefetch=prefetch):
-            yield ReserveIdsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(RESERVE_IDS.sql, table_name, n, prefetch=prefetch):
+                yield ReserveIdsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(RESERVE_IDS, exc)
+        raise
 
 
 async def seed_admin_user(db: Executor, /, *, email: str, name: str) -> SeedAdminUserRow | None:
@@ -279,8 +301,12 @@ async def seed_admin_user(db: Executor, /, *, email: str, name: str) -> SeedAdmi
 
     SQL: ``sql/queries/seed.sql:38``.
     """
-    record = await db.fetchrow(SEED_ADMIN_USER.sql, email, name)
-    return None if record is None else construct_row(SeedAdminUserRow, record)
+    try:
+        record = await db.fetchrow(SEED_ADMIN_USER.sql, email, name)
+        return None if record is None else construct_row(SeedAdminUserRow, record)
+    except Exception as exc:
+        query_failed(SEED_ADMIN_USER, exc)
+        raise
 
 
 async def seed_role(
@@ -291,8 +317,12 @@ async def seed_role(
 
     SQL: ``sql/queries/seed.sql:7``.
     """
-    record = await db.fetchrow(SEED_ROLE.sql, name, description, permissions)
-    return None if record is None else construct_row(SeedRoleRow, record)
+    try:
+        record = await db.fetchrow(SEED_ROLE.sql, name, description, permissions)
+        return None if record is None else construct_row(SeedRoleRow, record)
+    except Exception as exc:
+        query_failed(SEED_ROLE, exc)
+        raise
 
 
 async def seed_user_profile(
@@ -303,5 +333,9 @@ async def seed_user_profile(
 
     SQL: ``sql/queries/seed.sql:68``.
     """
-    record = await db.fetchrow(SEED_USER_PROFILE.sql, user_id, bio)
-    return None if record is None else construct_row(SeedUserProfileRow, record)
+    try:
+        record = await db.fetchrow(SEED_USER_PROFILE.sql, user_id, bio)
+        return None if record is None else construct_row(SeedUserProfileRow, record)
+    except Exception as exc:
+        query_failed(SEED_USER_PROFILE, exc)
+        raise

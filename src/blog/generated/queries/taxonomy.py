@@ -16,6 +16,7 @@ from postsql.runtime.executor import (
     affected_rows,
     construct_row,
     construct_rows,
+    query_failed,
 )
 
 __all__ = [
@@ -252,7 +253,11 @@ async def attach_category(db: Executor, /, *, post_id: int, category_id: int) ->
 
     SQL: ``sql/queries/taxonomy.sql:15``.
     """
-    return affected_rows(await db.execute(ATTACH_CATEGORY.sql, post_id, category_id))
+    try:
+        return affected_rows(await db.execute(ATTACH_CATEGORY.sql, post_id, category_id))
+    except Exception as exc:
+        query_failed(ATTACH_CATEGORY, exc)
+        raise
 
 
 async def attach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
@@ -260,7 +265,11 @@ async def attach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
 
     SQL: ``sql/queries/taxonomy.sql:26``.
     """
-    return affected_rows(await db.execute(ATTACH_TAG.sql, post_id, tag_id))
+    try:
+        return affected_rows(await db.execute(ATTACH_TAG.sql, post_id, tag_id))
+    except Exception as exc:
+        query_failed(ATTACH_TAG, exc)
+        raise
 
 
 async def attach_tags(db: Executor, /, *, post_id: int, tag_ids: list[int]) -> int:
@@ -269,7 +278,11 @@ async def attach_tags(db: Executor, /, *, post_id: int, tag_ids: list[int]) -> i
 
     SQL: ``sql/queries/taxonomy.sql:32``.
     """
-    return affected_rows(await db.execute(ATTACH_TAGS.sql, post_id, tag_ids))
+    try:
+        return affected_rows(await db.execute(ATTACH_TAGS.sql, post_id, tag_ids))
+    except Exception as exc:
+        query_failed(ATTACH_TAGS, exc)
+        raise
 
 
 async def create_category(
@@ -279,10 +292,14 @@ async def create_category(
 
     SQL: ``sql/queries/taxonomy.sql:3``.
     """
-    record = await db.fetchrow(CREATE_CATEGORY.sql, name, slug, description)
-    if record is None:  # cannot happen: the statement always returns its row
-        raise LookupError("create_category returned no row")
-    return construct_row(Category, record)
+    try:
+        record = await db.fetchrow(CREATE_CATEGORY.sql, name, slug, description)
+        if record is None:  # cannot happen: the statement always returns its row
+            raise LookupError("create_category returned no row")
+        return construct_row(Category, record)
+    except Exception as exc:
+        query_failed(CREATE_CATEGORY, exc)
+        raise
 
 
 async def create_tag(db: Executor, /, *, name: str, slug: str) -> Tag:
@@ -290,10 +307,14 @@ async def create_tag(db: Executor, /, *, name: str, slug: str) -> Tag:
 
     SQL: ``sql/queries/taxonomy.sql:9``.
     """
-    record = await db.fetchrow(CREATE_TAG.sql, name, slug)
-    if record is None:  # cannot happen: the statement always returns its row
-        raise LookupError("create_tag returned no row")
-    return construct_row(Tag, record)
+    try:
+        record = await db.fetchrow(CREATE_TAG.sql, name, slug)
+        if record is None:  # cannot happen: the statement always returns its row
+            raise LookupError("create_tag returned no row")
+        return construct_row(Tag, record)
+    except Exception as exc:
+        query_failed(CREATE_TAG, exc)
+        raise
 
 
 async def detach_category(db: Executor, /, *, post_id: int, category_id: int) -> int:
@@ -301,7 +322,11 @@ async def detach_category(db: Executor, /, *, post_id: int, category_id: int) ->
 
     SQL: ``sql/queries/taxonomy.sql:21``.
     """
-    return affected_rows(await db.execute(DETACH_CATEGORY.sql, post_id, category_id))
+    try:
+        return affected_rows(await db.execute(DETACH_CATEGORY.sql, post_id, category_id))
+    except Exception as exc:
+        query_failed(DETACH_CATEGORY, exc)
+        raise
 
 
 async def detach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
@@ -309,7 +334,11 @@ async def detach_tag(db: Executor, /, *, post_id: int, tag_id: int) -> int:
 
     SQL: ``sql/queries/taxonomy.sql:41``.
     """
-    return affected_rows(await db.execute(DETACH_TAG.sql, post_id, tag_id))
+    try:
+        return affected_rows(await db.execute(DETACH_TAG.sql, post_id, tag_id))
+    except Exception as exc:
+        query_failed(DETACH_TAG, exc)
+        raise
 
 
 async def list_categories_with_post_counts(
@@ -320,11 +349,15 @@ async def list_categories_with_post_counts(
 
     SQL: ``sql/queries/taxonomy.sql:46``.
     """
-    return construct_rows(
-        ListCategoriesWithPostCountsRow,
-        _LIST_CATEGORIES_WITH_POST_COUNTS_ROWS,
-        await db.fetch(LIST_CATEGORIES_WITH_POST_COUNTS.sql),
-    )
+    try:
+        return construct_rows(
+            ListCategoriesWithPostCountsRow,
+            _LIST_CATEGORIES_WITH_POST_COUNTS_ROWS,
+            await db.fetch(LIST_CATEGORIES_WITH_POST_COUNTS.sql),
+        )
+    except Exception as exc:
+        query_failed(LIST_CATEGORIES_WITH_POST_COUNTS, exc)
+        raise
 
 
 async def iter_list_categories_with_post_counts(
@@ -341,9 +374,13 @@ async def iter_list_categories_with_post_counts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LIST_CATEGORIES_WITH_POST_COUNTS.sql, prefetch=prefetch):
-            yield ListCategoriesWithPostCountsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(LIST_CATEGORIES_WITH_POST_COUNTS.sql, prefetch=prefetch):
+                yield ListCategoriesWithPostCountsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_CATEGORIES_WITH_POST_COUNTS, exc)
+        raise
 
 
 async def list_tags_with_post_counts(db: Executor, /) -> list[ListTagsWithPostCountsRow]:
@@ -351,11 +388,15 @@ async def list_tags_with_post_counts(db: Executor, /) -> list[ListTagsWithPostCo
 
     SQL: ``sql/queries/taxonomy.sql:70``.
     """
-    return construct_rows(
-        ListTagsWithPostCountsRow,
-        _LIST_TAGS_WITH_POST_COUNTS_ROWS,
-        await db.fetch(LIST_TAGS_WITH_POST_COUNTS.sql),
-    )
+    try:
+        return construct_rows(
+            ListTagsWithPostCountsRow,
+            _LIST_TAGS_WITH_POST_COUNTS_ROWS,
+            await db.fetch(LIST_TAGS_WITH_POST_COUNTS.sql),
+        )
+    except Exception as exc:
+        query_failed(LIST_TAGS_WITH_POST_COUNTS, exc)
+        raise
 
 
 async def iter_list_tags_with_post_counts(
@@ -372,6 +413,10 @@ async def iter_list_tags_with_post_counts(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LIST_TAGS_WITH_POST_COUNTS.sql, prefetch=prefetch):
-            yield ListTagsWithPostCountsRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(LIST_TAGS_WITH_POST_COUNTS.sql, prefetch=prefetch):
+                yield ListTagsWithPostCountsRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_TAGS_WITH_POST_COUNTS, exc)
+        raise

@@ -10,7 +10,7 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
 from blog.generated.models import User, UserRole
-from postsql.runtime.executor import Executor, QueryInfo, affected_rows, validate_rows
+from postsql.runtime.executor import Executor, QueryInfo, affected_rows, query_failed, validate_rows
 
 __all__ = [
     "CREATE_USER",
@@ -513,8 +513,14 @@ async def create_user(
 
     SQL: ``sql/queries/users.sql:3``.
     """
-    record = await db.fetchrow(CREATE_USER.sql, email, name, avatar, role, bio, website, location)
-    return None if record is None else CreateUserRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(
+            CREATE_USER.sql, email, name, avatar, role, bio, website, location
+        )
+        return None if record is None else CreateUserRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(CREATE_USER, exc)
+        raise
 
 
 async def get_user_by_email(db: Executor, /, *, email: str) -> GetUserByEmailRow | None:
@@ -522,8 +528,12 @@ async def get_user_by_email(db: Executor, /, *, email: str) -> GetUserByEmailRow
 
     SQL: ``sql/queries/users.sql:75``.
     """
-    record = await db.fetchrow(GET_USER_BY_EMAIL.sql, email)
-    return None if record is None else GetUserByEmailRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(GET_USER_BY_EMAIL.sql, email)
+        return None if record is None else GetUserByEmailRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(GET_USER_BY_EMAIL, exc)
+        raise
 
 
 async def get_user_by_email_including_deleted(
@@ -535,10 +545,16 @@ async def get_user_by_email_including_deleted(
 
     SQL: ``sql/queries/users.sql:93``.
     """
-    record = await db.fetchrow(GET_USER_BY_EMAIL_INCLUDING_DELETED.sql, email)
-    return (
-        None if record is None else GetUserByEmailIncludingDeletedRow.model_validate(dict(record))
-    )
+    try:
+        record = await db.fetchrow(GET_USER_BY_EMAIL_INCLUDING_DELETED.sql, email)
+        return (
+            None
+            if record is None
+            else GetUserByEmailIncludingDeletedRow.model_validate(dict(record))
+        )
+    except Exception as exc:
+        query_failed(GET_USER_BY_EMAIL_INCLUDING_DELETED, exc)
+        raise
 
 
 async def get_user_by_id(db: Executor, /, *, id: int) -> GetUserByIdRow | None:
@@ -547,8 +563,12 @@ async def get_user_by_id(db: Executor, /, *, id: int) -> GetUserByIdRow | None:
 
     SQL: ``sql/queries/users.sql:37``.
     """
-    record = await db.fetchrow(GET_USER_BY_ID.sql, id)
-    return None if record is None else GetUserByIdRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(GET_USER_BY_ID.sql, id)
+        return None if record is None else GetUserByIdRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(GET_USER_BY_ID, exc)
+        raise
 
 
 async def get_user_by_id_including_deleted(
@@ -559,8 +579,14 @@ async def get_user_by_id_including_deleted(
 
     SQL: ``sql/queries/users.sql:56``.
     """
-    record = await db.fetchrow(GET_USER_BY_ID_INCLUDING_DELETED.sql, id)
-    return None if record is None else GetUserByIdIncludingDeletedRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(GET_USER_BY_ID_INCLUDING_DELETED.sql, id)
+        return (
+            None if record is None else GetUserByIdIncludingDeletedRow.model_validate(dict(record))
+        )
+    except Exception as exc:
+        query_failed(GET_USER_BY_ID_INCLUDING_DELETED, exc)
+        raise
 
 
 async def hard_delete_user(db: Executor, /, *, id: int) -> int:
@@ -570,7 +596,11 @@ async def hard_delete_user(db: Executor, /, *, id: int) -> int:
 
     SQL: ``sql/queries/users.sql:155``.
     """
-    return affected_rows(await db.execute(HARD_DELETE_USER.sql, id))
+    try:
+        return affected_rows(await db.execute(HARD_DELETE_USER.sql, id))
+    except Exception as exc:
+        query_failed(HARD_DELETE_USER, exc)
+        raise
 
 
 async def list_users(
@@ -583,7 +613,13 @@ async def list_users(
 
     SQL: ``sql/queries/users.sql:162``.
     """
-    return validate_rows(_LIST_USERS_ROWS, await db.fetch(LIST_USERS.sql, deleted, limit, offset))
+    try:
+        return validate_rows(
+            _LIST_USERS_ROWS, await db.fetch(LIST_USERS.sql, deleted, limit, offset)
+        )
+    except Exception as exc:
+        query_failed(LIST_USERS, exc)
+        raise
 
 
 async def iter_list_users(
@@ -606,9 +642,15 @@ async def iter_list_users(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LIST_USERS.sql, deleted, limit, offset, prefetch=prefetch):
-            yield ListUsersRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                LIST_USERS.sql, deleted, limit, offset, prefetch=prefetch
+            ):
+                yield ListUsersRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_USERS, exc)
+        raise
 
 
 async def restore_user(db: Executor, /, *, id: int) -> int:
@@ -617,7 +659,11 @@ async def restore_user(db: Executor, /, *, id: int) -> int:
 
     SQL: ``sql/queries/users.sql:149``.
     """
-    return affected_rows(await db.execute(RESTORE_USER.sql, id))
+    try:
+        return affected_rows(await db.execute(RESTORE_USER.sql, id))
+    except Exception as exc:
+        query_failed(RESTORE_USER, exc)
+        raise
 
 
 async def soft_delete_user(db: Executor, /, *, id: int) -> int:
@@ -626,7 +672,11 @@ async def soft_delete_user(db: Executor, /, *, id: int) -> int:
 
     SQL: ``sql/queries/users.sql:143``.
     """
-    return affected_rows(await db.execute(SOFT_DELETE_USER.sql, id))
+    try:
+        return affected_rows(await db.execute(SOFT_DELETE_USER.sql, id))
+    except Exception as exc:
+        query_failed(SOFT_DELETE_USER, exc)
+        raise
 
 
 async def update_user(
@@ -644,8 +694,12 @@ async def update_user(
 
     SQL: ``sql/queries/users.sql:113``.
     """
-    record = await db.fetchrow(UPDATE_USER.sql, email, name, avatar, role, id)
-    return None if record is None else User.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(UPDATE_USER.sql, email, name, avatar, role, id)
+        return None if record is None else User.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(UPDATE_USER, exc)
+        raise
 
 
 async def update_user_profile(
@@ -656,8 +710,12 @@ async def update_user_profile(
 
     SQL: ``sql/queries/users.sql:125``.
     """
-    record = await db.fetchrow(UPDATE_USER_PROFILE.sql, bio, website, location, user_id)
-    return None if record is None else UpdateUserProfileRow.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(UPDATE_USER_PROFILE.sql, bio, website, location, user_id)
+        return None if record is None else UpdateUserProfileRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(UPDATE_USER_PROFILE, exc)
+        raise
 
 
 async def upsert_user_by_email(
@@ -672,5 +730,9 @@ async def upsert_user_by_email(
 
     SQL: ``sql/queries/users.sql:203``.
     """
-    record = await db.fetchrow(UPSERT_USER_BY_EMAIL.sql, email, name, avatar, role)
-    return None if record is None else User.model_validate(dict(record))
+    try:
+        record = await db.fetchrow(UPSERT_USER_BY_EMAIL.sql, email, name, avatar, role)
+        return None if record is None else User.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(UPSERT_USER_BY_EMAIL, exc)
+        raise

@@ -9,7 +9,7 @@ from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
-from postsql.runtime.executor import Executor, QueryInfo, validate_rows
+from postsql.runtime.executor import Executor, QueryInfo, query_failed, validate_rows
 
 __all__ = [
     "LIST_AUDIT_HISTORY",
@@ -127,10 +127,14 @@ async def list_audit_history(
 
     SQL: ``queries/audit.sql:4``.
     """
-    return validate_rows(
-        _LIST_AUDIT_HISTORY_ROWS,
-        await db.fetch(LIST_AUDIT_HISTORY.sql, table_name, record_id, limit),
-    )
+    try:
+        return validate_rows(
+            _LIST_AUDIT_HISTORY_ROWS,
+            await db.fetch(LIST_AUDIT_HISTORY.sql, table_name, record_id, limit),
+        )
+    except Exception as exc:
+        query_failed(LIST_AUDIT_HISTORY, exc)
+        raise
 
 
 async def iter_list_audit_history(
@@ -153,11 +157,15 @@ async def iter_list_audit_history(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(
-            LIST_AUDIT_HISTORY.sql, table_name, record_id, limit, prefetch=prefetch
-        ):
-            yield ListAuditHistoryRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(
+                LIST_AUDIT_HISTORY.sql, table_name, record_id, limit, prefetch=prefetch
+            ):
+                yield ListAuditHistoryRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_AUDIT_HISTORY, exc)
+        raise
 
 
 async def list_recent_audit(db: Executor, /, *, limit: int) -> list[ListRecentAuditRow]:
@@ -165,7 +173,11 @@ async def list_recent_audit(db: Executor, /, *, limit: int) -> list[ListRecentAu
 
     SQL: ``queries/audit.sql:25``.
     """
-    return validate_rows(_LIST_RECENT_AUDIT_ROWS, await db.fetch(LIST_RECENT_AUDIT.sql, limit))
+    try:
+        return validate_rows(_LIST_RECENT_AUDIT_ROWS, await db.fetch(LIST_RECENT_AUDIT.sql, limit))
+    except Exception as exc:
+        query_failed(LIST_RECENT_AUDIT, exc)
+        raise
 
 
 async def iter_list_recent_audit(
@@ -182,6 +194,10 @@ async def iter_list_recent_audit(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LIST_RECENT_AUDIT.sql, limit, prefetch=prefetch):
-            yield ListRecentAuditRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(LIST_RECENT_AUDIT.sql, limit, prefetch=prefetch):
+                yield ListRecentAuditRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LIST_RECENT_AUDIT, exc)
+        raise

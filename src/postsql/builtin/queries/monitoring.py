@@ -14,6 +14,7 @@ from postsql.runtime.executor import (
     QueryInfo,
     construct_row,
     construct_rows,
+    query_failed,
     validate_rows,
 )
 
@@ -771,9 +772,13 @@ async def activity_by_state(db: Executor, /) -> list[ActivityByStateRow]:
 
     SQL: ``queries/monitoring.sql:20``.
     """
-    return construct_rows(
-        ActivityByStateRow, _ACTIVITY_BY_STATE_ROWS, await db.fetch(ACTIVITY_BY_STATE.sql)
-    )
+    try:
+        return construct_rows(
+            ActivityByStateRow, _ACTIVITY_BY_STATE_ROWS, await db.fetch(ACTIVITY_BY_STATE.sql)
+        )
+    except Exception as exc:
+        query_failed(ACTIVITY_BY_STATE, exc)
+        raise
 
 
 async def iter_activity_by_state(
@@ -790,9 +795,13 @@ async def iter_activity_by_state(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(ACTIVITY_BY_STATE.sql, prefetch=prefetch):
-            yield ActivityByStateRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(ACTIVITY_BY_STATE.sql, prefetch=prefetch):
+                yield ActivityByStateRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(ACTIVITY_BY_STATE, exc)
+        raise
 
 
 async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
@@ -803,9 +812,13 @@ async def blocking_locks(db: Executor, /) -> list[BlockingLocksRow]:
 
     SQL: ``queries/monitoring.sql:34``.
     """
-    return construct_rows(
-        BlockingLocksRow, _BLOCKING_LOCKS_ROWS, await db.fetch(BLOCKING_LOCKS.sql)
-    )
+    try:
+        return construct_rows(
+            BlockingLocksRow, _BLOCKING_LOCKS_ROWS, await db.fetch(BLOCKING_LOCKS.sql)
+        )
+    except Exception as exc:
+        query_failed(BLOCKING_LOCKS, exc)
+        raise
 
 
 async def iter_blocking_locks(
@@ -822,9 +835,13 @@ async def iter_blocking_locks(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(BLOCKING_LOCKS.sql, prefetch=prefetch):
-            yield BlockingLocksRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(BLOCKING_LOCKS.sql, prefetch=prefetch):
+                yield BlockingLocksRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(BLOCKING_LOCKS, exc)
+        raise
 
 
 async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
@@ -833,8 +850,12 @@ async def cache_hit_ratio(db: Executor, /) -> CacheHitRatioRow | None:
 
     SQL: ``queries/monitoring.sql:58``.
     """
-    record = await db.fetchrow(CACHE_HIT_RATIO.sql)
-    return None if record is None else construct_row(CacheHitRatioRow, record)
+    try:
+        record = await db.fetchrow(CACHE_HIT_RATIO.sql)
+        return None if record is None else construct_row(CacheHitRatioRow, record)
+    except Exception as exc:
+        query_failed(CACHE_HIT_RATIO, exc)
+        raise
 
 
 async def database_exists(db: Executor, /, *, name: str) -> bool:
@@ -842,7 +863,11 @@ async def database_exists(db: Executor, /, *, name: str) -> bool:
 
     SQL: ``queries/monitoring.sql:329``.
     """
-    return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
+    try:
+        return _DATABASE_EXISTS_VALUE.validate_python(await db.fetchval(DATABASE_EXISTS.sql, name))
+    except Exception as exc:
+        query_failed(DATABASE_EXISTS, exc)
+        raise
 
 
 async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
@@ -853,8 +878,12 @@ async def database_size(db: Executor, /) -> DatabaseSizeRow | None:
 
     SQL: ``queries/monitoring.sql:149``.
     """
-    record = await db.fetchrow(DATABASE_SIZE.sql)
-    return None if record is None else construct_row(DatabaseSizeRow, record)
+    try:
+        record = await db.fetchrow(DATABASE_SIZE.sql)
+        return None if record is None else construct_row(DatabaseSizeRow, record)
+    except Exception as exc:
+        query_failed(DATABASE_SIZE, exc)
+        raise
 
 
 async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
@@ -867,7 +896,11 @@ async def duplicate_indexes(db: Executor, /) -> list[DuplicateIndexesRow]:
 
     SQL: ``queries/monitoring.sql:206``.
     """
-    return validate_rows(_DUPLICATE_INDEXES_ROWS, await db.fetch(DUPLICATE_INDEXES.sql))
+    try:
+        return validate_rows(_DUPLICATE_INDEXES_ROWS, await db.fetch(DUPLICATE_INDEXES.sql))
+    except Exception as exc:
+        query_failed(DUPLICATE_INDEXES, exc)
+        raise
 
 
 async def iter_duplicate_indexes(
@@ -884,9 +917,13 @@ async def iter_duplicate_indexes(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(DUPLICATE_INDEXES.sql, prefetch=prefetch):
-            yield DuplicateIndexesRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(DUPLICATE_INDEXES.sql, prefetch=prefetch):
+                yield DuplicateIndexesRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(DUPLICATE_INDEXES, exc)
+        raise
 
 
 async def export_snapshot(db: Executor, /) -> str | None:
@@ -896,7 +933,11 @@ async def export_snapshot(db: Executor, /) -> str | None:
 
     SQL: ``queries/monitoring.sql:353``.
     """
-    return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
+    try:
+        return _EXPORT_SNAPSHOT_VALUE.validate_python(await db.fetchval(EXPORT_SNAPSHOT.sql))
+    except Exception as exc:
+        query_failed(EXPORT_SNAPSHOT, exc)
+        raise
 
 
 async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
@@ -905,7 +946,11 @@ async def index_usage(db: Executor, /) -> list[IndexUsageRow]:
 
     SQL: ``queries/monitoring.sql:184``.
     """
-    return construct_rows(IndexUsageRow, _INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
+    try:
+        return construct_rows(IndexUsageRow, _INDEX_USAGE_ROWS, await db.fetch(INDEX_USAGE.sql))
+    except Exception as exc:
+        query_failed(INDEX_USAGE, exc)
+        raise
 
 
 async def iter_index_usage(
@@ -922,9 +967,13 @@ async def iter_index_usage(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(INDEX_USAGE.sql, prefetch=prefetch):
-            yield IndexUsageRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(INDEX_USAGE.sql, prefetch=prefetch):
+                yield IndexUsageRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(INDEX_USAGE, exc)
+        raise
 
 
 async def is_superuser(db: Executor, /) -> bool:
@@ -933,7 +982,11 @@ async def is_superuser(db: Executor, /) -> bool:
 
     SQL: ``queries/monitoring.sql:359``.
     """
-    return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
+    try:
+        return _IS_SUPERUSER_VALUE.validate_python(await db.fetchval(IS_SUPERUSER.sql))
+    except Exception as exc:
+        query_failed(IS_SUPERUSER, exc)
+        raise
 
 
 async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRow]:
@@ -943,9 +996,13 @@ async def largest_tables(db: Executor, /, *, limit: int) -> list[LargestTablesRo
 
     SQL: ``queries/monitoring.sql:163``.
     """
-    return construct_rows(
-        LargestTablesRow, _LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit)
-    )
+    try:
+        return construct_rows(
+            LargestTablesRow, _LARGEST_TABLES_ROWS, await db.fetch(LARGEST_TABLES.sql, limit)
+        )
+    except Exception as exc:
+        query_failed(LARGEST_TABLES, exc)
+        raise
 
 
 async def iter_largest_tables(
@@ -962,9 +1019,13 @@ async def iter_largest_tables(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(LARGEST_TABLES.sql, limit, prefetch=prefetch):
-            yield LargestTablesRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(LARGEST_TABLES.sql, limit, prefetch=prefetch):
+                yield LargestTablesRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(LARGEST_TABLES, exc)
+        raise
 
 
 async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow | None:
@@ -975,8 +1036,12 @@ async def pg_stat_statements_state(db: Executor, /) -> PgStatStatementsStateRow 
 
     SQL: ``queries/monitoring.sql:110``.
     """
-    record = await db.fetchrow(PG_STAT_STATEMENTS_STATE.sql)
-    return None if record is None else construct_row(PgStatStatementsStateRow, record)
+    try:
+        record = await db.fetchrow(PG_STAT_STATEMENTS_STATE.sql)
+        return None if record is None else construct_row(PgStatStatementsStateRow, record)
+    except Exception as exc:
+        query_failed(PG_STAT_STATEMENTS_STATE, exc)
+        raise
 
 
 async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
@@ -986,9 +1051,13 @@ async def replication_status(db: Executor, /) -> list[ReplicationStatusRow]:
 
     SQL: ``queries/monitoring.sql:69``.
     """
-    return construct_rows(
-        ReplicationStatusRow, _REPLICATION_STATUS_ROWS, await db.fetch(REPLICATION_STATUS.sql)
-    )
+    try:
+        return construct_rows(
+            ReplicationStatusRow, _REPLICATION_STATUS_ROWS, await db.fetch(REPLICATION_STATUS.sql)
+        )
+    except Exception as exc:
+        query_failed(REPLICATION_STATUS, exc)
+        raise
 
 
 async def iter_replication_status(
@@ -1005,9 +1074,13 @@ async def iter_replication_status(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(REPLICATION_STATUS.sql, prefetch=prefetch):
-            yield ReplicationStatusRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(REPLICATION_STATUS.sql, prefetch=prefetch):
+                yield ReplicationStatusRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(REPLICATION_STATUS, exc)
+        raise
 
 
 async def schema_migrations_exists(db: Executor, /) -> bool:
@@ -1015,9 +1088,13 @@ async def schema_migrations_exists(db: Executor, /) -> bool:
 
     SQL: ``queries/monitoring.sql:325``.
     """
-    return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
-        await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
-    )
+    try:
+        return _SCHEMA_MIGRATIONS_EXISTS_VALUE.validate_python(
+            await db.fetchval(SCHEMA_MIGRATIONS_EXISTS.sql)
+        )
+    except Exception as exc:
+        query_failed(SCHEMA_MIGRATIONS_EXISTS, exc)
+        raise
 
 
 async def server_info(db: Executor, /) -> ServerInfoRow | None:
@@ -1025,8 +1102,12 @@ async def server_info(db: Executor, /) -> ServerInfoRow | None:
 
     SQL: ``queries/monitoring.sql:5``.
     """
-    record = await db.fetchrow(SERVER_INFO.sql)
-    return None if record is None else construct_row(ServerInfoRow, record)
+    try:
+        record = await db.fetchrow(SERVER_INFO.sql)
+        return None if record is None else construct_row(ServerInfoRow, record)
+    except Exception as exc:
+        query_failed(SERVER_INFO, exc)
+        raise
 
 
 async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
@@ -1037,9 +1118,13 @@ async def slow_queries(db: Executor, /, *, limit: int) -> list[SlowQueriesRow]:
 
     SQL: ``queries/monitoring.sql:123``.
     """
-    return construct_rows(
-        SlowQueriesRow, _SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit)
-    )
+    try:
+        return construct_rows(
+            SlowQueriesRow, _SLOW_QUERIES_ROWS, await db.fetch(SLOW_QUERIES.sql, limit)
+        )
+    except Exception as exc:
+        query_failed(SLOW_QUERIES, exc)
+        raise
 
 
 async def iter_slow_queries(
@@ -1056,9 +1141,13 @@ async def iter_slow_queries(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(SLOW_QUERIES.sql, limit, prefetch=prefetch):
-            yield SlowQueriesRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(SLOW_QUERIES.sql, limit, prefetch=prefetch):
+                yield SlowQueriesRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(SLOW_QUERIES, exc)
+        raise
 
 
 async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
@@ -1070,8 +1159,12 @@ async def standby_lag(db: Executor, /) -> StandbyLagRow | None:
 
     SQL: ``queries/monitoring.sql:87``.
     """
-    record = await db.fetchrow(STANDBY_LAG.sql)
-    return None if record is None else construct_row(StandbyLagRow, record)
+    try:
+        record = await db.fetchrow(STANDBY_LAG.sql)
+        return None if record is None else construct_row(StandbyLagRow, record)
+    except Exception as exc:
+        query_failed(STANDBY_LAG, exc)
+        raise
 
 
 async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
@@ -1081,9 +1174,13 @@ async def table_maintenance(db: Executor, /) -> list[TableMaintenanceRow]:
 
     SQL: ``queries/monitoring.sql:279``.
     """
-    return construct_rows(
-        TableMaintenanceRow, _TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql)
-    )
+    try:
+        return construct_rows(
+            TableMaintenanceRow, _TABLE_MAINTENANCE_ROWS, await db.fetch(TABLE_MAINTENANCE.sql)
+        )
+    except Exception as exc:
+        query_failed(TABLE_MAINTENANCE, exc)
+        raise
 
 
 async def iter_table_maintenance(
@@ -1100,9 +1197,13 @@ async def iter_table_maintenance(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(TABLE_MAINTENANCE.sql, prefetch=prefetch):
-            yield TableMaintenanceRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(TABLE_MAINTENANCE.sql, prefetch=prefetch):
+                yield TableMaintenanceRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(TABLE_MAINTENANCE, exc)
+        raise
 
 
 async def user_table_count(db: Executor, /) -> int:
@@ -1111,7 +1212,11 @@ async def user_table_count(db: Executor, /) -> int:
 
     SQL: ``queries/monitoring.sql:336``.
     """
-    return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
+    try:
+        return _USER_TABLE_COUNT_VALUE.validate_python(await db.fetchval(USER_TABLE_COUNT.sql))
+    except Exception as exc:
+        query_failed(USER_TABLE_COUNT, exc)
+        raise
 
 
 async def user_tables(db: Executor, /) -> list[UserTablesRow]:
@@ -1122,7 +1227,11 @@ async def user_tables(db: Executor, /) -> list[UserTablesRow]:
 
     SQL: ``queries/monitoring.sql:302``.
     """
-    return construct_rows(UserTablesRow, _USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
+    try:
+        return construct_rows(UserTablesRow, _USER_TABLES_ROWS, await db.fetch(USER_TABLES.sql))
+    except Exception as exc:
+        query_failed(USER_TABLES, exc)
+        raise
 
 
 async def iter_user_tables(
@@ -1139,6 +1248,10 @@ async def iter_user_tables(
             async for row in rows:
                 ...
     """
-    async with db.transaction():
-        async for record in db.cursor(USER_TABLES.sql, prefetch=prefetch):
-            yield UserTablesRow.model_validate(dict(record))
+    try:
+        async with db.transaction():
+            async for record in db.cursor(USER_TABLES.sql, prefetch=prefetch):
+                yield UserTablesRow.model_validate(dict(record))
+    except Exception as exc:
+        query_failed(USER_TABLES, exc)
+        raise
