@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 import asyncpg
 
 from postsql.errors import EmbeddedServerError, PostsqlError
+from postsql.failover import direct_writable_url
 from postsql.migrate import Migrator
 from postsql.urls import home_dir, redact, resolve
 
@@ -106,7 +107,7 @@ def _migrations_dir(args: argparse.Namespace) -> Path:
 
 def _migrator(args: argparse.Namespace) -> Migrator:
     return Migrator(
-        url=resolve().direct_url,
+        url=direct_writable_url(),
         migrations_dir=_migrations_dir(args),
         schema_file=Path(args.schema_file),
     )
@@ -185,7 +186,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     if scale is None and demo_enabled(os.environ):
         scale = 1
     asyncio.run(
-        run_seed(resolve().direct_url, demo=scale is not None, scale=scale or 1, seed=args.seed)
+        run_seed(direct_writable_url(), demo=scale is not None, scale=scale or 1, seed=args.seed)
     )
     return 0
 
@@ -271,7 +272,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from postsql.report import Report, build_report, sections
 
     async def run() -> Report:
-        conn = await _connect(resolve().direct_url)
+        conn = await _connect(direct_writable_url())
         try:
             return await build_report(conn, limit=args.limit, slow_limit=args.slow)
         finally:
@@ -338,7 +339,7 @@ def _cmd_backup_create(args: argparse.Namespace) -> int:
     with progress("pg_dump") as update:
         entry = asyncio.run(
             backup(
-                resolve().direct_url, settings, on_progress=update, prune_after=not args.no_prune
+                direct_writable_url(), settings, on_progress=update, prune_after=not args.no_prune
             )
         )
     if args.json:
@@ -355,7 +356,7 @@ def _cmd_backup_verify(args: argparse.Namespace) -> int:
     settings = load_settings()
     entry = find_entry(settings, args.file)
     with progress("verify") as update:
-        result = asyncio.run(verify(entry, resolve().direct_url, settings, on_progress=update))
+        result = asyncio.run(verify(entry, direct_writable_url(), settings, on_progress=update))
     if args.json:
         _print_json({"file": entry.file, **result.to_json()})
     elif result.ok:
@@ -402,7 +403,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
         result = asyncio.run(
             restore(
                 Path(args.file),
-                resolve().direct_url,
+                direct_writable_url(),
                 args.into,
                 clean=args.clean,
                 check_checksum=not args.no_checksum,

@@ -52,11 +52,12 @@ from postsql.errors import (
     NotFound,
     PoolTimeout,
 )
+from postsql.failover import NodeStatus, probe
 from postsql.hooks import HookList, QueryHook, QueryRecord
 from postsql.integrity import CheckInfo, map_integrity_error
 from postsql.registry import QueryRegistry
 from postsql.settings import DatabaseSettings
-from postsql.urls import redact, url_host
+from postsql.urls import is_multi_host, redact, url_host, url_hosts
 
 __all__ = ["Database", "Health", "Isolation", "PoolStats", "TargetHealth", "Transaction", "require"]
 
@@ -123,15 +124,21 @@ class TargetHealth:
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """The primary and every replica; ``ok`` when the primary answers."""
+    """The primary and every replica; ``ok`` when the primary answers.
+
+    With a cluster's multi-host URL, ``nodes`` is every node's role and replication state
+    (:func:`postsql.failover.probe`), and ``ok`` also needs one of them to accept writes.
+    """
 
     primary: TargetHealth
     replicas: tuple[TargetHealth, ...]
+    nodes: tuple[NodeStatus, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """Whether the primary answered (replicas are optional: reads fall back)."""
-        return self.primary.ok
+        """Whether the primary answered (replicas are optional: reads fall back) and, for a
+        cluster, a node accepts writes."""
+        return self.primary.ok and (not self.nodes or any(n.writable for n in self.nodes))
 
 
 def require(value: T | None, what: str) -> T:
@@ -152,6 +159,8 @@ def _default_registry() -> QueryRegistry:
 
 
 def _target_label(url: str) -> str:
+    if is_multi_host(url):
+        return ",".join(f"{host}:{port}" if port else host for host, port in url_hosts(url))
     parts = urlsplit(url)
     host = url_host(url) or ""
     port = parts.port or dict(parse_qsl(parts.query)).get("port")
@@ -336,6 +345,7 @@ class Database(_Executes):
         self._hooks = HookList()
         self._primary: _Pool | None = None
         self._replicas: list[_Pool] = []
+        self._cluster_url: str | None = None  # the primary's URL when it lists several hosts
         self._round_robin = itertools.count()
         self._connect_lock = asyncio.Lock()
         self._bound: ContextVar[_Binding | None] = ContextVar(
@@ -382,6 +392,7 @@ class Database(_Executes):
                 await primary.pool.close()
                 raise
             self._primary, self._replicas = primary, replicas
+            self._cluster_url = target.url if is_multi_host(target.url) else None
 
     async def disconnect(self, *, grace: float = 10.0) -> None:
         """Close every pool, waiting up to ``grace`` seconds for borrowed connections.
@@ -596,8 +607,10 @@ class Database(_Executes):
         """
         primary = self._require_primary()
         checks = [_check(pool, within) for pool in (primary, *self._replicas)]
-        first, *rest = await asyncio.gather(*checks)
-        return Health(primary=first, replicas=tuple(rest))
+        cluster = self._cluster_url
+        nodes = probe(cluster, within=within) if cluster is not None else asyncio.sleep(0, ())
+        (first, *rest), found = await asyncio.gather(asyncio.gather(*checks), nodes)
+        return Health(primary=first, replicas=tuple(rest), nodes=found)
 
     # -- internals ------------------------------------------------------------------------
 

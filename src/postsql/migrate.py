@@ -21,6 +21,7 @@ from pathlib import Path
 
 from postsql.embedded import bin_dir
 from postsql.errors import MigrationError
+from postsql.failover import writable_url_sync
 from postsql.urls import dbmate_url, redact
 
 __all__ = ["Migrator", "dbmate_executable", "normalize_schema_dump"]
@@ -92,7 +93,8 @@ class Migrator:
         dump = self.dump if dump is None else dump
         env = dict(os.environ)
         env["PATH"] = f"{bin_dir()}{os.pathsep}{env.get('PATH', '')}"
-        env["DATABASE_URL"] = dbmate_url(self.url)
+        # dbmate connects to one server: a cluster's URL is pinned to its writable node.
+        env["DATABASE_URL"] = dbmate_url(writable_url_sync(self.url))
         cmd = [
             dbmate_executable(),
             "--env", "DATABASE_URL",

@@ -490,9 +490,9 @@ def run(args: argparse.Namespace) -> int:
         if args.database_url:
             admin_url = args.database_url
         else:
-            from postsql.urls import resolve
+            from postsql.failover import direct_writable_url
 
-            admin_url = resolve().direct_url
+            admin_url = direct_writable_url()
         generated = asyncio.run(generate(config, admin_url=admin_url))
     except PostsqlError as exc:
         print(f"codegen failed:\n{exc}", file=sys.stderr)
