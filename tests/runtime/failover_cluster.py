@@ -23,6 +23,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -236,6 +237,13 @@ class FailoverCluster:
             raise RuntimeError(f"the monitor did not answer\n{self._log_tail('monitor')}")
         return states
 
+    def events(self, count: int = 40) -> str:
+        """The monitor's latest events (``pg_autoctl show events``), for a failure message."""
+        return self._autoctl(
+            "show", "events", "--pgdata", str(self.monitor_pgdata), "--count", str(count),
+            timeout=30,
+        )  # fmt: skip
+
     def primary(self) -> Node:
         """The node the monitor has assigned the primary role (raises when none)."""
         for state in self.states():
@@ -293,7 +301,10 @@ class FailoverCluster:
         """Stop a whole node at once, as a power loss would: its keeper SIGKILLed, its postgres
         stopped in immediate mode (no shutdown checkpoint, connections cut)."""
         if node.keeper is not None:
-            node.keeper.kill()
+            # pg_autoctl run supervises child processes (one restarts postgres): kill them all.
+            # Each keeper leads its own process group (start_new_session).
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(node.keeper.pid, signal.SIGKILL)
             node.keeper.wait()
             node.keeper = None
         if node.postmaster_pid() is not None:

@@ -129,7 +129,7 @@ async def _writer(
 async def run_scenario(
     cluster: FailoverCluster,
     scenario: str,
-    disrupt: Callable[[], None],
+    disrupt: Callable[[], object],
     *,
     tasks: int = 200,
     pool_size: int = 10,
