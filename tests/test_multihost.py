@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from postsql.database import Database
 from postsql.errors import ConfigurationError, NoWritableHost
 from postsql.failover import NodeStatus, probe, writable_url, writable_url_sync
 from postsql.monitoring import cluster_check, health
@@ -131,3 +132,20 @@ def test_the_cluster_check_grades_roles_and_synchronous_replication(
     check = cluster_check(nodes)
     assert check.status == status
     assert summary in check.summary
+
+
+async def test_a_write_whose_connection_breaks_mid_statement_says_its_outcome_is_unknown(
+    db_url: str,
+) -> None:
+    async with Database(url=db_url, pool_min_size=1, log_queries=False) as db:
+        with pytest.raises(Exception) as caught:  # noqa: PT011 - asyncpg's class varies by timing
+            await db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+        assert any("outcome unknown" in note for note in caught.value.__notes__)
+
+
+async def test_a_write_that_cannot_connect_is_not_called_an_unknown_outcome() -> None:
+    url = f"postgresql://app@127.0.0.1:{free_port()}/app"
+    async with Database(url=url, pool_min_size=0, log_queries=False) as db:
+        with pytest.raises(ConnectionRefusedError) as caught:
+            await db.execute("INSERT INTO t VALUES (1)")
+        assert not any("outcome unknown" in n for n in getattr(caught.value, "__notes__", ()))

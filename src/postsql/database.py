@@ -94,6 +94,14 @@ _RECOVERY_CONFLICT: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.DeadlockDetectedError,
 )
 _HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
+# Said of a statement sent on a connection that then broke (a failover, a crash, a kill): the server
+# may have committed it before the client heard. An error while connecting comes without this note:
+# nothing was sent.
+_OUTCOME_UNKNOWN = (
+    "postsql: the connection to {target} broke after the statement was sent: it may or may not "
+    "have been committed (outcome unknown). Retry it only if it is idempotent (an idempotency key "
+    "with ON CONFLICT DO NOTHING, an upsert), or check whether it took effect first"
+)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
 _READ_ACTOR = "SELECT current_setting('postsql.actor', true)"
 _COMMITS = frozenset({"COMMIT", "END", "COMMIT TRANSACTION", "COMMIT WORK"})
@@ -693,6 +701,10 @@ class Database(_Executes):
             async with pool.acquire() as conn:  # the wait for a connection counts in the duration
                 try:
                     return await _invoke(conn, kind, sql, args, column)
+                except _CONNECTION_ERRORS as exc:
+                    if info is None or not info.read_only:
+                        exc.add_note(_OUTCOME_UNKNOWN.format(target=pool.label))
+                    raise
                 except asyncpg.exceptions.OutdatedSchemaCacheError:
                     # A type the result uses changed (ALTER TYPE ... ADD ATTRIBUTE): the server ran
                     # the statement but asyncpg could not decode it, and has now reloaded the
