@@ -7,7 +7,7 @@ socket directory for all. The primary replicates synchronously to the secondary
 runs as the embedded wheel's system user, as the other servers the tests own (``pg_autoctl`` and
 PostgreSQL refuse root).
 
-The monitor's health checks are tightened (a node is declared unhealthy after about 2 s instead of
+The monitor's health checks are shortened (a node is declared unhealthy after about 4 s instead of
 20 s) and so are the keepers' matching timeouts, so a failover takes seconds, not a minute.
 
 Example::
@@ -41,16 +41,19 @@ ROOT = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = ROOT / "scripts" / "install-pg-auto-failover.sh"
 DATABASE = "app"
 
-# The monitor's failure detector, tightened for tests (defaults: 5 s period, 20 s unhealthy, 30 s
-# demote timeout). primary_demote_timeout must stay above the keepers' network_partition_timeout:
-# an isolated primary demotes itself within that time, before the monitor promotes the standby.
+# The monitor's failure detector, shortened for tests (defaults: checks every 5 s, a node unhealthy
+# after 20 s, 30 s for a primary to demote). Not too short: a standby the monitor wrongly finds
+# unhealthy (a health check slow under load) turns the primary's synchronous replication off
+# (wait_primary) until it is back, and a failover in that window can lose acknowledged writes.
+# primary_demote_timeout must stay above the keepers' network_partition_timeout: an isolated
+# primary demotes itself within that time, before the monitor promotes the standby.
 _MONITOR_SETTINGS = {
     "pgautofailover.health_check_period": "1000",
-    "pgautofailover.health_check_timeout": "1000",
-    "pgautofailover.health_check_max_retries": "1",
+    "pgautofailover.health_check_timeout": "2000",
+    "pgautofailover.health_check_max_retries": "2",
     "pgautofailover.health_check_retry_delay": "500",
-    "pgautofailover.node_considered_unhealthy_timeout": "2000",
-    "pgautofailover.primary_demote_timeout": "6000",
+    "pgautofailover.node_considered_unhealthy_timeout": "4000",
+    "pgautofailover.primary_demote_timeout": "10000",
     "pgautofailover.startup_grace_period": "2000",
 }
 _KEEPER_TIMEOUTS = {

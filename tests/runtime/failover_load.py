@@ -162,6 +162,9 @@ async def run_scenario(
         ]
         try:
             await asyncio.sleep(warmup)
+            # The guarantee is that of synchronous replication: disrupt a cluster whose primary
+            # has its synchronous standby (the load may have made the monitor think otherwise).
+            await asyncio.to_thread(cluster.wait_ready, timeout=ready_timeout)
             started = time.monotonic()
             await asyncio.to_thread(disrupt)
             primary = await asyncio.to_thread(cluster.wait_ready, timeout=ready_timeout)

@@ -208,4 +208,3 @@ async def test_the_primary_node_stopped_for_10_s_fails_over_without_losing_ackno
     figures = await run_scenario(cluster, "node stopped", stop_for_10_s, tasks=WRITERS)
     assert_no_write_lost(figures, cluster)
     assert figures.primary_after != figures.primary_before  # the standby was promoted
-    assert figures.recovery_seconds < 10  # before the old primary came back
