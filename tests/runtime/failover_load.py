@@ -12,8 +12,8 @@ compares the client's record with the rows the surviving primary holds:
   after the server committed and before the client heard): the "outcome unknown" case;
 - duplicates: a key stored twice would mean something re-sent a write (postsql never does);
 - hung: writes still unanswered ``deadline`` seconds after the writers were told to stop;
-- recovery: seconds from the disruption until the first acknowledged write after the last error,
-  and the longest stretch without any acknowledged write.
+- recovery: the longest stretch without any acknowledged write after the disruption began (writes
+  failing, or waiting on a connection that died), and how long after the disruption it ended.
 
 The table has no unique key on (task, seq) on purpose, so that a duplicate would show.
 """
@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import itertools
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,7 +81,7 @@ class Figures:
 
 HEADER = (
     "| scenario | primary | writes attempted | acknowledged | acknowledged, missing | raised | "
-    "raised, present (outcome unknown) | duplicates | hung | writes fail until | "
+    "raised, present (outcome unknown) | duplicates | hung | writes succeed again after | "
     "longest gap without an ack | errors raised |\n"
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 )
@@ -143,6 +144,7 @@ async def run_scenario(
     Example: ``await run_scenario(cluster, "switchover", cluster.switchover)``.
     """
     url = cluster.url()
+    run = f"{scenario} {uuid.uuid4().hex[:8]}"  # the rows' key: the same scenario may run again
     before = cluster.wait_ready(timeout=ready_timeout).name
     record = _Record()
     stop = asyncio.Event()
@@ -157,8 +159,7 @@ async def run_scenario(
     ) as db:
         await db.execute(CREATE_TABLE)
         writers = [
-            asyncio.create_task(_writer(db, scenario, n, stop, record, deadline))
-            for n in range(tasks)
+            asyncio.create_task(_writer(db, run, n, stop, record, deadline)) for n in range(tasks)
         ]
         try:
             await asyncio.sleep(warmup)
@@ -182,14 +183,17 @@ async def run_scenario(
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
-    counts = await _stored(url, scenario)
+    counts = await _stored(url, run)
     acked = set(record.acked)
     raised = set(record.raised)
-    last_error = max((t for t in record.error_times if t >= started), default=started)
-    after = [t for t in record.ack_times if t >= last_error]
-    recovery = (after[0] if after else time.monotonic()) - started
+    # Writes fail or stall (waiting on a dead connection) through the disruption: the longest
+    # stretch without an acknowledgment after it began, and when that stretch ended.
     times = [started, *(t for t in record.ack_times if t >= started)]
-    gaps = [b - a for a, b in itertools.pairwise(times)]
+    gap_start, gap_end = max(
+        itertools.pairwise(times),
+        key=lambda gap: gap[1] - gap[0],
+        default=(started, time.monotonic()),  # nothing acknowledged since: not back at all
+    )
     return Figures(
         scenario=scenario,
         primary_before=before,
@@ -202,8 +206,8 @@ async def run_scenario(
         raised_absent=sum(1 for key in raised if key not in counts),
         duplicates=sum(1 for n in counts.values() if n > 1),
         hung=record.hung + len(pending),
-        recovery_seconds=recovery,
-        longest_gap_seconds=max(gaps, default=0.0),
+        recovery_seconds=gap_end - started,
+        longest_gap_seconds=gap_end - gap_start,
         errors=dict(record.errors),
     )
 
