@@ -5,6 +5,7 @@ The tree::
     PostsqlError
     ├── ConfigurationError        a setting or URL is missing or malformed
     ├── NotConnected              a Database is used before connect() or after disconnect()
+    ├── NoWritableHost            no server of a cluster's multi-host URL accepts writes now
     ├── NotFound                  a row that must exist does not (postsql.runtime.database.require)
     ├── PoolTimeout               no pooled connection became free within acquire_timeout
     ├── TransactionOutcomeUnknown the connection failed while COMMIT was in flight
@@ -44,6 +45,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidCursorError",
     "MigrationError",
+    "NoWritableHost",
     "NotConnected",
     "NotFound",
     "PoolTimeout",
@@ -63,6 +65,12 @@ class PostsqlError(Exception):
 
 class ConfigurationError(PostsqlError):
     """Raised when a setting, environment variable or URL is missing or malformed."""
+
+
+class NoWritableHost(PostsqlError):
+    """Raised when no server of a cluster's multi-host URL accepts writes (all unreachable or
+    standbys, as during a failover) and a command needs the writable one
+    (:func:`postsql.runtime.failover.writable_url`)."""
 
 
 class NotConnected(PostsqlError):

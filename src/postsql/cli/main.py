@@ -27,6 +27,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -35,6 +36,7 @@ import asyncpg
 from postsql.errors import ConfigurationError, EmbeddedServerError, PostsqlError
 from postsql.migrations.migrator import Migrator
 from postsql.project import ProjectConfig, find_project
+from postsql.runtime.failover import writable_url_sync
 from postsql.runtime.urls import DatabaseTarget, home_dir, redact, resolve
 
 if TYPE_CHECKING:
@@ -74,8 +76,11 @@ def project(args: argparse.Namespace) -> ProjectConfig:
 
 
 def target(args: argparse.Namespace, *, start: bool = True) -> DatabaseTarget:
-    """The database the URL rule picks, honouring the project's ``require_database_url``."""
-    return resolve(start=start, require_url=project(args).require_database_url)
+    """The database the URL rule picks, honouring the project's ``require_database_url``; a
+    cluster's direct URL (several hosts) is pinned to the node that accepts writes now, since
+    commands (migrations, seeds, reports, backups) work on one server."""
+    found = resolve(start=start, require_url=project(args).require_database_url)
+    return replace(found, direct_url=writable_url_sync(found.direct_url))
 
 
 # -- db ---------------------------------------------------------------------------------------

@@ -445,9 +445,12 @@ def run(args: argparse.Namespace) -> int:
         if args.database_url:
             admin_url = args.database_url
         else:
+            from postsql.runtime.failover import writable_url_sync
             from postsql.runtime.urls import resolve
 
-            admin_url = resolve().direct_url
+            # A cluster's URL is pinned to its writable node: the scratch database is created there.
+            direct = resolve(require_url=config.require_database_url).direct_url
+            admin_url = writable_url_sync(direct)
         generated = asyncio.run(generate(config, admin_url=admin_url))
     except PostsqlError as exc:
         print(f"codegen failed:\n{exc}", file=sys.stderr)

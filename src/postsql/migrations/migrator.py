@@ -38,6 +38,7 @@ import asyncpg
 from postsql.errors import MigrationError
 from postsql.ops.embedded import bin_dir
 from postsql.ops.pgtools import libpq_target
+from postsql.runtime.failover import writable_url_sync
 from postsql.runtime.urls import database_name, dbmate_url, redact
 
 __all__ = [
@@ -327,7 +328,8 @@ class Migrator:
         dump = self.dump if dump is None else dump
         env = dict(os.environ)
         env["PATH"] = f"{bin_dir()}{os.pathsep}{env.get('PATH', '')}"
-        env["DATABASE_URL"] = dbmate_url(self.url)
+        # dbmate connects to one server: a cluster's URL is pinned to its writable node.
+        env["DATABASE_URL"] = dbmate_url(writable_url_sync(self.url))
         cmd = [
             dbmate_executable(),
             "--env", "DATABASE_URL",

@@ -21,7 +21,7 @@ import math
 import re
 import time
 from collections.abc import Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
@@ -30,8 +30,9 @@ import asyncpg
 from postsql.builtin.queries import monitoring as q
 from postsql.ops.console import Section, human_seconds
 from postsql.runtime.executor import Executor, QueryInfo
+from postsql.runtime.failover import NodeStatus, probe
 from postsql.runtime.registry import QueryRegistry
-from postsql.runtime.urls import redact
+from postsql.runtime.urls import host_urls, is_multi_host, redact
 
 __all__ = [
     "Check",
@@ -43,6 +44,7 @@ __all__ = [
     "SlowQueries",
     "SlowQuery",
     "check_health",
+    "cluster_check",
     "health",
     "health_section",
     "match_query",
@@ -206,11 +208,27 @@ async def health(
 
     Never raises for an unreachable or hung server: that is an ``unhealthy`` report.
 
+    A cluster's multi-host URL adds a ``cluster`` check naming every node's role and whether the
+    primary has a synchronous standby streaming (critical when no node accepts writes, a warning
+    when one is unreachable or commits wait for no standby); the other checks run on the primary.
+
     Example::
 
         report = await health(resolve(start=False).url)
         sys.exit(report.exit_code)
     """
+    if is_multi_host(url):
+        nodes = await probe(url, within=timeout_seconds)
+        cluster = cluster_check(nodes)
+        primary = next((u for n, u in zip(nodes, host_urls(url), strict=True) if n.writable), None)
+        if primary is None:
+            report = unreachable(f"no server of {redact(url)} accepts writes", pool=pool)
+        else:
+            report = await health(
+                primary, pool=pool, timeout_seconds=timeout_seconds, thresholds=thresholds
+            )
+        checks = (cluster, *report.checks)
+        return replace(report, status=_overall(checks), checks=checks)
     try:
         # No statement cache: the application URL may go through PgBouncer in transaction mode.
         conn = await asyncpg.connect(url, timeout=timeout_seconds, statement_cache_size=0)
@@ -442,6 +460,45 @@ async def _statements_check(db: Executor) -> Check:
         f"not enabled ({state.replace('_', ' ')}): {hint}",
         {"state": state, "hint": hint},
     )
+
+
+def cluster_check(nodes: tuple[NodeStatus, ...]) -> Check:
+    """The ``cluster`` check over the nodes :func:`~postsql.runtime.failover.probe` found: each
+    node's role and whether the primary's commits wait for a synchronous standby.
+
+    Example: ``cluster_check(await probe(url)).summary``.
+    """
+    writable = [n for n in nodes if n.writable]
+    details: dict[str, object] = {
+        "nodes": [
+            {
+                "address": n.address,
+                "role": n.role,
+                "read_only": n.read_only,
+                "standbys": n.standbys,
+                "sync_standbys": n.sync_standbys,
+                "error": n.error,
+            }
+            for n in nodes
+        ],
+        "writable": [n.address for n in writable],
+        "sync_standby": None if len(writable) != 1 else _has_sync(writable[0]),
+    }
+    summary = "; ".join(n.describe() for n in nodes)
+    status: CheckStatus
+    if not writable:
+        status, summary = "critical", f"no node accepts writes: {summary}"
+    elif len(writable) > 1:
+        status, summary = "critical", f"more than one node accepts writes: {summary}"
+    elif not details["sync_standby"] or any(n.role == "unreachable" for n in nodes):
+        status = "warning"
+    else:
+        status = "ok"
+    return Check("cluster", status, summary, details)
+
+
+def _has_sync(node: NodeStatus) -> bool | None:
+    return None if node.sync_standbys is None else node.sync_standbys > 0
 
 
 def health_section(report: HealthReport) -> Section:

@@ -56,11 +56,18 @@ from postsql.errors import (
     TransactionOutcomeUnknown,
 )
 from postsql.runtime.executor import QueryInfo, affected_rows, init_connection
+from postsql.runtime.failover import NodeStatus, probe
 from postsql.runtime.hooks import HookList, QueryHook, QueryRecord
 from postsql.runtime.integrity import CheckInfo, map_integrity_error
 from postsql.runtime.registry import BUILTIN_PACKAGE, QueryRegistry
 from postsql.runtime.settings import DatabaseSettings
-from postsql.runtime.urls import check_embedded_allowed, redact, url_host
+from postsql.runtime.urls import (
+    check_embedded_allowed,
+    is_multi_host,
+    redact,
+    url_host,
+    url_hosts,
+)
 
 __all__ = ["Database", "Health", "Isolation", "PoolStats", "TargetHealth", "Transaction", "require"]
 
@@ -106,6 +113,15 @@ _COMMIT_LOST: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.InternalClientError,
 )
+_HEALTH_ERRORS: tuple[type[BaseException], ...] = (*_REPLICA_FALLBACK, PoolTimeout)
+# Said of a statement sent on a connection that then broke (a failover, a crash, a kill): the server
+# may have committed it before the client heard. An error while connecting comes without this note:
+# nothing was sent.
+_OUTCOME_UNKNOWN = (
+    "postsql: the connection to {target} broke after the statement was sent: it may or may not "
+    "have been committed (outcome unknown). Retry it only if it is idempotent (an idempotency key "
+    "with ON CONFLICT DO NOTHING, an upsert), or check whether it took effect first"
+)
 _SET_ACTOR = "SELECT set_config('postsql.actor', $1, true)"
 _READ_ACTOR = "SELECT current_setting('postsql.actor', true)"
 _COMMITS = frozenset({"COMMIT", "END", "COMMIT TRANSACTION", "COMMIT WORK"})
@@ -136,15 +152,21 @@ class TargetHealth:
 
 @dataclass(frozen=True, slots=True)
 class Health:
-    """The primary and every replica; ``ok`` when the primary answers."""
+    """The primary and every replica; ``ok`` when the primary answers.
+
+    With a cluster's multi-host URL, ``nodes`` is every node's role and replication state
+    (:func:`postsql.runtime.failover.probe`), and ``ok`` also needs one of them to accept writes.
+    """
 
     primary: TargetHealth
     replicas: tuple[TargetHealth, ...]
+    nodes: tuple[NodeStatus, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """Whether the primary answered (replicas are optional: reads fall back)."""
-        return self.primary.ok
+        """Whether the primary answered (replicas are optional: reads fall back) and, for a
+        cluster, a node accepts writes."""
+        return self.primary.ok and (not self.nodes or any(n.writable for n in self.nodes))
 
 
 def require(value: T | None, what: str) -> T:
@@ -177,6 +199,8 @@ def _default_checks(package: str | None) -> Mapping[str, CheckInfo] | None:
 
 
 def _target_label(url: str) -> str:
+    if is_multi_host(url):
+        return ",".join(f"{host}:{port}" if port else host for host, port in url_hosts(url))
     parts = urlsplit(url)
     host = url_host(url) or ""
     port = parts.port or dict(parse_qsl(parts.query)).get("port")
@@ -400,6 +424,7 @@ class Database(_Executes):
         self._hooks = HookList()
         self._primary: _Pool | None = None
         self._replicas: list[_Pool] = []
+        self._cluster_url: str | None = None  # the primary's URL when it lists several hosts
         self._round_robin = itertools.count()
         self._connect_lock = asyncio.Lock()
         self._bound: ContextVar[_Binding | None] = ContextVar(
@@ -455,6 +480,7 @@ class Database(_Executes):
                 await primary.pool.close()
                 raise
             self._primary, self._replicas = primary, replicas
+            self._cluster_url = target.url if is_multi_host(target.url) else None
 
     async def disconnect(self, *, grace: float = 10.0) -> None:
         """Close every pool, waiting up to ``grace`` seconds for borrowed connections.
@@ -712,8 +738,10 @@ class Database(_Executes):
             reason = "NotConnected: connect() has not run, or disconnect() has"
             return Health(TargetHealth("primary", False, None, None, reason), ())
         checks = [_check(pool, within) for pool in (primary, *self._replicas)]
-        first, *rest = await asyncio.gather(*checks)
-        return Health(primary=first, replicas=tuple(rest))
+        cluster = self._cluster_url
+        nodes = probe(cluster, within=within) if cluster is not None else asyncio.sleep(0, ())
+        (first, *rest), found = await asyncio.gather(asyncio.gather(*checks), nodes)
+        return Health(primary=first, replicas=tuple(rest), nodes=found)
 
     # -- internals ------------------------------------------------------------------------
 
@@ -803,6 +831,10 @@ class Database(_Executes):
             try:
                 try:
                     result = await _invoke(conn, kind, sql, args, column)
+                except _CONNECTION_ERRORS as exc:
+                    if info is None or not info.read_only:
+                        exc.add_note(_OUTCOME_UNKNOWN.format(target=pool.label))
+                    raise
                 except asyncpg.exceptions.OutdatedSchemaCacheError:
                     # A type the result uses changed (ALTER TYPE ... ADD ATTRIBUTE): the server
                     # ran the statement but asyncpg could not decode it, and has now reloaded

@@ -29,7 +29,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 
 from postsql.errors import ConfigurationError
 from postsql.runtime.tls import tls_settings, validate_tls, with_tls
-from postsql.runtime.urls import DatabaseTarget, redact, resolve, validate_url
+from postsql.runtime.urls import DatabaseTarget, redact, resolve, url_hosts, validate_url
 
 __all__ = ["DEFAULT_STATEMENT_CACHE_SIZE", "DatabaseSettings", "SslMode"]
 
@@ -49,6 +49,7 @@ _ENV_NAMES = {
 _PGBOUNCER_TRACKED = frozenset(
     {"application_name", "client_encoding", "datestyle", "timezone", "standard_conforming_strings"}
 )
+_URL_LIST_SEP = re.compile(r",(?=\s*[A-Za-z][A-Za-z0-9+.-]*://)")
 _SSL_QUERY = {
     "ssl_mode": "sslmode",
     "ssl_root_cert": "sslrootcert",
@@ -142,7 +143,9 @@ class DatabaseSettings(BaseSettings):
             text = value.strip()
             if text.startswith("["):
                 return tuple(json.loads(text))
-            return tuple(part.strip() for part in text.split(",") if part.strip())
+            # A comma starts the next URL only before a scheme: a cluster's multi-host URL
+            # (postgresql://h1:5432,h2:5432/app) has commas of its own.
+            return tuple(part.strip() for part in _URL_LIST_SEP.split(text) if part.strip())
         return value
 
     @field_validator("environment")
@@ -295,12 +298,12 @@ class DatabaseSettings(BaseSettings):
 
 
 def _check_port(url: str | None, *, setting: str) -> None:
-    # urlsplit only complains about a bad port when asked, and redact() asks: check it first,
-    # with a message that cannot leak the password.
+    # urlsplit only complains about a bad port when asked, and redact() asks: check every host's
+    # port first, with a message that cannot leak the password.
     if url is None:
         return
     try:
-        urlsplit(url).port  # noqa: B018 (evaluated for its ValueError)
+        url_hosts(url, setting=setting)  # every host's port, for a cluster's multi-host URL
     except ValueError:
         raise ConfigurationError(f"{setting} has an invalid port number") from None
 

@@ -29,10 +29,13 @@ __all__ = [
     "database_name",
     "dbmate_url",
     "home_dir",
+    "host_urls",
+    "is_multi_host",
     "redact",
     "resolve",
     "split_netloc",
     "url_host",
+    "url_hosts",
     "validate_url",
     "with_database",
 ]
@@ -40,6 +43,8 @@ __all__ = [
 DEFAULT_DATABASE = "postsql"
 _SCHEMES = ("postgres", "postgresql")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
+# libpq's and asyncpg's values for target_session_attrs.
+_SESSION_ATTRS = ("any", "primary", "standby", "prefer-standby", "read-write", "read-only")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +143,101 @@ def validate_url(url: str, *, setting: str) -> None:
         raise ConfigurationError(
             f"{setting} names no host (neither user@HOST nor ?host=/socket/dir): {redact(url)!r}"
         )
+    hosts = url_hosts(url, setting=setting)
+    if any(not host for host, _ in hosts):
+        raise ConfigurationError(
+            f"{setting} lists an empty host (two commas, or a comma at either end): {redact(url)!r}"
+        )
+    attrs = dict(parse_qsl(parts.query)).get("target_session_attrs")
+    if attrs is not None and attrs not in _SESSION_ATTRS:
+        raise ConfigurationError(
+            f"{setting}: target_session_attrs must be one of {', '.join(_SESSION_ATTRS)}, "
+            f"got {attrs!r}"
+        )
+
+
+def url_hosts(url: str, *, setting: str = "the URL") -> tuple[tuple[str, int | None], ...]:
+    """Every ``(host, port)`` a URL names, in order (``port`` ``None``: the default, 5432).
+
+    A cluster's URL lists several, as libpq and asyncpg accept them:
+    ``postgresql://app@h1:5432,h2:5433/app?target_session_attrs=read-write`` (or the query form
+    ``?host=h1,h2&port=5432,5433``); a socket directory is a host too. Raises
+    :class:`ConfigurationError` naming ``setting`` for a port that is not a number from 1 to
+    65535 (without quoting the URL, which may hold a password).
+
+    Example::
+
+        url_hosts("postgresql://app@db1:5432,db2/app")   # (("db1", 5432), ("db2", None))
+    """
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    hostspec = split_netloc(parts.netloc)[2]
+    if hostspec:
+        pairs = [_split_hostport(item) for item in hostspec.split(",")]
+    else:
+        names = query.get("host", "").split(",")
+        ports = query.get("port", "").split(",")
+        if len(ports) == 1:
+            ports = ports * len(names)
+        if len(ports) != len(names):
+            raise ConfigurationError(
+                f"{setting} lists {len(names)} hosts but {len(ports)} ports in its query"
+            )
+        pairs = list(zip(names, ports, strict=True))
+    hosts: list[tuple[str, int | None]] = []
+    for host, port in pairs:
+        if not port:
+            hosts.append((unquote(host), None))
+            continue
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigurationError(f"{setting} has an invalid port number")
+        hosts.append((unquote(host), int(port)))
+    return tuple(hosts)
+
+
+def _split_hostport(item: str) -> tuple[str, str]:
+    if item.startswith("["):  # [IPv6]:port
+        host, _, rest = item[1:].partition("]")
+        return host, rest.removeprefix(":")
+    host, _, port = item.partition(":")
+    return host, port
+
+
+def is_multi_host(url: str) -> bool:
+    """Whether ``url`` lists more than one server (a cluster's URL; see :func:`url_hosts`)."""
+    return len(url_hosts(url)) > 1
+
+
+def host_urls(url: str) -> tuple[str, ...]:
+    """One single-server URL per host of ``url``, in order, without ``target_session_attrs``:
+    what a tool that connects to one server (dbmate, pg_dump, a probe) is given.
+
+    Example::
+
+        host_urls("postgresql://app@h1:5432,h2:5433/app?target_session_attrs=read-write")
+        # ('postgresql://app@h1:5432/app', 'postgresql://app@h2:5433/app')
+    """
+    parts = urlsplit(url)
+    user, password, _ = split_netloc(parts.netloc)
+    userinfo = (user + (f":{password}" if password is not None else "") + "@") if user else ""
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in ("target_session_attrs", "host", "port")
+    ]
+    urls = []
+    for host, port in url_hosts(url):
+        extra: list[tuple[str, str]] = []
+        if host.startswith("/"):
+            netloc = userinfo
+            extra = [("host", host)] + ([("port", str(port))] if port else [])
+        else:
+            name = f"[{host}]" if ":" in host else quote(host, safe="")
+            netloc = userinfo + name + (f":{port}" if port else "")
+        urls.append(
+            urlunsplit(parts._replace(netloc=netloc, query=urlencode(extra + query, safe="/")))
+        )
+    return tuple(urls)
 
 
 def _check_ports(url: str, netloc: str, query: str, setting: str) -> None:
@@ -239,11 +339,19 @@ def with_database(url: str, database: str) -> str:
 def dbmate_url(url: str) -> str:
     """Translate an asyncpg/libpq URL into the form dbmate's driver reads.
 
+    dbmate connects to one server: give it one of :func:`host_urls` (the writable one, which
+    :func:`postsql.runtime.failover.writable_url` finds), never a cluster's multi-host URL.
+
     A Unix-socket directory given as ``?host=/dir`` becomes ``?socket=/dir``. dbmate's driver has no
     ``sslmode=prefer`` (libpq's default) and defaults to ``require``; so when the URL says nothing,
     a socket or loopback address gets ``sslmode=disable`` (TLS buys nothing there) and any other
     host keeps dbmate's ``require``.
     """
+    if is_multi_host(url):
+        raise ConfigurationError(
+            f"dbmate connects to one server, not to every host of {redact(url)!r}: resolve the "
+            "writable one first (postsql.runtime.failover.writable_url)"
+        )
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     out: list[tuple[str, str]] = []
