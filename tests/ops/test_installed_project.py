@@ -161,7 +161,7 @@ def test_a_new_project_installs_generates_runs_tests_and_type_checks(
     (wheel,) = wheels.glob("postsql-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.startswith("blog/")], "the example ships in the wheel"
-    assert "postsql/src/postsql/sql/queries/monitoring.sql" in names
+    assert "postsql/sql/queries/monitoring.sql" in names
     assert "postsql/py.typed" in names
 
     venv = tmp_path / "venv"

@@ -669,7 +669,9 @@ class Database(_Executes):
 
         Inside ``db.transaction()`` it joins that transaction (as a savepoint); either way the
         write is reported to the hooks as one of ``table_name``, so the cache invalidates it.
-        :func:`postsql.copy_models` is the typed way in. Returns the status (``"COPY 1000"``).
+        :func:`postsql.copy_models` is the typed way in: it maps a constraint violation to an
+        :class:`~postsql.errors.IntegrityViolation` naming the offending row (here it is
+        asyncpg's own error). Returns the status (``"COPY 1000"``).
         """
         async with self.transaction() as tx:
             return await tx.copy_records_to_table(table_name, records=records, columns=columns)
@@ -861,10 +863,14 @@ class Database(_Executes):
         target: str,
         run: Callable[[], Awaitable[tuple[Any, int | None]]],
         written: frozenset[str] | None = None,
+        *,
+        surface: bool = True,
     ) -> Any:
         """Run one statement: time it, surface its error, and emit its record to the hooks.
 
         ``written`` replaces the query's ``tables_written`` (a COMMIT reports its transaction's).
+        ``surface=False`` leaves the error as asyncpg raised it (a COPY: the caller maps it with
+        the row it knows, from the detail a mapped error no longer carries).
         """
         started_at = time.time()
         started = time.perf_counter()
@@ -888,6 +894,9 @@ class Database(_Executes):
                 error.__cause__ = exc
                 error = _surface(error, info, target, self.checks, in_transaction=in_transaction)
                 raise error from exc
+            if not surface:
+                error = exc
+                raise
             error = _surface(exc, info, target, self.checks, in_transaction=in_transaction)
             if error is exc:
                 raise
@@ -1019,7 +1028,7 @@ class Transaction(_Executes):
             return status, affected_rows(status)
 
         result: str = await self._db._observed(
-            None, f"COPY {table_name}", (), True, "primary", copy, written
+            None, f"COPY {table_name}", (), True, "primary", copy, written, surface=False
         )
         return result
 
