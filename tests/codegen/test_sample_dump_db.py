@@ -8,14 +8,17 @@ from __future__ import annotations
 import datetime
 import importlib
 import inspect
+import json
 from pathlib import Path
 from types import ModuleType
 
 import asyncpg
+import pydantic
 import pytest
 from mypy import api as mypy_api
 
 from codegen.helpers import CASES, ROOT, generate_case, write_package
+from postsql.codegen.cli import manifest
 from postsql.codegen.introspect import apply_schema
 from postsql.db import init_connection
 
@@ -184,3 +187,70 @@ async def test_a_parameter_stored_through_a_case_into_a_nullable_column_accepts_
         assert (added.staff_id, added.email) == (3, None)
     finally:
         await conn.close()
+
+
+async def test_an_insert_model_leaves_a_not_null_default_to_the_database_never_none(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # ProductInsert(description=None) passed the model, then failed NotNullViolationError.
+    models, _ = await _import_case(importable_dir, admin_url)
+    with pytest.raises(pydantic.ValidationError, match="description"):
+        models.ProductInsert(product_id=1, description=None)
+    given = models.ProductInsert(product_id=1)
+    assert given.model_dump() == {"product_id": 1, "note": None}
+    assert given.model_dump(exclude_unset=True) == {"product_id": 1}
+    conn = await _connect(empty_db_url)
+    try:
+        values = given.model_dump(exclude_unset=True)
+        await conn.execute("INSERT INTO product (product_id) VALUES ($1)", values["product_id"])
+        rows = await conn.fetch("SELECT * FROM product")
+        assert [models.Product.model_validate(dict(r)).description for r in rows] == [""]
+    finally:
+        await conn.close()
+
+
+async def test_a_check_is_marked_checked_only_when_the_model_enforces_all_of_it(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # CHECK (cardinality(tags) <= 10 AND array_position(tags, NULL) IS NULL) was marked checked
+    # (for its element rule) while ProductInsert(tags=['t'] * 11) was accepted.
+    generated = await generate_case(CASE, admin_url)
+    data = json.loads(json.dumps(manifest(generated.project)))
+    product = next(t for t in data["tables"] if t["name"] == "product")
+    assert [(c["name"], c["checked_by_model"]) for c in product["checks"]] == [
+        ("product_tags_check", True)
+    ]
+    models, _ = await _import_case(importable_dir, admin_url)
+    assert "* product_tags_check:" in (models.ProductInsert.__doc__ or "")
+    with pytest.raises(pydantic.ValidationError, match="product_tags_check"):
+        models.ProductInsert(product_id=1, tags=["t"] * 11)
+    conn = await _connect(empty_db_url)
+    try:
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute("INSERT INTO product (product_id, tags) VALUES (1, $1)", ["t"] * 11)
+        ten = models.ProductInsert(product_id=1, tags=["t"] * 10)
+        await conn.execute("INSERT INTO product (product_id, tags) VALUES (1, $1)", ten.tags)
+    finally:
+        await conn.close()
+
+
+async def test_a_parameter_written_into_a_json_columns_column_is_typed_by_its_model(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # settings={"theme": "huge"} type-checked and was written; every later read of the row
+    # then failed validation.
+    package = write_package(await generate_case(CASE, admin_url), importable_dir)
+    (importable_dir / "caller.py").write_text(
+        "import asyncpg\n\n"
+        "from expected.queries.query_building import set_product_settings\n\n\n"
+        "async def call(conn: asyncpg.Connection) -> int:\n"
+        '    return await set_product_settings(conn, settings={"theme": "huge"}, product_id=1)\n',
+        encoding="utf-8",
+    )
+    out, err, status = mypy_api.run(
+        ["--strict", "--no-incremental", "--config-file", str(ROOT / "pyproject.toml"),
+         str(importable_dir / "caller.py")]
+    )  # fmt: skip
+    assert status == 1, out + err
+    assert 'Argument "settings" to "set_product_settings" has incompatible type' in out
+    assert package.is_dir()

@@ -19,7 +19,7 @@ import pglast
 from pglast import ast, enums
 from pydantic import TypeAdapter
 
-from postsql.codegen.checks import compile_check, elements_not_null
+from postsql.codegen.checks import compile_check, elements_not_null, only_element_rules
 from postsql.codegen.config import CodegenConfig, parse_annotation
 from postsql.codegen.introspect import Catalog, Described, Relation
 from postsql.codegen.ir import (
@@ -37,6 +37,7 @@ from postsql.codegen.ir import (
 )
 from postsql.codegen.loader import QueryDef
 from postsql.codegen.naming import pascal, python_field, singular
+from postsql.codegen.sqlshape.params import stored_into
 from postsql.codegen.typemap import BASE_TYPES, BINARY_ONLY, TypeMapper
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
 
@@ -229,18 +230,29 @@ def _checks(
     """
     cols = [c for c in columns if c.identity != "always" and not c.generated]
     insertable = {c.name: python_field(c.name)[0] for c in cols}
-    kinds = {
-        c.name: "str" if c.py.annotation in enum_classes else _KIND_OF.get(c.py.annotation, "other")
-        for c in cols
-    }
+    kinds = {c.name: _kind_of(c.py.annotation, enum_classes) for c in cols}
+    # Arrays typed list[T] (elements proven non-null), and the columns the model may leave out.
+    typed = frozenset(c.name for c in cols if c.py.annotation.startswith("list[") and
+                      not c.py.annotation.endswith("| None]"))  # fmt: skip
+    omittable = frozenset(c.name for c in cols if c.insert_omittable)
     out: list[CheckConstraint] = []
     for check in rel.checks:
         compiled = (
-            compile_check(check.definition, insertable, kinds, regex_classes)
+            compile_check(
+                check.definition, insertable, kinds, regex_classes,
+                typed_elements=typed, omittable=omittable,
+            )
             if all(c in insertable for c in check.columns)
             else None
-        )
+        )  # fmt: skip
         proves = elements_not_null(check.definition) & set(check.columns)
+        # All of it, always. A rule of one column holds for its default (else no INSERT leaving
+        # it out would pass); a rule relating a column left to its default to another given
+        # one depends on a default the model does not know.
+        enforced = (
+            compiled is not None
+            or (only_element_rules(check.definition) and proves <= typed and bool(proves))
+        ) and not (len(set(check.columns)) > 1 and set(check.columns) & omittable)
         out.append(
             CheckConstraint(
                 name=check.name,
@@ -249,9 +261,18 @@ def _checks(
                 violated=compiled.violated if compiled else None,
                 uses_regex=compiled.uses_regex if compiled else False,
                 elements_not_null=tuple(sorted(proves)) if check.validated else (),
+                checked_by_model=enforced and rel.relkind in "rp",
             )
         )
     return tuple(sorted(out, key=lambda c: c.name))
+
+
+def _kind_of(annotation: str, enum_classes: frozenset[str]) -> str:
+    if annotation in enum_classes:
+        return "str"
+    if annotation.startswith("list["):
+        return "list"
+    return _KIND_OF.get(annotation, "other")
 
 
 def _always_one_row(sql: str, set_returning: frozenset[str] = frozenset()) -> bool:
@@ -377,6 +398,11 @@ def _operator_problem(q: QueryDef, described: Described) -> tuple[str, bool] | N
         return (f"{suffix} on a SELECT that calls no function: its rows are discarded and "
                 "nothing else happens; use (no suffix), ^ or $ to read them", True)  # fmt: skip
     return None
+
+
+def _stored_into(sql: str) -> dict[int, tuple[str | None, str, str]]:
+    statement = _single_statement(sql)
+    return {} if statement is None else stored_into(statement)
 
 
 def _any_call(node: object) -> bool:
@@ -655,6 +681,7 @@ class _Builder:
             if problem is not None:
                 self.errors.add(QueryCheckError, f"{where} parameter :{sql_name}: {problem}")
         out: list[Param] = []
+        stored = _stored_into(q.sql)
         for position, (oid, sql_name, py_name) in enumerate(
             zip(described.params, q.params, q.python_params, strict=True), start=1
         ):
@@ -663,6 +690,11 @@ class _Builder:
             except UnsupportedTypeError as exc:
                 self.errors.add(UnsupportedTypeError, str(exc))
                 continue
+            if self._is_json(oid) and position in stored:
+                try:
+                    py = self._written_json(q, stored[position]) or py
+                except (ConfigurationError, QueryCheckError) as exc:
+                    self.errors.add(QueryCheckError, str(exc))
             out.append(
                 Param(
                     name=py_name,
@@ -676,6 +708,20 @@ class _Builder:
                 )
             )
         return tuple(out)
+
+    def _written_json(self, q: QueryDef, target: tuple[str | None, str, str]) -> PyType | None:
+        """The model a parameter written into ``target`` must fit: the query's ``@json`` for
+        that column, else the column's ``json_columns`` model (a value that does not fit would
+        be written, and then fail every read of the row)."""
+        schema, table, column = target
+        for name, annotation, line in q.directives.json:
+            if name == column:
+                at = f"{q.file}:{line}: {q.name}: @json {name}"
+                py = parse_annotation(annotation, where=at)
+                _check_importable(py, where=at, root=self.config.root)
+                return py
+        rel = self.catalog.find(schema, table)
+        return None if rel is None else self.json_columns.get((rel.name, column))
 
     def _involves_composite(self, oid: int) -> bool:
         """Whether values of ``oid`` are (or hold, through arrays and domains) composites."""
@@ -737,6 +783,8 @@ class _Builder:
                 continue
             json_over[column] = (value, q.line)
             json_where[column] = f"[tool.postsql.json_results] {key}"
+        # @json may also name a column a parameter is written into (its type for the parameter).
+        written = {column for _, _, column in _stored_into(q.sql).values()}
         for directive, table in (
             ("@nonnull", nonnull),
             ("@nullable", nullable),
@@ -745,7 +793,7 @@ class _Builder:
             ("@json", json_over),
         ):
             for name, entry in table.items():
-                if name not in seen:
+                if name not in seen and not (directive == "@json" and name in written):
                     line = entry[1] if isinstance(entry, tuple) else entry
                     self.errors.add(
                         QueryCheckError,

@@ -353,8 +353,7 @@ def _check_entry(check: CheckConstraint, table: Table) -> dict[str, object]:
         "name": check.name,
         "definition": check.definition,
         "columns": list(check.columns),
-        "checked_by_model": (check.violated is not None or bool(check.elements_not_null))
-        and table.kind == "table",
+        "checked_by_model": check.checked_by_model,
     }
     if check.elements_not_null:
         entry["elements_not_null"] = list(check.elements_not_null)

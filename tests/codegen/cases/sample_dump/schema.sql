@@ -107,6 +107,22 @@ CREATE TABLE public.film (
 ALTER TABLE public.film OWNER TO postgres;
 
 --
+-- Name: product; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.product (
+    product_id integer NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    settings jsonb DEFAULT '{}'::jsonb NOT NULL,
+    note text,
+    CONSTRAINT product_tags_check CHECK (((cardinality(tags) <= 10) AND (array_position(tags, NULL::text) IS NULL)))
+);
+
+
+ALTER TABLE public.product OWNER TO postgres;
+
+--
 -- Name: rental; Type: TABLE; Schema: public; Owner: postgres
 --
 
