@@ -6,6 +6,7 @@ No I/O here: :func:`build_project` gets everything it needs as arguments, collec
 
 from __future__ import annotations
 
+import functools
 import importlib
 import keyword
 import re
@@ -279,13 +280,9 @@ def _always_one_row(sql: str, set_returning: frozenset[str] = frozenset()) -> bo
     """Whether a SELECT returns exactly one row: no FROM and no WHERE, or an ungrouped aggregate,
     and no set-returning function in its select list (``SELECT generate_series(1, 0)`` yields
     none)."""
-    try:
-        stmts = pglast.parse_sql(sql)
-    except pglast.parser.ParseError:
+    stmt = _single_statement(sql)
+    if not isinstance(stmt, ast.SelectStmt):
         return False
-    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
-        return False
-    stmt = stmts[0].stmt
     if stmt.op != enums.SetOperation.SETOP_NONE or stmt.valuesLists:
         return False
     if stmt.groupClause or stmt.havingClause or stmt.limitCount or stmt.limitOffset:
@@ -332,13 +329,9 @@ def _has_aggregate(node: object) -> bool:
 def _returns_a_row(sql: str) -> bool:
     """Whether an INSERT ... VALUES ... RETURNING always returns its row: no DO NOTHING, and no
     DO UPDATE ... WHERE (a conflicting row the WHERE rejects is neither updated nor returned)."""
-    try:
-        stmts = pglast.parse_sql(sql)
-    except pglast.parser.ParseError:
+    stmt = _single_statement(sql)
+    if not isinstance(stmt, ast.InsertStmt):
         return False
-    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.InsertStmt):
-        return False
-    stmt = stmts[0].stmt
     select = stmt.selectStmt
     if not isinstance(select, ast.SelectStmt) or not select.valuesLists:
         return False
@@ -400,6 +393,7 @@ def _operator_problem(q: QueryDef, described: Described) -> tuple[str, bool] | N
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def _stored_into(sql: str) -> dict[int, tuple[str | None, str, str]]:
     statement = _single_statement(sql)
     return {} if statement is None else stored_into(statement)
@@ -416,7 +410,10 @@ def _any_call(node: object) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1024)
 def _single_statement(sql: str) -> ast.Node | None:
+    """The one statement of ``sql`` (None for several, or SQL pglast cannot parse), parsed once
+    per run for the checks that read it (never modified: the tree is shared)."""
     try:
         stmts = pglast.parse_sql(sql)
     except pglast.parser.ParseError:
