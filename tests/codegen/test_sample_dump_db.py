@@ -254,3 +254,40 @@ async def test_a_parameter_written_into_a_json_columns_column_is_typed_by_its_mo
     assert status == 1, out + err
     assert 'Argument "settings" to "set_product_settings" has incompatible type' in out
     assert package.is_dir()
+
+
+async def test_columns_proven_non_null_hold_on_real_rows(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # A generated column of NOT NULL columns, first_value/last_value, lag with a default, a
+    # count from LEFT JOIN LATERAL ... ON true, IN and to_char of non-null numbers: each typed
+    # non-null, each validated here on rows that hold NULLs wherever they may.
+    write_package(await generate_case(CASE, admin_url), importable_dir)
+    precision = importlib.import_module("expected.queries.precision")
+    conn = await _connect(empty_db_url)
+    try:
+        await conn.execute(
+            "INSERT INTO person (person_id, first_name, last_name, nick, settings) VALUES "
+            "(1, 'Ada', 'Lovelace', NULL, '{\"theme\": null}'), (2, 'Alan', 'Turing', 'al', '{}')"
+        )
+        names = await precision.person_names(conn)
+        assert [(n.full_name, n.nick_name) for n in names] == [
+            ("Ada Lovelace", None),
+            ("Alan Turing", "al!"),
+        ]
+        rows = await precision.neighbours(conn)
+        assert [(r.first_in_order, r.last_so_far, r.previous, r.next) for r in rows] == [
+            ("Ada", "Ada", "-", "Alan"),
+            ("Ada", "Alan", "Ada", None),
+        ]
+        assert [r.after_next for r in rows] == ["Alan", None]
+        counts = await precision.rental_counts(conn)
+        assert [(c.staff_id, c.n, c.few, c.shown) for c in counts] == [
+            (1, 1, True, "1"),
+            (2, 1, True, "1"),
+        ]
+        await conn.execute("DELETE FROM rental")
+        assert [c.n for c in await precision.rental_counts(conn)] == [0, 0]
+        assert [t.theme for t in await precision.person_theme(conn)] == [None, None]
+    finally:
+        await conn.close()

@@ -107,6 +107,21 @@ CREATE TABLE public.film (
 ALTER TABLE public.film OWNER TO postgres;
 
 --
+-- Name: person; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.person (
+    person_id integer NOT NULL,
+    first_name text NOT NULL,
+    last_name text NOT NULL,
+    nick text,
+    settings jsonb DEFAULT '{}'::jsonb NOT NULL,
+    full_name text GENERATED ALWAYS AS (((first_name || ' '::text) || last_name)) STORED,
+    nick_name text GENERATED ALWAYS AS ((nick || '!'::text)) STORED
+);
+
+
+--
 -- Name: product; Type: TABLE; Schema: public; Owner: postgres
 --
 
