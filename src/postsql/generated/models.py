@@ -260,7 +260,7 @@ class Post(BaseModel):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     deleted_at: AwareDatetime | None
-    search_vector: str | None
+    search_vector: str
     """Full-text document: title weighted A, content weighted B (english configuration)."""
 
 

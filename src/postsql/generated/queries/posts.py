@@ -972,7 +972,7 @@ class SearchPostsRow(BaseModel):
     view_count: int
     created_at: AwareDatetime
     updated_at: AwareDatetime
-    rank: float | None
+    rank: float
     total_count: int
     author: SearchPostsRowAuthor
     categories: list[SearchPostsRowCategory]
