@@ -26,6 +26,7 @@ from pathlib import Path
 
 import asyncpg
 
+from postsql.codegen.adopt import baseline, describe_live
 from postsql.codegen.build import build_project
 from postsql.codegen.config import CodegenConfig, load_config
 from postsql.codegen.introspect import (
@@ -38,7 +39,7 @@ from postsql.codegen.introspect import (
     schema_scripts,
     scratch_database,
 )
-from postsql.codegen.ir import CheckConstraint, Project, Table
+from postsql.codegen.ir import CheckConstraint, Project
 from postsql.codegen.loader import QueryDef, load_queries
 from postsql.codegen.render import HEADER, OLD_HEADER_MARKERS, render
 from postsql.errors import CodegenError, PostsqlError
@@ -247,14 +248,21 @@ async def generate(
     admin_url: str,
     format_output: bool = True,
     root: Path | None = None,
+    from_database: str | None = None,
 ) -> Generated:
     """Parse, describe, build and render; ``files`` are formatted unless ``format_output=False``.
 
     ``root`` is the project whose ruff configuration formats the output (default ``config.root``).
+    ``from_database`` describes the queries against that live database as it is (changing
+    nothing, see :mod:`postsql.codegen.adopt`) instead of a scratch database built from the
+    schema; ``admin_url`` is then unused.
     """
     project_root = root or config.root
     queries = load_queries(list(config.queries), root=config.root)
-    if config.schema:
+    scripts: list[tuple[str, str]] = []
+    if from_database is not None:
+        source = "the database it was pointed at (--from-database)"
+    elif config.schema:
         scripts = schema_scripts(config.schema)
         source = ", ".join(_rel(p, config.root) for p in config.schema)
     else:
@@ -263,7 +271,11 @@ async def generate(
         source = _rel(config.migrations, config.root)
     package = package_of(config.out, project_root)
     check_not_shadowed(config.out, project_root, package)
-    catalog, described, errors = await describe_all(admin_url, scripts, queries)
+    if from_database is not None:
+        catalog, described, refused = await describe_live(from_database, queries)
+        errors = [server_error(query, exc) for query, exc in refused]
+    else:
+        catalog, described, errors = await describe_all(admin_url, scripts, queries)
     project = build_project(catalog, queries, described, config, check_errors=errors)
     for warning in project.warnings:
         print(f"postsql codegen: warning: {warning}", file=sys.stderr)
@@ -336,7 +348,7 @@ def manifest(project: Project) -> dict[str, object]:
                     }
                     for c in t.columns
                 ],
-                "checks": [_check_entry(k, t) for k in t.checks],
+                "checks": [_check_entry(k) for k in t.checks],
             }
             for t in sorted(project.tables, key=lambda t: (t.schema, t.name))
         ],
@@ -347,7 +359,7 @@ def manifest(project: Project) -> dict[str, object]:
     }
 
 
-def _check_entry(check: CheckConstraint, table: Table) -> dict[str, object]:
+def _check_entry(check: CheckConstraint) -> dict[str, object]:
     # An element rule is enforced by the field's type (list[T]); the key appears only then.
     entry: dict[str, object] = {
         "name": check.name,
@@ -435,7 +447,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         action="append",
         metavar="FILE.sql",
-        help="plain DDL, repeatable, applied in order",
+        help="plain DDL (or a pg_dump file), repeatable, applied in order",
+    )
+    source.add_argument(
+        "--from-database",
+        metavar="URL",
+        help="describe the queries against this existing database, changing nothing",
+    )
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="with --from-database: write its schema as the first migration, recorded as applied",
     )
     parser.add_argument(
         "--queries",
@@ -498,13 +520,24 @@ def run(args: argparse.Namespace) -> int:
             config = replace(config, queries=tuple(root / p for p in args.queries))
         if args.out is not None:
             config = replace(config, out=root / args.out)
-        if args.database_url:
+        if args.baseline and not args.from_database:
+            raise CodegenError("--baseline needs --from-database URL (the database to adopt)")
+        if args.from_database:
+            admin_url = ""
+            if args.baseline:
+                migrations = config.migrations or root / "sql" / "migrations"
+                written = asyncio.run(baseline(args.from_database, migrations))
+                print(f"codegen: baseline {_rel(written, root)}, recorded as applied",
+                      file=sys.stderr)  # fmt: skip
+        elif args.database_url:
             admin_url = args.database_url
         else:
             from postsql.urls import resolve
 
             admin_url = resolve().direct_url
-        generated = asyncio.run(generate(config, admin_url=admin_url))
+        generated = asyncio.run(
+            generate(config, admin_url=admin_url, from_database=args.from_database)
+        )
     except PostsqlError as exc:
         print(f"codegen failed:\n{exc}", file=sys.stderr)
         return 1
