@@ -80,7 +80,8 @@ async def test_from_database_generates_what_the_schema_does_and_changes_nothing(
     conn = await asyncpg.connect(empty_db_url)
     try:
         # add_staff, update_customer_email ... were described, never run.
-        assert await conn.fetch("SELECT staff_id, email FROM staff") == [(1, None)]
+        rows = await conn.fetch("SELECT staff_id, email FROM staff")
+        assert [tuple(row) for row in rows] == [(1, None)]
         assert await conn.fetchval("SELECT count(*) FROM customer") == 0
     finally:
         await conn.close()
