@@ -38,6 +38,7 @@ from postsql.codegen.ir import (
 )
 from postsql.codegen.loader import QueryDef
 from postsql.codegen.naming import pascal, python_field, singular
+from postsql.codegen.sqlshape.names import parsed
 from postsql.codegen.sqlshape.params import stored_into
 from postsql.codegen.typemap import BASE_TYPES, BINARY_ONLY, TypeMapper
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
@@ -410,12 +411,11 @@ def _any_call(node: object) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=1024)
 def _single_statement(sql: str) -> ast.Node | None:
     """The one statement of ``sql`` (None for several, or SQL pglast cannot parse), parsed once
-    per run for the checks that read it (never modified: the tree is shared)."""
+    per run for the analysis and the checks that read it (never modified: the tree is shared)."""
     try:
-        stmts = pglast.parse_sql(sql)
+        stmts = parsed(sql)
     except pglast.parser.ParseError:
         return None
     return stmts[0].stmt if len(stmts) == 1 else None
