@@ -33,7 +33,6 @@ from hypothesis import strategies as st
 from blog.generated.models import CommentInsert, PostInsert
 from blog.generated.queries import (
     comments,
-    monitoring,
     posts,
     roles,
     seed,
@@ -48,6 +47,7 @@ from blog.repositories import (
     UserRepository,
 )
 from postsql.builtin.queries import audit as q_audit
+from postsql.builtin.queries import monitoring
 from postsql.errors import AuditError, CacheError, IntegrityViolation, InvalidArgument
 from postsql.ext import audit
 from postsql.ext.cache import MemoryBackend, QueryCache
