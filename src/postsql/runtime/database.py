@@ -816,7 +816,7 @@ class Database(_Executes):
                 return candidate
         return None
 
-    async def _on_pool(
+    def _on_pool(
         self,
         pool: _Pool,
         kind: _Kind,
@@ -824,7 +824,8 @@ class Database(_Executes):
         args: tuple[object, ...],
         column: int,
         info: QueryInfo | None,
-    ) -> Any:
+    ) -> Awaitable[Any]:
+        # Not a coroutine itself: it returns _observed's, one coroutine layer less per statement.
 
         async def run() -> tuple[Any, int | None]:
             # get/put rather than ``async with pool.acquire()``: a generator-based context
@@ -852,7 +853,7 @@ class Database(_Executes):
                 _deliver_cancellation()  # the statement ran: its result, then the cancellation
             return result
 
-        return await self._observed(info, sql, args, False, pool.label, run)
+        return self._observed(info, sql, args, False, pool.label, run)
 
     async def _observed(
         self,
