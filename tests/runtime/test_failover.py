@@ -20,7 +20,7 @@ import pytest
 from postsql.cli import main
 from postsql.database import Database
 from postsql.errors import NoWritableHost
-from postsql.failover import probe, writable_url
+from postsql.failover import direct_writable_url, probe, writable_url
 from postsql.generated.queries import monitoring
 from postsql.migrate import Migrator
 from postsql.monitoring import health
@@ -165,6 +165,14 @@ async def test_migrate_through_the_cluster_url_runs_on_the_primary_and_reaches_t
             await asyncio.sleep(0.1)
     finally:
         await standby.close()
+
+
+def test_every_command_gets_the_writable_node_of_the_direct_url(
+    cluster: FailoverCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", standby_first_url(cluster))
+    monkeypatch.delenv("DIRECT_DATABASE_URL", raising=False)
+    assert direct_writable_url() == cluster.primary().url()
 
 
 # -- failovers under load ---------------------------------------------------------------------
