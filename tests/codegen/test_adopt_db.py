@@ -67,7 +67,12 @@ async def test_from_database_generates_what_the_schema_does_and_changes_nothing(
     try:
         databases = await admin.fetchval("SELECT count(*) FROM pg_database")
         from_schema = await generate_case(CASE, admin_url)
-        config = replace(load_config(CASE), queries=(CASE / "queries",), out=ROOT / "src/expected")
+        config = replace(
+            load_config(CASE),
+            queries=(CASE / "queries",),
+            out=ROOT / "src/expected",
+            package="expected",
+        )
         live = await generate(config, admin_url="", root=ROOT, from_database=adopted)
         assert await admin.fetchval("SELECT count(*) FROM pg_database") == databases
     finally:
@@ -93,7 +98,10 @@ async def test_from_database_reports_a_query_the_database_refuses(
     (tmp_path / "queries").mkdir()
     (tmp_path / "queries" / "q.sql").write_text("-- name: q()\nSELECT nope FROM staff;\n")
     config = replace(
-        load_config(tmp_path), queries=(tmp_path / "queries",), out=ROOT / "src/expected"
+        load_config(tmp_path),
+        queries=(tmp_path / "queries",),
+        out=ROOT / "src/expected",
+        package="expected",
     )
     with pytest.raises(CodegenError, match=r'queries/q.sql:2: q: column "nope" does not exist'):
         await generate(config, admin_url="", root=ROOT, from_database=adopted)
@@ -130,14 +138,20 @@ async def test_baseline_writes_the_schema_as_the_first_migration_recorded_as_app
         in Migrator(empty_db_url, migrations_dir=migrations, dump=False).status()
     )
     fresh = test_pg.url_for(f"postsql_baseline_{uuid.uuid4().hex[:8]}")
-    Migrator(fresh, migrations_dir=migrations, dump=False).up()  # creates the database too
+    Migrator(fresh, migrations_dir=migrations, dump=False).up(create=True)
     conn = await asyncpg.connect(fresh)
     try:
         tables = await conn.fetch(
             "SELECT table_schema || '.' || table_name AS t FROM information_schema.tables "
             "WHERE table_schema IN ('public', 'shop') ORDER BY 1"
         )
-        assert [r["t"] for r in tables] == ["public.schema_migrations", "public.staff", "shop.item"]
+        # dbmate's and postsql's bookkeeping (applied versions, their checksums) beside the schema.
+        assert [r["t"] for r in tables] == [
+            "public.postsql_migrations",
+            "public.schema_migrations",
+            "public.staff",
+            "shop.item",
+        ]
     finally:
         await conn.close()
         admin = await asyncpg.connect(admin_url)

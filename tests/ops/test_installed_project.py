@@ -35,8 +35,8 @@ CREATE TYPE loan_state AS ENUM ('OUT', 'RETURNED', 'LOST');
 
 CREATE TABLE books (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    isbn text NOT NULL UNIQUE,
-    title text NOT NULL,
+    isbn text NOT NULL UNIQUE CHECK (isbn ~ '^[0-9-]+$'),
+    title text NOT NULL CHECK (title <> ''),
     details jsonb NOT NULL DEFAULT '{}',
     withdrawn_at timestamptz
 );

@@ -146,7 +146,7 @@ class AuditLogInsert(BaseModel):
     @model_validator(mode="after")
     def check_constraints(self) -> AuditLogInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.action is not None and self.action not in ("INSERT", "UPDATE", "DELETE"):
+        if self.action not in ("INSERT", "UPDATE", "DELETE"):
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -193,7 +193,7 @@ class CategoryInsert(BaseModel):
     @model_validator(mode="after")
     def check_constraints(self) -> CategoryInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
+        if search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -327,13 +327,13 @@ class PostInsert(BaseModel):
                     "fields": "status, published_at",
                 },
             )
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
+        if search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
                 {"constraint": "posts_slug_format_check", "fields": "slug"},
             )
-        if self.title is not None and self.title.strip(" ") == "":
+        if self.title.strip(" ") == "":
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -456,7 +456,7 @@ class TagInsert(BaseModel):
     @model_validator(mode="after")
     def check_constraints(self) -> TagInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
+        if search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -519,8 +519,7 @@ class UserInsert(BaseModel):
     def check_constraints(self) -> UserInsert:
         """Apply the recognised CHECK constraints, as the database would."""
         if (
-            self.email is not None
-            and search(
+            search(
                 "^[^@\\u0009-\\u000d\\u0020\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028-\\u2029\\u205f\\u3000]+@[^@\\u0009-\\u000d\\u0020\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028-\\u2029\\u205f\\u3000]+\\Z",
                 self.email,
             )
@@ -531,13 +530,13 @@ class UserInsert(BaseModel):
                 "{fields} violates CHECK constraint {constraint}",
                 {"constraint": "users_email_format_check", "fields": "email"},
             )
-        if self.email is not None and len(self.email) > 254:
+        if len(self.email) > 254:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
                 {"constraint": "users_email_length_check", "fields": "email"},
             )
-        if self.email is not None and self.email != self.email.lower():
+        if self.email != self.email.lower():
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",

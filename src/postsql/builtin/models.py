@@ -75,7 +75,7 @@ class AuditLogInsert(BaseModel):
     @model_validator(mode="after")
     def check_constraints(self) -> AuditLogInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.action is not None and self.action not in ("INSERT", "UPDATE", "DELETE"):
+        if self.action not in ("INSERT", "UPDATE", "DELETE"):
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",

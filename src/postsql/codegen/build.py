@@ -237,12 +237,13 @@ def _checks(
     typed = frozenset(c.name for c in cols if c.py.annotation.startswith("list[") and
                       not c.py.annotation.endswith("| None]"))  # fmt: skip
     omittable = frozenset(c.name for c in cols if c.insert_omittable)
+    required = frozenset(c.name for c in cols if not c.nullable and not c.insert_omittable)
     out: list[CheckConstraint] = []
     for check in rel.checks:
         compiled = (
             compile_check(
                 check.definition, insertable, kinds, regex_classes,
-                typed_elements=typed, omittable=omittable,
+                typed_elements=typed, omittable=omittable, required=required,
             )
             if all(c in insertable for c in check.columns)
             else None

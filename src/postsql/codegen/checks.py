@@ -193,6 +193,7 @@ def compile_check(
     *,
     typed_elements: frozenset[str] = frozenset(),
     omittable: frozenset[str] = frozenset(),
+    required: frozenset[str] = frozenset(),
 ) -> Compiled | None:
     """Compile ``CHECK (expr)`` over columns named in ``fields`` (column → model field), or None.
 
@@ -205,7 +206,9 @@ def compile_check(
     ``typed_elements`` are the array columns the model types ``list[T]``: a conjunct
     ``array_position(col, NULL) IS NULL`` over one is enforced by that type, so it adds nothing.
     ``omittable`` columns may be left out of the model (``MISSING``): a rule over one is not
-    applied then, the database's default being unknown here.
+    applied then, the database's default being unknown here. ``required`` columns always hold a
+    value in the model (typed ``T``): a rule over one needs no presence test (type checkers
+    flag ``x is not None`` on a ``str`` as a comparison that is always true).
 
     Example::
 
@@ -222,6 +225,7 @@ def compile_check(
         compiler = _Compiler(fields, kinds or {}, regex_classes or {})
         compiler.typed_elements = typed_elements
         compiler.omittable = frozenset(f"self.{fields[c]}" for c in omittable if c in fields)
+        compiler.required = frozenset(f"self.{fields[c]}" for c in required if c in fields)
         return Compiled(compiler.false_when(target), compiler.uses_regex)
     except Exception:  # _Unsupported, a pglast parse error or a pattern Python cannot compile
         return None
@@ -238,6 +242,7 @@ class _Compiler:
         self.uses_regex = False
         self.typed_elements: frozenset[str] = frozenset()
         self.omittable: frozenset[str] = frozenset()
+        self.required: frozenset[str] = frozenset()
 
     def false_when(self, node: object) -> str:
         """A Python condition true exactly when the SQL boolean ``node`` is FALSE."""
@@ -305,6 +310,8 @@ class _Compiler:
     def _present(self, code: str) -> list[str]:
         """Conditions that the field ``code`` holds a value (not NULL, not left out)."""
         # A field the model may leave out is typed ``T | MISSING``: never None.
+        if code in self.required:
+            return []
         return [f"{code} is not MISSING" if code in self.omittable else f"{code} is not None"]
 
     def _guard(self, needs: tuple[str, ...], condition: str) -> str:
