@@ -140,6 +140,7 @@ def open_tmp() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.installs
 def test_a_new_project_installs_generates_runs_tests_and_type_checks(
     open_tmp: Path, test_pg: TestServer
 ) -> None:
