@@ -14,7 +14,7 @@ CREATE TABLE audit_log (
     transaction_id bigint NOT NULL DEFAULT txid_current(),
     changed_at timestamptz NOT NULL DEFAULT now(),
     db_role text,
-    changed_columns text [],
+    changed_columns text[],
     CONSTRAINT audit_log_action_check CHECK (action IN ('INSERT', 'UPDATE', 'DELETE')),
     CONSTRAINT audit_log_changed_columns_no_null_check CHECK (
         array_position(changed_columns, NULL::text) IS NULL
