@@ -61,6 +61,7 @@ __all__ = [
 
 CHECKS = ("sqlfluff", "squawk", "soft-delete", "codegen")
 _LOCATED = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):\s*(?P<rest>.*)$")
+_LABEL = re.compile(r"^[A-Z][A-Z ]*: ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,23 +94,26 @@ def _shipped(name: str) -> str:
 
 
 def _error_findings(text: str, rule: str, config: ProjectConfig) -> list[Finding]:
-    """A tool's error message as findings: each ``file:line: ...`` line starts one (indented lines
-    after it join its message); anything else is a finding at the project's config file."""
+    """A tool's error message as findings: each ``file:line: ...`` line starts one, and the
+    indented ``DETAIL:``/``HINT:`` lines after it join its message (the SQL echoed with a caret
+    under it does not: the line says where); any other line is a finding at the config file."""
     fallback = _rel(config.config_file, config.root) if config.config_file else "."
     findings: list[Finding] = []
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
             continue
-        located = _LOCATED.match(line) if not raw[:1].isspace() else None
+        if raw[:1].isspace():
+            if findings and _LABEL.match(line):
+                last = findings[-1]
+                findings[-1] = Finding(last.file, last.line, last.rule, f"{last.message} {line}")
+            continue
+        located = _LOCATED.match(line)
         if located is not None:
             file = located.group("file")
             path = Path(file)
             shown = _rel(path if path.is_absolute() else config.root / path, config.root)
-            findings.append(Finding(shown, int(located.group("line")), rule, located["rest"]))
-        elif findings:
-            last = findings[-1]
-            findings[-1] = Finding(last.file, last.line, last.rule, f"{last.message} {line}")
+            findings.append(Finding(shown, int(located["line"]), rule, located["rest"]))
         else:
             findings.append(Finding(fallback, 1, rule, line))
     return findings
