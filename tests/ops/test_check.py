@@ -199,6 +199,18 @@ def test_the_projects_own_sqlfluff_settings_win_key_by_key(project: Path) -> Non
     assert ("sql/queries/items.sql", "sqlfluff/LT05") not in rules
 
 
+def test_files_a_sqlfluffignore_names_are_not_linted(project: Path) -> None:
+    queries = project / "sql" / "queries"
+    (queries / "legacy").mkdir()
+    (queries / "legacy" / "old.sql").write_text("-- name: old()$\nselect 1;\n", encoding="utf-8")
+    only_sqlfluff = ("squawk", "soft-delete", "codegen")
+    assert findings(project, skip=only_sqlfluff) == {
+        ("sql/queries/legacy/old.sql", "2", "sqlfluff/CP01")
+    }
+    (queries / ".sqlfluffignore").write_text("# written before the lint\nlegacy/\n")
+    assert findings(project, skip=only_sqlfluff) == set()
+
+
 def test_the_projects_own_squawk_toml_replaces_postsqls(project: Path) -> None:
     add_problems(project)
     only_squawk = ("sqlfluff", "soft-delete", "codegen")

@@ -7,7 +7,8 @@ Four checks, each over the files the project config (:mod:`postsql.project`) nam
     dump, which is pg_dump output), with postsql's settings (``postsql/lint/sqlfluff.cfg``:
     PostgreSQL, aiosql's ``:name`` parameters and ``-- name:`` headers understood) under the
     project's own sqlfluff config files (``.sqlfluff``, ``[tool.sqlfluff]`` in ``pyproject.toml``,
-    ``setup.cfg``, ``tox.ini``) from the project root down to the file, whose keys win.
+    ``setup.cfg``, ``tox.ini``) from the project root down to the file, whose keys win; files a
+    ``.sqlfluffignore`` on the way names are left out.
     ``fix=True`` writes sqlfluff's fixes first and reports what remains.
 ``squawk``
     the migrations, with the project's ``.squawk.toml`` when it has one, else postsql's
@@ -169,14 +170,11 @@ def sqlfluff_findings(
     fixed: list[str] = []
     for path in sql_files(config) if files is None else list(files):
         resolved = path.resolve()
-        layers = [shipped]
         # The project's own config files, from the root down to the file's directory (nearer wins).
-        if resolved.is_relative_to(root):
-            directory = root
-            layers.append(load_config_at_path(str(directory)))
-            for part in resolved.parent.relative_to(root).parts:
-                directory = directory / part
-                layers.append(load_config_at_path(str(directory)))
+        directories = _directories(root, resolved)
+        if _sqlfluff_ignores(directories, resolved):
+            continue
+        layers = [shipped, *(load_config_at_path(str(d)) for d in directories)]
         linter = Linter(config=FluffConfig(configs=nested_combine(*layers)))
         shown = _rel(path, root)
         text = path.read_text(encoding="utf-8")
@@ -193,6 +191,30 @@ def sqlfluff_findings(
                 Finding(shown, violation.line_no or 1, f"sqlfluff/{code}", violation.desc())
             )
     return findings, fixed
+
+
+def _directories(root: Path, file: Path) -> list[Path]:
+    """The directories from ``root`` down to ``file``'s own (none when it is outside ``root``)."""
+    if not file.is_relative_to(root):
+        return []
+    out = [root]
+    for part in file.parent.relative_to(root).parts:
+        out.append(out[-1] / part)
+    return out
+
+
+def _sqlfluff_ignores(directories: Iterable[Path], file: Path) -> bool:
+    """Whether a ``.sqlfluffignore`` (gitignore patterns, relative to its directory) in one of
+    ``directories`` leaves ``file`` out, as sqlfluff itself would."""
+    from pathspec import GitIgnoreSpec
+
+    for directory in directories:
+        ignore = directory / ".sqlfluffignore"
+        if ignore.is_file():
+            spec = GitIgnoreSpec.from_lines(ignore.read_text(encoding="utf-8").splitlines())
+            if spec.match_file(file.relative_to(directory).as_posix()):
+                return True
+    return False
 
 
 # -- squawk --------------------------------------------------------------------------------------
