@@ -20,10 +20,10 @@ import yaml  # type: ignore[import-untyped]  # PyYAML comes with sqlfluff and sh
 
 from postsql.cli.init import WORKFLOW_PATH, scaffold
 from postsql.cli.main import main
-from postsql.errors import ConfigurationError
+from postsql.errors import CodegenError, ConfigurationError
 from postsql.ops.check import Finding, run_checks, sql_files
 from postsql.project import load_config
-from postsql.testing import TestServer
+from postsql.testing import TestServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "notebook"
@@ -360,3 +360,9 @@ def test_a_query_the_server_rejects_is_reported_at_its_line(
     assert [(f.file, f.line) for f in codegen] == [("sql/queries/broken.sql", 3)]
     assert codegen[0].message.startswith("broken: column i.nope does not exist"), codegen[0]
     assert "^" not in codegen[0].message  # the caret under the echoed SQL is left out
+
+
+def test_a_server_that_cannot_be_reached_is_an_error_not_a_finding(project: Path) -> None:
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"
+    with pytest.raises(CodegenError, match="cannot connect"):
+        run_checks(load_config(project), skip=("sqlfluff", "squawk", "soft-delete"), admin_url=url)

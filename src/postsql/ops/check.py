@@ -325,12 +325,15 @@ def soft_delete_findings(config: ProjectConfig) -> list[Finding]:
 
 async def codegen_findings(config: ProjectConfig, *, admin_url: str) -> list[Finding]:
     """Each file of the generated package that ``postsql codegen`` would write differently (or
-    create, or delete) now; a failure of codegen itself is reported at the place it names."""
+    create, or delete) now. A query or migration codegen rejects is a finding at the place its
+    error names; an error that names no place (the server cannot be reached) is raised."""
     from postsql.codegen.cli import generate, stale_files
 
     try:
         generated = await generate(config, admin_url=admin_url)
     except PostsqlError as exc:
+        if not any(_LOCATED.match(line) for line in str(exc).splitlines()):
+            raise
         return _error_findings(str(exc), "postsql/codegen", config)
     why = {
         "missing": "not generated yet",
