@@ -37,7 +37,7 @@ test: $(STAMP) ## run the test suite against a real PostgreSQL (see README: whic
 PG15_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
 test-pg15: $(STAMP) ## the database tests again on another server: PG15_URL (default: a PostgreSQL 15 at 127.0.0.1:5432)
-	TEST_DATABASE_URL="$(PG15_URL)" $(PY) -m pytest -m db -q
+	TEST_DATABASE_URL="$(PG15_URL)" $(PY) -m pytest -m "db and not installs" -q
 
 # postsql check is what a user's CI runs; here for the example and for postsql's own queries. Its
 # codegen freshness check is left to codegen-check, which covers both packages.

@@ -5,6 +5,7 @@ On the benchmark database (``_db.BENCH_SIZES``), every write in a transaction th
 - ``bulk_update_status`` of 100 live posts through ``PostRepository``, with the audit trigger of
   posts enabled and with it disabled;
 - a COPY of 10,000 comments through ``CommentRepository.bulk_insert_comments``, audit on and off;
+- a one-row UPDATE of a post's title, audit on and off;
 - the same 10,000 comments through ``asyncpg``'s ``copy_records_to_table`` (tuples, no models),
   against postsql's path with the insert models validated from plain dicts (as a service receives
   them) counted in.
@@ -165,6 +166,12 @@ async def main(rounds: int, fresh: bool) -> None:
             conn, "comments", "comments_audit_insert", bulk_copy, max(3, rounds // 2), 2
         )
         line(f"COPY {BULK_ROWS:,} comments", on, off)
+
+        async def one_post(c: asyncpg.Connection) -> object:
+            return await c.execute("UPDATE posts SET title = title || '!' WHERE id = $1", ids[0])
+
+        on, off = await audit_pair(conn, "posts", "posts_audit_update", one_post, rounds, 20)
+        line("UPDATE of 1 post", on, off)
         raw, ours = await copy_pair(conn, posts, authors, max(5, rounds))
         print()
         line(f"COPY {BULK_ROWS:,} comments, audited", "asyncpg", "postsql")

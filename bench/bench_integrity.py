@@ -85,7 +85,7 @@ async def main() -> None:
     await conn.execute(f'CREATE DATABASE "{name}"')
     try:
         url = with_database(admin, name)
-        Migrator(url=url, schema_file=Path("/dev/null"), dump=False).up()
+        Migrator(url=url, schema_file=Path("/dev/null"), dump=False).up(create=True)
         checked = per_call(lambda: PostInsert.model_validate(GOOD), 20_000)
         unchecked = per_call(lambda: PostInsertUnchecked.model_validate(GOOD), 20_000)
         model_refusal = per_call(refuse_in_model, 20_000)

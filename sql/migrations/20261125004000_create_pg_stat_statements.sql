@@ -2,7 +2,7 @@
 SET LOCAL lock_timeout = '5s';
 SET LOCAL statement_timeout = '60s';
 
--- pg_stat_statements backs `postsql report`'s slow queries (postsql/sql/queries/monitoring.sql).
+-- pg_stat_statements backs `postsql report`'s slow queries (sql/queries/monitoring.sql).
 -- CREATE EXTENSION only installs the views; they return rows once the server also runs with
 -- shared_preload_libraries = 'pg_stat_statements' (the embedded server does). Without the preload,
 -- or when the role may not create it (it is not a trusted extension) or the server lacks the

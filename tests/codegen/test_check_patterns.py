@@ -82,3 +82,21 @@ def test_a_numeric_rule_lets_nan_through_to_the_database() -> None:
     assert not violated(Decimal("NaN"))
     assert not violated(Decimal("Infinity"))
     assert violated(Decimal("-Infinity"))
+
+
+def test_a_rule_over_a_required_field_tests_no_presence() -> None:
+    # pyright strict flags `self.title is not None` on a `str` field as always true.
+    fields = {"title": "title", "note": "note", "slug": "slug"}
+    required = compile_check(
+        "CHECK ((title <> ''::text))", fields, {"title": "str"}, required=frozenset({"title"})
+    )
+    assert required is not None
+    assert required.violated == "self.title == ''"
+    optional = compile_check("CHECK ((note <> ''::text))", fields, {"note": "str"})
+    assert optional is not None
+    assert optional.violated == "self.note is not None and self.note == ''"
+    defaulted = compile_check(
+        "CHECK ((slug <> ''::text))", fields, {"slug": "str"}, omittable=frozenset({"slug"})
+    )
+    assert defaulted is not None
+    assert defaulted.violated == "self.slug is not MISSING and self.slug == ''"

@@ -516,6 +516,41 @@ CASES = [
         {"excerpt": False},
     ),
     Case(
+        "first_and_last_value_of_a_non_null_column_over_the_default_frame",
+        "SELECT first_value(title) OVER (PARTITION BY author_id ORDER BY id) AS f, "
+        "last_value(title) OVER w AS l, first_value(excerpt) OVER w AS e, "
+        "first_value(title) OVER (ORDER BY id ROWS BETWEEN 1 FOLLOWING AND 2 FOLLOWING) AS x "
+        "FROM posts WINDOW w AS (ORDER BY id)",
+        {"f": False, "l": False, "e": True, "x": True},
+    ),
+    Case(
+        "lag_and_lead_with_a_non_null_default",
+        "SELECT lag(title, 1, 'none') OVER (ORDER BY id) AS a, "
+        "lead(title, 2, title) OVER (ORDER BY id) AS b, lag(title) OVER (ORDER BY id) AS c, "
+        "lag(title, 1, excerpt) OVER (ORDER BY id) AS d FROM posts",
+        {"a": False, "b": False, "c": True, "d": True},
+    ),
+    Case(
+        "count_from_a_left_joined_lateral_aggregate_on_true",
+        "SELECT c.n, h.m, l.k FROM posts p "
+        "LEFT JOIN LATERAL (SELECT count(*) AS n FROM comments c WHERE c.post_id = p.id) c "
+        "ON true "
+        "LEFT JOIN LATERAL (SELECT count(*) AS m FROM comments HAVING count(*) > 1) h ON true "
+        "LEFT JOIN LATERAL (SELECT count(*) AS k FROM comments LIMIT 1 OFFSET 1) l ON true",
+        {"n": False, "m": True, "k": True},
+    ),
+    Case(
+        "to_char_of_a_number_is_non_null_of_a_timestamp_may_be_null",
+        "SELECT to_char(view_count, 'FM999') AS a, to_char(created_at, 'YYYY') AS b, "
+        "sin(view_count) AS c FROM posts",
+        {"a": False, "b": True, "c": False},
+    ),
+    Case(
+        "json_get_text_stays_nullable",
+        "SELECT preferences ->> 'theme' AS a FROM user_profiles",
+        {"a": True},
+    ),
+    Case(
         "delete_returning",
         "DELETE FROM comments WHERE id = $1 RETURNING id, deleted_at",
         {"id": False, "deleted_at": True},

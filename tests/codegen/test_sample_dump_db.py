@@ -8,14 +8,17 @@ from __future__ import annotations
 import datetime
 import importlib
 import inspect
+import json
 from pathlib import Path
 from types import ModuleType
 
 import asyncpg
+import pydantic
 import pytest
 from mypy import api as mypy_api
 
 from codegen.helpers import CASES, ROOT, generate_case, write_package
+from postsql.codegen.cli import manifest
 from postsql.codegen.introspect import apply_schema
 from postsql.runtime.executor import init_connection
 
@@ -182,5 +185,109 @@ async def test_a_parameter_stored_through_a_case_into_a_nullable_column_accepts_
             conn, staff_id=3, first_name="Ann", share_email=True, email=None
         )
         assert (added.staff_id, added.email) == (3, None)
+    finally:
+        await conn.close()
+
+
+async def test_an_insert_model_leaves_a_not_null_default_to_the_database_never_none(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # ProductInsert(description=None) passed the model, then failed NotNullViolationError.
+    models, _ = await _import_case(importable_dir, admin_url)
+    with pytest.raises(pydantic.ValidationError, match="description"):
+        models.ProductInsert(product_id=1, description=None)
+    given = models.ProductInsert(product_id=1)
+    assert given.model_dump() == {"product_id": 1, "note": None}
+    assert given.model_dump(exclude_unset=True) == {"product_id": 1}
+    conn = await _connect(empty_db_url)
+    try:
+        values = given.model_dump(exclude_unset=True)
+        await conn.execute("INSERT INTO product (product_id) VALUES ($1)", values["product_id"])
+        rows = await conn.fetch("SELECT * FROM product")
+        assert [models.Product.model_validate(dict(r)).description for r in rows] == [""]
+    finally:
+        await conn.close()
+
+
+async def test_a_check_is_marked_checked_only_when_the_model_enforces_all_of_it(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # CHECK (cardinality(tags) <= 10 AND array_position(tags, NULL) IS NULL) was marked checked
+    # (for its element rule) while ProductInsert(tags=['t'] * 11) was accepted.
+    generated = await generate_case(CASE, admin_url)
+    data = json.loads(json.dumps(manifest(generated.project)))
+    product = next(t for t in data["tables"] if t["name"] == "product")
+    assert [(c["name"], c["checked_by_model"]) for c in product["checks"]] == [
+        ("product_tags_check", True)
+    ]
+    models, _ = await _import_case(importable_dir, admin_url)
+    assert "* product_tags_check:" in (models.ProductInsert.__doc__ or "")
+    with pytest.raises(pydantic.ValidationError, match="product_tags_check"):
+        models.ProductInsert(product_id=1, tags=["t"] * 11)
+    conn = await _connect(empty_db_url)
+    try:
+        with pytest.raises(asyncpg.CheckViolationError):
+            await conn.execute("INSERT INTO product (product_id, tags) VALUES (1, $1)", ["t"] * 11)
+        ten = models.ProductInsert(product_id=1, tags=["t"] * 10)
+        await conn.execute("INSERT INTO product (product_id, tags) VALUES (1, $1)", ten.tags)
+    finally:
+        await conn.close()
+
+
+async def test_a_parameter_written_into_a_json_columns_column_is_typed_by_its_model(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # settings={"theme": "huge"} type-checked and was written; every later read of the row
+    # then failed validation.
+    package = write_package(await generate_case(CASE, admin_url), importable_dir)
+    (importable_dir / "caller.py").write_text(
+        "import asyncpg\n\n"
+        "from expected.queries.query_building import set_product_settings\n\n\n"
+        "async def call(conn: asyncpg.Connection) -> int:\n"
+        '    return await set_product_settings(conn, settings={"theme": "huge"}, product_id=1)\n',
+        encoding="utf-8",
+    )
+    out, err, status = mypy_api.run(
+        ["--strict", "--no-incremental", "--config-file", str(ROOT / "pyproject.toml"),
+         str(importable_dir / "caller.py")]
+    )  # fmt: skip
+    assert status == 1, out + err
+    assert 'Argument "settings" to "set_product_settings" has incompatible type' in out
+    assert package.is_dir()
+
+
+async def test_columns_proven_non_null_hold_on_real_rows(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    # A generated column of NOT NULL columns, first_value/last_value, lag with a default, a
+    # count from LEFT JOIN LATERAL ... ON true, IN and to_char of non-null numbers: each typed
+    # non-null, each validated here on rows that hold NULLs wherever they may.
+    write_package(await generate_case(CASE, admin_url), importable_dir)
+    precision = importlib.import_module("expected.queries.precision")
+    conn = await _connect(empty_db_url)
+    try:
+        await conn.execute(
+            "INSERT INTO person (person_id, first_name, last_name, nick, settings) VALUES "
+            "(1, 'Ada', 'Lovelace', NULL, '{\"theme\": null}'), (2, 'Alan', 'Turing', 'al', '{}')"
+        )
+        names = await precision.person_names(conn)
+        assert [(n.full_name, n.nick_name) for n in names] == [
+            ("Ada Lovelace", None),
+            ("Alan Turing", "al!"),
+        ]
+        rows = await precision.neighbours(conn)
+        assert [(r.first_in_order, r.last_so_far, r.previous, r.next) for r in rows] == [
+            ("Ada", "Ada", "-", "Alan"),
+            ("Ada", "Alan", "Ada", None),
+        ]
+        assert [r.after_next for r in rows] == ["Alan", None]
+        counts = await precision.rental_counts(conn)
+        assert [(c.staff_id, c.n, c.few, c.shown) for c in counts] == [
+            (1, 1, True, "1"),
+            (2, 1, True, "1"),
+        ]
+        await conn.execute("DELETE FROM rental")
+        assert [c.n for c in await precision.rental_counts(conn)] == [0, 0]
+        assert [t.theme for t in await precision.person_theme(conn)] == [None, None]
     finally:
         await conn.close()

@@ -189,3 +189,56 @@ async def test_changes_only_jsonb_can_tell_apart_are_recorded_and_wide_tables_ar
     assert update.old_data == {"span": "1 day"}
     assert isinstance(update.new_data, dict)
     assert update.new_data["span"] == "24:00:00"
+
+
+async def test_a_statement_of_many_rows_records_what_the_same_writes_one_by_one_record(
+    db: asyncpg.Connection,
+) -> None:
+    # A statement of 32 rows or more is audited by a statement written for its table, a smaller
+    # one by the generic statements: the same writes must leave the same audit rows either way.
+    for table in ("bulk", "single"):
+        await db.execute(
+            f"CREATE TABLE {table} (id int PRIMARY KEY, n numeric, s text, j jsonb,"
+            " i interval, ts timestamptz, flag bool, note varchar(20));"
+            + "".join(
+                f" CREATE TRIGGER {table}_{event} AFTER {event} ON {table}"
+                f" REFERENCING {tables} FOR EACH STATEMENT"
+                " EXECUTE FUNCTION audit_row_change('id', 'note');"
+                for event, tables in (
+                    ("insert", "NEW TABLE AS new_rows"),
+                    ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                    ("delete", "OLD TABLE AS old_rows"),
+                )
+            )
+        )
+    insert = (
+        "INSERT INTO {t} SELECT k, k * 1.5, 's' || k, jsonb_build_object('k', k), '1 day',"
+        " timestamptz '2026-01-01 00:00+00' + k * interval '1 hour', k % 2 = 0, 'n' || k"
+        " FROM generate_series({lo}, {hi}) AS k"
+    )
+    update = (
+        "UPDATE {t} SET s = CASE WHEN id % 3 = 0 THEN s || 'x' ELSE s END,"
+        " i = CASE WHEN id % 4 = 0 THEN interval '24 hours' ELSE i END,"
+        " j = CASE WHEN id % 5 = 0 THEN '{{\"k\": 0}}' ELSE j END,"
+        " n = CASE WHEN id % 7 = 0 THEN n * 1.0 ELSE n END,"  # same value: not a change
+        " note = 'changed', id = CASE WHEN id = 40 THEN 140 ELSE id END"
+        " WHERE id BETWEEN {lo} AND {hi}"
+    )
+    delete = "DELETE FROM {t} WHERE id BETWEEN {lo} AND {hi} OR id = 100 + {hi}"
+    for statement in (insert, update, delete):
+        await db.execute(statement.format(t="bulk", lo=1, hi=40))
+        for k in range(1, 41):
+            await db.execute(statement.format(t="single", lo=k, hi=k))
+
+    async def recorded(table: str) -> list[tuple[object, ...]]:
+        rows = await db.fetch(
+            "SELECT action, record_id, changed_columns, old_data::text, new_data::text"
+            " FROM audit_log WHERE table_name = $1",
+            table,
+        )
+        return sorted(tuple(r) for r in rows)
+
+    bulk, single = await recorded("bulk"), await recorded("single")
+    changed = {k for k in range(1, 40) if k % 3 == 0 or k % 4 == 0 or k % 5 == 0}
+    assert len(bulk) == 40 + len(changed) + 2 + 40  # inserts, updates, key change, deletes
+    assert bulk == single

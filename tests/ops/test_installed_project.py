@@ -38,8 +38,8 @@ CREATE TYPE loan_state AS ENUM ('OUT', 'RETURNED', 'LOST');
 
 CREATE TABLE books (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    isbn text NOT NULL UNIQUE,
-    title text NOT NULL,
+    isbn text NOT NULL UNIQUE CHECK (isbn ~ '^[0-9-]+$'),
+    title text NOT NULL CHECK (title <> ''),
     details jsonb NOT NULL DEFAULT '{}',
     withdrawn_at timestamptz
 );
@@ -150,6 +150,7 @@ def open_tmp() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.mark.installs
 def test_a_new_project_installs_generates_runs_tests_and_type_checks(
     open_tmp: Path, test_pg: TestServer
 ) -> None:

@@ -158,3 +158,20 @@ def test_terminal_tables_print_brackets_as_text_not_markup(monkeypatch: pytest.M
         stream=out,
     )
     assert "[tool.postsql.backup]" in out.getvalue()
+
+
+@pytest.mark.parametrize("argv", [["status"], ["migrate"], ["seed"]])
+def test_outside_any_project_a_command_says_so_before_starting_a_server(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("DIRECT_DATABASE_URL", raising=False)
+    monkeypatch.setenv("POSTSQL_HOME", str(tmp_path / ".postsql"))
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "postsql init" in err or "[tool.postsql]" in err
+    assert not (tmp_path / ".postsql").exists()  # no embedded server was started for nothing

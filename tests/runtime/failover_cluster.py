@@ -212,7 +212,8 @@ class FailoverCluster:
                 try:
                     keeper.wait(timeout=20)
                 except subprocess.TimeoutExpired:
-                    keeper.kill()
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(keeper.pid, signal.SIGKILL)  # the keeper and its services
                     keeper.wait()
         for pgdata in (*(n.pgdata for n in self.nodes), self.monitor_pgdata):
             if (pgdata / "postmaster.pid").exists():

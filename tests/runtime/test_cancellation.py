@@ -14,7 +14,11 @@ from __future__ import annotations
 import asyncio
 import random
 
+import asyncpg
+import pytest
+
 from blog.generated.queries import taxonomy
+from postsql.errors import TransactionOutcomeUnknown
 from postsql.runtime.database import Database
 from postsql.runtime.hooks import QueryRecord
 
@@ -97,3 +101,42 @@ async def test_a_cancelled_transaction_is_committed_only_when_its_block_complete
     )
     assert [e for e in errors if "active transaction" in e] == []
     assert stats.in_use == 0
+
+
+async def test_a_connection_lost_during_commit_says_the_outcome_is_unknown(db_url: str) -> None:
+    # A deferred constraint trigger holds the COMMIT on the server; the backend is terminated
+    # while it waits, so the client never learns whether the COMMIT took effect.
+    admin = await asyncpg.connect(db_url)
+    await admin.execute(
+        "CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$"
+    )
+    await admin.execute(
+        "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON tags "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()"
+    )
+
+    async def terminate_during_commit(pid: int) -> None:
+        while not await admin.fetchval(  # noqa: ASYNC110 (the server has no event to wait on)
+            "SELECT wait_event = 'PgSleep' FROM pg_stat_activity WHERE pid = $1", pid
+        ):
+            await asyncio.sleep(0.02)
+        await admin.execute("SELECT pg_terminate_backend($1)", pid)
+
+    try:
+        async with Database(url=db_url, pool_min_size=1, log_queries=False) as db:
+
+            async def write() -> None:
+                async with db.transaction() as tx:
+                    await taxonomy.create_tag(tx, name="lost", slug="lost")
+                    pid = await tx.fetchval("SELECT pg_backend_pid()")
+                    killer.append(asyncio.create_task(terminate_during_commit(pid)))
+
+            killer: list[asyncio.Task[None]] = []
+            with pytest.raises(TransactionOutcomeUnknown, match="may or may not have committed"):
+                await write()
+            await killer[0]
+            # The pool replaced the connection: the Database works on.
+            assert await db.fetchval("SELECT count(*) FROM tags WHERE slug = 'lost'") == 0
+    finally:
+        await admin.close()

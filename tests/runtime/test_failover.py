@@ -23,7 +23,7 @@ from postsql.errors import NoWritableHost
 from postsql.migrations.migrator import Migrator
 from postsql.ops.monitoring import health
 from postsql.runtime.database import Database
-from postsql.runtime.failover import probe, writable_url
+from postsql.runtime.failover import direct_writable_url, probe, writable_url
 from postsql.testing import free_port
 from runtime.failover_cluster import DATABASE, FailoverCluster, Unavailable
 from runtime.failover_load import Figures, run_scenario
@@ -165,6 +165,14 @@ async def test_migrate_through_the_cluster_url_runs_on_the_primary_and_reaches_t
             await asyncio.sleep(0.1)
     finally:
         await standby.close()
+
+
+def test_every_command_gets_the_writable_node_of_the_direct_url(
+    cluster: FailoverCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", standby_first_url(cluster))
+    monkeypatch.delenv("DIRECT_DATABASE_URL", raising=False)
+    assert direct_writable_url() == cluster.primary().url()
 
 
 # -- failovers under load ---------------------------------------------------------------------

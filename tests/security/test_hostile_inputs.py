@@ -35,6 +35,7 @@ from blog.generated.queries import (
     comments,
     posts,
     roles,
+    seed,
     taxonomy,
     users,
 )
@@ -46,6 +47,7 @@ from blog.repositories import (
     UserRepository,
 )
 from postsql.builtin.queries import audit as q_audit
+from postsql.builtin.queries import monitoring
 from postsql.errors import AuditError, CacheError, IntegrityViolation, InvalidArgument
 from postsql.ext import audit
 from postsql.ext.cache import MemoryBackend, QueryCache
@@ -185,7 +187,13 @@ class Harness:
         self.database = Database(url=url, pool_min_size=1, pool_max_size=4, log_queries=False)
         self.run(self.database.connect())
         self.pool: asyncpg.Pool = self.run(self._pool(url))
-        self.conn: asyncpg.Connection = self.run(asyncpg.connect(url))
+        self.conn: asyncpg.Connection = self.run(self._connection(url))
+
+    @staticmethod
+    async def _connection(url: str) -> asyncpg.Connection:
+        conn = await asyncpg.connect(url)
+        await init_connection(conn)
+        return conn
 
     @staticmethod
     async def _pool(url: str) -> asyncpg.Pool:
@@ -238,7 +246,16 @@ def test_every_repository_method_raises_only_documented_errors(harness: Harness)
     assert "RoleRepository.upsert" in called
 
 
-QUERY_MODULES: list[ModuleType] = [q_audit, comments, posts, roles, taxonomy, users]
+QUERY_MODULES: list[ModuleType] = [
+    q_audit,
+    comments,
+    monitoring,
+    posts,
+    roles,
+    seed,
+    taxonomy,
+    users,
+]
 
 
 def _query_functions() -> Iterator[tuple[str, Callable[..., Awaitable[Any]]]]:
@@ -249,6 +266,23 @@ def _query_functions() -> Iterator[tuple[str, Callable[..., Awaitable[Any]]]]:
                 yield f"{module.__name__}.{name}", fn
 
 
+def _cursor_functions() -> Iterator[tuple[str, Callable[..., Any]]]:
+    for module in QUERY_MODULES:
+        for name in module.__all__:
+            if name.startswith("iter_"):
+                yield f"{module.__name__}.{name}", getattr(module, name)
+
+
+async def _first_rows(rows: Any) -> None:
+    # A few rows of an iter_* generator, closed deterministically (it holds a transaction).
+    async with contextlib.aclosing(rows) as stream:
+        count = 0
+        async for _ in stream:
+            count += 1
+            if count == 3:
+                break
+
+
 def test_every_generated_function_raises_only_documented_errors(harness: Harness) -> None:
     names = []
     for name, fn in _query_functions():
@@ -256,6 +290,18 @@ def test_every_generated_function_raises_only_documented_errors(harness: Harness
 
         _fuzz(_arguments(fn, skip=1), _checking(harness, fn, QUERY_ERRORS, harness.database))
     assert len(names) > 40
+
+
+def test_every_generated_cursor_function_raises_only_documented_errors(harness: Harness) -> None:
+    names = []
+    for name, fn in _cursor_functions():
+        names.append(name)
+
+        def body(kwargs: dict[str, Any], fn: Any = fn) -> None:
+            harness.check(_first_rows(_call(fn, kwargs, harness.conn)), QUERY_ERRORS)
+
+        _fuzz(_arguments(fn, skip=1), body)
+    assert len(names) > 10
 
 
 def test_the_extension_apis_raise_only_documented_errors(harness: Harness) -> None:

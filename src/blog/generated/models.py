@@ -6,7 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from re import search
 
-from pydantic import AwareDatetime, BaseModel, JsonValue, model_validator
+from pydantic import MISSING, AwareDatetime, BaseModel, JsonValue, model_validator
 from pydantic_core import PydanticCustomError
 
 from blog.models_json import UserPreferences
@@ -138,15 +138,15 @@ class AuditLogInsert(BaseModel):
     actor: str | None = None
     old_data: JsonValue | None = None
     new_data: JsonValue | None = None
-    transaction_id: int | None = None
-    changed_at: AwareDatetime | None = None
+    transaction_id: int | MISSING = MISSING
+    changed_at: AwareDatetime | MISSING = MISSING
     db_role: str | None = None
     changed_columns: list[str] | None = None
 
     @model_validator(mode="after")
     def check_constraints(self) -> AuditLogInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.action is not None and self.action not in ("INSERT", "UPDATE", "DELETE"):
+        if self.action not in ("INSERT", "UPDATE", "DELETE"):
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -187,13 +187,13 @@ class CategoryInsert(BaseModel):
     name: str
     slug: str
     description: str | None = None
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    created_at: AwareDatetime | MISSING = MISSING
+    updated_at: AwareDatetime | MISSING = MISSING
 
     @model_validator(mode="after")
     def check_constraints(self) -> CategoryInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
+        if search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -227,8 +227,8 @@ class CommentInsert(BaseModel):
     post_id: int
     author_id: int
     content: str
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    created_at: AwareDatetime | MISSING = MISSING
+    updated_at: AwareDatetime | MISSING = MISSING
     deleted_at: AwareDatetime | None = None
 
 
@@ -277,9 +277,9 @@ class PostInsert(BaseModel):
 
     CHECK constraints (* also checked by this model before a round trip):
 
-    * posts_draft_has_no_published_at_check:
+    - posts_draft_has_no_published_at_check:
       CHECK (((status <> 'DRAFT'::post_status) OR (published_at IS NULL)))
-    * posts_published_has_published_at_check:
+    - posts_published_has_published_at_check:
       CHECK (((status <> 'PUBLISHED'::post_status) OR (published_at IS NOT NULL)))
     * posts_slug_format_check:
       CHECK ((slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'::text))
@@ -294,18 +294,20 @@ class PostInsert(BaseModel):
     slug: str
     author_id: int
     excerpt: str | None = None
-    status: PostStatus | None = None
+    status: PostStatus | MISSING = MISSING
     published_at: AwareDatetime | None = None
-    view_count: int | None = None
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    view_count: int | MISSING = MISSING
+    created_at: AwareDatetime | MISSING = MISSING
+    updated_at: AwareDatetime | MISSING = MISSING
     deleted_at: AwareDatetime | None = None
     search_vector: str | None = None
 
     @model_validator(mode="after")
     def check_constraints(self) -> PostInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if (self.status is not None and self.status == "DRAFT") and (self.published_at is not None):
+        if (self.status is not MISSING and self.status == "DRAFT") and (
+            self.published_at is not None
+        ):
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -314,7 +316,9 @@ class PostInsert(BaseModel):
                     "fields": "status, published_at",
                 },
             )
-        if (self.status is not None and self.status == "PUBLISHED") and (self.published_at is None):
+        if (self.status is not MISSING and self.status == "PUBLISHED") and (
+            self.published_at is None
+        ):
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -323,19 +327,19 @@ class PostInsert(BaseModel):
                     "fields": "status, published_at",
                 },
             )
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
+        if search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
                 {"constraint": "posts_slug_format_check", "fields": "slug"},
             )
-        if self.title is not None and self.title.strip(" ") == "":
+        if self.title.strip(" ") == "":
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
                 {"constraint": "posts_title_not_blank_check", "fields": "title"},
             )
-        if self.view_count is not None and self.view_count < 0:
+        if self.view_count is not MISSING and self.view_count < 0:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -413,9 +417,9 @@ class RoleInsert(BaseModel):
 
     name: str
     description: str | None = None
-    permissions: list[str] | None = None
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    permissions: list[str] | MISSING = MISSING
+    created_at: AwareDatetime | MISSING = MISSING
+    updated_at: AwareDatetime | MISSING = MISSING
 
 
 class Tag(BaseModel):
@@ -447,12 +451,12 @@ class TagInsert(BaseModel):
 
     name: str
     slug: str
-    created_at: AwareDatetime | None = None
+    created_at: AwareDatetime | MISSING = MISSING
 
     @model_validator(mode="after")
     def check_constraints(self) -> TagInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.slug is not None and search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
+        if search("^[a-z0-9]+(-[a-z0-9]+)*\\Z", self.slug) is None:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -506,17 +510,16 @@ class UserInsert(BaseModel):
     email: str
     name: str
     avatar: str | None = None
-    role: UserRole | None = None
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    role: UserRole | MISSING = MISSING
+    created_at: AwareDatetime | MISSING = MISSING
+    updated_at: AwareDatetime | MISSING = MISSING
     deleted_at: AwareDatetime | None = None
 
     @model_validator(mode="after")
     def check_constraints(self) -> UserInsert:
         """Apply the recognised CHECK constraints, as the database would."""
         if (
-            self.email is not None
-            and search(
+            search(
                 "^[^@\\u0009-\\u000d\\u0020\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028-\\u2029\\u205f\\u3000]+@[^@\\u0009-\\u000d\\u0020\\u1680\\u2000-\\u2006\\u2008-\\u200a\\u2028-\\u2029\\u205f\\u3000]+\\Z",
                 self.email,
             )
@@ -527,13 +530,13 @@ class UserInsert(BaseModel):
                 "{fields} violates CHECK constraint {constraint}",
                 {"constraint": "users_email_format_check", "fields": "email"},
             )
-        if self.email is not None and len(self.email) > 254:
+        if len(self.email) > 254:
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
                 {"constraint": "users_email_length_check", "fields": "email"},
             )
-        if self.email is not None and self.email != self.email.lower():
+        if self.email != self.email.lower():
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",
@@ -569,7 +572,7 @@ class UserProfileInsert(BaseModel):
     bio: str | None = None
     website: str | None = None
     location: str | None = None
-    preferences: UserPreferences | None = None
-    metadata: JsonValue | None = None
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    preferences: UserPreferences | MISSING = MISSING
+    metadata: JsonValue | MISSING = MISSING
+    created_at: AwareDatetime | MISSING = MISSING
+    updated_at: AwareDatetime | MISSING = MISSING

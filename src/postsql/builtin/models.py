@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, JsonValue, model_validator
+from pydantic import MISSING, AwareDatetime, BaseModel, JsonValue, model_validator
 from pydantic_core import PydanticCustomError
 
 from postsql.runtime.integrity import CheckInfo
@@ -67,15 +67,15 @@ class AuditLogInsert(BaseModel):
     actor: str | None = None
     old_data: JsonValue | None = None
     new_data: JsonValue | None = None
-    transaction_id: int | None = None
-    changed_at: AwareDatetime | None = None
+    transaction_id: int | MISSING = MISSING
+    changed_at: AwareDatetime | MISSING = MISSING
     db_role: str | None = None
     changed_columns: list[str] | None = None
 
     @model_validator(mode="after")
     def check_constraints(self) -> AuditLogInsert:
         """Apply the recognised CHECK constraints, as the database would."""
-        if self.action is not None and self.action not in ("INSERT", "UPDATE", "DELETE"):
+        if self.action not in ("INSERT", "UPDATE", "DELETE"):
             raise PydanticCustomError(
                 "check_violation",
                 "{fields} violates CHECK constraint {constraint}",

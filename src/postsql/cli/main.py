@@ -120,6 +120,12 @@ def _migrations_dir(args: argparse.Namespace) -> Path:
     if args.migrations_dir is not None:
         return Path(args.migrations_dir).resolve()
     config = project(args)
+    if config.config_file is None:
+        raise ConfigurationError(
+            f"no postsql project in {config.root} or above (no pyproject.toml with "
+            "[tool.postsql], no postsql.toml): run `postsql init` to create one, or pass "
+            "--project PATH"
+        )
     if config.migrations is None:  # the project gives codegen plain DDL (schema = [...])
         raise ConfigurationError(
             f"{config.where}: no migrations configured (the project sets schema instead); set "
@@ -129,16 +135,18 @@ def _migrations_dir(args: argparse.Namespace) -> Path:
 
 
 def _migrator(args: argparse.Namespace, found: DatabaseTarget | None = None) -> Migrator:
+    migrations = _migrations_dir(args)  # a missing project is said before any server starts
     schema = Path(args.schema_file).resolve() if args.schema_file else project(args).schema_dump
     return Migrator(
         url=(found or target(args)).direct_url,
-        migrations_dir=_migrations_dir(args),
+        migrations_dir=migrations,
         schema_file=schema or Path(os.devnull),
         dump=schema is not None,
     )
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
+    _migrations_dir(args)  # a missing project is said before any server starts
     found = target(args)
     # The embedded server is the project's own: its database is created on first use.
     create = args.create or found.source == "embedded"
@@ -237,9 +245,11 @@ def register_codegen(sub: Subparsers) -> None:
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
-    from postsql.ops.seed import run_seeds
+    from postsql.ops.seed import check_seeds, run_seeds
 
-    for line in run_seeds(project(args), target(args).direct_url):
+    config = project(args)
+    check_seeds(config)  # what to configure is said before any server starts
+    for line in run_seeds(config, target(args).direct_url):
         print(line)
     return 0
 

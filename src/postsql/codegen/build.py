@@ -6,6 +6,7 @@ No I/O here: :func:`build_project` gets everything it needs as arguments, collec
 
 from __future__ import annotations
 
+import functools
 import importlib
 import keyword
 import re
@@ -19,7 +20,7 @@ import pglast
 from pglast import ast, enums
 from pydantic import TypeAdapter
 
-from postsql.codegen.checks import compile_check, elements_not_null
+from postsql.codegen.checks import compile_check, elements_not_null, only_element_rules
 from postsql.codegen.introspect import Catalog, Described, Relation
 from postsql.codegen.ir import (
     CheckConstraint,
@@ -36,6 +37,8 @@ from postsql.codegen.ir import (
 )
 from postsql.codegen.loader import QueryDef
 from postsql.codegen.naming import pascal, python_field, singular
+from postsql.codegen.sqlshape.names import parsed
+from postsql.codegen.sqlshape.params import stored_into
 from postsql.codegen.typemap import BASE_TYPES, BINARY_ONLY, TypeMapper
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
 from postsql.project import ProjectConfig, parse_annotation
@@ -229,18 +232,30 @@ def _checks(
     """
     cols = [c for c in columns if c.identity != "always" and not c.generated]
     insertable = {c.name: python_field(c.name)[0] for c in cols}
-    kinds = {
-        c.name: "str" if c.py.annotation in enum_classes else _KIND_OF.get(c.py.annotation, "other")
-        for c in cols
-    }
+    kinds = {c.name: _kind_of(c.py.annotation, enum_classes) for c in cols}
+    # Arrays typed list[T] (elements proven non-null), and the columns the model may leave out.
+    typed = frozenset(c.name for c in cols if c.py.annotation.startswith("list[") and
+                      not c.py.annotation.endswith("| None]"))  # fmt: skip
+    omittable = frozenset(c.name for c in cols if c.insert_omittable)
+    required = frozenset(c.name for c in cols if not c.nullable and not c.insert_omittable)
     out: list[CheckConstraint] = []
     for check in rel.checks:
         compiled = (
-            compile_check(check.definition, insertable, kinds, regex_classes)
+            compile_check(
+                check.definition, insertable, kinds, regex_classes,
+                typed_elements=typed, omittable=omittable, required=required,
+            )
             if all(c in insertable for c in check.columns)
             else None
-        )
+        )  # fmt: skip
         proves = elements_not_null(check.definition) & set(check.columns)
+        # All of it, always. A rule of one column holds for its default (else no INSERT leaving
+        # it out would pass); a rule relating a column left to its default to another given
+        # one depends on a default the model does not know.
+        enforced = (
+            compiled is not None
+            or (only_element_rules(check.definition) and proves <= typed and bool(proves))
+        ) and not (len(set(check.columns)) > 1 and set(check.columns) & omittable)
         out.append(
             CheckConstraint(
                 name=check.name,
@@ -249,22 +264,27 @@ def _checks(
                 violated=compiled.violated if compiled else None,
                 uses_regex=compiled.uses_regex if compiled else False,
                 elements_not_null=tuple(sorted(proves)) if check.validated else (),
+                checked_by_model=enforced and rel.relkind in "rp",
             )
         )
     return tuple(sorted(out, key=lambda c: c.name))
+
+
+def _kind_of(annotation: str, enum_classes: frozenset[str]) -> str:
+    if annotation in enum_classes:
+        return "str"
+    if annotation.startswith("list["):
+        return "list"
+    return _KIND_OF.get(annotation, "other")
 
 
 def _always_one_row(sql: str, set_returning: frozenset[str] = frozenset()) -> bool:
     """Whether a SELECT returns exactly one row: no FROM and no WHERE, or an ungrouped aggregate,
     and no set-returning function in its select list (``SELECT generate_series(1, 0)`` yields
     none)."""
-    try:
-        stmts = pglast.parse_sql(sql)
-    except pglast.parser.ParseError:
+    stmt = _single_statement(sql)
+    if not isinstance(stmt, ast.SelectStmt):
         return False
-    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.SelectStmt):
-        return False
-    stmt = stmts[0].stmt
     if stmt.op != enums.SetOperation.SETOP_NONE or stmt.valuesLists:
         return False
     if stmt.groupClause or stmt.havingClause or stmt.limitCount or stmt.limitOffset:
@@ -311,13 +331,9 @@ def _has_aggregate(node: object) -> bool:
 def _returns_a_row(sql: str) -> bool:
     """Whether an INSERT ... VALUES ... RETURNING always returns its row: no DO NOTHING, and no
     DO UPDATE ... WHERE (a conflicting row the WHERE rejects is neither updated nor returned)."""
-    try:
-        stmts = pglast.parse_sql(sql)
-    except pglast.parser.ParseError:
+    stmt = _single_statement(sql)
+    if not isinstance(stmt, ast.InsertStmt):
         return False
-    if len(stmts) != 1 or not isinstance(stmts[0].stmt, ast.InsertStmt):
-        return False
-    stmt = stmts[0].stmt
     select = stmt.selectStmt
     if not isinstance(select, ast.SelectStmt) or not select.valuesLists:
         return False
@@ -379,6 +395,12 @@ def _operator_problem(q: QueryDef, described: Described) -> tuple[str, bool] | N
     return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _stored_into(sql: str) -> dict[int, tuple[str | None, str, str]]:
+    statement = _single_statement(sql)
+    return {} if statement is None else stored_into(statement)
+
+
 def _any_call(node: object) -> bool:
     """Whether ``node`` calls a function anywhere, subqueries included."""
     if isinstance(node, ast.FuncCall):
@@ -391,8 +413,10 @@ def _any_call(node: object) -> bool:
 
 
 def _single_statement(sql: str) -> ast.Node | None:
+    """The one statement of ``sql`` (None for several, or SQL pglast cannot parse), parsed once
+    per run for the analysis and the checks that read it (never modified: the tree is shared)."""
     try:
-        stmts = pglast.parse_sql(sql)
+        stmts = parsed(sql)
     except pglast.parser.ParseError:
         return None
     return stmts[0].stmt if len(stmts) == 1 else None
@@ -655,6 +679,7 @@ class _Builder:
             if problem is not None:
                 self.errors.add(QueryCheckError, f"{where} parameter :{sql_name}: {problem}")
         out: list[Param] = []
+        stored = _stored_into(q.sql)
         for position, (oid, sql_name, py_name) in enumerate(
             zip(described.params, q.params, q.python_params, strict=True), start=1
         ):
@@ -663,6 +688,11 @@ class _Builder:
             except UnsupportedTypeError as exc:
                 self.errors.add(UnsupportedTypeError, str(exc))
                 continue
+            if self._is_json(oid) and position in stored:
+                try:
+                    py = self._written_json(q, stored[position]) or py
+                except (ConfigurationError, QueryCheckError) as exc:
+                    self.errors.add(QueryCheckError, str(exc))
             out.append(
                 Param(
                     name=py_name,
@@ -676,6 +706,20 @@ class _Builder:
                 )
             )
         return tuple(out)
+
+    def _written_json(self, q: QueryDef, target: tuple[str | None, str, str]) -> PyType | None:
+        """The model a parameter written into ``target`` must fit: the query's ``@json`` for
+        that column, else the column's ``json_columns`` model (a value that does not fit would
+        be written, and then fail every read of the row)."""
+        schema, table, column = target
+        for name, annotation, line in q.directives.json:
+            if name == column:
+                at = f"{q.file}:{line}: {q.name}: @json {name}"
+                py = parse_annotation(annotation, where=at)
+                _check_importable(py, where=at, root=self.config.root)
+                return py
+        rel = self.catalog.find(schema, table)
+        return None if rel is None else self.json_columns.get((rel.name, column))
 
     def _involves_composite(self, oid: int) -> bool:
         """Whether values of ``oid`` are (or hold, through arrays and domains) composites."""
@@ -737,6 +781,8 @@ class _Builder:
                 continue
             json_over[column] = (value, q.line)
             json_where[column] = f"[tool.postsql.json_results] {key}"
+        # @json may also name a column a parameter is written into (its type for the parameter).
+        written = {column for _, _, column in _stored_into(q.sql).values()}
         for directive, table in (
             ("@nonnull", nonnull),
             ("@nullable", nullable),
@@ -745,7 +791,7 @@ class _Builder:
             ("@json", json_over),
         ):
             for name, entry in table.items():
-                if name not in seen:
+                if name not in seen and not (directive == "@json" and name in written):
                     line = entry[1] if isinstance(entry, tuple) else entry
                     self.errors.add(
                         QueryCheckError,

@@ -190,6 +190,10 @@ def compile_check(
     fields: Mapping[str, str],
     kinds: Mapping[str, str] | None = None,
     regex_classes: Mapping[str, str] | None = None,
+    *,
+    typed_elements: frozenset[str] = frozenset(),
+    omittable: frozenset[str] = frozenset(),
+    required: frozenset[str] = frozenset(),
 ) -> Compiled | None:
     """Compile ``CHECK (expr)`` over columns named in ``fields`` (column → model field), or None.
 
@@ -199,6 +203,12 @@ def compile_check(
     type-check, or would raise instead of validating).
     Without ``kinds`` every column is taken to fit. ``regex_classes`` is the server's meaning of
     ``\\s \\d \\w`` (see :func:`class_body`); a pattern using one it lacks is not compiled.
+    ``typed_elements`` are the array columns the model types ``list[T]``: a conjunct
+    ``array_position(col, NULL) IS NULL`` over one is enforced by that type, so it adds nothing.
+    ``omittable`` columns may be left out of the model (``MISSING``): a rule over one is not
+    applied then, the database's default being unknown here. ``required`` columns always hold a
+    value in the model (typed ``T``): a rule over one needs no presence test (type checkers
+    flag ``x is not None`` on a ``str`` as a comparison that is always true).
 
     Example::
 
@@ -213,6 +223,9 @@ def compile_check(
             return None
         target = select.targetList[0].val
         compiler = _Compiler(fields, kinds or {}, regex_classes or {})
+        compiler.typed_elements = typed_elements
+        compiler.omittable = frozenset(f"self.{fields[c]}" for c in omittable if c in fields)
+        compiler.required = frozenset(f"self.{fields[c]}" for c in required if c in fields)
         return Compiled(compiler.false_when(target), compiler.uses_regex)
     except Exception:  # _Unsupported, a pglast parse error or a pattern Python cannot compile
         return None
@@ -227,11 +240,20 @@ class _Compiler:
         self.classes = classes
         self.nan_guarded: set[str] = set()
         self.uses_regex = False
+        self.typed_elements: frozenset[str] = frozenset()
+        self.omittable: frozenset[str] = frozenset()
+        self.required: frozenset[str] = frozenset()
 
     def false_when(self, node: object) -> str:
         """A Python condition true exactly when the SQL boolean ``node`` is FALSE."""
         if isinstance(node, ast.BoolExpr):
-            parts = [f"({self.false_when(arg)})" for arg in node.args or ()]
+            args = node.args or ()
+            if node.boolop == BoolExprType.AND_EXPR:
+                # A conjunct the field's type list[T] enforces is never FALSE for the model.
+                args = tuple(a for a in args if not self._typed_element_rule(a))
+                if not args:
+                    raise _Unsupported("only element rules")
+            parts = [f"({self.false_when(arg)})" for arg in args]
             if node.boolop == BoolExprType.OR_EXPR:
                 return " and ".join(parts)
             if node.boolop == BoolExprType.AND_EXPR:
@@ -242,7 +264,7 @@ class _Compiler:
             if value.needs != (value.code,):
                 raise _Unsupported("IS NULL of an expression")
             if node.nulltesttype == NullTestType.IS_NULL:
-                return f"{value.code} is not None"
+                return " and ".join(self._present(value.code))
             return f"{value.code} is None"
         if isinstance(node, ast.A_Expr):
             return self._expr(node)
@@ -281,18 +303,33 @@ class _Compiler:
         needs = tuple(dict.fromkeys((*left.needs, *right.needs)))
         return self._guard(needs, f"{left.code} {_NEGATED[op]} {right.code}")
 
+    def _typed_element_rule(self, node: object) -> bool:
+        proves = _no_null_elements(node)
+        return bool(proves) and proves <= self.typed_elements
+
+    def _present(self, code: str) -> list[str]:
+        """Conditions that the field ``code`` holds a value (not NULL, not left out)."""
+        # A field the model may leave out is typed ``T | MISSING``: never None.
+        if code in self.required:
+            return []
+        return [f"{code} is not MISSING" if code in self.omittable else f"{code} is not None"]
+
     def _guard(self, needs: tuple[str, ...], condition: str) -> str:
-        checks = [f"{n} is not None" for n in needs]
+        checks = [check for n in needs for check in self._present(n)]
         checks += [f"not {n}.is_nan()" for n in needs if n in self.nan_guarded]
         return " and ".join([*checks, condition])
 
-    def value(self, node: object, *, null_test: bool = False) -> _Value:
+    def value(
+        self, node: object, *, null_test: bool = False, in_cardinality: bool = False
+    ) -> _Value:
         if isinstance(node, ast.ColumnRef):
             names = [str(f.sval) for f in node.fields or () if isinstance(f, ast.String)]
             if len(names) != 1 or names[0] not in self.fields:
                 raise _Unsupported("unknown column")
             code = f"self.{self.fields[names[0]]}"
             kind = self.kinds.get(names[0], "any")
+            if kind == "list" and not in_cardinality:
+                raise _Unsupported("an array outside cardinality()")
             if kind == "other" and not null_test:
                 raise _Unsupported("a column of a type rules are not compiled for")
             if kind == "decimal":
@@ -304,6 +341,11 @@ class _Compiler:
         if isinstance(node, ast.FuncCall):
             name = node.funcname[-1].sval if node.funcname else ""
             args = node.args or ()
+            if name == "cardinality" and len(args) == 1:
+                inner = self.value(args[0], in_cardinality=True)
+                if inner.kind != "list":
+                    raise _Unsupported("cardinality of a non-array")
+                return _Value(f"len({inner.code})", inner.needs, "number")
             if name not in _STRING_FUNCTIONS or len(args) != 1:
                 raise _Unsupported(f"function {name}")
             inner = self.value(args[0])
@@ -332,6 +374,27 @@ class _Compiler:
         if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
             return str(node.val.sval)
         raise _Unsupported("pattern")
+
+
+def only_element_rules(definition: str) -> bool:
+    """Whether ``CHECK (expr)`` is nothing but ``array_position(col, NULL) IS NULL`` rules (one,
+    or several joined by AND), which a model enforces by typing ``col`` as ``list[T]``."""
+    match = re.fullmatch(r"\s*CHECK\s*(\(.*\))\s*(NOT VALID)?\s*", definition, re.S)
+    if match is None:
+        return False
+    try:
+        select = parse_sql(f"SELECT {match.group(1)}")[0].stmt
+    except Exception:  # a pglast parse error: nothing recognised
+        return False
+    if not isinstance(select, ast.SelectStmt) or not select.targetList:
+        return False
+    return _all_element_rules(select.targetList[0].val)
+
+
+def _all_element_rules(node: object) -> bool:
+    if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.AND_EXPR:
+        return all(_all_element_rules(arg) for arg in node.args or ())
+    return bool(_no_null_elements(node))
 
 
 def elements_not_null(definition: str) -> frozenset[str]:

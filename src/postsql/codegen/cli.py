@@ -26,6 +26,7 @@ from pathlib import Path
 
 import asyncpg
 
+from postsql.codegen.adopt import baseline, describe_live
 from postsql.codegen.build import build_project
 from postsql.codegen.introspect import (
     Catalog,
@@ -37,7 +38,7 @@ from postsql.codegen.introspect import (
     schema_scripts,
     scratch_database,
 )
-from postsql.codegen.ir import CheckConstraint, Project, Table
+from postsql.codegen.ir import CheckConstraint, Project
 from postsql.codegen.loader import QueryDef, load_queries
 from postsql.codegen.options import add_arguments
 from postsql.codegen.render import HEADER, OLD_HEADER_MARKERS, render
@@ -238,14 +239,21 @@ async def generate(
     admin_url: str,
     format_output: bool = True,
     root: Path | None = None,
+    from_database: str | None = None,
 ) -> Generated:
     """Parse, describe, build and render; ``files`` are formatted unless ``format_output=False``.
 
     ``root`` is the project whose ruff configuration formats the output (default ``config.root``).
+    ``from_database`` describes the queries against that live database as it is (changing
+    nothing, see :mod:`postsql.codegen.adopt`) instead of a scratch database built from the
+    schema; ``admin_url`` is then unused.
     """
     project_root = root or config.root
     queries = load_queries(list(config.queries), root=config.root)
-    if config.schema:
+    scripts: list[tuple[str, str]] = []
+    if from_database is not None:
+        source = "the database it was pointed at (--from-database)"
+    elif config.schema:
         scripts = schema_scripts(config.schema)
         source = ", ".join(_rel(p, config.root) for p in config.schema)
     else:
@@ -254,7 +262,11 @@ async def generate(
         source = _rel(config.migrations, config.root)
     package = config.generated_package
     check_not_shadowed(config.out, project_root, package)
-    catalog, described, errors = await describe_all(admin_url, scripts, queries)
+    if from_database is not None:
+        catalog, described, refused = await describe_live(from_database, queries)
+        errors = [server_error(query, exc) for query, exc in refused]
+    else:
+        catalog, described, errors = await describe_all(admin_url, scripts, queries)
     project = build_project(catalog, queries, described, config, check_errors=errors)
     for warning in project.warnings:
         print(f"postsql codegen: warning: {warning}", file=sys.stderr)
@@ -327,7 +339,7 @@ def manifest(project: Project) -> dict[str, object]:
                     }
                     for c in t.columns
                 ],
-                "checks": [_check_entry(k, t) for k in t.checks],
+                "checks": [_check_entry(k) for k in t.checks],
             }
             for t in sorted(project.tables, key=lambda t: (t.schema, t.name))
         ],
@@ -338,14 +350,13 @@ def manifest(project: Project) -> dict[str, object]:
     }
 
 
-def _check_entry(check: CheckConstraint, table: Table) -> dict[str, object]:
+def _check_entry(check: CheckConstraint) -> dict[str, object]:
     # An element rule is enforced by the field's type (list[T]); the key appears only then.
     entry: dict[str, object] = {
         "name": check.name,
         "definition": check.definition,
         "columns": list(check.columns),
-        "checked_by_model": (check.violated is not None or bool(check.elements_not_null))
-        and table.kind == "table",
+        "checked_by_model": check.checked_by_model,
     }
     if check.elements_not_null:
         entry["elements_not_null"] = list(check.elements_not_null)
@@ -442,8 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run codegen with the options of :func:`add_arguments` (paths relative to the project root,
-    the working directory unless ``--root``)."""
+    """Run codegen with the options of :func:`add_arguments` (the project found from ``--project``,
+    else from the working directory upwards; paths on the command line are the caller's)."""
     started = time.perf_counter()
     try:
         config = find_project(args.project)
@@ -457,7 +468,16 @@ def run(args: argparse.Namespace) -> int:
             config = replace(config, queries=tuple(here / p for p in args.queries))
         if args.out is not None:
             config = replace(config, out=here / args.out, package=None)
-        if args.database_url:
+        if args.baseline and not args.from_database:
+            raise CodegenError("--baseline needs --from-database URL (the database to adopt)")
+        if args.from_database:
+            admin_url = ""
+            if args.baseline:
+                migrations = config.migrations or root / "sql" / "migrations"
+                written = asyncio.run(baseline(args.from_database, migrations))
+                print(f"codegen: baseline {_rel(written, root)}, recorded as applied",
+                      file=sys.stderr)  # fmt: skip
+        elif args.database_url:
             admin_url = args.database_url
         else:
             from postsql.runtime.failover import writable_url_sync
@@ -466,7 +486,9 @@ def run(args: argparse.Namespace) -> int:
             # A cluster's URL is pinned to its writable node: the scratch database is created there.
             direct = resolve(require_url=config.require_database_url).direct_url
             admin_url = writable_url_sync(direct)
-        generated = asyncio.run(generate(config, admin_url=admin_url))
+        generated = asyncio.run(
+            generate(config, admin_url=admin_url, from_database=args.from_database)
+        )
     except PostsqlError as exc:
         print(f"codegen failed:\n{exc}", file=sys.stderr)
         return 1

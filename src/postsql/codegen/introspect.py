@@ -16,13 +16,15 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 import pglast
 
 from postsql.codegen.checks import class_body, class_escapes_used, elements_not_null
+from postsql.codegen.nullability import CatalogLookup, analyze_query
 from postsql.errors import CodegenError
 from postsql.runtime.urls import redact, with_database
 
@@ -91,6 +93,8 @@ class RelationColumn:
     identity: str
     generated: bool
     comment: str | None
+    # A generated column's expression (pg_get_expr), else None.
+    generation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,9 +373,11 @@ SELECT a.attrelid::int AS relid, a.attname AS name, a.atttypid::int AS type_oid,
              AND (NOT k.convalidated OR k.connoinherit)
              AND k.conkey[1] = a.attnum) AS not_null,
        a.atthasdef AS has_default, a.attidentity::text AS identity,
-       a.attgenerated::text <> '' AS generated, col_description(a.attrelid, a.attnum) AS comment
+       a.attgenerated::text <> '' AS generated, col_description(a.attrelid, a.attnum) AS comment,
+       CASE WHEN a.attgenerated::text <> '' THEN pg_get_expr(d.adbin, d.adrelid) END AS generation
 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
 ORDER BY a.attrelid, a.attnum
@@ -421,7 +427,7 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
             RelationColumn(
                 r["name"], r["type_oid"], r["formatted"], r["not_null"], r["has_default"],
                 {"a": "always", "d": "by_default"}.get(r["identity"], ""), r["generated"],
-                r["comment"],
+                r["comment"], r["generation"],
             )
         )  # fmt: skip
     checks: dict[int, list[RelationCheck]] = {}
@@ -453,11 +459,45 @@ async def read_catalog(conn: asyncpg.Connection) -> Catalog:
             "SELECT coalesce(array_agg(DISTINCT proname::text), '{}') FROM pg_proc WHERE proretset"
         )
     )
-    return Catalog(
+    catalog = Catalog(
         types, enums, enum_comments, relations, tuple(path) or ("public",),
         {oid: tuple(checks) for oid, checks in domain_checks.items()}, regex_classes,
         set_returning,
     )  # fmt: skip
+    proven = _generated_not_null(catalog)
+    if not proven:
+        return catalog
+    return replace(
+        catalog,
+        relations=[
+            replace(rel, columns=tuple(
+                replace(c, not_null=True) if (rel.oid, c.name) in proven else c
+                for c in rel.columns
+            ))
+            for rel in relations
+        ],
+    )  # fmt: skip
+
+
+def _generated_not_null(catalog: Catalog) -> set[tuple[int, str]]:
+    """Generated columns whose expression is proven non-null over the row's own columns (a
+    generated column has no NOT NULL of its own): ``(relation oid, column)``."""
+    proven: set[tuple[int, str]] = set()
+    for rel in catalog.relations:
+        for col in rel.columns:
+            if col.generation is None or col.not_null:
+                continue
+            # Only parsed by the analysis, never sent to a server.
+            sql = f"SELECT ({col.generation}) AS g FROM ONLY {_quoted(rel.schema, rel.name)}"  # noqa: S608
+            # Catalog's columns are the analysis' CatalogColumn in all but the class.
+            analysis = analyze_query(sql, cast(CatalogLookup, catalog), ["g"])
+            if not analysis.columns[0].nullable:
+                proven.add((rel.oid, col.name))
+    return proven
+
+
+def _quoted(schema: str, name: str) -> str:
+    return ".".join('"' + part.replace('"', '""') + '"' for part in (schema, name))
 
 
 async def _regex_class(conn: asyncpg.Connection, letter: str) -> str:

@@ -82,6 +82,13 @@ class Column:
     # PostgreSQL does not check the domain on every path, so the row model keeps ``nullable``).
     domain_not_null: bool = False
 
+    @property
+    def insert_omittable(self) -> bool:
+        """Whether an insert model may leave the column out (the database supplies it) while a
+        given value may not be None: NOT NULL (or a NOT NULL domain) with a default or identity."""
+        has_default = self.has_default or self.identity != ""
+        return has_default and (not self.nullable or self.domain_not_null)
+
 
 @dataclass(frozen=True, slots=True)
 class CheckConstraint:
@@ -101,6 +108,9 @@ class CheckConstraint:
     # Array columns whose elements this (validated) constraint proves never NULL: their types
     # are ``list[T]``, so every model enforces the rule (see ``checks.elements_not_null``).
     elements_not_null: tuple[str, ...] = ()
+    # The insert model enforces all of it: ``violated`` is the whole rule, or the rule is only
+    # element rules its list[T] fields enforce.
+    checked_by_model: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pglast import ast, parse_sql
+from pglast import ast
 
 from .sqlshape.model import (
     CatalogColumn,
@@ -34,6 +34,7 @@ from .sqlshape.model import (
     NestedShape,
     QueryAnalysis,
 )
+from .sqlshape.names import parsed
 from .sqlshape.params import nullable_params
 from .sqlshape.statements import StatementAnalyzer
 from .sqlshape.tables import table_use
@@ -64,7 +65,7 @@ def analyze_query(sql: str, catalog: CatalogLookup, column_names: Sequence[str])
     False
     """
     try:
-        stmts = [raw.stmt for raw in parse_sql(sql) if raw.stmt is not None]
+        stmts = [raw.stmt for raw in parsed(sql) if raw.stmt is not None]
     except Exception as exc:
         reason = f"SQL could not be parsed ({type(exc).__name__}); parameters assumed non-null"
         return _fallback(column_names, reason)

@@ -23,7 +23,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         action="append",
         metavar="FILE.sql",
-        help="plain DDL, repeatable, applied in order",
+        help="plain DDL (or a pg_dump file), repeatable, applied in order",
+    )
+    source.add_argument(
+        "--from-database",
+        metavar="URL",
+        help="describe the queries against this existing database, changing nothing",
+    )
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="with --from-database: write its schema as the first migration, recorded as applied",
     )
     parser.add_argument(
         "--queries",

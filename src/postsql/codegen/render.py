@@ -285,12 +285,19 @@ def _insert_model(table: Table, imports: _Imports, here: str) -> str:
     body = _model_config(names)
     for col in [*required, *optional]:
         is_optional = col in optional
-        annotation = col.py.optional(is_optional or (col.nullable and not col.domain_not_null))
+        default = "None" if is_optional else None
+        if is_optional and col.insert_omittable:
+            # NOT NULL with a default: the value, or left out for the database to fill in.
+            annotation = col.py
+            imports.add("pydantic", "MISSING")
+            default = "MISSING"
+        else:
+            annotation = col.py.optional(is_optional or (col.nullable and not col.domain_not_null))
         imports.add_type(annotation, here=here)
-        text = annotation.annotation
+        text = annotation.annotation + (" | MISSING" if default == "MISSING" else "")
         if is_optional:
             text = _unshadowed(text, python_field(col.name)[0], imports)
-        body += _field(col.name, text, "None" if is_optional else None, None)
+        body += _field(col.name, text, default, None)
     body += _check_validator(table, imports)
     return _class(table.insert_class_name, "BaseModel", doc, body)
 
@@ -320,7 +327,7 @@ def _checks_doc(checks: Sequence[CheckConstraint], *, insert: bool = False) -> s
     lines = ["", "", head, ""]
     for check in checks:
         # An element rule is in the field's type (list[T]): the model checks it too.
-        mark = "* " if insert and (check.violated or check.elements_not_null) else "- "
+        mark = "* " if insert and check.checked_by_model else "- "
         lines.append(f"{mark}{check.name}:")
         lines.extend(
             textwrap.wrap(

@@ -1,6 +1,8 @@
 """PostgreSQL type → Python annotation, following what asyncpg actually returns for each type.
 
-An unknown type raises :class:`UnsupportedTypeError`; nothing is ever mapped to ``Any``.
+Every type asyncpg has a codec for is mapped (docs/codegen.md lists them); what is left (an
+anonymous record, a partition's row type) raises :class:`UnsupportedTypeError`; nothing is ever
+mapped to ``Any``.
 
 asyncpg's decoding, type by type, and the annotation we generate:
 
@@ -20,13 +22,23 @@ interval                               timedelta                        timedelt
 inet                                   IPv4/6Address or …Interface      the union of those
 cidr                                   IPv4Network / IPv6Network        the union of those
 bytea                                  bytes                            bytes
-tsvector, xml, money, "char"           str                              str
+tsvector, xml, money, "char",          str                              str
+macaddr, jsonpath, reg*, aclitem ...
+an extension's type (hstore, ltree)    str (asyncpg's text fallback)    str
+pg_lsn, cid                            int                              int
+tid / txid_snapshot, pg_snapshot       tuple                            tuple[int, int] / ...
+int2vector, oidvector                  list                             list[int]
+bit, varbit                            asyncpg's BitString              PgBitString (executor)
+point, line, lseg, box, path,          asyncpg's Point, Line ...        PgPoint ... (executor)
+polygon, circle
+range / multirange                     asyncpg's Range / list of them   PgRange[T] / list[...]
 json, jsonb                            str; objects once the codec of   JsonValue (or a model
                                        ``init_connection`` (executor)   configured per column)
                                        is set
 enum                                   str                              its StrEnum
 domain                                 its base type                    its base type
 composite                              Record                           its model
+a table's row type                     Record                           RowValue[its model]
 array of any of these                  list                             list[T | None], or
                                                                         list[T] when its elements
                                                                         are proven non-null

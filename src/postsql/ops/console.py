@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -68,13 +69,19 @@ def _is_terminal(stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
+def _rich(stream: TextIO) -> bool:
+    """Draw with rich: on a terminal, when it is installed (the dev extra brings it; a runtime
+    install prints the same content as plain text)."""
+    return _is_terminal(stream) and importlib.util.find_spec("rich") is not None
+
+
 def print_section(section: Section, *, stream: TextIO | None = None) -> None:
-    """Print ``section``: a rich table on a terminal, aligned plain text otherwise.
+    """Print ``section``: a rich table on a terminal (rich installed), aligned plain text otherwise.
 
     Example: ``print_section(Section("Sizes", ("table", "size"), [("posts", "8.0 kB")]))``.
     """
     out = sys.stdout if stream is None else stream
-    if _is_terminal(out):
+    if _rich(out):
         from rich.console import Console
         from rich.markup import escape
         from rich.table import Table
@@ -116,7 +123,7 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
 
     Example: ``with progress("pg_dump") as update: update(3, 9)``.
     """
-    if not _is_terminal(sys.stderr):
+    if not _rich(sys.stderr):
         yield lambda done, total: None
         return
     from rich.console import Console

@@ -26,7 +26,7 @@ from postsql.errors import ConfigurationError, SeedError
 from postsql.project import ProjectConfig, project_imports
 from postsql.runtime.urls import redact
 
-__all__ = ["load_seeder", "run_seeds"]
+__all__ = ["check_seeds", "load_seeder", "run_seeds"]
 
 
 def load_seeder(config: ProjectConfig) -> Callable[..., object] | None:
@@ -49,10 +49,10 @@ def load_seeder(config: ProjectConfig) -> Callable[..., object] | None:
     return cast("Callable[..., object]", function)
 
 
-def run_seeds(config: ProjectConfig, url: str) -> list[str]:
-    """Run the seed files, then the seeder; returns one line per step for the command to print."""
-    seeder = load_seeder(config)
-    if not config.seeds and seeder is None:
+def check_seeds(config: ProjectConfig) -> None:
+    """Raise :class:`ConfigurationError` saying what to configure when there is nothing to seed
+    or a seed file is missing (before any connection)."""
+    if not config.seeds and config.seeder is None:
         raise ConfigurationError(
             f"nothing to seed: set seeds (SQL files) and/or seeder (MODULE:FUNCTION) in "
             f"{config.where}"
@@ -60,6 +60,12 @@ def run_seeds(config: ProjectConfig, url: str) -> list[str]:
     missing = [str(path) for path in config.seeds if not path.is_file()]
     if missing:
         raise ConfigurationError(f"{config.where}: seed files not found: {', '.join(missing)}")
+
+
+def run_seeds(config: ProjectConfig, url: str) -> list[str]:
+    """Run the seed files, then the seeder; returns one line per step for the command to print."""
+    check_seeds(config)
+    seeder = load_seeder(config)
     return asyncio.run(_run(config, url, seeder))
 
 

@@ -669,7 +669,9 @@ class Database(_Executes):
 
         Inside ``db.transaction()`` it joins that transaction (as a savepoint); either way the
         write is reported to the hooks as one of ``table_name``, so the cache invalidates it.
-        :func:`postsql.copy_models` is the typed way in. Returns the status (``"COPY 1000"``).
+        :func:`postsql.copy_models` is the typed way in: it maps a constraint violation to an
+        :class:`~postsql.errors.IntegrityViolation` naming the offending row (here it is
+        asyncpg's own error). Returns the status (``"COPY 1000"``).
         """
         async with self.transaction() as tx:
             return await tx.copy_records_to_table(table_name, records=records, columns=columns)
@@ -814,7 +816,7 @@ class Database(_Executes):
                 return candidate
         return None
 
-    async def _on_pool(
+    def _on_pool(
         self,
         pool: _Pool,
         kind: _Kind,
@@ -822,7 +824,8 @@ class Database(_Executes):
         args: tuple[object, ...],
         column: int,
         info: QueryInfo | None,
-    ) -> Any:
+    ) -> Awaitable[Any]:
+        # Not a coroutine itself: it returns _observed's, one coroutine layer less per statement.
 
         async def run() -> tuple[Any, int | None]:
             # get/put rather than ``async with pool.acquire()``: a generator-based context
@@ -850,7 +853,7 @@ class Database(_Executes):
                 _deliver_cancellation()  # the statement ran: its result, then the cancellation
             return result
 
-        return await self._observed(info, sql, args, False, pool.label, run)
+        return self._observed(info, sql, args, False, pool.label, run)
 
     async def _observed(
         self,
@@ -861,10 +864,14 @@ class Database(_Executes):
         target: str,
         run: Callable[[], Awaitable[tuple[Any, int | None]]],
         written: frozenset[str] | None = None,
+        *,
+        surface: bool = True,
     ) -> Any:
         """Run one statement: time it, surface its error, and emit its record to the hooks.
 
         ``written`` replaces the query's ``tables_written`` (a COMMIT reports its transaction's).
+        ``surface=False`` leaves the error as asyncpg raised it (a COPY: the caller maps it with
+        the row it knows, from the detail a mapped error no longer carries).
         """
         started_at = time.time()
         started = time.perf_counter()
@@ -888,6 +895,9 @@ class Database(_Executes):
                 error.__cause__ = exc
                 error = _surface(error, info, target, self.checks, in_transaction=in_transaction)
                 raise error from exc
+            if not surface:
+                error = exc
+                raise
             error = _surface(exc, info, target, self.checks, in_transaction=in_transaction)
             if error is exc:
                 raise
@@ -1019,7 +1029,7 @@ class Transaction(_Executes):
             return status, affected_rows(status)
 
         result: str = await self._db._observed(
-            None, f"COPY {table_name}", (), True, "primary", copy, written
+            None, f"COPY {table_name}", (), True, "primary", copy, written, surface=False
         )
         return result
 

@@ -543,6 +543,9 @@ def _is_null_literal(node: object) -> bool:
     return isinstance(bare, ast.A_Const) and bool(bare.isnull)
 
 
+_NUMBER_TYPES = frozenset({"smallint", "integer", "bigint", "numeric", "real", "double precision"})
+
+
 def _scalar_call(node: ast.FuncCall, name: str, args: list[Value], ctx: Ctx) -> Value:
     result_type = fn.result_type(name, [a.type_name for a in args])
     builder = _JSON_BUILDERS.get(name)
@@ -556,6 +559,10 @@ def _scalar_call(node: ast.FuncCall, name: str, args: list[Value], ctx: Ctx) -> 
         return _all_non_null(args[:1], "format() with a non-null format", "text")
     if name in fn.NON_NULL_PRESERVING:
         return _all_non_null(args, f"{name}() of non-null arguments", result_type)
+    if name == "to_char" and len(args) == 2 and args[0].type_name in _NUMBER_TYPES:
+        # Of a number only: to_char('infinity'::timestamptz, 'YYYY') and to_char(now(), '')
+        # are NULL.
+        return _all_non_null(args, "to_char() of a non-null number and format", "text")
     if name in fn.SET_RETURNING:
         return nullable(f"{name}() elements may be NULL", result_type)
     return unknown(f"{name}() is not known to be non-null", result_type)
@@ -674,9 +681,15 @@ def _window_value(node: ast.FuncCall, name: str, args: list[Value], ctx: Ctx) ->
         return non_null(f"window {name}() is never NULL", type_)
     if name == "ntile":
         return _all_non_null(args, "ntile() of a non-null bucket count", type_)
+    frame_includes_row = _default_frame(node.over, ctx) and node.agg_filter is None
+    if name in ("first_value", "last_value") and frame_includes_row and len(args) == 1:
+        # The default frame always holds the current row: some row's value is read.
+        return _all_non_null(args, f"window {name}() of a non-null value", type_)
+    if name in ("lag", "lead") and len(args) == 3:
+        # A missing row gives the default; a NULL offset gives NULL.
+        return _all_non_null(args, f"{name}() with a non-null value, offset and default", type_)
     if name in fn.WINDOW_NULLABLE:
         return nullable(f"window {name}() can be NULL", type_)
-    frame_includes_row = _default_frame(node.over, ctx) and node.agg_filter is None
     nested = _agg_shape(name, args)
     if frame_includes_row and name in fn.COLLECTING_AGGREGATES:
         return non_null(f"window {name}() over a frame holding the current row", type_, nested)

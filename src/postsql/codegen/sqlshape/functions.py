@@ -27,7 +27,10 @@ STRICT_NON_NULL = frozenset(
         # numbers
         "abs", "ceil", "ceiling", "floor", "round", "trunc", "sign", "sqrt", "cbrt", "power", "pow",
         "mod", "div", "exp", "ln", "log", "log10", "width_bucket", "gcd", "lcm", "factorial",
-        "degrees", "radians",
+        "degrees", "radians", "sin", "cos", "tan", "cot", "asin", "acos", "atan", "atan2", "sind",
+        "cosd", "tand", "cotd", "asind", "acosd", "atand", "atan2d", "sinh", "cosh", "tanh",
+        "asinh", "acosh", "atanh", "bit_count", "get_bit", "get_byte", "set_bit", "set_byte",
+        "overlay",
         # time
         "date_trunc", "date_bin", "age", "timezone", "make_date", "make_time", "make_timestamp",
         "make_timestamptz", "make_interval", "to_timestamp", "justify_days", "justify_hours",

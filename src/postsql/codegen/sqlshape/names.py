@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
-from pglast import ast
+from pglast import ast, parse_sql
 from pglast.enums import A_Expr_Kind
 
 # Internal type names as the parser spells them → format_type() text.
@@ -110,6 +111,13 @@ def param_number(node: object) -> int | None:
     if isinstance(node, ast.ParamRef):
         return node.number
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def parsed(sql: str) -> tuple[ast.RawStmt, ...]:
+    """``pglast.parse_sql(sql)``, parsed once per run however many times it is analysed (a
+    view's definition, for every query reading the view). The trees are shared: read only."""
+    return tuple(parse_sql(sql))
 
 
 def walk(node: object) -> Iterator[ast.Node]:

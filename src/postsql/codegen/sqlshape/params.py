@@ -107,3 +107,38 @@ def _stored(value: object) -> Iterator[int | None]:
             yield from _stored(arg)
     elif isinstance(value, ast.A_Expr) and value.kind == A_Expr_Kind.AEXPR_NULLIF:
         yield from _stored(value.lexpr)
+
+
+def stored_into(stmt: ast.Node) -> dict[int, tuple[str | None, str, str]]:
+    """Parameters written as they are (through casts) into a table column, by number:
+    ``(schema, table, column)``. INSERT values or select list, UPDATE SET, ON CONFLICT DO UPDATE
+    SET; a parameter written into two columns is left out."""
+    found: dict[int, set[tuple[str | None, str, str]]] = {}
+
+    def note(value: object, relation: ast.RangeVar, column: str) -> None:
+        number = param_number(value)
+        if number is not None and relation.relname:
+            found.setdefault(number, set()).add((relation.schemaname, relation.relname, column))
+
+    for node in walk(stmt):
+        if isinstance(node, ast.InsertStmt) and node.relation is not None:
+            names = [t.name for t in node.cols or () if isinstance(t, ast.ResTarget) and t.name]
+            select = node.selectStmt
+            if names and isinstance(select, ast.SelectStmt):
+                rows: Sequence[object] = select.valuesLists or ()
+                if not rows and select.targetList:
+                    rows = [tuple(t.val for t in select.targetList if isinstance(t, ast.ResTarget))]
+                for row in rows:
+                    for value, name in zip(
+                        row if isinstance(row, tuple) else (), names, strict=False
+                    ):
+                        note(value, node.relation, name)
+            conflict = node.onConflictClause
+            for target in conflict.targetList or () if conflict is not None else ():
+                if isinstance(target, ast.ResTarget) and target.name and not target.indirection:
+                    note(target.val, node.relation, target.name)
+        elif isinstance(node, ast.UpdateStmt) and node.relation is not None:
+            for target in node.targetList or ():
+                if isinstance(target, ast.ResTarget) and target.name and not target.indirection:
+                    note(target.val, node.relation, target.name)
+    return {n: next(iter(targets)) for n, targets in found.items() if len(targets) == 1}

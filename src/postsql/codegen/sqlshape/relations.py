@@ -181,7 +181,9 @@ class FromBuilder:
         right = self.from_item(node.rarg, scope, join_frames(before, left))
         kind = node.jointype
         quals = node.quals
-        if kind == JoinType.JOIN_LEFT:
+        if kind == JoinType.JOIN_LEFT and self._one_row_always_joined(node.rarg, quals):
+            pass  # LEFT JOIN (SELECT count(*) ...) ON true: exactly one row joins every row
+        elif kind == JoinType.JOIN_LEFT:
             right = self._refined(right, quals).null_extended("right side of LEFT JOIN")
         elif kind == JoinType.JOIN_RIGHT:
             left = self._refined(left, quals).null_extended("left side of RIGHT JOIN")
@@ -195,6 +197,15 @@ class FromBuilder:
         if node.alias is not None and node.alias.aliasname:
             return self._aliased(frame, node.alias)
         return frame
+
+    def _one_row_always_joined(self, item: object, quals: object) -> bool:
+        """A subquery that yields exactly one row (an ungrouped aggregate without HAVING, LIMIT
+        or OFFSET), joined ON TRUE."""
+        if not (isinstance(item, ast.RangeSubselect) and item.subquery is not None):
+            return False
+        constant = quals.val if isinstance(quals, ast.A_Const) else None
+        is_true = isinstance(constant, ast.Boolean) and bool(constant.boolval)
+        return is_true and self.returns_one_row(item.subquery)
 
     def _refined(self, frame: Frame, quals: object) -> Frame:
         return self.refine(frame, quals) if quals is not None else frame

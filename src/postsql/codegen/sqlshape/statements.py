@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.enums import GroupingSetKind, ReturningOptionKind, SetOperation
 
 from . import functions as fn
@@ -23,7 +23,7 @@ from .model import (
     non_null,
     unknown,
 )
-from .names import figure_colname, func_name, slot_names, strings
+from .names import figure_colname, func_name, parsed, slot_names, strings
 from .relations import FromBuilder, rename
 
 _MAX_RECURSIVE_ROUNDS = 32
@@ -86,7 +86,7 @@ class StatementAnalyzer(FromBuilder):
         return values
 
     def _analyze_view(self, sql: str, width: int) -> tuple[Value, ...] | None:
-        stmts = parse_sql(sql)
+        stmts = parsed(sql)
         if len(stmts) != 1 or stmts[0].stmt is None:
             return None
         inner = StatementAnalyzer(self.catalog, frozenset())

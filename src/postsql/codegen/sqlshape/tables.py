@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pglast import ast, parse_sql
+from pglast import ast
 
 from . import functions as fn
 from .model import CatalogLookup
-from .names import func_name, walk
+from .names import func_name, parsed, walk
 
 _WRITES = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 
@@ -68,7 +68,7 @@ def _with_view_bases(
     if sql is None:
         return out
     try:
-        stmts = [raw.stmt for raw in parse_sql(sql) if raw.stmt is not None]
+        stmts = [raw.stmt for raw in parsed(sql) if raw.stmt is not None]
     except Exception:
         return out
     for stmt in stmts:

@@ -1,6 +1,6 @@
 -- Operations: health checks, growth reports and backup bookkeeping (postsql.ops.monitoring,
--- postsql.ops.report, postsql.ops.backup). Every query reads the catalog or the statistics views
--- and works on PostgreSQL 15 through 18. "This database" is current_database().
+-- postsql.ops.report, postsql.ops.backup). Every query reads the catalog or the statistics
+-- views and works on PostgreSQL 15 through 18. "This database" is current_database().
 
 -- name: server_info()^
 -- Returns the server's version, whether it is a standby, and how many connections it holds.

@@ -107,6 +107,37 @@ CREATE TABLE public.film (
 ALTER TABLE public.film OWNER TO postgres;
 
 --
+-- Name: person; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.person (
+    person_id integer NOT NULL,
+    first_name text NOT NULL,
+    last_name text NOT NULL,
+    nick text,
+    settings jsonb DEFAULT '{}'::jsonb NOT NULL,
+    full_name text GENERATED ALWAYS AS (((first_name || ' '::text) || last_name)) STORED,
+    nick_name text GENERATED ALWAYS AS ((nick || '!'::text)) STORED
+);
+
+
+--
+-- Name: product; Type: TABLE; Schema: public; Owner: postgres
+--
+
+CREATE TABLE public.product (
+    product_id integer NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    settings jsonb DEFAULT '{}'::jsonb NOT NULL,
+    note text,
+    CONSTRAINT product_tags_check CHECK (((cardinality(tags) <= 10) AND (array_position(tags, NULL::text) IS NULL)))
+);
+
+
+ALTER TABLE public.product OWNER TO postgres;
+
+--
 -- Name: rental; Type: TABLE; Schema: public; Owner: postgres
 --
 

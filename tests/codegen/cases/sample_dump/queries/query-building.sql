@@ -50,3 +50,12 @@ FROM film f WHERE f.film_id = :id;
 INSERT INTO staff (staff_id, first_name, email)
 SELECT :staff_id, :first_name, CASE WHEN :share_email THEN :email END
 RETURNING staff_id, email;
+
+-- name: set_product_settings(settings, product_id)!
+-- :settings is written into a json_columns column: typed by its model.
+UPDATE product SET settings = :settings WHERE product_id = :product_id;
+
+-- name: add_product(product_id, description, tags)<!
+INSERT INTO product (product_id, description, tags)
+VALUES (:product_id, :description, :tags)
+RETURNING *;
