@@ -39,12 +39,13 @@ PG15_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 test-pg15: $(STAMP) ## the database tests again on another server: PG15_URL (default: a PostgreSQL 15 at 127.0.0.1:5432)
 	TEST_DATABASE_URL="$(PG15_URL)" $(PY) -m pytest -m "db and not installs" -q
 
-lint: $(STAMP) ## ruff, sqlfluff on all SQL, squawk on migrations, the soft-delete check
+# postsql check is what a user's CI runs; here for the example and for postsql's own queries. Its
+# codegen freshness check is left to codegen-check, which covers both packages.
+lint: $(STAMP) ## ruff, then postsql check (sqlfluff, squawk, the soft-delete check) on all SQL
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint sql/ src/postsql/sql/
-	$(BIN)/squawk --config .squawk.toml sql/migrations/*.sql
-	$(PY) -m postsql.ext.soft_delete sql/queries --schema sql/schema.sql
+	$(POSTSQL) check --skip codegen
+	$(POSTSQL) --project src/postsql/sql/postsql.toml check --skip codegen
 
 typecheck: $(STAMP) ## mypy --strict over src, scripts and tests
 	$(BIN)/mypy

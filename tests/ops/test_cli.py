@@ -33,7 +33,7 @@ COMMANDS = command_paths(_parser())
 def test_every_documented_command_exists() -> None:
     names = {" ".join(p) for p in COMMANDS}
     assert names >= {
-        "init", "migrate", "rollback", "status", "new", "codegen", "seed", "db", "health",
+        "init", "check", "migrate", "rollback", "status", "new", "codegen", "seed", "db", "health",
         "report", "backup", "backup verify", "backup status", "backup prune", "restore",
     }  # fmt: skip
     assert len(COMMAND_GROUPS) >= 6  # other groups (roles...) append themselves

@@ -31,6 +31,9 @@ RUNTIME_LIMIT_MB = 70
 
 MIGRATION = """\
 -- migrate:up
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 CREATE TYPE loan_state AS ENUM ('OUT', 'RETURNED', 'LOST');
 
 CREATE TABLE books (
@@ -52,6 +55,9 @@ CREATE TABLE loans (
 CREATE INDEX loans_book_id_idx ON loans (book_id);
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 DROP TABLE loans;
 DROP TABLE books;
 DROP TYPE loan_state;
@@ -70,9 +76,13 @@ RETURNING id, state, due_on;
 
 -- name: loans_of(borrower)
 -- Returns a borrower's loans with their books' titles.
-SELECT l.id, b.title, l.state, l.due_on
+SELECT
+    l.id,
+    b.title,
+    l.state,
+    l.due_on
 FROM loans AS l
-INNER JOIN books AS b ON b.id = l.book_id
+INNER JOIN books AS b ON l.book_id = b.id
 WHERE l.borrower = :borrower
 ORDER BY l.id;
 """
@@ -164,6 +174,7 @@ def test_a_new_project_installs_generates_runs_tests_and_type_checks(
     assert not [n for n in names if n.startswith("blog/")], "the example ships in the wheel"
     assert "postsql/sql/queries/monitoring.sql" in names
     assert "postsql/py.typed" in names
+    assert {"postsql/lint/sqlfluff.cfg", "postsql/lint/squawk.toml"} <= set(names)
 
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", str(venv)], tmp_path, env, transcript)
@@ -215,6 +226,10 @@ def test_a_new_project_installs_generates_runs_tests_and_type_checks(
         assert status.returncode == 0, status.stdout + status.stderr
         _run([postsql, "codegen"], project, env, transcript)
         _run([postsql, "codegen", "--check"], project, env, transcript)
+        # What init's CI workflow runs, with the settings the wheel ships.
+        check = _run([postsql, "check"], project, env, transcript)
+        assert "OK (sqlfluff, squawk, soft-delete, codegen)" in check.stderr, check.stderr
+        assert (project / ".github" / "workflows" / "postsql.yml").is_file()
         url = _run([postsql, "db", "url"], project, env, transcript).stdout.strip()
         (project / "run.py").write_text(SCRIPT)
         script = _run(

@@ -3,8 +3,9 @@
 Writes the ``[tool.postsql]`` config (into ``pyproject.toml``, appended when the file exists
 without one; else a new ``pyproject.toml``), ``sql/migrations/`` with a first migration,
 ``sql/queries/`` with a first query, the package the generated code goes into, a test that uses
-the pytest plugin, and the ``.gitignore`` lines. Nothing that exists is overwritten: a second run
-writes only what is missing and says so. Prints the next three commands.
+the pytest plugin, a GitHub Actions workflow that runs ``postsql check`` and the tests, and the
+``.gitignore`` lines. Nothing that exists is overwritten: a second run writes only what is missing
+and says so. Prints the next three commands.
 
 Example::
 
@@ -21,11 +22,15 @@ from typing import Any
 
 from postsql.errors import ConfigurationError
 
-__all__ = ["register", "scaffold"]
+__all__ = ["WORKFLOW_PATH", "register", "scaffold"]
 
 _PACKAGE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 _FIRST_MIGRATION = """-- migrate:up
+-- Fail fast rather than queue behind locks on a busy server; dbmate's transaction scopes both.
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 CREATE TABLE items (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name text NOT NULL,
@@ -33,6 +38,9 @@ CREATE TABLE items (
 );
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
 DROP TABLE items;
 """
 
@@ -43,7 +51,10 @@ RETURNING id, name, created_at;
 
 -- name: list_items(limit)
 -- Returns the newest items first, at most :limit.
-SELECT i.id, i.name, i.created_at
+SELECT
+    i.id,
+    i.name,
+    i.created_at
 FROM items AS i
 ORDER BY i.created_at DESC, i.id DESC
 LIMIT :limit;
@@ -61,6 +72,33 @@ async def test_an_added_item_is_listed(postsql_db: Database) -> None:
     assert [row.name for row in await items.list_items(postsql_db, limit=10)] == [added.name]
 '''
 
+_WORKFLOW = """\
+# Written by postsql init: the database layer's CI. postsql check lints the SQL (sqlfluff), checks
+# the migrations (squawk), the soft-delete filters and that the generated code is up to date; then
+# the tests run. Nothing to start: codegen and the tests use postsql's embedded PostgreSQL.
+name: postsql
+
+on:
+  push:
+  pull_request:
+
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+      - name: Install the project with postsql's development tooling
+        run: pip install -e . 'postsql[dev]' pytest pytest-asyncio
+      - name: postsql check
+        run: postsql check
+      - name: Tests
+        run: pytest
+"""
+
+WORKFLOW_PATH = ".github/workflows/postsql.yml"
 _GITIGNORE = (".postsql/", "__pycache__/", ".venv/")
 
 
@@ -132,6 +170,7 @@ def scaffold(root: Path, package: str) -> list[str]:
         lines.append("kept     sql/queries/ (has queries)")
     write(f"src/{package}/__init__.py", "")
     write(f"tests/test_{package}_items.py", _TEST.format(package=package))
+    write(WORKFLOW_PATH, _WORKFLOW)
     gitignore = root / ".gitignore"
     present = gitignore.read_text(encoding="utf-8").splitlines() if gitignore.exists() else []
     missing = [line for line in _GITIGNORE if line not in present]
@@ -153,7 +192,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
         "\nnext:\n"
         "  postsql migrate --create   # apply sql/migrations (the embedded PostgreSQL in dev)\n"
         f"  postsql codegen            # write src/{package}/db from the schema and queries\n"
-        "  pytest                     # run tests/ on a fresh migrated database per test"
+        "  pytest                     # run tests/ on a fresh migrated database per test\n"
+        f"CI: {WORKFLOW_PATH} runs postsql check (lint, migrations, generated code) and the tests"
     )
     return 0
 
@@ -165,7 +205,8 @@ def register(sub: Any, command: Callable[..., argparse.ArgumentParser]) -> None:
         "init",
         _cmd_init,
         "scaffold a project here: [tool.postsql] config, a first migration and query, a test "
-        "using the pytest plugin, .gitignore lines; never overwrites",
+        "using the pytest plugin, a CI workflow running postsql check and the tests, .gitignore "
+        "lines; never overwrites",
         "postsql init --package shop",
     )
     parser.add_argument(

@@ -14,6 +14,7 @@ Examples::
     postsql db start          # start the embedded server (when no DATABASE_URL) and print its URL
     postsql init              # scaffold a project in the working directory
     postsql migrate           # apply pending migrations and dump the schema
+    postsql check             # lint SQL, check migrations and generated code (for CI)
     postsql health --json     # exit status 1 when the database is unhealthy
     postsql backup && postsql backup verify
 """
@@ -578,8 +579,17 @@ def register_init(sub: Subparsers) -> None:
     register(sub, _command)
 
 
+def register_check(sub: Subparsers) -> None:
+    """``postsql check``: lint, migration safety, soft delete, codegen freshness
+    (see :mod:`postsql.cli.check`)."""
+    from postsql.cli.check import register
+
+    register(sub, _command)
+
+
 COMMAND_GROUPS: list[Callable[[Subparsers], None]] = [
     register_init,
+    register_check,
     register_db,
     register_migrations,
     register_codegen,

@@ -55,6 +55,7 @@ __all__ = [
     "manifest",
     "run",
     "server_error",
+    "stale_files",
 ]
 
 
@@ -389,6 +390,20 @@ def stale_diff(files: dict[str, str], out: Path, *, root: Path) -> str:
             )
         )
     return "".join(chunks)
+
+
+def stale_files(files: dict[str, str], out: Path) -> list[tuple[Path, str]]:
+    """Every file under ``out`` that differs from ``files``, in path order, with why: ``missing``
+    (to be written), ``differs`` (to be rewritten) or ``removed`` (generated earlier, to go)."""
+    found: list[tuple[Path, str]] = []
+    for rel, text in files.items():
+        path = out / rel
+        if not path.exists():
+            found.append((path, "missing"))
+        elif path.read_text(encoding="utf-8") != text:
+            found.append((path, "differs"))
+    found += [(path, "removed") for path in _stale_files(files, out)]
+    return sorted(found)
 
 
 def _stale_files(files: dict[str, str], out: Path) -> list[Path]:

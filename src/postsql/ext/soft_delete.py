@@ -19,7 +19,7 @@ A query that means to see soft-deleted rows says so in its comment block, with t
 skipped as a whole. Plain ``INSERT`` targets are not reads and are never flagged; ``MERGE``
 targets are not checked (their ``USING`` side is, like any ``SELECT``).
 
-Run it (``make lint`` does)::
+``postsql check`` runs it over a project's queries (:mod:`postsql.ops.check`); alone::
 
     python -m postsql.ext.soft_delete sql/queries --schema sql/schema.sql
 
