@@ -11,7 +11,7 @@ import keyword
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -33,10 +33,12 @@ from postsql.codegen.ir import (
     ResultColumn,
     Table,
     TableKind,
+    Variant,
 )
 from postsql.codegen.loader import QueryDef
 from postsql.codegen.naming import pascal, python_field, singular
 from postsql.codegen.typemap import BASE_TYPES, BINARY_ONLY, TypeMapper
+from postsql.codegen.variants import DynamicDef, variant_key, variant_label, variant_query
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
 from postsql.project import ProjectConfig, parse_annotation
 
@@ -1051,13 +1053,16 @@ def build_project(
                 "rename one of the files",
             )
         d = described.get(q.name)
-        if d is None:
+        if d is None and q.dynamic is None:
             continue
         clash = _function_name_problem(q.name) or _generated_name_clash(q, generated)
         if clash is not None:
             builder.errors.add(QueryCheckError, f"{q.location}: {q.name}: {clash}")
             continue
-        result = builder.query(q, d, tables)
+        if q.dynamic is not None:
+            result = _dynamic_query(builder, q, q.dynamic, described, tables)
+        elif d is not None:
+            result = builder.query(q, d, tables)
         if result is not None:
             built.append(result)
     known = {q.name for q in queries}
@@ -1167,3 +1172,102 @@ def _function_name_problem(name: str) -> str | None:
     if name in _MODULE_NAMES:
         return f"the generated module already uses the name {name!r}; rename the query"
     return None
+
+
+def _dynamic_query(
+    builder: _Builder,
+    q: QueryDef,
+    dynamic: DynamicDef,
+    described: Mapping[str, Described],
+    tables: Sequence[Table],
+) -> Query | None:
+    """Build every variant of a dynamic query and merge them into one :class:`Query`.
+
+    All variants must return the same columns (names, types, JSON shapes); a column is nullable
+    when it is in any variant (the row model is shared). A parameter must have one type in every
+    variant that uses it.
+    """
+    where = f"{q.location}: {q.name}:"
+    built: list[Variant] = []
+    for v in dynamic.variants:
+        d = described.get(variant_key(q.name, v))
+        if d is None:
+            return None  # the server refused it: already reported, naming the variant
+        one = builder.query(variant_query(q, v), d, tables)
+        if one is None:
+            return None
+        built.append(Variant(v.given, v.order, one))
+    full = next(
+        b.query for b in built if b.given == dynamic.optional and b.order == dynamic.default_order
+    )
+    first = built[0]
+    problems = 0
+    for other in built[1:]:
+        label = f"variant ({variant_label(other.given, other.order)})"
+        base = f"variant ({variant_label(first.given, first.order)})"
+        theirs = [(c.name, c.pg_type) for c in other.query.columns]
+        ours = [(c.name, c.pg_type) for c in first.query.columns]
+        if theirs != ours:
+            builder.errors.add(
+                QueryCheckError,
+                f"{where} {label} returns {_columns_text(theirs)}, but {base} returns "
+                f"{_columns_text(ours)}; every variant must return the same columns",
+            )
+            problems += 1
+            continue
+        for mine, yours in zip(first.query.columns, other.query.columns, strict=True):
+            if mine.nested != yours.nested or mine.py != yours.py:
+                builder.errors.add(
+                    QueryCheckError,
+                    f"{where} column {mine.name} has another shape in {label} than in {base}",
+                )
+                problems += 1
+    param_types: dict[str, tuple[str, str]] = {}
+    for b in built:
+        for p in b.query.params:
+            seen = param_types.setdefault(p.sql_name, (p.pg_type, variant_label(b.given, b.order)))
+            if seen[0] != p.pg_type:
+                builder.errors.add(
+                    QueryCheckError,
+                    f"{where} parameter :{p.sql_name} is {seen[0]} in variant ({seen[1]}) but "
+                    f"{p.pg_type} in variant ({variant_label(b.given, b.order)}); cast it",
+                )
+                problems += 1
+    if problems:
+        return None
+    columns = tuple(
+        replace(
+            col,
+            nullable=any(b.query.columns[i].nullable for b in built),
+            reason=next(
+                (b.query.columns[i].reason for b in built if b.query.columns[i].nullable),
+                col.reason,
+            ),
+        )
+        for i, col in enumerate(full.columns)
+    )
+    reuses: str | None = None
+    if q.operation in ("select", "select_one") and columns:
+        reuses = _matching_table(columns, tables)
+    row_class = reuses or pascal(q.name) + "Row"
+    return replace(
+        full,
+        columns=columns,
+        row_class=row_class,
+        reuses_table=reuses,
+        tables_read=frozenset().union(*(b.query.tables_read for b in built)),
+        read_only=all(b.query.read_only for b in built),
+        returns_optional=any(b.query.returns_optional for b in built),
+        value_nullable=any(b.query.value_nullable for b in built),
+        optional=dynamic.optional,
+        orders=tuple(o.name for o in dynamic.orders),
+        default_order=dynamic.default_order,
+        variants=tuple(
+            Variant(b.given, b.order, replace(b.query, row_class=row_class, reuses_table=reuses))
+            for b in built
+        ),
+    )
+
+
+def _columns_text(columns: Sequence[tuple[str, str]]) -> str:
+    return "(" + ", ".join(f"{name} {pg_type}" for name, pg_type in columns) + ")"

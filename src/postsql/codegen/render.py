@@ -13,7 +13,16 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from postsql.codegen.ir import CheckConstraint, Column, NestedModel, Project, PyType, Query, Table
+from postsql.codegen.ir import (
+    CheckConstraint,
+    Column,
+    NestedModel,
+    Param,
+    Project,
+    PyType,
+    Query,
+    Table,
+)
 from postsql.codegen.naming import pascal, python_field
 from postsql.codegen.typemap import wire_exact
 
@@ -729,11 +738,16 @@ def render_queries(module: str, queries: Sequence[Query], package: str, source: 
     for query in sorted(queries, key=lambda q: q.name):
         infos.append(_info(query, imports))
         exported.append(_const(query))
-        fns = _function(query, imports, here)
+        if query.variants:
+            infos.append(_variants_table(query, imports))
+            fns = _dynamic_function(query, imports, here)
+        else:
+            fns = _function(query, imports, here)
         functions.extend(fns)
         exported.append(query.name)
-        if query.operation == "select":
+        if query.operation == "select" and not query.variants:
             exported.append(f"iter_{query.name}")
+        if query.operation == "select":
             imports.add("pydantic", "TypeAdapter")
             adapters.append(f"_{_const(query)}_ROWS = TypeAdapter(list[{query.row_class}])\n")
         if _renamed(query) and query.operation in ("select", "select_one", "insert_returning"):
@@ -813,3 +827,128 @@ def render(project: Project, *, package: str, migrations_source: str) -> dict[st
         + _all(["models", "queries"])
     )
     return dict(sorted(files.items()))
+
+
+# -- dynamic queries (-- @if / -- @sort; see codegen/variants.py) ---------------------------------
+def _variants_table(query: Query, imports: _Imports) -> str:
+    """``_<CONST>_VARIANTS``: every variant's ``QueryInfo``, keyed by (given optional
+    parameters in declaration order, sort order)."""
+    imports.add("postsql.runtime.executor", "QueryInfo")
+    const = _const(query)
+    entries = ""
+    for variant in query.variants:
+        given = "(" + "".join(f"{_quote(g)}, " for g in variant.given) + ")"
+        info = _info(variant.query, imports).split(" = ", 1)[1].rstrip("\n")
+        entries += f"    ({given}, {_quote(variant.order)}): {info},\n"
+    return (
+        f"_{const}_OPTIONAL = {_tuple_literal([_quote(o) for o in query.optional])}\n"
+        f"_{const}_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {{\n{entries}}}\n"
+    )
+
+
+def _dynamic_function(query: Query, imports: _Imports, here: str) -> list[str]:
+    """The function of a dynamic query: optional parameters are keyword arguments defaulting to
+    ``None`` (not given), ``order`` a ``Literal`` of the declared orders; the body picks one of
+    the precomputed statements, builds no SQL."""
+    const = _const(query)
+    optional = set(query.optional)
+    params = ["db: Executor", "/", "*"]
+    required = [p for p in query.params if p.sql_name not in optional]
+    for p in required:
+        annotation = p.py.optional(p.nullable)
+        imports.add_type(annotation, here=here)
+        params.append(f"{p.name}: {annotation.annotation}")
+    for p in query.params:
+        if p.sql_name in optional:
+            annotation = p.py.optional(True)
+            imports.add_type(annotation, here=here)
+            params.append(f"{p.name}: {annotation.annotation} = None")
+    if query.orders:
+        imports.add("typing", "Literal")
+        names = ", ".join(_quote(o) for o in query.orders)
+        params.append(f"order: Literal[{names}] = {_quote(query.default_order)}")
+    sig = ", ".join(params)
+    doc_text = _doc(query)
+    notes = []
+    if query.optional:
+        names = ", ".join(p.name for p in query.params if p.sql_name in optional)
+        notes.append(f"Optional (omitted or None: the fragment is left out): {names}.")
+    if query.orders:
+        notes.append(
+            f"Orders: {', '.join(query.orders)} (default {query.default_order}); each of the "
+            f"{len(query.variants)} variants is a static statement."
+        )
+    doc = _docstring(doc_text + "\n\n" + " ".join(notes), "    ")
+    body = ""
+    for p in query.params:
+        if p.py.annotation == "AwareDatetime":
+            imports.add("postsql.runtime.executor", "require_aware")
+            body += f"    require_aware({const}, {_quote(p.name)}, {p.name})\n"
+
+    def value(p: Param) -> str:
+        return f"_composite_arg({p.name})" if p.composite else p.name
+
+    pairs = ", ".join(f"{_quote(p.sql_name)}: {value(p)}" for p in required)
+    body += f"    given: dict[str, object] = {{{pairs}}}\n"
+    for p in query.params:
+        if p.sql_name in optional:
+            body += f"    if {p.name} is not None:\n"
+            body += f"        given[{_quote(p.sql_name)}] = {value(p)}\n"
+    order = "order" if query.orders else '""'
+    body += f"    key = (tuple(name for name in _{const}_OPTIONAL if name in given), {order})\n"
+    if query.orders:
+        # A caller without a type checker may pass any string: refuse it by name.
+        imports.add("postsql.errors", "InvalidArgument")
+        choices = ", ".join(query.orders)
+        body += (
+            f"    info = _{const}_VARIANTS.get(key)\n"
+            "    if info is None:\n"
+            '        raise InvalidArgument("order", '
+            f'f"must be one of {choices}, got {{order!r}}")\n'
+        )
+    else:
+        body += f"    info = _{const}_VARIANTS[key]\n"
+    call = "info.sql, *[given[name] for name in info.params]"
+    op = query.operation
+    row = query.row_class
+    if query.reuses_table is not None:
+        imports.add(f"{imports.package}.models", row)
+    trusted = _wire_exact_row(query) and not _renamed(query)
+    if op == "select":
+        if _renamed(query):
+            fetch = (
+                f"_{const}_ROWS.validate_python([{_record_dict(query, 'r')} "
+                f"for r in await db.fetch({call})])"
+            )
+        elif trusted:
+            imports.add("postsql.runtime.executor", "construct_rows")
+            fetch = f"construct_rows({row}, _{const}_ROWS, await db.fetch({call}))"
+        else:
+            imports.add("postsql.runtime.executor", "validate_rows")
+            fetch = f"validate_rows(_{const}_ROWS, await db.fetch({call}))"
+        returns, result = f"list[{row}]", f"        return {fetch}\n"
+    elif op == "select_one":
+        build = f"{row}.model_validate({_record_dict(query, 'record')})"
+        if trusted:
+            imports.add("postsql.runtime.executor", "construct_row")
+            build = f"construct_row({row}, record)"
+        returns = f"{row} | None"
+        result = (
+            f"        record = await db.fetchrow({call})\n"
+            f"        return None if record is None else {build}\n"
+        )
+    else:
+        col = query.columns[0] if query.columns else None
+        annotation = (col.py if col else PyType("None")).optional(query.value_nullable)
+        imports.add_type(annotation, here=here)
+        returns = annotation.annotation
+        result = f"        return _{const}_VALUE.validate_python(await db.fetchval({call}))\n"
+    imports.add("postsql.runtime.executor", "query_failed")
+    body += (
+        "    try:\n"
+        + result
+        + "    except Exception as exc:\n"
+        + "        query_failed(info, exc)\n"
+        + "        raise\n"
+    )
+    return [f"async def {query.name}({sig}) -> {returns}:\n{doc}{body}"]
