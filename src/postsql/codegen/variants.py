@@ -57,7 +57,7 @@ __all__ = [
 
 # Each variant is a statement the server describes at codegen time and a constant in the
 # generated module: past this many, a query should be split (or a filter made unconditional).
-MAX_VARIANTS = 64
+MAX_VARIANTS = 128
 
 _IF_LINE = re.compile(r"^\s*--\s*@if\s+(?P<rest>.*?)\s*$")
 _END_LINE = re.compile(r"^\s*--\s*@end\s*$")
@@ -259,31 +259,32 @@ def expand(
         )
     sort_lines = [k for k in kept if k.sort]
     default_order = ""
-    if orders and len(sort_lines) != 1:
+    if orders and not sort_lines:
         raise QueryParseError(
-            f"{where}: sort orders are declared, so exactly one SQL line must end in -- @sort "
-            f"(found {len(sort_lines)})"
+            f"{where}: sort orders are declared, so an SQL line must end in -- @sort (the "
+            "ORDER BY the chosen order replaces)"
         )
     if sort_lines and not orders:
         raise QueryParseError(
             f"{file}:{sort_lines[0].number}: {name}: -- @sort marks the ORDER BY line, but no "
             "order is declared (-- @sort NAME: SQL in the comment block)"
         )
-    if sort_lines:
-        placeholder = sort_lines[0]
-        found = _ORDER_BY.match(placeholder.text)
-        if found is None or placeholder.conditions:
-            raise QueryParseError(
-                f"{file}:{placeholder.number}: {name}: the -- @sort line must be one unconditional "
-                "line ORDER BY <one of the declared orders>"
-            )
-        written = _normal(found.group("sql"))
+    for placeholder in sort_lines:
+        at = f"{file}:{placeholder.number}: {name}"
+        if placeholder.conditions:
+            raise QueryParseError(f"{at}: a -- @sort line cannot be inside an -- @if fragment")
+        written = _normal(_order_list(placeholder.text)[1])
         matching = [o.name for o in orders if _normal(o.sql) == written]
         if not matching:
             raise QueryParseError(
-                f"{file}:{placeholder.number}: {name}: the ORDER BY written here must be one of "
-                f"the declared orders ({', '.join(o.name for o in orders)}): it is the order "
-                "plain aiosql runs, and the default"
+                f"{at}: the ORDER BY written here must be one of the declared orders "
+                f"({', '.join(o.name for o in orders)}): it is the order plain aiosql runs, "
+                "and the default"
+            )
+        if default_order and matching[0] != default_order:
+            raise QueryParseError(
+                f"{at}: every -- @sort line must spell the same order (the default, "
+                f"{default_order})"
             )
         default_order = matching[0]
 
@@ -333,6 +334,15 @@ def expand(
     return DynamicDef(tuple(optional), tuple(orders), default_order, tuple(variants))
 
 
+def _order_list(text: str) -> tuple[str, str]:
+    """A ``-- @sort`` line split into what stays (indent, ``ORDER BY``) and the order list."""
+    found = _ORDER_BY.match(text)
+    if found is not None:
+        return text[: found.start("sql")], found.group("sql")
+    stripped = text.lstrip()
+    return text[: len(text) - len(stripped)], stripped.rstrip()
+
+
 def _normal(sql: str) -> str:
     return " ".join(sql.split()).lower()
 
@@ -353,8 +363,7 @@ def _variant(
             continue
         text = k.text
         if k.sort:
-            indent = text[: len(text) - len(text.lstrip())]
-            text = f"{indent}ORDER BY {chosen[order]}"
+            text = _order_list(text)[0] + chosen[order]
         texts.append(text)
         numbers.append(k.number)
     # As aiosql's _get_sql_doc: the SQL lines joined, stripped at both ends.
