@@ -1202,19 +1202,28 @@ def _dynamic_query(
     )
     first = built[0]
     problems = 0
+    unlike = [
+        b
+        for b in built[1:]
+        if [(c.name, c.pg_type) for c in b.query.columns]
+        != [(c.name, c.pg_type) for c in first.query.columns]
+    ]
+    if unlike:
+        # The first that differs, and how many more: one cause usually breaks many variants.
+        other = unlike[0]
+        more = f" (and {len(unlike) - 1} more variants)" if len(unlike) > 1 else ""
+        builder.errors.add(
+            QueryCheckError,
+            f"{where} variant ({variant_label(other.given, other.order)}){more} returns "
+            f"{_columns_text([(c.name, c.pg_type) for c in other.query.columns])}, but variant "
+            f"({variant_label(first.given, first.order)}) returns "
+            f"{_columns_text([(c.name, c.pg_type) for c in first.query.columns])}; every "
+            "variant must return the same columns",
+        )
+        return None
     for other in built[1:]:
         label = f"variant ({variant_label(other.given, other.order)})"
         base = f"variant ({variant_label(first.given, first.order)})"
-        theirs = [(c.name, c.pg_type) for c in other.query.columns]
-        ours = [(c.name, c.pg_type) for c in first.query.columns]
-        if theirs != ours:
-            builder.errors.add(
-                QueryCheckError,
-                f"{where} {label} returns {_columns_text(theirs)}, but {base} returns "
-                f"{_columns_text(ours)}; every variant must return the same columns",
-            )
-            problems += 1
-            continue
         for mine, yours in zip(first.query.columns, other.query.columns, strict=True):
             if mine.nested != yours.nested or mine.py != yours.py:
                 builder.errors.add(

@@ -855,11 +855,12 @@ def _dynamic_function(query: Query, imports: _Imports, here: str) -> list[str]:
     params = ["db: Executor", "/", "*"]
     required = [p for p in query.params if p.sql_name not in optional]
     for p in required:
-        annotation = p.py.optional(p.nullable)
-        imports.add_type(annotation, here=here)
-        params.append(f"{p.name}: {annotation.annotation}")
+        if not p.nullable:
+            imports.add_type(p.py, here=here)
+            params.append(f"{p.name}: {p.py.annotation}")
     for p in query.params:
-        if p.sql_name in optional:
+        # A parameter that accepts NULL may be omitted here too (None), like the optional ones.
+        if p.sql_name in optional or p.nullable:
             annotation = p.py.optional(True)
             imports.add_type(annotation, here=here)
             params.append(f"{p.name}: {annotation.annotation} = None")
@@ -880,6 +881,15 @@ def _dynamic_function(query: Query, imports: _Imports, here: str) -> list[str]:
         )
     doc = _docstring(doc_text + "\n\n" + " ".join(notes), "    ")
     body = ""
+    if query.orders:
+        # A caller without a type checker may pass anything: refuse it by name, before any
+        # lookup (a list is unhashable) and without echoing it (a huge int has no repr).
+        imports.add("postsql.errors", "InvalidArgument")
+        orders = _tuple_literal([_quote(o) for o in query.orders])
+        body += (
+            f"    if order not in {orders}:\n"
+            f'        raise InvalidArgument("order", "must be one of {", ".join(query.orders)}")\n'
+        )
     for p in query.params:
         if p.py.annotation == "AwareDatetime":
             imports.add("postsql.runtime.executor", "require_aware")
@@ -896,18 +906,7 @@ def _dynamic_function(query: Query, imports: _Imports, here: str) -> list[str]:
             body += f"        given[{_quote(p.sql_name)}] = {value(p)}\n"
     order = "order" if query.orders else '""'
     body += f"    key = (tuple(name for name in _{const}_OPTIONAL if name in given), {order})\n"
-    if query.orders:
-        # A caller without a type checker may pass any string: refuse it by name.
-        imports.add("postsql.errors", "InvalidArgument")
-        choices = ", ".join(query.orders)
-        body += (
-            f"    info = _{const}_VARIANTS.get(key)\n"
-            "    if info is None:\n"
-            '        raise InvalidArgument("order", '
-            f'f"must be one of {choices}, got {{order!r}}")\n'
-        )
-    else:
-        body += f"    info = _{const}_VARIANTS[key]\n"
+    body += f"    info = _{const}_VARIANTS[key]\n"
     call = "info.sql, *[given[name] for name in info.params]"
     op = query.operation
     row = query.row_class

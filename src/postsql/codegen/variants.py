@@ -334,13 +334,18 @@ def expand(
     return DynamicDef(tuple(optional), tuple(orders), default_order, tuple(variants))
 
 
-def _order_list(text: str) -> tuple[str, str]:
-    """A ``-- @sort`` line split into what stays (indent, ``ORDER BY``) and the order list."""
+def _order_list(text: str) -> tuple[str, str, str]:
+    """A ``-- @sort`` line split into what stays before (indent, ``ORDER BY``), the order list,
+    and what stays after (the statement's ``;``)."""
     found = _ORDER_BY.match(text)
     if found is not None:
-        return text[: found.start("sql")], found.group("sql")
-    stripped = text.lstrip()
-    return text[: len(text) - len(stripped)], stripped.rstrip()
+        before, order = text[: found.start("sql")], found.group("sql")
+    else:
+        stripped = text.lstrip()
+        before, order = text[: len(text) - len(stripped)], stripped.rstrip()
+    if order.endswith(";"):
+        return before, order[:-1].rstrip(), ";"
+    return before, order, ""
 
 
 def _normal(sql: str) -> str:
@@ -363,7 +368,8 @@ def _variant(
             continue
         text = k.text
         if k.sort:
-            text = _order_list(text)[0] + chosen[order]
+            before, _, after = _order_list(text)
+            text = before + chosen[order] + after
         texts.append(text)
         numbers.append(k.number)
     # As aiosql's _get_sql_doc: the SQL lines joined, stripped at both ends.
