@@ -1,24 +1,38 @@
 -- Blog posts: listing, search, keyset pages, one post in full, status changes, statistics.
 -- Filters take NULL for "no filter". Soft-deleted posts are never listed.
 
--- name: find_posts(status, author_id, category_id, tag_id, search, limit, offset)
--- Returns one page of live posts matching every given filter (NULL: no filter), newest first;
--- with a search term, by search rank, then newest first.
+-- name: find_posts(search, status, author_id, category_id, tag_id, since, until, limit, offset)
+-- Returns one page of live posts matching every filter given, in the order asked for; with a
+-- search term, best match first (ts_rank), then that order. A dynamic query: each optional
+-- filter (status, author_id, category_id, tag_id, search) is a fragment left out when not given,
+-- and each sort order a static ORDER BY, so every combination is its own prepared statement and
+-- a selective filter keeps its index under a generic plan (docs/codegen.md, "Dynamic queries").
+-- since/until bound created_at (since inclusive, until exclusive; NULL: open). Not fragments: an
+-- open end is -/+infinity, a range the index on created_at serves under any plan, and two more
+-- fragments would make 4 times the variants. The outer query reads the page as p too, so the
+-- page and the outer query sort by the same list.
+-- search and the tsquery and LIKE pattern it makes are MATERIALIZED: built once per call.
 -- search matches the full-text document (websearch syntax; any text is valid input) or a title
--- substring (case-insensitive, taken literally); a blank term is no filter.
+-- substring (case-insensitive, taken literally).
 -- Each row carries its author, its categories, its live comment count, and total_count: the number
 -- of posts matching the filter (an empty page carries none; count_posts gives it alone).
 -- rank and headline are NULL without a search term; headline wraps matches in <mark></mark> and is
 -- NOT HTML-escaped: escape it before rendering.
 -- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
-WITH search AS NOT MATERIALIZED (
+-- @sort newest: p.created_at DESC, p.id DESC
+-- @sort oldest: p.created_at, p.id
+-- @sort most_viewed: p.view_count DESC, p.id DESC
+-- @sort title: p.title, p.id
+WITH
+-- @if search
+search AS MATERIALIZED (
     SELECT
-        t.term,
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
-    FROM (SELECT nullif(btrim(:search::text), '') AS term) AS t
+    FROM (SELECT btrim(:search::text) AS term) AS t
 ),
+-- @end
 
 page AS (
     SELECT
@@ -33,78 +47,59 @@ page AS (
         p.view_count,
         p.created_at,
         p.updated_at,
-        CASE WHEN s.term IS NOT NULL THEN ts_rank(p.search_vector, s.query) END AS rank
+        NULL::real AS rank, -- @if not search
+        -- @if search
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        -- @end
+        count(*) OVER () AS total_count
     FROM posts AS p
-    CROSS JOIN search AS s
+    CROSS JOIN search AS s -- @if search
     WHERE
         p.deleted_at IS NULL
-        AND (:status::post_status IS NULL OR p.status = :status::post_status)
-        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-        AND (
-            :category_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
-            )
+        AND p.created_at >= coalesce(:since::timestamptz, '-infinity')
+        AND p.created_at < coalesce(:until::timestamptz, 'infinity')
+        AND p.status = :status::post_status -- @if status
+        AND p.author_id = :author_id::bigint -- @if author_id
+        -- @if category_id
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
         )
-        AND (
-            :tag_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
-            )
+        -- @end
+        -- @if tag_id
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
         )
-        AND (
-            s.term IS NULL
-            OR p.search_vector @@ s.query
-            OR lower(p.title) LIKE s.pattern
-        )
-    ORDER BY rank DESC NULLS LAST, p.created_at DESC, p.id DESC
+        -- @end
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern) -- @if search
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC, -- @if search
+        p.created_at DESC, p.id DESC -- @sort
     LIMIT :limit OFFSET :offset
-),
-
--- MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
-total AS MATERIALIZED (
-    SELECT count(*) AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
-    WHERE
-        p.deleted_at IS NULL
-        AND (:status::post_status IS NULL OR p.status = :status::post_status)
-        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-        AND (
-            :category_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
-            )
-        )
-        AND (
-            :tag_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
-            )
-        )
-        AND (
-            s.term IS NULL
-            OR p.search_vector @@ s.query
-            OR lower(p.title) LIKE s.pattern
-        )
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
-    pg.rank,
-    t.total_count,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline, -- @if not search
+    -- @if search
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    -- @end
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -117,28 +112,19 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
-    ) AS comment_count,
-    CASE
-        WHEN s.term IS NOT NULL
-            THEN
-                ts_headline(
-                    'english',
-                    pg.content,
-                    s.query,
-                    'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
-                )
-    END AS headline
-FROM page AS pg
-CROSS JOIN total AS t
-CROSS JOIN search AS s
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s -- @if search
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC, -- @if search
+    p.created_at DESC, p.id DESC; -- @sort
 
 -- name: search_posts(search, status, author_id, category_id, tag_id, limit, offset)
 -- Returns one page of live posts matching a search term and every given filter (NULL: no
@@ -254,43 +240,47 @@ SELECT count(*) AS total_count
 FROM posts AS p
 WHERE p.deleted_at IS NULL;
 
--- name: count_posts(status, author_id, category_id, tag_id, search)$
--- Returns the number of live posts matching the filters of find_posts (same meaning, same NULLs).
-WITH search AS NOT MATERIALIZED (
+-- name: count_posts(search, status, author_id, category_id, tag_id, since, until)$
+-- Returns the number of live posts matching the filters of find_posts (the same fragments: a
+-- filter not given is left out).
+WITH
+-- @if search
+search AS MATERIALIZED (
     SELECT
-        t.term,
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
-    FROM (SELECT nullif(btrim(:search::text), '') AS term) AS t
-)
+    FROM (SELECT btrim(:search::text) AS term) AS t
+),
+-- @end
 
-SELECT count(*) AS total_count
-FROM posts AS p
-CROSS JOIN search AS s
-WHERE
-    p.deleted_at IS NULL
-    AND (:status::post_status IS NULL OR p.status = :status::post_status)
-    AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-    AND (
-        :category_id::bigint IS NULL
-        OR EXISTS (
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s -- @if search
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce(:since::timestamptz, '-infinity')
+        AND p.created_at < coalesce(:until::timestamptz, 'infinity')
+        AND p.status = :status::post_status -- @if status
+        AND p.author_id = :author_id::bigint -- @if author_id
+        -- @if category_id
+        AND EXISTS (
             SELECT FROM post_categories AS pc
             WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
         )
-    )
-    AND (
-        :tag_id::bigint IS NULL
-        OR EXISTS (
+        -- @end
+        -- @if tag_id
+        AND EXISTS (
             SELECT FROM post_tags AS pt
             WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
         )
-    )
-    AND (
-        s.term IS NULL
-        OR p.search_vector @@ s.query
-        OR lower(p.title) LIKE s.pattern
-    );
+        -- @end
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern) -- @if search
+)
+
+SELECT count(*) AS total_count
+FROM matching;
 
 -- name: count_matching_posts(search, status, author_id, category_id, tag_id)$
 -- Returns the number of live posts matching a search term and every given filter (NULL: no
