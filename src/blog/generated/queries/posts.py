@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Literal
 
 from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
 from blog.generated.models import PostStatus
+from postsql.errors import InvalidArgument
 from postsql.runtime.executor import (
     Executor,
     Numeric,
@@ -69,7 +71,6 @@ __all__ = [
     "find_posts_after",
     "find_published_posts_after",
     "increment_view_count",
-    "iter_find_posts",
     "iter_find_posts_after",
     "iter_find_published_posts_after",
     "iter_post_status_counts",
@@ -85,7 +86,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=544,
+    line=534,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -110,7 +111,7 @@ WHERE
 COUNT_LIVE_POSTS = QueryInfo(
     name="count_live_posts",
     file="sql/queries/posts.sql",
-    line=249,
+    line=235,
     operation="select_value",
     sql="""\
 SELECT count(*) AS total_count
@@ -126,7 +127,7 @@ WHERE p.deleted_at IS NULL;""",
 COUNT_MATCHING_POSTS = QueryInfo(
     name="count_matching_posts",
     file="sql/queries/posts.sql",
-    line=295,
+    line=285,
     operation="select_value",
     sql=r"""WITH search AS MATERIALIZED (
     SELECT
@@ -169,54 +170,1291 @@ WHERE
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=257,
+    line=243,
     operation="select_value",
-    sql=r"""WITH search AS NOT MATERIALIZED (
+    sql=r"""WITH
+search AS MATERIALIZED (
     SELECT
-        t.term,
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
-    FROM (SELECT nullif(btrim($1::text), '') AS term) AS t
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
 )
 
 SELECT count(*) AS total_count
-FROM posts AS p
-CROSS JOIN search AS s
-WHERE
-    p.deleted_at IS NULL
-    AND ($2::post_status IS NULL OR p.status = $2::post_status)
-    AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-    AND (
-        $4::bigint IS NULL
-        OR EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-    )
-    AND (
-        $5::bigint IS NULL
-        OR EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-    )
-    AND (
-        s.term IS NULL
-        OR p.search_vector @@ s.query
-        OR lower(p.title) LIKE s.pattern
-    );""",
-    params=("search", "status", "author_id", "category_id", "tag_id"),
+FROM matching;""",
+    params=("search", "since", "until", "status", "author_id", "category_id", "tag_id"),
     tables_read=frozenset({"post_categories", "post_tags", "posts"}),
     tables_written=frozenset(),
     read_only=True,
 )
 
 
+_COUNT_POSTS_OPTIONAL = ("search", "status", "author_id", "category_id", "tag_id")
+_COUNT_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
+    ((), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "author_id"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "author_id", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "author_id", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "author_id", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "author_id"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "author_id", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "author_id", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "author_id", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "author_id"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "author_id", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "author_id", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "author_id", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "author_id"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "author_id", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=243,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "author_id", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+}
+
+
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=528,
+    line=518,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -242,7 +1480,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=459,
+    line=449,
     operation="select_one",
     sql="""\
 SELECT
@@ -332,13 +1570,13 @@ FIND_POSTS = QueryInfo(
     file="sql/queries/posts.sql",
     line=4,
     operation="select",
-    sql=r"""WITH search AS NOT MATERIALIZED (
+    sql=r"""WITH
+search AS MATERIALIZED (
     SELECT
-        t.term,
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
-    FROM (SELECT nullif(btrim($1::text), '') AS term) AS t
+    FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
 page AS (
@@ -354,77 +1592,49 @@ page AS (
         p.view_count,
         p.created_at,
         p.updated_at,
-        CASE WHEN s.term IS NOT NULL THEN ts_rank(p.search_vector, s.query) END AS rank
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
     FROM posts AS p
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND ($2::post_status IS NULL OR p.status = $2::post_status)
-        AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-        AND (
-            $4::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
         )
-        AND (
-            $5::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
         )
-        AND (
-            s.term IS NULL
-            OR p.search_vector @@ s.query
-            OR lower(p.title) LIKE s.pattern
-        )
-    ORDER BY rank DESC NULLS LAST, p.created_at DESC, p.id DESC
-    LIMIT $6 OFFSET $7
-),
-
-total AS MATERIALIZED (
-    SELECT count(*) AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
-    WHERE
-        p.deleted_at IS NULL
-        AND ($2::post_status IS NULL OR p.status = $2::post_status)
-        AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-        AND (
-            $4::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-        )
-        AND (
-            $5::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-        )
-        AND (
-            s.term IS NULL
-            OR p.search_vector @@ s.query
-            OR lower(p.title) LIKE s.pattern
-        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $8 OFFSET $9
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
-    pg.rank,
-    t.total_count,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -437,29 +1647,30 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
-    ) AS comment_count,
-    CASE
-        WHEN s.term IS NOT NULL
-            THEN
-                ts_headline(
-                    'english',
-                    pg.content,
-                    s.query,
-                    'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
-                )
-    END AS headline
-FROM page AS pg
-CROSS JOIN total AS t
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
 CROSS JOIN search AS s
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;""",
-    params=("search", "status", "author_id", "category_id", "tag_id", "limit", "offset"),
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+    params=(
+        "search",
+        "since",
+        "until",
+        "status",
+        "author_id",
+        "category_id",
+        "tag_id",
+        "limit",
+        "offset",
+    ),
     tables_read=frozenset(
         {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
     ),
@@ -468,10 +1679,12143 @@ ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;""",
 )
 
 
+_FIND_POSTS_OPTIONAL = ("search", "status", "author_id", "category_id", "tag_id")
+_FIND_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
+    ((), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $3 OFFSET $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $3 OFFSET $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $3 OFFSET $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+    ORDER BY
+        p.title, p.id
+    LIMIT $3 OFFSET $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+    ORDER BY
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+    ORDER BY
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=(
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=(
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=(
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=(
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $8 OFFSET $9
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $8 OFFSET $9
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $8 OFFSET $9
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $8 OFFSET $9
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+}
+
+
 FIND_POSTS_AFTER = QueryInfo(
     name="find_posts_after",
     file="sql/queries/posts.sql",
-    line=333,
+    line=323,
     operation="select",
     sql="""\
 WITH page AS (
@@ -541,7 +13885,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;""",
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=396,
+    line=386,
     operation="select",
     sql="""\
 WITH page AS (
@@ -611,7 +13955,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=572,
+    line=562,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -627,7 +13971,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=579,
+    line=569,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -657,7 +14001,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=601,
+    line=591,
     operation="select",
     sql="""\
 SELECT
@@ -679,7 +14023,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=566,
+    line=556,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -694,7 +14038,7 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SEARCH_POSTS = QueryInfo(
     name="search_posts",
     file="sql/queries/posts.sql",
-    line=143,
+    line=129,
     operation="select",
     sql=r"""WITH search AS MATERIALIZED (
     SELECT
@@ -802,7 +14146,7 @@ ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=561,
+    line=551,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -907,10 +14251,10 @@ class FindPostsRow(BaseModel):
     updated_at: AwareDatetime
     rank: float | None
     total_count: int
+    headline: str | None
     author: FindPostsRowAuthor
     categories: list[FindPostsRowCategory]
     comment_count: int
-    headline: str | None
 
 
 class FindPostsRowAuthor(BaseModel):
@@ -1082,7 +14426,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:544``.
+    SQL: ``sql/queries/posts.sql:534``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -1096,7 +14440,7 @@ async def count_live_posts(db: Executor, /) -> int:
     parameters, so the server plans it once (an index-only scan of a partial index) instead of
     re-planning the filterable form on every call.
 
-    SQL: ``sql/queries/posts.sql:249``.
+    SQL: ``sql/queries/posts.sql:235``.
     """
     try:
         return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
@@ -1122,7 +14466,7 @@ async def count_matching_posts(
     200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
     matches.
 
-    SQL: ``sql/queries/posts.sql:295``.
+    SQL: ``sql/queries/posts.sql:285``.
     """
     try:
         return _COUNT_MATCHING_POSTS_VALUE.validate_python(
@@ -1139,23 +14483,43 @@ async def count_posts(
     db: Executor,
     /,
     *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
+    search: str | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    status: PostStatus | None = None,
+    author_id: int | None = None,
+    category_id: int | None = None,
+    tag_id: int | None = None,
 ) -> int:
-    """Returns the number of live posts matching the filters of find_posts (same meaning, same
-    NULLs).
+    """Returns the number of live posts matching the filters of find_posts (the same fragments: a
+    filter not given is left out).
 
-    SQL: ``sql/queries/posts.sql:257``.
+    SQL: ``sql/queries/posts.sql:243``.
+
+    Optional (omitted or None: the fragment is left out): search, status, author_id,
+    category_id, tag_id.
     """
+    require_aware(COUNT_POSTS, "since", since)
+    require_aware(COUNT_POSTS, "until", until)
+    given: dict[str, object] = {"since": since, "until": until}
+    if search is not None:
+        given["search"] = search
+    if status is not None:
+        given["status"] = status
+    if author_id is not None:
+        given["author_id"] = author_id
+    if category_id is not None:
+        given["category_id"] = category_id
+    if tag_id is not None:
+        given["tag_id"] = tag_id
+    key = (tuple(name for name in _COUNT_POSTS_OPTIONAL if name in given), "")
+    info = _COUNT_POSTS_VARIANTS[key]
     try:
         return _COUNT_POSTS_VALUE.validate_python(
-            await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
+            await db.fetchval(info.sql, *[given[name] for name in info.params])
         )
     except Exception as exc:
-        query_failed(COUNT_POSTS, exc)
+        query_failed(info, exc)
         raise
 
 
@@ -1173,7 +14537,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:528``.
+    SQL: ``sql/queries/posts.sql:518``.
     """
     try:
         record = await db.fetchrow(
@@ -1193,7 +14557,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:459``.
+    SQL: ``sql/queries/posts.sql:449``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -1207,79 +14571,64 @@ async def find_posts(
     db: Executor,
     /,
     *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
     limit: int,
     offset: int,
+    search: str | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    status: PostStatus | None = None,
+    author_id: int | None = None,
+    category_id: int | None = None,
+    tag_id: int | None = None,
+    order: Literal["newest", "oldest", "most_viewed", "title"] = "newest",
 ) -> list[FindPostsRow]:
-    """Returns one page of live posts matching every given filter (NULL: no filter), newest
-    first; with a search term, by search rank, then newest first. search matches the full-text
-    document (websearch syntax; any text is valid input) or a title substring
-    (case-insensitive, taken literally); a blank term is no filter. Each row carries its
-    author, its categories, its live comment count, and total_count: the number of posts
-    matching the filter (an empty page carries none; count_posts gives it alone). rank and
-    headline are NULL without a search term; headline wraps matches in <mark></mark> and is
-    NOT HTML-escaped: escape it before rendering. Deliberately includes soft-deleted rows.
-    (Authors: a post outlives its author's soft delete.) MATERIALIZED: counted once, even if a
-    generic plan would otherwise rescan it per page row.
+    """Returns one page of live posts matching every filter given, in the order asked for; with a
+    search term, best match first (ts_rank), then that order. A dynamic query: each optional
+    filter (status, author_id, category_id, tag_id, search) is a fragment left out when not
+    given, and each sort order a static ORDER BY, so every combination is its own prepared
+    statement and a selective filter keeps its index under a generic plan (docs/codegen.md,
+    "Dynamic queries"). since/until bound created_at (since inclusive, until exclusive; NULL:
+    open). Not fragments: an open end is -/+infinity, a range the index on created_at serves
+    under any plan, and two more fragments would make 4 times the variants. The outer query
+    reads the page as p too, so the page and the outer query sort by the same list. search and
+    the tsquery and LIKE pattern it makes are MATERIALIZED: built once per call. search
+    matches the full-text document (websearch syntax; any text is valid input) or a title
+    substring (case-insensitive, taken literally). Each row carries its author, its
+    categories, its live comment count, and total_count: the number of posts matching the
+    filter (an empty page carries none; count_posts gives it alone). rank and headline are
+    NULL without a search term; headline wraps matches in <mark></mark> and is NOT
+    HTML-escaped: escape it before rendering. Deliberately includes soft-deleted rows.
+    (Authors: a post outlives its author's soft delete.)
 
     SQL: ``sql/queries/posts.sql:4``.
+
+    Optional (omitted or None: the fragment is left out): search, status, author_id,
+    category_id, tag_id. Orders: newest, oldest, most_viewed, title (default newest); each of
+    the 128 variants is a static statement.
     """
+    if order not in ("newest", "oldest", "most_viewed", "title"):
+        raise InvalidArgument("order", "must be one of newest, oldest, most_viewed, title")
+    require_aware(FIND_POSTS, "since", since)
+    require_aware(FIND_POSTS, "until", until)
+    given: dict[str, object] = {"since": since, "until": until, "limit": limit, "offset": offset}
+    if search is not None:
+        given["search"] = search
+    if status is not None:
+        given["status"] = status
+    if author_id is not None:
+        given["author_id"] = author_id
+    if category_id is not None:
+        given["category_id"] = category_id
+    if tag_id is not None:
+        given["tag_id"] = tag_id
+    key = (tuple(name for name in _FIND_POSTS_OPTIONAL if name in given), order)
+    info = _FIND_POSTS_VARIANTS[key]
     try:
         return validate_rows(
-            _FIND_POSTS_ROWS,
-            await db.fetch(
-                FIND_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
-            ),
+            _FIND_POSTS_ROWS, await db.fetch(info.sql, *[given[name] for name in info.params])
         )
     except Exception as exc:
-        query_failed(FIND_POSTS, exc)
-        raise
-
-
-async def iter_find_posts(
-    db: Connection | PoolConnectionProxy,
-    /,
-    *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
-    limit: int,
-    offset: int,
-    prefetch: int = 100,
-) -> AsyncGenerator[FindPostsRow, None]:
-    """Stream the rows of :func:`find_posts` through a server-side cursor, in a transaction on
-    ``db`` (a connection) that lasts until the generator is closed.
-
-    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
-    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
-    deterministically::
-
-        async with contextlib.aclosing(iter_find_posts(conn, ...)) as rows:
-            async for row in rows:
-                ...
-    """
-    try:
-        async with db.transaction():
-            async for record in db.cursor(
-                FIND_POSTS.sql,
-                search,
-                status,
-                author_id,
-                category_id,
-                tag_id,
-                limit,
-                offset,
-                prefetch=prefetch,
-            ):
-                yield FindPostsRow.model_validate(dict(record))
-    except Exception as exc:
-        query_failed(FIND_POSTS, exc)
+        query_failed(info, exc)
         raise
 
 
@@ -1299,7 +14648,7 @@ async def find_posts_after(
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
 
-    SQL: ``sql/queries/posts.sql:333``.
+    SQL: ``sql/queries/posts.sql:323``.
     """
     require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
     try:
@@ -1362,7 +14711,7 @@ async def find_published_posts_after(
     row shape as find_posts_after. Deliberately includes soft-deleted rows. (Authors: a post
     outlives its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:396``.
+    SQL: ``sql/queries/posts.sql:386``.
     """
     require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
     try:
@@ -1415,7 +14764,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:572``.
+    SQL: ``sql/queries/posts.sql:562``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -1430,7 +14779,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:579``.
+    SQL: ``sql/queries/posts.sql:569``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -1443,7 +14792,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:601``.
+    SQL: ``sql/queries/posts.sql:591``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -1479,7 +14828,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:566``.
+    SQL: ``sql/queries/posts.sql:556``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -1512,7 +14861,7 @@ async def search_posts(
     matches. MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per
     page row.
 
-    SQL: ``sql/queries/posts.sql:143``.
+    SQL: ``sql/queries/posts.sql:129``.
     """
     try:
         return validate_rows(
@@ -1572,7 +14921,7 @@ async def iter_search_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:561``.
+    SQL: ``sql/queries/posts.sql:551``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
