@@ -289,7 +289,7 @@ async def test_search_ranks_better_matches_first(
 async def test_the_one_scan_search_agrees_with_find_posts(
     db: asyncpg.Connection, posts: PostRepository, filters: dict[str, Any]
 ) -> None:
-    # With a term the repository uses search_posts (one scan); find_posts must give the same page.
+    # The repository's page for a term is the generated find_posts' page for the same filters.
     title = await db.fetchval("SELECT title FROM posts ORDER BY id LIMIT 1 OFFSET 3")
     for term in [title.split()[0], f'"{title}"', title[1:6], "-the data"]:
         params: dict[str, Any] = {
