@@ -26,7 +26,6 @@ from postsql.runtime.executor import (
 __all__ = [
     "BULK_UPDATE_STATUS",
     "COUNT_LIVE_POSTS",
-    "COUNT_MATCHING_POSTS",
     "COUNT_POSTS",
     "CREATE_POST",
     "FIND_POSTS",
@@ -37,7 +36,6 @@ __all__ = [
     "POST_STATISTICS",
     "POST_STATUS_COUNTS",
     "RESTORE_POST",
-    "SEARCH_POSTS",
     "SOFT_DELETE_POST",
     "CreatePostRow",
     "FindPostBySlugRow",
@@ -58,12 +56,8 @@ __all__ = [
     "IncrementViewCountRow",
     "PostStatisticsRow",
     "PostStatusCountsRow",
-    "SearchPostsRow",
-    "SearchPostsRowAuthor",
-    "SearchPostsRowCategory",
     "bulk_update_status",
     "count_live_posts",
-    "count_matching_posts",
     "count_posts",
     "create_post",
     "find_post_by_slug",
@@ -74,11 +68,9 @@ __all__ = [
     "iter_find_posts_after",
     "iter_find_published_posts_after",
     "iter_post_status_counts",
-    "iter_search_posts",
     "post_statistics",
     "post_status_counts",
     "restore_post",
-    "search_posts",
     "soft_delete_post",
 ]
 
@@ -86,7 +78,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=534,
+    line=390,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -111,7 +103,7 @@ WHERE
 COUNT_LIVE_POSTS = QueryInfo(
     name="count_live_posts",
     file="sql/queries/posts.sql",
-    line=235,
+    line=129,
     operation="select_value",
     sql="""\
 SELECT count(*) AS total_count
@@ -124,53 +116,10 @@ WHERE p.deleted_at IS NULL;""",
 )
 
 
-COUNT_MATCHING_POSTS = QueryInfo(
-    name="count_matching_posts",
-    file="sql/queries/posts.sql",
-    line=285,
-    operation="select_value",
-    sql=r"""WITH search AS MATERIALIZED (
-    SELECT
-        websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
-            AS pattern
-    FROM (SELECT btrim($1::text) AS term) AS t
-    WHERE t.term <> ''
-)
-
-SELECT count(*) AS total_count
-FROM posts AS p
-CROSS JOIN search AS s
-WHERE
-    p.deleted_at IS NULL
-    AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-    AND ($2::post_status IS NULL OR p.status = $2::post_status)
-    AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-    AND (
-        $4::bigint IS NULL
-        OR EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-    )
-    AND (
-        $5::bigint IS NULL
-        OR EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-    );""",
-    params=("search", "status", "author_id", "category_id", "tag_id"),
-    tables_read=frozenset({"post_categories", "post_tags", "posts"}),
-    tables_written=frozenset(),
-    read_only=True,
-)
-
-
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=243,
+    line=137,
     operation="select_value",
     sql=r"""WITH
 search AS MATERIALIZED (
@@ -216,7 +165,7 @@ _COUNT_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
     ((), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -240,7 +189,7 @@ FROM matching;""",
     (("tag_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -268,7 +217,7 @@ FROM matching;""",
     (("category_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -302,7 +251,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -334,7 +283,7 @@ FROM matching;""",
     (("author_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -365,7 +314,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -400,7 +349,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -436,7 +385,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -469,7 +418,7 @@ FROM matching;""",
     (("status",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -500,7 +449,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -535,7 +484,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -571,7 +520,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -610,7 +559,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -643,7 +592,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -680,7 +629,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -718,7 +667,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql="""\
 WITH
@@ -752,7 +701,7 @@ FROM matching;""",
     (("search",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -790,7 +739,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -832,7 +781,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -875,7 +824,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -921,7 +870,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -961,7 +910,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1005,7 +954,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1050,7 +999,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1097,7 +1046,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1137,7 +1086,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1181,7 +1130,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1226,7 +1175,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1274,7 +1223,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1316,7 +1265,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1362,7 +1311,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1409,7 +1358,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=243,
+        line=137,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1454,7 +1403,7 @@ FROM matching;""",
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=518,
+    line=374,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -1480,7 +1429,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=449,
+    line=305,
     operation="select_one",
     sql="""\
 SELECT
@@ -13815,7 +13764,7 @@ ORDER BY
 FIND_POSTS_AFTER = QueryInfo(
     name="find_posts_after",
     file="sql/queries/posts.sql",
-    line=323,
+    line=179,
     operation="select",
     sql="""\
 WITH page AS (
@@ -13885,7 +13834,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;""",
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=386,
+    line=242,
     operation="select",
     sql="""\
 WITH page AS (
@@ -13955,7 +13904,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=562,
+    line=418,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -13971,7 +13920,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=569,
+    line=425,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -14001,7 +13950,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=591,
+    line=447,
     operation="select",
     sql="""\
 SELECT
@@ -14023,7 +13972,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=556,
+    line=412,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -14035,118 +13984,10 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 )
 
 
-SEARCH_POSTS = QueryInfo(
-    name="search_posts",
-    file="sql/queries/posts.sql",
-    line=129,
-    operation="select",
-    sql=r"""WITH search AS MATERIALIZED (
-    SELECT
-        t.term,
-        websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
-            AS pattern
-    FROM (SELECT btrim($1::text) AS term) AS t
-),
-
-matches AS MATERIALIZED (
-    SELECT
-        p.id,
-        p.created_at,
-        ts_rank(p.search_vector, s.query) AS rank
-    FROM posts AS p
-    CROSS JOIN search AS s
-    WHERE
-        p.deleted_at IS NULL
-        AND s.term <> ''
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        AND ($2::post_status IS NULL OR p.status = $2::post_status)
-        AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-        AND (
-            $4::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-        )
-        AND (
-            $5::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-        )
-),
-
-page AS (
-    SELECT
-        m.id,
-        m.rank
-    FROM matches AS m
-    ORDER BY m.rank DESC, m.created_at DESC, m.id DESC
-    LIMIT $6 OFFSET $7
-),
-
-total AS MATERIALIZED (
-    SELECT count(*) AS total_count FROM matches
-)
-
-SELECT
-    p.id,
-    p.title,
-    p.slug,
-    p.excerpt,
-    p.status,
-    p.published_at,
-    p.view_count,
-    p.created_at,
-    p.updated_at,
-    pg.rank,
-    t.total_count,
-    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
-    (
-        SELECT
-            coalesce(
-                jsonb_agg(
-                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
-                    ORDER BY c.name, c.id
-                ),
-                '[]'::jsonb
-            )
-        FROM post_categories AS pc
-        INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = p.id
-    ) AS categories,
-    (
-        SELECT count(*)
-        FROM comments AS cm
-        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
-    ) AS comment_count,
-    ts_headline(
-        'english',
-        p.content,
-        s.query,
-        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
-    ) AS headline
-FROM page AS pg
-INNER JOIN posts AS p ON pg.id = p.id
-CROSS JOIN total AS t
-CROSS JOIN search AS s
-INNER JOIN users AS u ON p.author_id = u.id
-ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
-    params=("search", "status", "author_id", "category_id", "tag_id", "limit", "offset"),
-    tables_read=frozenset(
-        {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
-    ),
-    tables_written=frozenset(),
-    read_only=True,
-)
-
-
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=551,
+    line=407,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -14361,46 +14202,7 @@ class PostStatusCountsRow(BaseModel):
     post_count: int
 
 
-class SearchPostsRow(BaseModel):
-    """A row of ``search_posts``."""
-
-    id: int
-    title: str
-    slug: str
-    excerpt: str | None
-    status: PostStatus
-    published_at: AwareDatetime | None
-    view_count: int
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    rank: float | None
-    total_count: int
-    author: SearchPostsRowAuthor
-    categories: list[SearchPostsRowCategory]
-    comment_count: int
-    headline: str
-
-
-class SearchPostsRowAuthor(BaseModel):
-    """A JSON object nested in a result row."""
-
-    id: int
-    name: str
-    email: str
-
-
-class SearchPostsRowCategory(BaseModel):
-    """A JSON object nested in a result row."""
-
-    id: int
-    name: str
-    slug: str
-
-
 _COUNT_LIVE_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
-
-
-_COUNT_MATCHING_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
 _COUNT_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
@@ -14418,15 +14220,12 @@ _FIND_PUBLISHED_POSTS_AFTER_ROWS = TypeAdapter(list[FindPublishedPostsAfterRow])
 _POST_STATUS_COUNTS_ROWS = TypeAdapter(list[PostStatusCountsRow])
 
 
-_SEARCH_POSTS_ROWS = TypeAdapter(list[SearchPostsRow])
-
-
 async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[int]) -> int:
     """Sets the status of the live posts among ids; returns how many changed (rows already in
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:534``.
+    SQL: ``sql/queries/posts.sql:390``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -14440,42 +14239,12 @@ async def count_live_posts(db: Executor, /) -> int:
     parameters, so the server plans it once (an index-only scan of a partial index) instead of
     re-planning the filterable form on every call.
 
-    SQL: ``sql/queries/posts.sql:235``.
+    SQL: ``sql/queries/posts.sql:129``.
     """
     try:
         return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
     except Exception as exc:
         query_failed(COUNT_LIVE_POSTS, exc)
-        raise
-
-
-async def count_matching_posts(
-    db: Executor,
-    /,
-    *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
-) -> int:
-    """Returns the number of live posts matching a search term and every given filter (NULL: no
-    filter): the total of search_posts, alone. A term that is blank matches nothing here.
-    MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
-    plan (a prepared statement run 5+ times) rebuilt both for every post it read: a
-    200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
-    matches.
-
-    SQL: ``sql/queries/posts.sql:285``.
-    """
-    try:
-        return _COUNT_MATCHING_POSTS_VALUE.validate_python(
-            await db.fetchval(
-                COUNT_MATCHING_POSTS.sql, search, status, author_id, category_id, tag_id
-            )
-        )
-    except Exception as exc:
-        query_failed(COUNT_MATCHING_POSTS, exc)
         raise
 
 
@@ -14494,7 +14263,7 @@ async def count_posts(
     """Returns the number of live posts matching the filters of find_posts (the same fragments: a
     filter not given is left out).
 
-    SQL: ``sql/queries/posts.sql:243``.
+    SQL: ``sql/queries/posts.sql:137``.
 
     Optional (omitted or None: the fragment is left out): search, status, author_id,
     category_id, tag_id.
@@ -14537,7 +14306,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:518``.
+    SQL: ``sql/queries/posts.sql:374``.
     """
     try:
         record = await db.fetchrow(
@@ -14557,7 +14326,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:449``.
+    SQL: ``sql/queries/posts.sql:305``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -14648,7 +14417,7 @@ async def find_posts_after(
     Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
     delete.)
 
-    SQL: ``sql/queries/posts.sql:323``.
+    SQL: ``sql/queries/posts.sql:179``.
     """
     require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
     try:
@@ -14711,7 +14480,7 @@ async def find_published_posts_after(
     row shape as find_posts_after. Deliberately includes soft-deleted rows. (Authors: a post
     outlives its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:386``.
+    SQL: ``sql/queries/posts.sql:242``.
     """
     require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
     try:
@@ -14764,7 +14533,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:562``.
+    SQL: ``sql/queries/posts.sql:418``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -14779,7 +14548,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:569``.
+    SQL: ``sql/queries/posts.sql:425``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -14792,7 +14561,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:591``.
+    SQL: ``sql/queries/posts.sql:447``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -14828,7 +14597,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:556``.
+    SQL: ``sql/queries/posts.sql:412``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -14837,91 +14606,10 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
         raise
 
 
-async def search_posts(
-    db: Executor,
-    /,
-    *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
-    limit: int,
-    offset: int,
-) -> list[SearchPostsRow]:
-    """Returns one page of live posts matching a search term and every given filter (NULL: no
-    filter), best match first (ts_rank), then newest first; same row shape as find_posts, with
-    rank and headline always set. find_posts answers this too; this form is faster for a term:
-    the matching posts are found and ranked in one scan, which gives both the page and the
-    total (find_posts scans twice). A term that is blank matches nothing here. Deliberately
-    includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
-    MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
-    plan (a prepared statement run 5+ times) rebuilt both for every post it read: a
-    200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
-    matches. MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per
-    page row.
-
-    SQL: ``sql/queries/posts.sql:129``.
-    """
-    try:
-        return validate_rows(
-            _SEARCH_POSTS_ROWS,
-            await db.fetch(
-                SEARCH_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
-            ),
-        )
-    except Exception as exc:
-        query_failed(SEARCH_POSTS, exc)
-        raise
-
-
-async def iter_search_posts(
-    db: Connection | PoolConnectionProxy,
-    /,
-    *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
-    limit: int,
-    offset: int,
-    prefetch: int = 100,
-) -> AsyncGenerator[SearchPostsRow, None]:
-    """Stream the rows of :func:`search_posts` through a server-side cursor, in a transaction on
-    ``db`` (a connection) that lasts until the generator is closed.
-
-    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
-    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
-    deterministically::
-
-        async with contextlib.aclosing(iter_search_posts(conn, ...)) as rows:
-            async for row in rows:
-                ...
-    """
-    try:
-        async with db.transaction():
-            async for record in db.cursor(
-                SEARCH_POSTS.sql,
-                search,
-                status,
-                author_id,
-                category_id,
-                tag_id,
-                limit,
-                offset,
-                prefetch=prefetch,
-            ):
-                yield SearchPostsRow.model_validate(dict(record))
-    except Exception as exc:
-        query_failed(SEARCH_POSTS, exc)
-        raise
-
-
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:551``.
+    SQL: ``sql/queries/posts.sql:407``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
