@@ -201,3 +201,44 @@ def test_sort_lines_spelling_different_orders_are_an_error(tmp_path: Path) -> No
         "ORDER BY id -- @sort\n    id DESC -- @sort\n;\n"
     )
     assert _error(tmp_path, text).startswith("posts.sql:6: q: every -- @sort line must spell")
+
+
+SCROLL = """\
+-- name: scroll(limit)
+-- @sort newest: p.created_at DESC, p.id DESC
+-- @sort popular: p.view_count DESC, p.id
+SELECT p.id, p.view_count, p.created_at
+FROM posts AS p
+WHERE
+    p.deleted_at IS NULL
+    -- @after
+ORDER BY p.created_at DESC, p.id DESC -- @sort
+LIMIT :limit;
+"""
+
+
+def test_after_continues_each_order_from_its_own_keys(tmp_path: Path) -> None:
+    (query,) = _load(tmp_path, SCROLL)
+    assert query.dynamic is not None
+    assert query.dynamic.optional == ("after",)
+    assert query.dynamic.keyset == (
+        ("newest", ("created_at", "id"), ("after_created_at", "after_id")),
+        ("popular", ("view_count", "id"), ("after_view_count", "after_id")),
+    )
+    by_key = {(v.given, v.order): v for v in query.dynamic.variants}
+    newest = by_key[(("after",), "newest")]
+    assert "    AND (p.created_at, p.id) < ($1, $2)\n" in newest.sql
+    assert newest.params == ("after_created_at", "after_id", "limit")
+    # Mixed directions cannot be one row comparison.
+    popular = by_key[(("after",), "popular")]
+    assert "AND ((p.view_count < $1) OR (p.view_count = $1 AND p.id > $2))" in popular.sql
+    assert "@after" not in by_key[((), "newest")].sql
+    assert "AND (" not in by_key[((), "newest")].sql
+
+
+def test_after_needs_orders_whose_keys_are_columns(tmp_path: Path) -> None:
+    no_orders = "-- name: q(limit)\nSELECT id FROM t\nWHERE true\n    -- @after\nLIMIT :limit;\n"
+    assert "-- @after needs declared sort orders" in _error(tmp_path, no_orders)
+    expression = SCROLL.replace("p.view_count DESC, p.id", "lower(p.title), p.id")
+    message = _error(tmp_path, expression)
+    assert message.startswith("posts.sql:3: scroll: with -- @after, each key of order 'popular'")

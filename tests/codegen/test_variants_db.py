@@ -171,3 +171,74 @@ async def test_the_registry_knows_every_variant_by_its_sql(
         found = registry.lookup(info.sql)
         assert found is info
     assert registry.lookup(posts._COUNT_POSTS_VARIANTS[((), "")].sql) is not None
+
+
+async def test_keyset_pages_in_every_order_cover_every_row_once_in_that_order(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    posts = await _dynamic_case(importable_dir, admin_url)
+    conn = await _seed(empty_db_url)
+    try:
+        await conn.execute(
+            "INSERT INTO posts (author_id, title, view_count, created_at)"
+            " SELECT 1 + i % 2, 't' || (i % 4), i % 3,"
+            " '2026-01-01Z'::timestamptz + i % 5 * interval '1 day'"
+            " FROM generate_series(1, 20) AS i"
+        )
+        for order in ("newest", "title", "most_viewed"):
+            everything = await posts.scroll_posts(conn, limit=1000, order=order)
+            seen: list[int] = []
+            after = None
+            while True:
+                page = await posts.scroll_posts(conn, limit=3, order=order, after=after)
+                seen.extend(row.id for row in page)
+                if len(page) < 3:
+                    break
+                after = posts.scroll_posts_cursor(page[-1], order)
+            assert seen == [row.id for row in everything], order
+            ann = await posts.scroll_posts(conn, limit=1000, order=order, author_id=1)
+            first = await posts.scroll_posts(conn, limit=2, order=order, author_id=1)
+            rest = await posts.scroll_posts(
+                conn,
+                limit=1000,
+                order=order,
+                author_id=1,
+                after=posts.scroll_posts_cursor(first[-1], order),
+            )
+            assert [r.id for r in first + rest] == [r.id for r in ann], order
+    finally:
+        await conn.close()
+
+
+async def test_a_cursor_of_another_order_is_refused(
+    importable_dir: Path, admin_url: str, empty_db_url: str
+) -> None:
+    posts = await _dynamic_case(importable_dir, admin_url)
+    conn = await _seed(empty_db_url)
+    try:
+        (row,) = await posts.scroll_posts(conn, limit=1, order="title")
+        cursor = posts.scroll_posts_cursor(row, "title")
+        with pytest.raises(InvalidArgument) as caught:
+            await posts.scroll_posts(conn, limit=1, order="newest", after=cursor)
+        assert caught.value.parameter == "after"
+        with pytest.raises(InvalidArgument):
+            await posts.scroll_posts(conn, limit=1, order="title", after=("title", (1,)))
+    finally:
+        await conn.close()
+
+
+async def test_an_order_key_the_query_does_not_return_is_an_error(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: q(limit)\n-- @sort newest: id DESC\n-- @sort title: title, id\n"
+        "SELECT id FROM posts\nWHERE true\n    -- @after\nORDER BY id DESC -- @sort\n"
+        "LIMIT :limit;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    assert str(caught.value) == (
+        "queries/posts.sql:1: q: order title: a cursor holds the last row's title, which the "
+        "query does not return (select it)"
+    )

@@ -38,7 +38,7 @@ from postsql.codegen.ir import (
 from postsql.codegen.loader import QueryDef
 from postsql.codegen.naming import pascal, python_field, singular
 from postsql.codegen.typemap import BASE_TYPES, BINARY_ONLY, TypeMapper
-from postsql.codegen.variants import DynamicDef, variant_key, variant_label, variant_query
+from postsql.codegen.variants import AFTER, DynamicDef, variant_key, variant_label, variant_query
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
 from postsql.project import ProjectConfig, parse_annotation
 
@@ -1197,8 +1197,10 @@ def _dynamic_query(
         if one is None:
             return None
         built.append(Variant(v.given, v.order, one))
+    # The variant with every fragment (but no cursor), in the default order.
+    everything = tuple(o for o in dynamic.optional if o != AFTER)
     full = next(
-        b.query for b in built if b.given == dynamic.optional and b.order == dynamic.default_order
+        b.query for b in built if b.given == everything and b.order == dynamic.default_order
     )
     first = built[0]
     problems = 0
@@ -1242,6 +1244,16 @@ def _dynamic_query(
                     f"{p.pg_type} in variant ({variant_label(b.given, b.order)}); cast it",
                 )
                 problems += 1
+    returned = {c.name for c in full.columns}
+    for order, keys, _ in dynamic.keyset:
+        missing = [k for k in keys if k not in returned]
+        if missing:
+            builder.errors.add(
+                QueryCheckError,
+                f"{where} order {order}: a cursor holds the last row's {', '.join(missing)}, "
+                "which the query does not return (select it)",
+            )
+            problems += 1
     if problems:
         return None
     columns = tuple(
@@ -1271,6 +1283,7 @@ def _dynamic_query(
         optional=dynamic.optional,
         orders=tuple(o.name for o in dynamic.orders),
         default_order=dynamic.default_order,
+        keyset=dynamic.keyset,
         variants=tuple(
             Variant(b.given, b.order, replace(b.query, row_class=row_class, reuses_table=reuses))
             for b in built

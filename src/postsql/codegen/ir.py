@@ -193,6 +193,8 @@ class Query:
     orders: tuple[str, ...] = ()
     default_order: str = ""
     variants: tuple[Variant, ...] = ()
+    # With ``-- @after``: per order, the result columns a cursor holds and the parameters they bind.
+    keyset: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

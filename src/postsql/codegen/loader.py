@@ -185,7 +185,7 @@ def parse_directives(doc: str, *, file: str, doc_lines: list[int]) -> tuple[str,
         else:
             raise QueryParseError(
                 f"{where}: unknown directive @{kind} "
-                "(known: @nonnull, @nullable, @param, @json, @cache, @if, @end, @sort)"
+                "(known: @nonnull, @nullable, @param, @json, @cache, @if, @end, @sort, @after)"
             )
     text = "\n".join(kept).strip("\n")
     return text, Directives(tuple(nonnull), tuple(nullable), tuple(params), tuple(json), cache_ttl)

@@ -738,6 +738,12 @@ def render_queries(module: str, queries: Sequence[Query], package: str, source: 
     for query in sorted(queries, key=lambda q: q.name):
         infos.append(_info(query, imports))
         exported.append(_const(query))
+        if query.keyset:
+            klass, table, helper = _keyset_parts(query, imports)
+            classes.append(klass)
+            adapters.append(table)
+            functions.append(helper)
+            exported.extend([_cursor_class_name(query), f"{query.name}_cursor"])
         if query.variants:
             infos.append(_variants_table(query, imports))
             fns = _dynamic_function(query, imports, here)
@@ -868,6 +874,8 @@ def _dynamic_function(query: Query, imports: _Imports, here: str) -> list[str]:
         imports.add("typing", "Literal")
         names = ", ".join(_quote(o) for o in query.orders)
         params.append(f"order: Literal[{names}] = {_quote(query.default_order)}")
+    if query.keyset:
+        params.append(f"after: {_cursor_class_name(query)} | None = None")
     sig = ", ".join(params)
     doc_text = _doc(query)
     notes = []
@@ -904,6 +912,21 @@ def _dynamic_function(query: Query, imports: _Imports, here: str) -> list[str]:
         if p.sql_name in optional:
             body += f"    if {p.name} is not None:\n"
             body += f"        given[{_quote(p.sql_name)}] = {value(p)}\n"
+    if query.keyset:
+        cursor = _cursor_class_name(query)
+        body += (
+            "    if after is not None:\n"
+            f"        if not isinstance(after, {cursor}) or after.order != order:\n"
+            "            raise InvalidArgument(\n"
+            f'                "after", "must be a {cursor} of the same order "\n'
+            f'                "({query.name}_cursor)"\n'
+            "            )\n"
+            f"        keys = _{const}_AFTER[order]\n"
+            "        if len(after.values) != len(keys):\n"
+            '            raise InvalidArgument("after", f"must hold {len(keys)} values")\n'
+            '        given["after"] = True\n'
+            "        given.update(zip(keys, after.values, strict=True))\n"
+        )
     order = "order" if query.orders else '""'
     body += f"    key = (tuple(name for name in _{const}_OPTIONAL if name in given), {order})\n"
     body += f"    info = _{const}_VARIANTS[key]\n"
@@ -951,3 +974,47 @@ def _dynamic_function(query: Query, imports: _Imports, here: str) -> list[str]:
         + "        raise\n"
     )
     return [f"async def {query.name}({sig}) -> {returns}:\n{doc}{body}"]
+
+
+def _cursor_class_name(query: Query) -> str:
+    return f"{pascal(query.name)}Cursor"
+
+
+def _keyset_parts(query: Query, imports: _Imports) -> tuple[str, str, str]:
+    """The cursor class, the table of parameters each order's cursor binds, and
+    ``<name>_cursor(row, order)``, which makes the cursor after a row."""
+    imports.add("typing", "NamedTuple")
+    imports.add("typing", "Literal")
+    imports.add("postsql.errors", "InvalidArgument")
+    cursor = _cursor_class_name(query)
+    const = _const(query)
+    doc = (
+        f"Where a page of ``{query.name}`` ended: the order it was read in and the last row's "
+        f"sort keys.\n\nMake one with ``{query.name}_cursor(row, order)`` and pass it as "
+        f"``after=`` with the same ``order``; a cursor of another order is refused."
+    )
+    klass = _class(cursor, "NamedTuple", doc, "    order: str\n    values: tuple[object, ...]\n")
+    table = (
+        f"_{const}_AFTER: dict[str, tuple[str, ...]] = {{\n"
+        + "".join(
+            f"    {_quote(order)}: {_tuple_literal([_quote(p) for p in params])},\n"
+            for order, _, params in query.keyset
+        )
+        + "}\n"
+    )
+    names = ", ".join(_quote(o) for o in query.orders)
+    body = ""
+    for order, columns, _ in query.keyset:
+        values = _tuple_literal([f"row.{c}" for c in columns])
+        body += f"    if order == {_quote(order)}:\n        return {cursor}(order, {values})\n"
+    body += f'    raise InvalidArgument("order", "must be one of {", ".join(query.orders)}")\n'
+    function = (
+        f"def {query.name}_cursor(row: {query.row_class}, order: Literal[{names}]) -> {cursor}:\n"
+        + _docstring(
+            f"The cursor after ``row`` in ``order``: pass it as ``{query.name}(..., "
+            "order=order, after=cursor)`` for the next page.",
+            "    ",
+        )
+        + body
+    )
+    return klass, table, function

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from postsql.codegen.loader import QueryDef
 
 __all__ = [
+    "AFTER",
     "MAX_VARIANTS",
     "DynamicDef",
     "SortOrder",
@@ -61,6 +62,10 @@ MAX_VARIANTS = 128
 
 _IF_LINE = re.compile(r"^\s*--\s*@if\s+(?P<rest>.*?)\s*$")
 _END_LINE = re.compile(r"^\s*--\s*@end\s*$")
+_AFTER_LINE = re.compile(r"^(?P<indent>\s*)--\s*@after\s*$")
+_KEY = re.compile(r"^(?P<expr>[\w.]*?(?P<column>\w+))(?:\s+(?P<dir>ASC|DESC))?$", re.IGNORECASE)
+#: The pseudo-parameter of a keyset query's variants that continue after a cursor.
+AFTER = "after"
 _SORT_DECL = re.compile(r"^\s*--\s*@sort\s+(?P<name>\w+)\s*:\s*(?P<sql>.*?)\s*$")
 _ANY_SORT = re.compile(r"^\s*--\s*@sort\b")
 _TRAILING_IF = re.compile(r"^--\s*@if\s+(?P<rest>.*?)\s*$")
@@ -103,12 +108,20 @@ class DynamicDef:
     orders: tuple[SortOrder, ...]
     default_order: str
     variants: tuple[VariantDef, ...]
+    # With an ``-- @after`` line: per order, the result columns of its sort keys and the
+    # parameters (``after_<column>``) a cursor's values bind, in key order.
+    keyset: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
 
 
 def is_marker(line: str) -> bool:
     """Whether a comment line of a query's doc block is ours (``@if``, ``@end``, ``@sort``)."""
     text = "-- " + line.strip()
-    return bool(_IF_LINE.match(text) or _END_LINE.match(text) or _ANY_SORT.match(text))
+    return bool(
+        _IF_LINE.match(text)
+        or _END_LINE.match(text)
+        or _ANY_SORT.match(text)
+        or _AFTER_LINE.match(text)
+    )
 
 
 def variant_label(given: tuple[str, ...], order: str) -> str:
@@ -167,6 +180,7 @@ class _Line:
     number: int
     conditions: tuple[str, ...]
     sort: bool = False
+    after: bool = False  # the -- @after line: the keyset condition of the chosen order
 
 
 def _params_of(sql: str) -> list[str]:
@@ -225,6 +239,13 @@ def expand(
                 if not stack:
                     raise QueryParseError(f"{where}: -- @end without an open -- @if")
                 stack.pop()
+            elif (after := _AFTER_LINE.match(line)) is not None:
+                marked = True
+                if stack or any(k.after for k in kept):
+                    raise QueryParseError(
+                        f"{where}: one -- @after line per query, outside -- @if fragments"
+                    )
+                kept.append(_Line(after.group("indent"), number, (), after=True))
             continue
         if line.strip():
             in_doc = False
@@ -303,6 +324,8 @@ def expand(
                     "fragment's own parameter"
                 )
     for condition in optional:
+        if condition == AFTER:
+            continue
         if condition in unconditional:
             raise QueryParseError(
                 f"{where}: parameter :{condition} is optional (-- @if {condition}) but also used "
@@ -318,6 +341,25 @@ def expand(
                 f"{where}: the fragments under -- @if {condition} do not use :{condition}"
             )
 
+    keyset: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+    after_lines = [k for k in kept if k.after]
+    if after_lines:
+        at = f"{file}:{after_lines[0].number}: {name}"
+        if not orders:
+            raise QueryParseError(f"{at}: -- @after needs declared sort orders (-- @sort)")
+        if AFTER in params or AFTER in optional:
+            raise QueryParseError(f"{at}: with -- @after, no parameter may be named {AFTER!r}")
+        for o in orders:
+            keys = _keys(o, file, name)
+            keyset.append(
+                (o.name, tuple(c for _, c, _ in keys), tuple(f"after_{c}" for _, c, _ in keys))
+            )
+        taken = sorted({p for _, _, ps in keyset for p in ps} & set(params))
+        if taken:
+            raise QueryParseError(
+                f"{at}: -- @after binds {', '.join(taken)}, which the query already uses"
+            )
+        optional.append(AFTER)
     order_names = [o.name for o in orders] or [""]
     count = 2 ** len(optional) * len(order_names)
     if count > MAX_VARIANTS:
@@ -331,7 +373,47 @@ def expand(
         given = tuple(o for o, on in zip(optional, mask, strict=True) if on)
         for order in order_names:
             variants.append(_variant(name, operation, kept, given, order, orders))
-    return DynamicDef(tuple(optional), tuple(orders), default_order, tuple(variants))
+    return DynamicDef(tuple(optional), tuple(orders), default_order, tuple(variants), tuple(keyset))
+
+
+def _keys(order: SortOrder, file: str, name: str) -> list[tuple[str, str, bool]]:
+    """``(expression, result column, descending)`` of each key of ``order``."""
+    out: list[tuple[str, str, bool]] = []
+    for part in order.sql.split(","):
+        found = _KEY.match(part.strip())
+        if found is None:
+            raise QueryParseError(
+                f"{file}:{order.line}: {name}: with -- @after, each key of order {order.name!r} "
+                f"must be a column, optionally ASC or DESC (got {part.strip()!r}): the cursor "
+                "holds the last row's value of it"
+            )
+        out.append(
+            (
+                found.group("expr"),
+                found.group("column"),
+                (found.group("dir") or "").upper() == "DESC",
+            )
+        )
+    return out
+
+
+def _keyset_condition(order: SortOrder) -> str:
+    """Rows after the cursor in ``order``: a row comparison when every key sorts one way, else
+    the expanded ``a > x OR (a = x AND ...)``."""
+    keys = _keys(order, "", "")
+    params = [f":after_{column}" for _, column, _ in keys]
+    if len({desc for _, _, desc in keys}) == 1:
+        op = "<" if keys[0][2] else ">"
+        if len(keys) == 1:
+            return f"{keys[0][0]} {op} {params[0]}"
+        return f"({', '.join(e for e, _, _ in keys)}) {op} ({', '.join(params)})"
+    terms: list[str] = []
+    for i, (expr, _, desc) in enumerate(keys):
+        equal = [f"{e} = {p}" for (e, _, _), p in zip(keys[:i], params[:i], strict=True)]
+        terms.append(
+            "(" + " AND ".join([*equal, f"{expr} {'<' if desc else '>'} {params[i]}"]) + ")"
+        )
+    return "(" + " OR ".join(terms) + ")"
 
 
 def _order_list(text: str) -> tuple[str, str, str]:
@@ -367,6 +449,11 @@ def _variant(
         if not all(_holds(c, given) for c in k.conditions):
             continue
         text = k.text
+        if k.after:
+            if AFTER not in given:
+                continue
+            (wanted,) = [o for o in orders if o.name == order]
+            text = f"{k.text}AND {_keyset_condition(wanted)}"
         if k.sort:
             before, _, after = _order_list(text)
             text = before + chosen[order] + after

@@ -47,3 +47,21 @@ WHERE
     AND p.author_id = :author_id -- @if author_id
 ORDER BY p.created_at DESC, p.id DESC
 LIMIT 1;
+
+-- name: scroll_posts(author_id, limit)
+-- The next page of live posts after a cursor (none: the first page), in the order asked for.
+-- @sort newest: p.created_at DESC, p.id DESC
+-- @sort title: p.title, p.id
+-- @sort most_viewed: p.view_count DESC, p.id
+SELECT
+    p.id,
+    p.title,
+    p.view_count,
+    p.created_at
+FROM posts AS p
+WHERE
+    p.deleted_at IS NULL
+    AND p.author_id = :author_id -- @if author_id
+    -- @after
+ORDER BY p.created_at DESC, p.id DESC -- @sort
+LIMIT :limit;
