@@ -239,6 +239,78 @@ FROM page AS pg
 INNER JOIN users AS u ON pg.author_id = u.id
 ORDER BY pg.created_at DESC, pg.id DESC;
 
+-- name: scroll_posts(status, author_id, tag_id, limit)
+-- Returns the next keyset page of live posts in the order asked for, after the cursor given
+-- (none: the first page). A dynamic query: status, author_id and tag_id are fragments left out
+-- when not given, each order is a static ORDER BY, and -- @after continues each order from its
+-- own keys (scroll_posts_cursor(row, order) makes the cursor after a row; one of another order is
+-- refused). Same row shape as find_posts_after.
+-- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
+-- @sort newest: p.created_at DESC, p.id DESC
+-- @sort oldest: p.created_at, p.id
+-- @sort most_viewed: p.view_count DESC, p.id DESC
+-- @sort title: p.title, p.id
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = :status::post_status -- @if status
+        AND p.author_id = :author_id::bigint -- @if author_id
+        -- @if tag_id
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
+        )
+        -- @end
+        -- @after
+    ORDER BY p.created_at DESC, p.id DESC -- @sort
+    LIMIT :limit
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC; -- @sort
+
 -- name: find_published_posts_after(after_published_at, after_id, limit)
 -- Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication first,
 -- after the row (after_published_at, after_id); both NULL for the first page. Same row shape as

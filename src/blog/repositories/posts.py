@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, TypedDict, get_args
+from typing import Literal, TypedDict, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
@@ -42,7 +42,7 @@ from blog.repositories._common import (
     page_offset,
     shown,
 )
-from postsql.errors import InvalidArgument
+from postsql.errors import InvalidArgument, InvalidCursorError
 from postsql.runtime.copy import copy_models
 from postsql.runtime.executor import Executor
 from postsql.runtime.pagination import (
@@ -167,6 +167,58 @@ class PostRepository:
         if filters == _NO_FILTER:
             return await q.count_live_posts(self._db)
         return await q.count_posts(self._db, **filters.as_params())
+
+    async def scroll_posts(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int = 10,
+        order: PostOrder = "newest",
+        status: PostStatus | str | None = None,
+        author_id: int | None = None,
+        tag_id: int | None = None,
+    ) -> CursorPage[q.ScrollPostsRow]:
+        """The next keyset page of live posts in ``order`` (newest, oldest, most_viewed, title).
+
+        Pass ``next_cursor`` of the previous page as ``cursor`` (None for the first page), with the
+        same order and filters: a cursor is signed for its order and filters, and one of another
+        order, altered or forged raises ``InvalidCursorError`` naming ``cursor``. Each order
+        continues from its own keys, so rows inserted meanwhile never shift the pages.
+
+        Example::
+
+            first = await posts.scroll_posts(order="title", limit=50)
+            second = await posts.scroll_posts(order="title", cursor=first.next_cursor, limit=50)
+        """
+        limit = check_limit(limit, self.max_limit)
+        if order not in _ORDERS:
+            raise InvalidArgument(
+                "order", f"must be one of {', '.join(_ORDERS)}, got {shown(order)}"
+            )
+        checked_status = check_optional_enum("status", status, PostStatus)
+        checked_author = check_optional_id("author_id", author_id)
+        checked_tag = check_optional_id("tag_id", tag_id)
+        listing = f"posts.scroll/{order}/{checked_status}/{checked_author}/{checked_tag}"
+        after = (
+            None
+            if cursor is None
+            else _scroll_position(order, self._cursors.decode(listing, cursor))
+        )
+        rows = await q.scroll_posts(
+            self._db,
+            status=checked_status,
+            author_id=checked_author,
+            tag_id=checked_tag,
+            limit=limit,
+            order=order,
+            after=after,
+        )
+        next_cursor = None
+        if len(rows) == limit:
+            values = q.scroll_posts_cursor(rows[-1], order).values
+            encoded = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+            next_cursor = self._cursors.encode(listing, cast("list[str | int]", encoded))
+        return CursorPage[q.ScrollPostsRow](data=rows, limit=limit, next_cursor=next_cursor)
 
     async def find_posts_after(
         self,
@@ -346,6 +398,34 @@ class PostRepository:
 _POST_LENGTHS = {"slug": MAX_NAME_LENGTH, "title": MAX_NAME_LENGTH, "content": MAX_TEXT_LENGTH}
 
 _STATUS_COUNTS: TypeAdapter[dict[PostStatus, int]] = TypeAdapter(dict[PostStatus, int])
+
+
+# What each order's cursor holds (scroll_posts' keys): the first key's kind, then the id.
+_CURSOR_KINDS: dict[str, type] = {
+    "newest": datetime,
+    "oldest": datetime,
+    "most_viewed": int,
+    "title": str,
+}
+
+
+def _scroll_position(order: str, values: Sequence[object]) -> q.ScrollPostsCursor:
+    """The cursor a verified token of ``order`` carries; anything else is not our cursor."""
+    if len(values) != 2 or not isinstance(values[1], int) or isinstance(values[1], bool):
+        raise InvalidCursorError("malformed position")
+    kind, first = _CURSOR_KINDS[order], values[0]
+    if kind is datetime:
+        if not isinstance(first, str):
+            raise InvalidCursorError("malformed position")
+        try:
+            first = datetime.fromisoformat(first)
+        except ValueError:
+            raise InvalidCursorError("malformed position") from None
+        if first.tzinfo is None:
+            raise InvalidCursorError("malformed position")
+    elif not isinstance(first, kind) or isinstance(first, bool):
+        raise InvalidCursorError("malformed position")
+    return q.ScrollPostsCursor(order, (first, values[1]))
 
 
 @dataclass(frozen=True, slots=True)
