@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
@@ -36,6 +36,7 @@ __all__ = [
     "POST_STATISTICS",
     "POST_STATUS_COUNTS",
     "RESTORE_POST",
+    "SCROLL_POSTS",
     "SOFT_DELETE_POST",
     "CreatePostRow",
     "FindPostBySlugRow",
@@ -56,6 +57,10 @@ __all__ = [
     "IncrementViewCountRow",
     "PostStatisticsRow",
     "PostStatusCountsRow",
+    "ScrollPostsCursor",
+    "ScrollPostsRow",
+    "ScrollPostsRowAuthor",
+    "ScrollPostsRowCategory",
     "bulk_update_status",
     "count_live_posts",
     "count_posts",
@@ -71,6 +76,8 @@ __all__ = [
     "post_statistics",
     "post_status_counts",
     "restore_post",
+    "scroll_posts",
+    "scroll_posts_cursor",
     "soft_delete_post",
 ]
 
@@ -78,7 +85,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=390,
+    line=462,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -1403,7 +1410,7 @@ FROM matching;""",
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=374,
+    line=446,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -1429,7 +1436,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=305,
+    line=377,
     operation="select_one",
     sql="""\
 SELECT
@@ -13834,7 +13841,7 @@ ORDER BY pg.created_at DESC, pg.id DESC;""",
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=242,
+    line=314,
     operation="select",
     sql="""\
 WITH page AS (
@@ -13904,7 +13911,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=418,
+    line=490,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -13920,7 +13927,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=425,
+    line=497,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -13950,7 +13957,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=447,
+    line=519,
     operation="select",
     sql="""\
 SELECT
@@ -13972,7 +13979,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=412,
+    line=484,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -13984,10 +13991,4631 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 )
 
 
+SCROLL_POSTS = QueryInfo(
+    name="scroll_posts",
+    file="sql/queries/posts.sql",
+    line=242,
+    operation="select",
+    sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+    params=("status", "author_id", "tag_id", "limit"),
+    tables_read=frozenset(
+        {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+    ),
+    tables_written=frozenset(),
+    read_only=True,
+)
+
+
+_SCROLL_POSTS_OPTIONAL = ("status", "author_id", "tag_id", "after")
+_SCROLL_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
+    ((), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+    ORDER BY p.created_at, p.id
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+    ORDER BY p.title, p.id
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.created_at, p.id) < ($1, $2)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.created_at, p.id) > ($1, $2)
+    ORDER BY p.created_at, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.view_count, p.id) < ($1, $2)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("after_view_count", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.title, p.id) > ($1, $2)
+    ORDER BY p.title, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("after_title", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+    ORDER BY p.created_at, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+    ORDER BY p.title, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "tag_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND (p.created_at, p.id) < ($2, $3)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "tag_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND (p.created_at, p.id) > ($2, $3)
+    ORDER BY p.created_at, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "tag_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND (p.view_count, p.id) < ($2, $3)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("tag_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "tag_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND (p.title, p.id) > ($2, $3)
+    ORDER BY p.title, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("tag_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+    ORDER BY p.created_at, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+    ORDER BY p.title, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND (p.created_at, p.id) < ($2, $3)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("author_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND (p.created_at, p.id) > ($2, $3)
+    ORDER BY p.created_at, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("author_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND (p.view_count, p.id) < ($2, $3)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("author_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND (p.title, p.id) > ($2, $3)
+    ORDER BY p.title, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("author_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.created_at, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.title, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.created_at, p.id) < ($3, $4)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("author_id", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.created_at, p.id) > ($3, $4)
+    ORDER BY p.created_at, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("author_id", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.view_count, p.id) < ($3, $4)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("author_id", "tag_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.title, p.id) > ($3, $4)
+    ORDER BY p.title, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("author_id", "tag_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+    ORDER BY p.created_at, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+    ORDER BY p.title, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND (p.created_at, p.id) < ($2, $3)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND (p.created_at, p.id) > ($2, $3)
+    ORDER BY p.created_at, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND (p.view_count, p.id) < ($2, $3)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND (p.title, p.id) > ($2, $3)
+    ORDER BY p.title, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "after_title", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.created_at, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.title, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.created_at, p.id) < ($3, $4)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.created_at, p.id) > ($3, $4)
+    ORDER BY p.created_at, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.view_count, p.id) < ($3, $4)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "tag_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.title, p.id) > ($3, $4)
+    ORDER BY p.title, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "tag_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+    ORDER BY p.created_at, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+    ORDER BY p.title, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND (p.created_at, p.id) < ($3, $4)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "author_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND (p.created_at, p.id) > ($3, $4)
+    ORDER BY p.created_at, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "author_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND (p.view_count, p.id) < ($3, $4)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "author_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND (p.title, p.id) > ($3, $4)
+    ORDER BY p.title, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "author_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.created_at, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.title, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.created_at, p.id) < ($4, $5)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "author_id", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.created_at, p.id) > ($4, $5)
+    ORDER BY p.created_at, p.id
+    LIMIT $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "author_id", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.view_count, p.id) < ($4, $5)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "author_id", "tag_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=242,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.title, p.id) > ($4, $5)
+    ORDER BY p.title, p.id
+    LIMIT $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "author_id", "tag_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+}
+
+
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=407,
+    line=479,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -14202,6 +18830,51 @@ class PostStatusCountsRow(BaseModel):
     post_count: int
 
 
+class ScrollPostsCursor(NamedTuple):
+    """Where a page of ``scroll_posts`` ended: the order it was read in and the last row's sort
+    keys.
+
+    Make one with ``scroll_posts_cursor(row, order)`` and pass it as ``after=`` with the same
+    ``order``; a cursor of another order is refused.
+    """
+
+    order: str
+    values: tuple[object, ...]
+
+
+class ScrollPostsRow(BaseModel):
+    """A row of ``scroll_posts``."""
+
+    id: int
+    title: str
+    slug: str
+    excerpt: str | None
+    status: PostStatus
+    published_at: AwareDatetime | None
+    view_count: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    author: ScrollPostsRowAuthor
+    categories: list[ScrollPostsRowCategory]
+    comment_count: int
+
+
+class ScrollPostsRowAuthor(BaseModel):
+    """A JSON object nested in a result row."""
+
+    id: int
+    name: str
+    email: str
+
+
+class ScrollPostsRowCategory(BaseModel):
+    """A JSON object nested in a result row."""
+
+    id: int
+    name: str
+    slug: str
+
+
 _COUNT_LIVE_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
@@ -14220,12 +18893,23 @@ _FIND_PUBLISHED_POSTS_AFTER_ROWS = TypeAdapter(list[FindPublishedPostsAfterRow])
 _POST_STATUS_COUNTS_ROWS = TypeAdapter(list[PostStatusCountsRow])
 
 
+_SCROLL_POSTS_AFTER: dict[str, tuple[str, ...]] = {
+    "newest": ("after_created_at", "after_id"),
+    "oldest": ("after_created_at", "after_id"),
+    "most_viewed": ("after_view_count", "after_id"),
+    "title": ("after_title", "after_id"),
+}
+
+
+_SCROLL_POSTS_ROWS = TypeAdapter(list[ScrollPostsRow])
+
+
 async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[int]) -> int:
     """Sets the status of the live posts among ids; returns how many changed (rows already in
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:390``.
+    SQL: ``sql/queries/posts.sql:462``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -14306,7 +18990,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:374``.
+    SQL: ``sql/queries/posts.sql:446``.
     """
     try:
         record = await db.fetchrow(
@@ -14326,7 +19010,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:305``.
+    SQL: ``sql/queries/posts.sql:377``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -14480,7 +19164,7 @@ async def find_published_posts_after(
     row shape as find_posts_after. Deliberately includes soft-deleted rows. (Authors: a post
     outlives its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:242``.
+    SQL: ``sql/queries/posts.sql:314``.
     """
     require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
     try:
@@ -14533,7 +19217,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:418``.
+    SQL: ``sql/queries/posts.sql:490``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -14548,7 +19232,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:425``.
+    SQL: ``sql/queries/posts.sql:497``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -14561,7 +19245,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:447``.
+    SQL: ``sql/queries/posts.sql:519``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -14597,7 +19281,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:412``.
+    SQL: ``sql/queries/posts.sql:484``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -14606,10 +19290,81 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
         raise
 
 
+def scroll_posts_cursor(
+    row: ScrollPostsRow, order: Literal["newest", "oldest", "most_viewed", "title"]
+) -> ScrollPostsCursor:
+    """The cursor after ``row`` in ``order``: pass it as ``scroll_posts(..., order=order,
+    after=cursor)`` for the next page.
+    """
+    if order == "newest":
+        return ScrollPostsCursor(order, (row.created_at, row.id))
+    if order == "oldest":
+        return ScrollPostsCursor(order, (row.created_at, row.id))
+    if order == "most_viewed":
+        return ScrollPostsCursor(order, (row.view_count, row.id))
+    if order == "title":
+        return ScrollPostsCursor(order, (row.title, row.id))
+    raise InvalidArgument("order", "must be one of newest, oldest, most_viewed, title")
+
+
+async def scroll_posts(
+    db: Executor,
+    /,
+    *,
+    limit: int,
+    status: PostStatus | None = None,
+    author_id: int | None = None,
+    tag_id: int | None = None,
+    order: Literal["newest", "oldest", "most_viewed", "title"] = "newest",
+    after: ScrollPostsCursor | None = None,
+) -> list[ScrollPostsRow]:
+    """Returns the next keyset page of live posts in the order asked for, after the cursor given
+    (none: the first page). A dynamic query: status, author_id and tag_id are fragments left
+    out when not given, each order is a static ORDER BY, and -- @after continues each order
+    from its own keys (scroll_posts_cursor(row, order) makes the cursor after a row; one of
+    another order is refused). Same row shape as find_posts_after. Deliberately includes
+    soft-deleted rows. (Authors: a post outlives its author's soft delete.)
+
+    SQL: ``sql/queries/posts.sql:242``.
+
+    Optional (omitted or None: the fragment is left out): status, author_id, tag_id. Orders:
+    newest, oldest, most_viewed, title (default newest); each of the 64 variants is a static
+    statement.
+    """
+    if order not in ("newest", "oldest", "most_viewed", "title"):
+        raise InvalidArgument("order", "must be one of newest, oldest, most_viewed, title")
+    given: dict[str, object] = {"limit": limit}
+    if status is not None:
+        given["status"] = status
+    if author_id is not None:
+        given["author_id"] = author_id
+    if tag_id is not None:
+        given["tag_id"] = tag_id
+    if after is not None:
+        if not isinstance(after, ScrollPostsCursor) or after.order != order:
+            raise InvalidArgument(
+                "after", "must be a ScrollPostsCursor of the same order (scroll_posts_cursor)"
+            )
+        keys = _SCROLL_POSTS_AFTER[order]
+        if len(after.values) != len(keys):
+            raise InvalidArgument("after", f"must hold {len(keys)} values")
+        given["after"] = True
+        given.update(zip(keys, after.values, strict=True))
+    key = (tuple(name for name in _SCROLL_POSTS_OPTIONAL if name in given), order)
+    info = _SCROLL_POSTS_VARIANTS[key]
+    try:
+        return validate_rows(
+            _SCROLL_POSTS_ROWS, await db.fetch(info.sql, *[given[name] for name in info.params])
+        )
+    except Exception as exc:
+        query_failed(info, exc)
+        raise
+
+
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:407``.
+    SQL: ``sql/queries/posts.sql:479``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
