@@ -90,6 +90,16 @@ async def find_posts(conn: asyncpg.Connection, **params: Any) -> list[dict[str, 
     return [row.model_dump() for row in rows]
 
 
+async def scroll_posts(
+    conn: asyncpg.Connection, **params: Any
+) -> list[generated_posts.ScrollPostsRow]:
+    """scroll_posts (keyset pages in each order), dynamic as find_posts is."""
+    rows: list[generated_posts.ScrollPostsRow] = await _generated(
+        conn, generated_posts.scroll_posts(conn, **params)
+    )
+    return rows
+
+
 async def count_posts(conn: asyncpg.Connection, **params: Any) -> int:
     """count_posts, dynamic as find_posts is."""
     count: int = await _generated(
@@ -459,21 +469,10 @@ async def test_keyset_pages_cover_every_live_post_exactly_once_in_order(
         )
     ]
     seen: list[int] = []
-    after: tuple[Any, Any] = (None, None)
-    while True:
-        page = await many(
-            conn,
-            "find_posts_after",
-            status=None,
-            author_id=None,
-            after_created_at=after[0],
-            after_id=after[1],
-            limit=7,
-        )
-        if not page:
-            break
-        seen += [r["id"] for r in page]
-        after = (page[-1]["created_at"], page[-1]["id"])
+    after = None
+    while page := await scroll_posts(conn, after=after, limit=7):
+        seen += [r.id for r in page]
+        after = generated_posts.scroll_posts_cursor(page[-1], "newest")
     assert seen == expected
     assert len(set(seen)) == len(seen)
 
@@ -484,18 +483,12 @@ async def test_keyset_pages_respect_status_and_author_filters(
     await _many_posts(conn, blog)
     expected = [r["id"] for r in await find_posts(conn, status="DRAFT", author_id=blog.bob)]
     seen: list[int] = []
-    after: tuple[Any, Any] = (None, None)
-    while page := await many(
-        conn,
-        "find_posts_after",
-        status="DRAFT",
-        author_id=blog.bob,
-        after_created_at=after[0],
-        after_id=after[1],
-        limit=2,
+    after = None
+    while page := await scroll_posts(
+        conn, status="DRAFT", author_id=blog.bob, after=after, limit=2
     ):
-        seen += [r["id"] for r in page]
-        after = (page[-1]["created_at"], page[-1]["id"])
+        seen += [r.id for r in page]
+        after = generated_posts.scroll_posts_cursor(page[-1], "newest")
     assert seen == expected
 
 

@@ -176,75 +176,12 @@ matching AS (
 SELECT count(*) AS total_count
 FROM matching;
 
--- name: find_posts_after(status, author_id, after_created_at, after_id, limit)
--- Returns the next keyset page of live posts, newest created first, after the row
--- (after_created_at, after_id); both NULL for the first page. Same row shape as find_posts,
--- without rank, headline and total_count. Status and author filters are optional (NULL).
--- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
-WITH page AS (
-    SELECT
-        p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at
-    FROM posts AS p
-    WHERE
-        p.deleted_at IS NULL
-        AND (:status::post_status IS NULL OR p.status = :status::post_status)
-        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-        AND (
-            :after_created_at::timestamptz IS NULL
-            OR (p.created_at, p.id) < (:after_created_at::timestamptz, :after_id::bigint)
-        )
-    ORDER BY p.created_at DESC, p.id DESC
-    LIMIT :limit
-)
-
-SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
-    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
-    (
-        SELECT
-            coalesce(
-                jsonb_agg(
-                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
-                    ORDER BY c.name, c.id
-                ),
-                '[]'::jsonb
-            )
-        FROM post_categories AS pc
-        INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
-    ) AS categories,
-    (
-        SELECT count(*)
-        FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
-    ) AS comment_count
-FROM page AS pg
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.created_at DESC, pg.id DESC;
-
 -- name: scroll_posts(status, author_id, tag_id, limit)
 -- Returns the next keyset page of live posts in the order asked for, after the cursor given
 -- (none: the first page). A dynamic query: status, author_id and tag_id are fragments left out
 -- when not given, each order is a static ORDER BY, and -- @after continues each order from its
 -- own keys (scroll_posts_cursor(row, order) makes the cursor after a row; one of another order is
--- refused). Same row shape as find_posts_after.
+-- refused). PostRepository.find_posts_after pages it newest first with its own cursors.
 -- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
 -- @sort newest: p.created_at DESC, p.id DESC
 -- @sort oldest: p.created_at, p.id
@@ -314,7 +251,7 @@ ORDER BY p.created_at DESC, p.id DESC; -- @sort
 -- name: find_published_posts_after(after_published_at, after_id, limit)
 -- Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication first,
 -- after the row (after_published_at, after_id); both NULL for the first page. Same row shape as
--- find_posts_after.
+-- scroll_posts.
 -- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
 WITH page AS (
     SELECT

@@ -227,7 +227,7 @@ class PostRepository:
         limit: int = 10,
         status: PostStatus | str | None = None,
         author_id: int | None = None,
-    ) -> CursorPage[q.FindPostsAfterRow]:
+    ) -> CursorPage[q.ScrollPostsRow]:
         """The next keyset page of live posts, newest created first.
 
         Pass ``next_cursor`` of the previous page as ``cursor`` (None for the first page), with the
@@ -244,14 +244,18 @@ class PostRepository:
         checked_author = check_optional_id("author_id", author_id)
         listing = f"posts.created/{checked_status}/{checked_author}"
 
-        def fetch(after_at: datetime | None, after_id: int) -> Awaitable[list[q.FindPostsAfterRow]]:
-            return q.find_posts_after(
+        def fetch(after_at: datetime | None, after_id: int) -> Awaitable[list[q.ScrollPostsRow]]:
+            # scroll_posts in its newest order; a cursor of this listing is its (created_at, id).
+            after = (
+                None if after_at is None else q.ScrollPostsCursor("newest", (after_at, after_id))
+            )
+            return q.scroll_posts(
                 self._db,
                 status=checked_status,
                 author_id=checked_author,
-                after_created_at=after_at,
-                after_id=after_id,
                 limit=limit,
+                order="newest",
+                after=after,
             )
 
         return await keyset_page(
