@@ -29,7 +29,6 @@ __all__ = [
     "COUNT_POSTS",
     "CREATE_POST",
     "FIND_POSTS",
-    "FIND_POSTS_AFTER",
     "FIND_POST_BY_SLUG",
     "FIND_PUBLISHED_POSTS_AFTER",
     "INCREMENT_VIEW_COUNT",
@@ -45,9 +44,6 @@ __all__ = [
     "FindPostBySlugRowComment",
     "FindPostBySlugRowCommentAuthor",
     "FindPostBySlugRowTag",
-    "FindPostsAfterRow",
-    "FindPostsAfterRowAuthor",
-    "FindPostsAfterRowCategory",
     "FindPostsRow",
     "FindPostsRowAuthor",
     "FindPostsRowCategory",
@@ -67,10 +63,8 @@ __all__ = [
     "create_post",
     "find_post_by_slug",
     "find_posts",
-    "find_posts_after",
     "find_published_posts_after",
     "increment_view_count",
-    "iter_find_posts_after",
     "iter_find_published_posts_after",
     "iter_post_status_counts",
     "post_statistics",
@@ -85,7 +79,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=462,
+    line=399,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -1410,7 +1404,7 @@ FROM matching;""",
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=446,
+    line=383,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -1436,7 +1430,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=377,
+    line=314,
     operation="select_one",
     sql="""\
 SELECT
@@ -13768,80 +13762,10 @@ ORDER BY
 }
 
 
-FIND_POSTS_AFTER = QueryInfo(
-    name="find_posts_after",
-    file="sql/queries/posts.sql",
-    line=179,
-    operation="select",
-    sql="""\
-WITH page AS (
-    SELECT
-        p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at
-    FROM posts AS p
-    WHERE
-        p.deleted_at IS NULL
-        AND ($1::post_status IS NULL OR p.status = $1::post_status)
-        AND ($2::bigint IS NULL OR p.author_id = $2::bigint)
-        AND (
-            $3::timestamptz IS NULL
-            OR (p.created_at, p.id) < ($3::timestamptz, $4::bigint)
-        )
-    ORDER BY p.created_at DESC, p.id DESC
-    LIMIT $5
-)
-
-SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
-    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
-    (
-        SELECT
-            coalesce(
-                jsonb_agg(
-                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
-                    ORDER BY c.name, c.id
-                ),
-                '[]'::jsonb
-            )
-        FROM post_categories AS pc
-        INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
-    ) AS categories,
-    (
-        SELECT count(*)
-        FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
-    ) AS comment_count
-FROM page AS pg
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.created_at DESC, pg.id DESC;""",
-    params=("status", "author_id", "after_created_at", "after_id", "limit"),
-    tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
-    tables_written=frozenset(),
-    read_only=True,
-)
-
-
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=314,
+    line=251,
     operation="select",
     sql="""\
 WITH page AS (
@@ -13911,7 +13835,7 @@ ORDER BY pg.published_at DESC, pg.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=490,
+    line=427,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -13927,7 +13851,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=497,
+    line=434,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -13957,7 +13881,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=519,
+    line=456,
     operation="select",
     sql="""\
 SELECT
@@ -13979,7 +13903,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=484,
+    line=421,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -13994,7 +13918,7 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SCROLL_POSTS = QueryInfo(
     name="scroll_posts",
     file="sql/queries/posts.sql",
-    line=242,
+    line=179,
     operation="select",
     sql="""\
 WITH page AS (
@@ -14068,7 +13992,7 @@ _SCROLL_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
     ((), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14130,7 +14054,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ((), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14192,7 +14116,7 @@ ORDER BY p.created_at, p.id;""",
     ((), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14254,7 +14178,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ((), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14316,7 +14240,7 @@ ORDER BY p.title, p.id;""",
     (("after",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14379,7 +14303,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("after",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14442,7 +14366,7 @@ ORDER BY p.created_at, p.id;""",
     (("after",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14505,7 +14429,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("after",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14568,7 +14492,7 @@ ORDER BY p.title, p.id;""",
     (("tag_id",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14636,7 +14560,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("tag_id",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14704,7 +14628,7 @@ ORDER BY p.created_at, p.id;""",
     (("tag_id",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14772,7 +14696,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("tag_id",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14846,7 +14770,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14921,7 +14845,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14996,7 +14920,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15071,7 +14995,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15140,7 +15064,7 @@ ORDER BY p.title, p.id;""",
     (("author_id",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15203,7 +15127,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("author_id",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15266,7 +15190,7 @@ ORDER BY p.created_at, p.id;""",
     (("author_id",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15329,7 +15253,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("author_id",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15398,7 +15322,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15468,7 +15392,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15538,7 +15462,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15608,7 +15532,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15678,7 +15602,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15753,7 +15677,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15828,7 +15752,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15903,7 +15827,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15979,7 +15903,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16056,7 +15980,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16133,7 +16057,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16210,7 +16134,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16280,7 +16204,7 @@ ORDER BY p.title, p.id;""",
     (("status",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16343,7 +16267,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("status",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16406,7 +16330,7 @@ ORDER BY p.created_at, p.id;""",
     (("status",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16469,7 +16393,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("status",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16538,7 +16462,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16608,7 +16532,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16678,7 +16602,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16748,7 +16672,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16818,7 +16742,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16893,7 +16817,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16968,7 +16892,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17043,7 +16967,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17119,7 +17043,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17196,7 +17120,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17273,7 +17197,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17350,7 +17274,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17426,7 +17350,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17496,7 +17420,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17566,7 +17490,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17636,7 +17560,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17707,7 +17631,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17779,7 +17703,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17851,7 +17775,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17923,7 +17847,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17995,7 +17919,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18072,7 +17996,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18149,7 +18073,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18226,7 +18150,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18304,7 +18228,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18383,7 +18307,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18462,7 +18386,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18541,7 +18465,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=242,
+        line=179,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18615,7 +18539,7 @@ ORDER BY p.title, p.id;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=479,
+    line=416,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -18742,39 +18666,6 @@ class FindPostsRowCategory(BaseModel):
     slug: str
 
 
-class FindPostsAfterRow(BaseModel):
-    """A row of ``find_posts_after``."""
-
-    id: int
-    title: str
-    slug: str
-    excerpt: str | None
-    status: PostStatus
-    published_at: AwareDatetime | None
-    view_count: int
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    author: FindPostsAfterRowAuthor
-    categories: list[FindPostsAfterRowCategory]
-    comment_count: int
-
-
-class FindPostsAfterRowAuthor(BaseModel):
-    """A JSON object nested in a result row."""
-
-    id: int
-    name: str
-    email: str
-
-
-class FindPostsAfterRowCategory(BaseModel):
-    """A JSON object nested in a result row."""
-
-    id: int
-    name: str
-    slug: str
-
-
 class FindPublishedPostsAfterRow(BaseModel):
     """A row of ``find_published_posts_after``."""
 
@@ -18884,9 +18775,6 @@ _COUNT_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 _FIND_POSTS_ROWS = TypeAdapter(list[FindPostsRow])
 
 
-_FIND_POSTS_AFTER_ROWS = TypeAdapter(list[FindPostsAfterRow])
-
-
 _FIND_PUBLISHED_POSTS_AFTER_ROWS = TypeAdapter(list[FindPublishedPostsAfterRow])
 
 
@@ -18909,7 +18797,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:462``.
+    SQL: ``sql/queries/posts.sql:399``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -18990,7 +18878,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:446``.
+    SQL: ``sql/queries/posts.sql:383``.
     """
     try:
         record = await db.fetchrow(
@@ -19010,7 +18898,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:377``.
+    SQL: ``sql/queries/posts.sql:314``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -19085,86 +18973,15 @@ async def find_posts(
         raise
 
 
-async def find_posts_after(
-    db: Executor,
-    /,
-    *,
-    status: PostStatus | None,
-    author_id: int | None,
-    after_created_at: AwareDatetime | None,
-    after_id: int,
-    limit: int,
-) -> list[FindPostsAfterRow]:
-    """Returns the next keyset page of live posts, newest created first, after the row
-    (after_created_at, after_id); both NULL for the first page. Same row shape as find_posts,
-    without rank, headline and total_count. Status and author filters are optional (NULL).
-    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
-    delete.)
-
-    SQL: ``sql/queries/posts.sql:179``.
-    """
-    require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
-    try:
-        return validate_rows(
-            _FIND_POSTS_AFTER_ROWS,
-            await db.fetch(
-                FIND_POSTS_AFTER.sql, status, author_id, after_created_at, after_id, limit
-            ),
-        )
-    except Exception as exc:
-        query_failed(FIND_POSTS_AFTER, exc)
-        raise
-
-
-async def iter_find_posts_after(
-    db: Connection | PoolConnectionProxy,
-    /,
-    *,
-    status: PostStatus | None,
-    author_id: int | None,
-    after_created_at: AwareDatetime | None,
-    after_id: int,
-    limit: int,
-    prefetch: int = 100,
-) -> AsyncGenerator[FindPostsAfterRow, None]:
-    """Stream the rows of :func:`find_posts_after` through a server-side cursor, in a transaction
-    on ``db`` (a connection) that lasts until the generator is closed.
-
-    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
-    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
-    deterministically::
-
-        async with contextlib.aclosing(iter_find_posts_after(conn, ...)) as rows:
-            async for row in rows:
-                ...
-    """
-    require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
-    try:
-        async with db.transaction():
-            async for record in db.cursor(
-                FIND_POSTS_AFTER.sql,
-                status,
-                author_id,
-                after_created_at,
-                after_id,
-                limit,
-                prefetch=prefetch,
-            ):
-                yield FindPostsAfterRow.model_validate(dict(record))
-    except Exception as exc:
-        query_failed(FIND_POSTS_AFTER, exc)
-        raise
-
-
 async def find_published_posts_after(
     db: Executor, /, *, after_published_at: AwareDatetime | None, after_id: int, limit: int
 ) -> list[FindPublishedPostsAfterRow]:
     """Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication
     first, after the row (after_published_at, after_id); both NULL for the first page. Same
-    row shape as find_posts_after. Deliberately includes soft-deleted rows. (Authors: a post
+    row shape as scroll_posts. Deliberately includes soft-deleted rows. (Authors: a post
     outlives its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:314``.
+    SQL: ``sql/queries/posts.sql:251``.
     """
     require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
     try:
@@ -19217,7 +19034,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:490``.
+    SQL: ``sql/queries/posts.sql:427``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -19232,7 +19049,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:497``.
+    SQL: ``sql/queries/posts.sql:434``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -19245,7 +19062,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:519``.
+    SQL: ``sql/queries/posts.sql:456``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -19281,7 +19098,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:484``.
+    SQL: ``sql/queries/posts.sql:421``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -19322,10 +19139,11 @@ async def scroll_posts(
     (none: the first page). A dynamic query: status, author_id and tag_id are fragments left
     out when not given, each order is a static ORDER BY, and -- @after continues each order
     from its own keys (scroll_posts_cursor(row, order) makes the cursor after a row; one of
-    another order is refused). Same row shape as find_posts_after. Deliberately includes
-    soft-deleted rows. (Authors: a post outlives its author's soft delete.)
+    another order is refused). PostRepository.find_posts_after pages it newest first with its
+    own cursors. Deliberately includes soft-deleted rows. (Authors: a post outlives its
+    author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:242``.
+    SQL: ``sql/queries/posts.sql:179``.
 
     Optional (omitted or None: the fragment is left out): status, author_id, tag_id. Orders:
     newest, oldest, most_viewed, title (default newest); each of the 64 variants is a static
@@ -19364,7 +19182,7 @@ async def scroll_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:479``.
+    SQL: ``sql/queries/posts.sql:416``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
