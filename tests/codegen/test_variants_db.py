@@ -242,3 +242,17 @@ async def test_an_order_key_the_query_does_not_return_is_an_error(
         "queries/posts.sql:1: q: order title: a cursor holds the last row's title, which the "
         "query does not return (select it)"
     )
+
+
+async def test_a_query_named_like_a_keyset_querys_cursor_helper_is_an_error(
+    tmp_path: Path, admin_url: str
+) -> None:
+    case = _case(
+        tmp_path,
+        "-- name: q(limit)\n-- @sort newest: id DESC\nSELECT id FROM posts\nWHERE true\n"
+        "    -- @after\nORDER BY id DESC -- @sort\nLIMIT :limit;\n\n"
+        "-- name: q_cursor()$\nSELECT 1 AS one;\n",
+    )
+    with pytest.raises(QueryCheckError) as caught:
+        await generate_case(case, admin_url)
+    assert "the generated name 'q_cursor' is also generated for query 'q'" in str(caught.value)

@@ -1099,6 +1099,8 @@ def _generated_name_clash(q: QueryDef, generated: dict[tuple[str, str], QueryDef
     ``getUser`` next to ``getuser``, would define one name twice and silently keep the last.
     """
     names = {q.name, q.name.upper()} | ({f"iter_{q.name}"} if q.operation == "select" else set())
+    if q.dynamic is not None and q.dynamic.keyset:
+        names.add(f"{q.name}_cursor")  # a keyset query's cursor helper
     for name in sorted(names):
         other = generated.get((q.file, name))
         if other is not None:
