@@ -504,12 +504,12 @@ async def test_published_keyset_pages_cover_the_public_feed_exactly_once(
         )
     ]
     seen: list[int] = []
-    after: tuple[Any, Any] = (None, None)
-    while page := await many(
-        conn, "find_published_posts_after", after_published_at=after[0], after_id=after[1], limit=5
+    after = None
+    while page := await _generated(
+        conn, generated_posts.find_published_posts_after(conn, after=after, limit=5)
     ):
-        seen += [r["id"] for r in page]
-        after = (page[-1]["published_at"], page[-1]["id"])
+        seen += [r.id for r in page]
+        after = generated_posts.find_published_posts_after_cursor(page[-1], "newest")
     assert seen == expected
 
 

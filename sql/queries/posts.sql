@@ -248,11 +248,12 @@ FROM page AS p
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY p.created_at DESC, p.id DESC; -- @sort
 
--- name: find_published_posts_after(after_published_at, after_id, limit)
+-- name: find_published_posts_after(limit)
 -- Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication first,
--- after the row (after_published_at, after_id); both NULL for the first page. Same row shape as
--- scroll_posts.
+-- after the cursor given (none: the first page; find_published_posts_after_cursor(row, "newest")
+-- makes the cursor after a row). Same row shape as scroll_posts.
 -- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
+-- @sort newest: p.published_at DESC, p.id DESC
 WITH page AS (
     SELECT
         p.id,
@@ -270,24 +271,21 @@ WITH page AS (
         p.deleted_at IS NULL
         AND p.status = 'PUBLISHED'
         AND p.published_at IS NOT NULL
-        AND (
-            :after_published_at::timestamptz IS NULL
-            OR (p.published_at, p.id) < (:after_published_at::timestamptz, :after_id::bigint)
-        )
-    ORDER BY p.published_at DESC, p.id DESC
+        -- @after
+    ORDER BY p.published_at DESC, p.id DESC -- @sort
     LIMIT :limit
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -300,16 +298,16 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS pg
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.published_at DESC, pg.id DESC;
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.published_at DESC, p.id DESC; -- @sort
 
 -- name: find_post_by_slug(slug)^
 -- Returns one live post in full: its author with profile bio, its categories and tags (by name),

@@ -276,9 +276,12 @@ class PostRepository:
         def fetch(
             after_at: datetime | None, after_id: int
         ) -> Awaitable[list[q.FindPublishedPostsAfterRow]]:
-            return q.find_published_posts_after(
-                self._db, after_published_at=after_at, after_id=after_id, limit=limit
+            after = (
+                None
+                if after_at is None
+                else q.FindPublishedPostsAfterCursor("newest", (after_at, after_id))
             )
+            return q.find_published_posts_after(self._db, limit=limit, after=after)
 
         return await keyset_page(
             self._cursors, "posts.published", cursor, limit, fetch, lambda r: (r.published_at, r.id)
