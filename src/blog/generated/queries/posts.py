@@ -47,6 +47,7 @@ __all__ = [
     "FindPostsRow",
     "FindPostsRowAuthor",
     "FindPostsRowCategory",
+    "FindPublishedPostsAfterCursor",
     "FindPublishedPostsAfterRow",
     "FindPublishedPostsAfterRowAuthor",
     "FindPublishedPostsAfterRowCategory",
@@ -64,8 +65,8 @@ __all__ = [
     "find_post_by_slug",
     "find_posts",
     "find_published_posts_after",
+    "find_published_posts_after_cursor",
     "increment_view_count",
-    "iter_find_published_posts_after",
     "iter_post_status_counts",
     "post_statistics",
     "post_status_counts",
@@ -79,7 +80,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=399,
+    line=397,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -1404,7 +1405,7 @@ FROM matching;""",
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=383,
+    line=381,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -1430,7 +1431,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=314,
+    line=312,
     operation="select_one",
     sql="""\
 SELECT
@@ -13785,24 +13786,20 @@ WITH page AS (
         p.deleted_at IS NULL
         AND p.status = 'PUBLISHED'
         AND p.published_at IS NOT NULL
-        AND (
-            $1::timestamptz IS NULL
-            OR (p.published_at, p.id) < ($1::timestamptz, $2::bigint)
-        )
     ORDER BY p.published_at DESC, p.id DESC
-    LIMIT $3
+    LIMIT $1
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -13815,27 +13812,161 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS pg
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.published_at DESC, pg.id DESC;""",
-    params=("after_published_at", "after_id", "limit"),
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.published_at DESC, p.id DESC;""",
+    params=("limit",),
     tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
     tables_written=frozenset(),
     read_only=True,
 )
 
 
+_FIND_PUBLISHED_POSTS_AFTER_OPTIONAL = ("after",)
+_FIND_PUBLISHED_POSTS_AFTER_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
+    ((), "newest"): QueryInfo(
+        name="find_published_posts_after",
+        file="sql/queries/posts.sql",
+        line=251,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = 'PUBLISHED'
+        AND p.published_at IS NOT NULL
+    ORDER BY p.published_at DESC, p.id DESC
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.published_at DESC, p.id DESC;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "newest"): QueryInfo(
+        name="find_published_posts_after",
+        file="sql/queries/posts.sql",
+        line=251,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = 'PUBLISHED'
+        AND p.published_at IS NOT NULL
+        AND (p.published_at, p.id) < ($1, $2)
+    ORDER BY p.published_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.published_at DESC, p.id DESC;""",
+        params=("after_published_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+}
+
+
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=427,
+    line=425,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -13851,7 +13982,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=434,
+    line=432,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -13881,7 +14012,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=456,
+    line=454,
     operation="select",
     sql="""\
 SELECT
@@ -13903,7 +14034,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=421,
+    line=419,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -18539,7 +18670,7 @@ ORDER BY p.title, p.id;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=416,
+    line=414,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -18666,6 +18797,18 @@ class FindPostsRowCategory(BaseModel):
     slug: str
 
 
+class FindPublishedPostsAfterCursor(NamedTuple):
+    """Where a page of ``find_published_posts_after`` ended: the order it was read in and the
+    last row's sort keys.
+
+    Make one with ``find_published_posts_after_cursor(row, order)`` and pass it as ``after=``
+    with the same ``order``; a cursor of another order is refused.
+    """
+
+    order: str
+    values: tuple[object, ...]
+
+
 class FindPublishedPostsAfterRow(BaseModel):
     """A row of ``find_published_posts_after``."""
 
@@ -18775,6 +18918,11 @@ _COUNT_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 _FIND_POSTS_ROWS = TypeAdapter(list[FindPostsRow])
 
 
+_FIND_PUBLISHED_POSTS_AFTER_AFTER: dict[str, tuple[str, ...]] = {
+    "newest": ("after_published_at", "after_id"),
+}
+
+
 _FIND_PUBLISHED_POSTS_AFTER_ROWS = TypeAdapter(list[FindPublishedPostsAfterRow])
 
 
@@ -18797,7 +18945,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:399``.
+    SQL: ``sql/queries/posts.sql:397``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -18878,7 +19026,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:383``.
+    SQL: ``sql/queries/posts.sql:381``.
     """
     try:
         record = await db.fetchrow(
@@ -18898,7 +19046,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:314``.
+    SQL: ``sql/queries/posts.sql:312``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -18973,60 +19121,60 @@ async def find_posts(
         raise
 
 
+def find_published_posts_after_cursor(
+    row: FindPublishedPostsAfterRow, order: Literal["newest"]
+) -> FindPublishedPostsAfterCursor:
+    """The cursor after ``row`` in ``order``: pass it as ``find_published_posts_after(...,
+    order=order, after=cursor)`` for the next page.
+    """
+    if order == "newest":
+        return FindPublishedPostsAfterCursor(order, (row.published_at, row.id))
+    raise InvalidArgument("order", "must be one of newest")
+
+
 async def find_published_posts_after(
-    db: Executor, /, *, after_published_at: AwareDatetime | None, after_id: int, limit: int
+    db: Executor,
+    /,
+    *,
+    limit: int,
+    order: Literal["newest"] = "newest",
+    after: FindPublishedPostsAfterCursor | None = None,
 ) -> list[FindPublishedPostsAfterRow]:
     """Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication
-    first, after the row (after_published_at, after_id); both NULL for the first page. Same
-    row shape as scroll_posts. Deliberately includes soft-deleted rows. (Authors: a post
-    outlives its author's soft delete.)
+    first, after the cursor given (none: the first page;
+    find_published_posts_after_cursor(row, "newest") makes the cursor after a row). Same row
+    shape as scroll_posts. Deliberately includes soft-deleted rows. (Authors: a post outlives
+    its author's soft delete.)
 
     SQL: ``sql/queries/posts.sql:251``.
+
+    Optional (omitted or None: the fragment is left out): . Orders: newest (default newest);
+    each of the 2 variants is a static statement.
     """
-    require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
+    if order not in ("newest",):
+        raise InvalidArgument("order", "must be one of newest")
+    given: dict[str, object] = {"limit": limit}
+    if after is not None:
+        if not isinstance(after, FindPublishedPostsAfterCursor) or after.order != order:
+            raise InvalidArgument(
+                "after",
+                "must be a FindPublishedPostsAfterCursor of the same order "
+                "(find_published_posts_after_cursor)",
+            )
+        keys = _FIND_PUBLISHED_POSTS_AFTER_AFTER[order]
+        if len(after.values) != len(keys):
+            raise InvalidArgument("after", f"must hold {len(keys)} values")
+        given["after"] = True
+        given.update(zip(keys, after.values, strict=True))
+    key = (tuple(name for name in _FIND_PUBLISHED_POSTS_AFTER_OPTIONAL if name in given), order)
+    info = _FIND_PUBLISHED_POSTS_AFTER_VARIANTS[key]
     try:
         return validate_rows(
             _FIND_PUBLISHED_POSTS_AFTER_ROWS,
-            await db.fetch(FIND_PUBLISHED_POSTS_AFTER.sql, after_published_at, after_id, limit),
+            await db.fetch(info.sql, *[given[name] for name in info.params]),
         )
     except Exception as exc:
-        query_failed(FIND_PUBLISHED_POSTS_AFTER, exc)
-        raise
-
-
-async def iter_find_published_posts_after(
-    db: Connection | PoolConnectionProxy,
-    /,
-    *,
-    after_published_at: AwareDatetime | None,
-    after_id: int,
-    limit: int,
-    prefetch: int = 100,
-) -> AsyncGenerator[FindPublishedPostsAfterRow, None]:
-    """Stream the rows of :func:`find_published_posts_after` through a server-side cursor, in a
-    transaction on ``db`` (a connection) that lasts until the generator is closed.
-
-    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
-    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
-    deterministically::
-
-        async with contextlib.aclosing(iter_find_published_posts_after(conn, ...)) as rows:
-            async for row in rows:
-                ...
-    """
-    require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
-    try:
-        async with db.transaction():
-            async for record in db.cursor(
-                FIND_PUBLISHED_POSTS_AFTER.sql,
-                after_published_at,
-                after_id,
-                limit,
-                prefetch=prefetch,
-            ):
-                yield FindPublishedPostsAfterRow.model_validate(dict(record))
-    except Exception as exc:
-        query_failed(FIND_PUBLISHED_POSTS_AFTER, exc)
+        query_failed(info, exc)
         raise
 
 
@@ -19034,7 +19182,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:427``.
+    SQL: ``sql/queries/posts.sql:425``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -19049,7 +19197,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:434``.
+    SQL: ``sql/queries/posts.sql:432``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -19062,7 +19210,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:456``.
+    SQL: ``sql/queries/posts.sql:454``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -19098,7 +19246,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:421``.
+    SQL: ``sql/queries/posts.sql:419``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -19182,7 +19330,7 @@ async def scroll_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:416``.
+    SQL: ``sql/queries/posts.sql:414``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
