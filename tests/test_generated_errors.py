@@ -63,15 +63,8 @@ async def test_through_a_database_the_query_is_named_once_and_the_parameter_adde
     ("call", "parameter"),
     [
         (
-            lambda db: posts.find_posts_after(
-                db,
-                status=None,
-                author_id=None,
-                after_created_at=datetime(2026, 1, 1),
-                after_id=0,
-                limit=5,
-            ),
-            "after_created_at",
+            lambda db: posts.find_posts(db, since=datetime(2026, 1, 1), limit=5, offset=0),
+            "since",
         ),
         (
             lambda db: comments.list_comments_for_post(
@@ -95,7 +88,5 @@ async def test_a_naive_datetime_for_a_timestamptz_parameter_is_refused_naming_it
 
 async def test_an_aware_datetime_and_none_pass(db: asyncpg.Connection) -> None:
     for after in (None, datetime(2026, 1, 1, tzinfo=UTC)):
-        rows = await posts.find_posts_after(
-            db, status=None, author_id=None, after_created_at=after, after_id=0, limit=5
-        )
+        rows = await posts.find_posts(db, since=after, author_id=1, limit=5, offset=0)
         assert rows == []

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,9 @@ import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from blog.generated.queries import posts as generated_posts
+from postsql.runtime.executor import init_connection
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "sql" / "queries"
 # The files this module tests; seed.sql has its own tests.
@@ -58,8 +62,50 @@ async def affected(conn: asyncpg.Connection, query: str, /, **params: Any) -> in
     return int(status.rsplit(" ", 1)[1])
 
 
-async def find_posts(conn: asyncpg.Connection, **params: Any) -> list[asyncpg.Record]:
-    return await many(conn, "find_posts", **{**NO_FILTER, "limit": 100, "offset": 0, **params})
+async def _generated(conn: asyncpg.Connection, call: Any) -> Any:
+    # With the JSON codecs generated code expects, only for this call: the other queries here
+    # run through plain aiosql, which returns JSON as text.
+    await init_connection(conn)
+    try:
+        return await call
+    finally:
+        await conn.reset_type_codec("json", schema="pg_catalog")
+        await conn.reset_type_codec("jsonb", schema="pg_catalog")
+
+
+def _dynamic_params(params: dict[str, Any]) -> dict[str, Any]:
+    # None is "not given" (the fragment is left out); a blank term is no filter, as the
+    # repository passes it.
+    if not (params.get("search") or "").strip():
+        params = {**params, "search": None}
+    return params
+
+
+async def find_posts(conn: asyncpg.Connection, **params: Any) -> list[dict[str, Any]]:
+    """find_posts is a dynamic query (-- @if fragments, -- @sort orders): plain aiosql runs its
+    text with every fragment, so it is called through its generated function, which picks the
+    statement of the filters given."""
+    args = _dynamic_params({"limit": 100, "offset": 0, **params})
+    rows = await _generated(conn, generated_posts.find_posts(conn, **args))
+    return [row.model_dump() for row in rows]
+
+
+async def scroll_posts(
+    conn: asyncpg.Connection, **params: Any
+) -> list[generated_posts.ScrollPostsRow]:
+    """scroll_posts (keyset pages in each order), dynamic as find_posts is."""
+    rows: list[generated_posts.ScrollPostsRow] = await _generated(
+        conn, generated_posts.scroll_posts(conn, **params)
+    )
+    return rows
+
+
+async def count_posts(conn: asyncpg.Connection, **params: Any) -> int:
+    """count_posts, dynamic as find_posts is."""
+    count: int = await _generated(
+        conn, generated_posts.count_posts(conn, **_dynamic_params(params))
+    )
+    return count
 
 
 @dataclass
@@ -202,7 +248,7 @@ async def blog(conn: asyncpg.Connection) -> Blog:
     return Blog(alice, bob, databases, python, sql_tag, async_tag, posts)
 
 
-def _slugs(rows: list[asyncpg.Record]) -> list[str]:
+def _slugs(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return [r["slug"] for r in rows]
 
 
@@ -260,11 +306,11 @@ async def test_find_posts_nests_author_categories_and_comment_count(
     )
     await call(conn, "soft_delete_comment", id=gone["id"])
     (row,) = [r for r in await find_posts(conn) if r["slug"] == "asyncpg"]
-    assert json.loads(row["author"]) == {"id": blog.bob, "name": "Bob", "email": "bob@example.com"}
-    assert [c["name"] for c in json.loads(row["categories"])] == ["Databases", "Python"]
+    assert row["author"] == {"id": blog.bob, "name": "Bob", "email": "bob@example.com"}
+    assert [c["name"] for c in row["categories"]] == ["Databases", "Python"]
     assert row["comment_count"] == 1
     (lonely,) = [r for r in await find_posts(conn) if r["slug"] == "windows"]
-    assert json.loads(lonely["categories"]) == []
+    assert lonely["categories"] == []
 
 
 @pytest.mark.parametrize(
@@ -289,7 +335,7 @@ async def test_find_posts_filters_combine_and_none_means_no_filter(
     }
     rows = await find_posts(conn, **params)
     assert _slugs(rows) == expected
-    count = await call(conn, "count_posts", **{**NO_FILTER, **params})
+    count = await count_posts(conn, **params)
     assert count == len(expected)
     assert all(r["total_count"] == len(expected) for r in rows)
 
@@ -384,9 +430,7 @@ def test_hostile_search_terms_never_error_and_count_matches_the_page(db_url: str
         @given(HOSTILE)
         def check(term: str) -> None:
             rows = loop.run_until_complete(find_posts(conn, search=term))
-            total = loop.run_until_complete(
-                call(conn, "count_posts", **{**NO_FILTER, "search": term})
-            )
+            total = loop.run_until_complete(count_posts(conn, search=term))
             assert len(rows) == total
             assert all(r["total_count"] == total for r in rows)
 
@@ -425,21 +469,10 @@ async def test_keyset_pages_cover_every_live_post_exactly_once_in_order(
         )
     ]
     seen: list[int] = []
-    after: tuple[Any, Any] = (None, None)
-    while True:
-        page = await many(
-            conn,
-            "find_posts_after",
-            status=None,
-            author_id=None,
-            after_created_at=after[0],
-            after_id=after[1],
-            limit=7,
-        )
-        if not page:
-            break
-        seen += [r["id"] for r in page]
-        after = (page[-1]["created_at"], page[-1]["id"])
+    after = None
+    while page := await scroll_posts(conn, after=after, limit=7):
+        seen += [r.id for r in page]
+        after = generated_posts.scroll_posts_cursor(page[-1], "newest")
     assert seen == expected
     assert len(set(seen)) == len(seen)
 
@@ -450,18 +483,12 @@ async def test_keyset_pages_respect_status_and_author_filters(
     await _many_posts(conn, blog)
     expected = [r["id"] for r in await find_posts(conn, status="DRAFT", author_id=blog.bob)]
     seen: list[int] = []
-    after: tuple[Any, Any] = (None, None)
-    while page := await many(
-        conn,
-        "find_posts_after",
-        status="DRAFT",
-        author_id=blog.bob,
-        after_created_at=after[0],
-        after_id=after[1],
-        limit=2,
+    after = None
+    while page := await scroll_posts(
+        conn, status="DRAFT", author_id=blog.bob, after=after, limit=2
     ):
-        seen += [r["id"] for r in page]
-        after = (page[-1]["created_at"], page[-1]["id"])
+        seen += [r.id for r in page]
+        after = generated_posts.scroll_posts_cursor(page[-1], "newest")
     assert seen == expected
 
 
@@ -477,12 +504,12 @@ async def test_published_keyset_pages_cover_the_public_feed_exactly_once(
         )
     ]
     seen: list[int] = []
-    after: tuple[Any, Any] = (None, None)
-    while page := await many(
-        conn, "find_published_posts_after", after_published_at=after[0], after_id=after[1], limit=5
+    after = None
+    while page := await _generated(
+        conn, generated_posts.find_published_posts_after(conn, after=after, limit=5)
     ):
-        seen += [r["id"] for r in page]
-        after = (page[-1]["published_at"], page[-1]["id"])
+        seen += [r.id for r in page]
+        after = generated_posts.find_published_posts_after_cursor(page[-1], "newest")
     assert seen == expected
 
 

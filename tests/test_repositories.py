@@ -29,6 +29,7 @@ from blog.generated.models import CommentInsert, PostInsert, PostStatus
 from blog.generated.queries import posts as q_posts
 from blog.repositories import (
     CommentRepository,
+    PostOrder,
     PostRepository,
     RoleRepository,
     TaxonomyRepository,
@@ -289,7 +290,7 @@ async def test_search_ranks_better_matches_first(
 async def test_the_one_scan_search_agrees_with_find_posts(
     db: asyncpg.Connection, posts: PostRepository, filters: dict[str, Any]
 ) -> None:
-    # With a term the repository uses search_posts (one scan); find_posts must give the same page.
+    # The repository's page for a term is the generated find_posts' page for the same filters.
     title = await db.fetchval("SELECT title FROM posts ORDER BY id LIMIT 1 OFFSET 3")
     for term in [title.split()[0], f'"{title}"', title[1:6], "-the data"]:
         params: dict[str, Any] = {
@@ -469,6 +470,40 @@ async def test_count_posts_counts_what_the_pages_list(
     assert await posts.count_posts(**filters) == expected
     beyond = await posts.find_posts(page=10_000, limit=10, **filters)
     assert beyond.total == expected
+
+
+@pytest.mark.parametrize("order", ["newest", "oldest", "most_viewed", "title"])
+async def test_scrolling_in_any_order_gives_the_offset_listing_page_by_page(
+    posts: PostRepository, order: PostOrder
+) -> None:
+    first = await posts.find_posts(limit=50, order=order)
+    listed = list(first.data)
+    for number in range(2, first.total_pages + 1):
+        listed += (await posts.find_posts(page=number, limit=50, order=order)).data
+    seen: list[int] = []
+    cursor: str | None = None
+    while True:
+        page = await posts.scroll_posts(cursor=cursor, limit=7, order=order)
+        seen += [p.id for p in page.data]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [p.id for p in listed]
+
+
+async def test_a_scroll_cursor_is_refused_for_another_order_or_filter(
+    posts: PostRepository,
+) -> None:
+    first = await posts.scroll_posts(limit=2, order="title")
+    assert first.next_cursor is not None
+    with pytest.raises(InvalidCursorError):
+        await posts.scroll_posts(cursor=first.next_cursor, limit=2, order="newest")
+    with pytest.raises(InvalidCursorError):
+        await posts.scroll_posts(cursor=first.next_cursor, limit=2, order="title", tag_id=1)
+    second = await posts.scroll_posts(cursor=first.next_cursor, limit=2, order="title")
+    assert [p.title for p in first.data + second.data] == sorted(
+        p.title for p in first.data + second.data
+    )
 
 
 async def test_keyset_pages_cover_every_post_once_while_posts_are_inserted(

@@ -14,22 +14,27 @@ import asyncpg
 import pytest
 
 from blog.generated.queries import posts
-from postsql.runtime.executor import QueryInfo
 
-ARGS = {
-    "search_posts": ("'" * 200, None, None, None, None, 20, 0),
-    "count_matching_posts": ("'" * 200, None, None, None, None),
+# The search variants of the dynamic find_posts and count_posts, with a 200-character term.
+SEARCH = {
+    "find_posts": posts._FIND_POSTS_VARIANTS[(("search",), "newest")],
+    "count_posts": posts._COUNT_POSTS_VARIANTS[(("search",), "")],
 }
+VALUES: dict[str, object] = {
+    "search": "'" * 200, "since": None, "until": None, "limit": 20, "offset": 0,
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("query", [posts.SEARCH_POSTS, posts.COUNT_MATCHING_POSTS])
+@pytest.mark.parametrize("name", sorted(SEARCH))
 async def test_a_generic_plan_builds_the_search_once_not_per_post(
-    db: asyncpg.Connection, query: QueryInfo
+    db: asyncpg.Connection, name: str
 ) -> None:
+    query = SEARCH[name]
+    args = [VALUES[param] for param in query.params]
     await db.execute("SET plan_cache_mode = force_generic_plan")
     statement = await db.prepare(query.sql)
-    await statement.fetch(*ARGS[query.name])
-    plan = await db.fetch(f"EXPLAIN (COSTS OFF) EXECUTE {statement.get_name()}" + _params(query))
+    await statement.fetch(*args)
+    plan = await db.fetch(f"EXPLAIN (COSTS OFF) EXECUTE {statement.get_name()}" + _params(args))
     per_row = [
         r[0]
         for r in plan
@@ -38,10 +43,9 @@ async def test_a_generic_plan_builds_the_search_once_not_per_post(
     assert per_row == []
 
 
-def _params(query: QueryInfo) -> str:
-    values = ARGS[query.name]
+def _params(values: list[object]) -> str:
     literals = [
-        "NULL" if v is None else repr(v) if isinstance(v, int) else "$$" + v + "$$" for v in values
+        "NULL" if v is None else repr(v) if isinstance(v, int) else f"$${v}$$" for v in values
     ]
     return "(" + ", ".join(literals) + ")"
 
@@ -54,5 +58,5 @@ async def test_the_title_substring_match_has_an_index_on_lower_title(
     )
     assert definition is not None
     assert "lower(title) gin_trgm_ops" in definition
-    assert "ILIKE" not in posts.SEARCH_POSTS.sql
-    assert "lower(p.title) LIKE s.pattern" in posts.SEARCH_POSTS.sql
+    assert "ILIKE" not in SEARCH["find_posts"].sql
+    assert "lower(p.title) LIKE s.pattern" in SEARCH["find_posts"].sql

@@ -1,24 +1,38 @@
 -- Blog posts: listing, search, keyset pages, one post in full, status changes, statistics.
 -- Filters take NULL for "no filter". Soft-deleted posts are never listed.
 
--- name: find_posts(status, author_id, category_id, tag_id, search, limit, offset)
--- Returns one page of live posts matching every given filter (NULL: no filter), newest first;
--- with a search term, by search rank, then newest first.
+-- name: find_posts(search, status, author_id, category_id, tag_id, since, until, limit, offset)
+-- Returns one page of live posts matching every filter given, in the order asked for; with a
+-- search term, best match first (ts_rank), then that order. A dynamic query: each optional
+-- filter (status, author_id, category_id, tag_id, search) is a fragment left out when not given,
+-- and each sort order a static ORDER BY, so every combination is its own prepared statement and
+-- a selective filter keeps its index under a generic plan (docs/codegen.md, "Dynamic queries").
+-- since/until bound created_at (since inclusive, until exclusive; NULL: open). Not fragments: an
+-- open end is -/+infinity, a range the index on created_at serves under any plan, and two more
+-- fragments would make 4 times the variants. The outer query reads the page as p too, so the
+-- page and the outer query sort by the same list.
+-- search and the tsquery and LIKE pattern it makes are MATERIALIZED: built once per call.
 -- search matches the full-text document (websearch syntax; any text is valid input) or a title
--- substring (case-insensitive, taken literally); a blank term is no filter.
+-- substring (case-insensitive, taken literally).
 -- Each row carries its author, its categories, its live comment count, and total_count: the number
 -- of posts matching the filter (an empty page carries none; count_posts gives it alone).
 -- rank and headline are NULL without a search term; headline wraps matches in <mark></mark> and is
 -- NOT HTML-escaped: escape it before rendering.
 -- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
-WITH search AS NOT MATERIALIZED (
+-- @sort newest: p.created_at DESC, p.id DESC
+-- @sort oldest: p.created_at, p.id
+-- @sort most_viewed: p.view_count DESC, p.id DESC
+-- @sort title: p.title, p.id
+WITH
+-- @if search
+search AS MATERIALIZED (
     SELECT
-        t.term,
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
-    FROM (SELECT nullif(btrim(:search::text), '') AS term) AS t
+    FROM (SELECT btrim(:search::text) AS term) AS t
 ),
+-- @end
 
 page AS (
     SELECT
@@ -33,173 +47,36 @@ page AS (
         p.view_count,
         p.created_at,
         p.updated_at,
-        CASE WHEN s.term IS NOT NULL THEN ts_rank(p.search_vector, s.query) END AS rank
+        NULL::real AS rank, -- @if not search
+        -- @if search
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        -- @end
+        count(*) OVER () AS total_count
     FROM posts AS p
-    CROSS JOIN search AS s
+    CROSS JOIN search AS s -- @if search
     WHERE
         p.deleted_at IS NULL
-        AND (:status::post_status IS NULL OR p.status = :status::post_status)
-        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-        AND (
-            :category_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
-            )
+        AND p.created_at >= coalesce(:since::timestamptz, '-infinity')
+        AND p.created_at < coalesce(:until::timestamptz, 'infinity')
+        AND p.status = :status::post_status -- @if status
+        AND p.author_id = :author_id::bigint -- @if author_id
+        -- @if category_id
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
         )
-        AND (
-            :tag_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
-            )
+        -- @end
+        -- @if tag_id
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
         )
-        AND (
-            s.term IS NULL
-            OR p.search_vector @@ s.query
-            OR lower(p.title) LIKE s.pattern
-        )
-    ORDER BY rank DESC NULLS LAST, p.created_at DESC, p.id DESC
+        -- @end
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern) -- @if search
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC, -- @if search
+        p.created_at DESC, p.id DESC -- @sort
     LIMIT :limit OFFSET :offset
-),
-
--- MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
-total AS MATERIALIZED (
-    SELECT count(*) AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
-    WHERE
-        p.deleted_at IS NULL
-        AND (:status::post_status IS NULL OR p.status = :status::post_status)
-        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-        AND (
-            :category_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
-            )
-        )
-        AND (
-            :tag_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
-            )
-        )
-        AND (
-            s.term IS NULL
-            OR p.search_vector @@ s.query
-            OR lower(p.title) LIKE s.pattern
-        )
-)
-
-SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
-    pg.rank,
-    t.total_count,
-    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
-    (
-        SELECT
-            coalesce(
-                jsonb_agg(
-                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
-                    ORDER BY c.name, c.id
-                ),
-                '[]'::jsonb
-            )
-        FROM post_categories AS pc
-        INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
-    ) AS categories,
-    (
-        SELECT count(*)
-        FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
-    ) AS comment_count,
-    CASE
-        WHEN s.term IS NOT NULL
-            THEN
-                ts_headline(
-                    'english',
-                    pg.content,
-                    s.query,
-                    'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
-                )
-    END AS headline
-FROM page AS pg
-CROSS JOIN total AS t
-CROSS JOIN search AS s
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;
-
--- name: search_posts(search, status, author_id, category_id, tag_id, limit, offset)
--- Returns one page of live posts matching a search term and every given filter (NULL: no
--- filter), best match first (ts_rank), then newest first; same row shape as find_posts, with
--- rank and headline always set. find_posts answers this too; this form is faster for a term:
--- the matching posts are found and ranked in one scan, which gives both the page and the total
--- (find_posts scans twice). A term that is blank matches nothing here.
--- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
--- MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
--- plan (a prepared statement run 5+ times) rebuilt both for every post it read: a 200-character
--- term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both matches.
-WITH search AS MATERIALIZED (
-    SELECT
-        t.term,
-        websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
-            AS pattern
-    FROM (SELECT btrim(:search::text) AS term) AS t
-),
-
-matches AS MATERIALIZED (
-    SELECT
-        p.id,
-        p.created_at,
-        ts_rank(p.search_vector, s.query) AS rank
-    FROM posts AS p
-    CROSS JOIN search AS s
-    WHERE
-        p.deleted_at IS NULL
-        AND s.term <> ''
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        AND (:status::post_status IS NULL OR p.status = :status::post_status)
-        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-        AND (
-            :category_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
-            )
-        )
-        AND (
-            :tag_id::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
-            )
-        )
-),
-
-page AS (
-    SELECT
-        m.id,
-        m.rank
-    FROM matches AS m
-    ORDER BY m.rank DESC, m.created_at DESC, m.id DESC
-    LIMIT :limit OFFSET :offset
-),
-
--- MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per page row.
-total AS MATERIALIZED (
-    SELECT count(*) AS total_count FROM matches
 )
 
 SELECT
@@ -212,8 +89,17 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    pg.rank,
-    t.total_count,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline, -- @if not search
+    -- @if search
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    -- @end
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -232,19 +118,13 @@ SELECT
         SELECT count(*)
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
-    ) AS comment_count,
-    ts_headline(
-        'english',
-        p.content,
-        s.query,
-        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
-    ) AS headline
-FROM page AS pg
-INNER JOIN posts AS p ON pg.id = p.id
-CROSS JOIN total AS t
-CROSS JOIN search AS s
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s -- @if search
 INNER JOIN users AS u ON p.author_id = u.id
-ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;
+ORDER BY
+    p.rank DESC, -- @if search
+    p.created_at DESC, p.id DESC; -- @sort
 
 -- name: count_live_posts()$
 -- Returns the number of live posts: count_posts without filters, as a statement without
@@ -254,87 +134,59 @@ SELECT count(*) AS total_count
 FROM posts AS p
 WHERE p.deleted_at IS NULL;
 
--- name: count_posts(status, author_id, category_id, tag_id, search)$
--- Returns the number of live posts matching the filters of find_posts (same meaning, same NULLs).
-WITH search AS NOT MATERIALIZED (
-    SELECT
-        t.term,
-        websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
-            AS pattern
-    FROM (SELECT nullif(btrim(:search::text), '') AS term) AS t
-)
-
-SELECT count(*) AS total_count
-FROM posts AS p
-CROSS JOIN search AS s
-WHERE
-    p.deleted_at IS NULL
-    AND (:status::post_status IS NULL OR p.status = :status::post_status)
-    AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-    AND (
-        :category_id::bigint IS NULL
-        OR EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
-        )
-    )
-    AND (
-        :tag_id::bigint IS NULL
-        OR EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
-        )
-    )
-    AND (
-        s.term IS NULL
-        OR p.search_vector @@ s.query
-        OR lower(p.title) LIKE s.pattern
-    );
-
--- name: count_matching_posts(search, status, author_id, category_id, tag_id)$
--- Returns the number of live posts matching a search term and every given filter (NULL: no
--- filter): the total of search_posts, alone. A term that is blank matches nothing here.
--- MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
--- plan (a prepared statement run 5+ times) rebuilt both for every post it read: a 200-character
--- term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both matches.
-WITH search AS MATERIALIZED (
+-- name: count_posts(search, status, author_id, category_id, tag_id, since, until)$
+-- Returns the number of live posts matching the filters of find_posts (the same fragments: a
+-- filter not given is left out).
+WITH
+-- @if search
+search AS MATERIALIZED (
     SELECT
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
     FROM (SELECT btrim(:search::text) AS term) AS t
-    WHERE t.term <> ''
-)
+),
+-- @end
 
-SELECT count(*) AS total_count
-FROM posts AS p
-CROSS JOIN search AS s
-WHERE
-    p.deleted_at IS NULL
-    AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-    AND (:status::post_status IS NULL OR p.status = :status::post_status)
-    AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-    AND (
-        :category_id::bigint IS NULL
-        OR EXISTS (
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s -- @if search
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce(:since::timestamptz, '-infinity')
+        AND p.created_at < coalesce(:until::timestamptz, 'infinity')
+        AND p.status = :status::post_status -- @if status
+        AND p.author_id = :author_id::bigint -- @if author_id
+        -- @if category_id
+        AND EXISTS (
             SELECT FROM post_categories AS pc
             WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
         )
-    )
-    AND (
-        :tag_id::bigint IS NULL
-        OR EXISTS (
+        -- @end
+        -- @if tag_id
+        AND EXISTS (
             SELECT FROM post_tags AS pt
             WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
         )
-    );
+        -- @end
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern) -- @if search
+)
 
--- name: find_posts_after(status, author_id, after_created_at, after_id, limit)
--- Returns the next keyset page of live posts, newest created first, after the row
--- (after_created_at, after_id); both NULL for the first page. Same row shape as find_posts,
--- without rank, headline and total_count. Status and author filters are optional (NULL).
+SELECT count(*) AS total_count
+FROM matching;
+
+-- name: scroll_posts(status, author_id, tag_id, limit)
+-- Returns the next keyset page of live posts in the order asked for, after the cursor given
+-- (none: the first page). A dynamic query: status, author_id and tag_id are fragments left out
+-- when not given, each order is a static ORDER BY, and -- @after continues each order from its
+-- own keys (scroll_posts_cursor(row, order) makes the cursor after a row; one of another order is
+-- refused). PostRepository.find_posts_after pages it newest first with its own cursors.
 -- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
+-- @sort newest: p.created_at DESC, p.id DESC
+-- @sort oldest: p.created_at, p.id
+-- @sort most_viewed: p.view_count DESC, p.id DESC
+-- @sort title: p.title, p.id
 WITH page AS (
     SELECT
         p.id,
@@ -350,26 +202,29 @@ WITH page AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND (:status::post_status IS NULL OR p.status = :status::post_status)
-        AND (:author_id::bigint IS NULL OR p.author_id = :author_id::bigint)
-        AND (
-            :after_created_at::timestamptz IS NULL
-            OR (p.created_at, p.id) < (:after_created_at::timestamptz, :after_id::bigint)
+        AND p.status = :status::post_status -- @if status
+        AND p.author_id = :author_id::bigint -- @if author_id
+        -- @if tag_id
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
         )
-    ORDER BY p.created_at DESC, p.id DESC
+        -- @end
+        -- @after
+    ORDER BY p.created_at DESC, p.id DESC -- @sort
     LIMIT :limit
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -382,22 +237,23 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS pg
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.created_at DESC, pg.id DESC;
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC; -- @sort
 
--- name: find_published_posts_after(after_published_at, after_id, limit)
+-- name: find_published_posts_after(limit)
 -- Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication first,
--- after the row (after_published_at, after_id); both NULL for the first page. Same row shape as
--- find_posts_after.
+-- after the cursor given (none: the first page; find_published_posts_after_cursor(row, "newest")
+-- makes the cursor after a row). Same row shape as scroll_posts.
 -- Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
+-- @sort newest: p.published_at DESC, p.id DESC
 WITH page AS (
     SELECT
         p.id,
@@ -415,24 +271,21 @@ WITH page AS (
         p.deleted_at IS NULL
         AND p.status = 'PUBLISHED'
         AND p.published_at IS NOT NULL
-        AND (
-            :after_published_at::timestamptz IS NULL
-            OR (p.published_at, p.id) < (:after_published_at::timestamptz, :after_id::bigint)
-        )
-    ORDER BY p.published_at DESC, p.id DESC
+        -- @after
+    ORDER BY p.published_at DESC, p.id DESC -- @sort
     LIMIT :limit
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -445,16 +298,16 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS pg
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.published_at DESC, pg.id DESC;
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.published_at DESC, p.id DESC; -- @sort
 
 -- name: find_post_by_slug(slug)^
 -- Returns one live post in full: its author with profile bio, its categories and tags (by name),

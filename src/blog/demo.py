@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from blog.generated.models import PostStatus
-from blog.generated.queries.posts import FindPostsAfterRow
+from blog.generated.queries.posts import ScrollPostsRow
 from blog.repositories import PostListItem, PostRepository, PostStatistics
 from blog.seed import DemoSizes, demo_enabled, seed_base, seed_demo
 from postsql import Database
@@ -234,7 +234,7 @@ def _counts_table(url: str, counts: dict[str, int]) -> Table:
     return table
 
 
-def _posts_table(title: str, rows: Sequence[PostListItem | FindPostsAfterRow]) -> Table:
+def _posts_table(title: str, rows: Sequence[PostListItem | ScrollPostsRow]) -> Table:
     table = Table(title=title)
     for column in ("id", "title", "author", "categories", "comments", "created"):
         table.add_column(column, overflow="fold")

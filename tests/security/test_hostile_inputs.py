@@ -355,14 +355,7 @@ def _info(fn: Callable[..., Any]) -> object:
 
 def test_a_hostile_datetime_reaches_no_query_unchecked(harness: Harness) -> None:
     # The generated guard runs before the round trip: a naive datetime never reaches asyncpg.
-    with pytest.raises(InvalidArgument, match="after_created_at"):
+    with pytest.raises(InvalidArgument, match="until"):
         harness.run(
-            posts.find_posts_after(
-                harness.database,
-                status=None,
-                author_id=None,
-                after_created_at=datetime(2026, 1, 1),
-                after_id=0,
-                limit=1,
-            )
+            posts.find_posts(harness.database, until=datetime(2026, 1, 1), limit=1, offset=0)
         )

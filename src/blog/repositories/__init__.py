@@ -15,7 +15,7 @@ Example::
 
 from blog.repositories._common import DEFAULT_MAX_LIMIT
 from blog.repositories.comments import CommentRepository
-from blog.repositories.posts import PostListItem, PostRepository, PostStatistics
+from blog.repositories.posts import PostListItem, PostOrder, PostRepository, PostStatistics
 from blog.repositories.roles import RoleRepository
 from blog.repositories.taxonomy import TaxonomyRepository
 from blog.repositories.users import UserRepository
@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_MAX_LIMIT",
     "CommentRepository",
     "PostListItem",
+    "PostOrder",
     "PostRepository",
     "PostStatistics",
     "RoleRepository",

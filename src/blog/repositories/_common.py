@@ -127,6 +127,15 @@ def check_optional_enum(parameter: str, value: object, enum: type[E]) -> E | Non
     return None if value is None else check_enum(parameter, value, enum)
 
 
+def check_optional_aware(parameter: str, value: object) -> datetime | None:
+    """A timezone-aware ``datetime`` (a bound on a ``timestamptz``), ``None`` meaning "open"."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidArgument(parameter, f"must be a timezone-aware datetime, got {shown(value)}")
+    return value
+
+
 def check_id(parameter: str, value: object) -> int:
     """An id is a positive integer."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= BIGINT_MAX:

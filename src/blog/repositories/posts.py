@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import Literal, TypedDict, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
 
@@ -32,6 +32,7 @@ from blog.repositories._common import (
     check_limit,
     check_max_limit,
     check_name,
+    check_optional_aware,
     check_optional_enum,
     check_optional_id,
     check_optional_text,
@@ -39,7 +40,9 @@ from blog.repositories._common import (
     check_text,
     keyset_page,
     page_offset,
+    shown,
 )
+from postsql.errors import InvalidArgument, InvalidCursorError
 from postsql.runtime.copy import copy_models
 from postsql.runtime.executor import Executor
 from postsql.runtime.pagination import (
@@ -50,11 +53,14 @@ from postsql.runtime.pagination import (
     total_pages,
 )
 
-__all__ = ["PostListItem", "PostRepository", "PostStatistics"]
+__all__ = ["PostListItem", "PostOrder", "PostRepository", "PostStatistics"]
 
-#: A row of an offset page: ``find_posts`` without a search term, ``search_posts`` with one. Both
-#: have the same fields (``rank`` and ``headline`` are None without a term).
-PostListItem = q.FindPostsRow | q.SearchPostsRow
+#: A row of an offset page (``rank`` and ``headline`` are None without a search term).
+PostListItem = q.FindPostsRow
+
+#: The orders :meth:`PostRepository.find_posts` sorts by (``find_posts``' ``-- @sort`` names).
+PostOrder = Literal["newest", "oldest", "most_viewed", "title"]
+_ORDERS: tuple[str, ...] = get_args(PostOrder)
 
 
 class PostStatistics(BaseModel):
@@ -99,32 +105,36 @@ class PostRepository:
         category_id: int | None = None,
         tag_id: int | None = None,
         search: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        order: PostOrder = "newest",
     ) -> PaginatedResult[PostListItem]:
         """One page of live posts matching every given filter, with the total for the filter.
 
         ``search`` is websearch syntax over title and content, or a literal title substring; any
         text of at most ``MAX_SEARCH_LENGTH`` (200) characters and ``MAX_SEARCH_WORDS`` (16) words
         is valid (a longer one raises ``InvalidArgument`` naming ``search``, before any I/O). With
-        a search term, best matches come first (``rank``, ``headline``).
+        a search term, best matches come first (``rank``, ``headline``), then ``order``.
+        ``since``/``until`` bound the creation time (since inclusive, until exclusive; aware
+        datetimes). ``order`` is newest, oldest, most_viewed or title; each filter and order
+        combination is its own static statement (``find_posts`` is a dynamic query).
 
         Example::
 
-            page = await posts.find_posts(page=2, limit=20, tag_id=3)
+            page = await posts.find_posts(page=2, limit=20, tag_id=3, order="most_viewed")
             assert page.total_pages >= 2 or not page.data
         """
         limit = check_limit(limit, self.max_limit)
         offset = page_offset(page, limit)
-        filters = _PostFilter.checked(search, status, author_id, category_id, tag_id)
-        rows: list[PostListItem]
-        if filters.search:
-            # One scan finds, ranks and counts the matches (find_posts would scan twice).
-            rows = list(
-                await q.search_posts(self._db, **filters.as_params(), limit=limit, offset=offset)
+        filters = _PostFilter.checked(search, status, author_id, category_id, tag_id, since, until)
+        if order not in _ORDERS:
+            raise InvalidArgument(
+                "order", f"must be one of {', '.join(_ORDERS)}, got {shown(order)}"
             )
-        else:
-            rows = list(
-                await q.find_posts(self._db, **filters.as_params(), limit=limit, offset=offset)
-            )
+        # One scan finds, ranks and counts the matches (count(*) OVER () rides on every row).
+        rows = await q.find_posts(
+            self._db, **filters.as_params(), limit=limit, offset=offset, order=order
+        )
         # An empty page carries no total_count (it rides on the rows): ask for it alone, unless
         # it is the first page (then nothing matches: a term matching nothing costs one scan).
         total = rows[0].total_count if rows else 0 if offset == 0 else await self._count(filters)
@@ -140,6 +150,8 @@ class PostRepository:
         category_id: int | None = None,
         tag_id: int | None = None,
         search: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> int:
         """The number of live posts matching the filters of :meth:`find_posts`.
 
@@ -148,15 +160,65 @@ class PostRepository:
             drafts = await posts.count_posts(status="DRAFT")
         """
         return await self._count(
-            _PostFilter.checked(search, status, author_id, category_id, tag_id)
+            _PostFilter.checked(search, status, author_id, category_id, tag_id, since, until)
         )
 
     async def _count(self, filters: _PostFilter) -> int:
         if filters == _NO_FILTER:
             return await q.count_live_posts(self._db)
-        if filters.search:
-            return await q.count_matching_posts(self._db, **filters.as_params())
         return await q.count_posts(self._db, **filters.as_params())
+
+    async def scroll_posts(
+        self,
+        *,
+        cursor: str | None = None,
+        limit: int = 10,
+        order: PostOrder = "newest",
+        status: PostStatus | str | None = None,
+        author_id: int | None = None,
+        tag_id: int | None = None,
+    ) -> CursorPage[q.ScrollPostsRow]:
+        """The next keyset page of live posts in ``order`` (newest, oldest, most_viewed, title).
+
+        Pass ``next_cursor`` of the previous page as ``cursor`` (None for the first page), with the
+        same order and filters: a cursor is signed for its order and filters, and one of another
+        order, altered or forged raises ``InvalidCursorError`` naming ``cursor``. Each order
+        continues from its own keys, so rows inserted meanwhile never shift the pages.
+
+        Example::
+
+            first = await posts.scroll_posts(order="title", limit=50)
+            second = await posts.scroll_posts(order="title", cursor=first.next_cursor, limit=50)
+        """
+        limit = check_limit(limit, self.max_limit)
+        if order not in _ORDERS:
+            raise InvalidArgument(
+                "order", f"must be one of {', '.join(_ORDERS)}, got {shown(order)}"
+            )
+        checked_status = check_optional_enum("status", status, PostStatus)
+        checked_author = check_optional_id("author_id", author_id)
+        checked_tag = check_optional_id("tag_id", tag_id)
+        listing = f"posts.scroll/{order}/{checked_status}/{checked_author}/{checked_tag}"
+        after = (
+            None
+            if cursor is None
+            else _scroll_position(order, self._cursors.decode(listing, cursor))
+        )
+        rows = await q.scroll_posts(
+            self._db,
+            status=checked_status,
+            author_id=checked_author,
+            tag_id=checked_tag,
+            limit=limit,
+            order=order,
+            after=after,
+        )
+        next_cursor = None
+        if len(rows) == limit:
+            values = q.scroll_posts_cursor(rows[-1], order).values
+            encoded = [v.isoformat() if isinstance(v, datetime) else v for v in values]
+            next_cursor = self._cursors.encode(listing, cast("list[str | int]", encoded))
+        return CursorPage[q.ScrollPostsRow](data=rows, limit=limit, next_cursor=next_cursor)
 
     async def find_posts_after(
         self,
@@ -165,7 +227,7 @@ class PostRepository:
         limit: int = 10,
         status: PostStatus | str | None = None,
         author_id: int | None = None,
-    ) -> CursorPage[q.FindPostsAfterRow]:
+    ) -> CursorPage[q.ScrollPostsRow]:
         """The next keyset page of live posts, newest created first.
 
         Pass ``next_cursor`` of the previous page as ``cursor`` (None for the first page), with the
@@ -182,14 +244,18 @@ class PostRepository:
         checked_author = check_optional_id("author_id", author_id)
         listing = f"posts.created/{checked_status}/{checked_author}"
 
-        def fetch(after_at: datetime | None, after_id: int) -> Awaitable[list[q.FindPostsAfterRow]]:
-            return q.find_posts_after(
+        def fetch(after_at: datetime | None, after_id: int) -> Awaitable[list[q.ScrollPostsRow]]:
+            # scroll_posts in its newest order; a cursor of this listing is its (created_at, id).
+            after = (
+                None if after_at is None else q.ScrollPostsCursor("newest", (after_at, after_id))
+            )
+            return q.scroll_posts(
                 self._db,
                 status=checked_status,
                 author_id=checked_author,
-                after_created_at=after_at,
-                after_id=after_id,
                 limit=limit,
+                order="newest",
+                after=after,
             )
 
         return await keyset_page(
@@ -210,9 +276,12 @@ class PostRepository:
         def fetch(
             after_at: datetime | None, after_id: int
         ) -> Awaitable[list[q.FindPublishedPostsAfterRow]]:
-            return q.find_published_posts_after(
-                self._db, after_published_at=after_at, after_id=after_id, limit=limit
+            after = (
+                None
+                if after_at is None
+                else q.FindPublishedPostsAfterCursor("newest", (after_at, after_id))
             )
+            return q.find_published_posts_after(self._db, limit=limit, after=after)
 
         return await keyset_page(
             self._cursors, "posts.published", cursor, limit, fetch, lambda r: (r.published_at, r.id)
@@ -338,13 +407,43 @@ _POST_LENGTHS = {"slug": MAX_NAME_LENGTH, "title": MAX_NAME_LENGTH, "content": M
 _STATUS_COUNTS: TypeAdapter[dict[PostStatus, int]] = TypeAdapter(dict[PostStatus, int])
 
 
+# What each order's cursor holds (scroll_posts' keys): the first key's kind, then the id.
+_CURSOR_KINDS: dict[str, type] = {
+    "newest": datetime,
+    "oldest": datetime,
+    "most_viewed": int,
+    "title": str,
+}
+
+
+def _scroll_position(order: str, values: Sequence[object]) -> q.ScrollPostsCursor:
+    """The cursor a verified token of ``order`` carries; anything else is not our cursor."""
+    if len(values) != 2 or not isinstance(values[1], int) or isinstance(values[1], bool):
+        raise InvalidCursorError("malformed position")
+    kind, first = _CURSOR_KINDS[order], values[0]
+    if kind is datetime:
+        if not isinstance(first, str):
+            raise InvalidCursorError("malformed position")
+        try:
+            first = datetime.fromisoformat(first)
+        except ValueError:
+            raise InvalidCursorError("malformed position") from None
+        if first.tzinfo is None:
+            raise InvalidCursorError("malformed position")
+    elif not isinstance(first, kind) or isinstance(first, bool):
+        raise InvalidCursorError("malformed position")
+    return q.ScrollPostsCursor(order, (first, values[1]))
+
+
 @dataclass(frozen=True, slots=True)
 class _PostFilter:
-    search: str
+    search: str | None
     status: PostStatus | None
     author_id: int | None
     category_id: int | None
     tag_id: int | None
+    since: datetime | None = None
+    until: datetime | None = None
 
     @classmethod
     def checked(
@@ -354,16 +453,20 @@ class _PostFilter:
         author_id: object,
         category_id: object,
         tag_id: object,
+        since: object = None,
+        until: object = None,
     ) -> _PostFilter:
         return cls(
             # Whitespace of any kind around a term is dropped (the queries' btrim only drops
             # spaces: a pasted "word\n" missed every title containing "word"); a blank term is no
-            # filter, in every query alike.
-            search=check_search(search),
+            # filter: the search fragment is left out.
+            search=check_search(search) or None,
             status=check_optional_enum("status", status, PostStatus),
             author_id=check_optional_id("author_id", author_id),
             category_id=check_optional_id("category_id", category_id),
             tag_id=check_optional_id("tag_id", tag_id),
+            since=check_optional_aware("since", since),
+            until=check_optional_aware("until", until),
         )
 
     def as_params(self) -> _FilterParams:
@@ -373,15 +476,19 @@ class _PostFilter:
             "author_id": self.author_id,
             "category_id": self.category_id,
             "tag_id": self.tag_id,
+            "since": self.since,
+            "until": self.until,
         }
 
 
-_NO_FILTER = _PostFilter(search="", status=None, author_id=None, category_id=None, tag_id=None)
+_NO_FILTER = _PostFilter(search=None, status=None, author_id=None, category_id=None, tag_id=None)
 
 
 class _FilterParams(TypedDict):
-    search: str
+    search: str | None
     status: PostStatus | None
     author_id: int | None
     category_id: int | None
     tag_id: int | None
+    since: datetime | None
+    until: datetime | None

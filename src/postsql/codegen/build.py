@@ -12,7 +12,7 @@ import keyword
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -34,12 +34,14 @@ from postsql.codegen.ir import (
     ResultColumn,
     Table,
     TableKind,
+    Variant,
 )
 from postsql.codegen.loader import QueryDef
 from postsql.codegen.naming import pascal, python_field, singular
 from postsql.codegen.sqlshape.names import parsed
 from postsql.codegen.sqlshape.params import stored_into
 from postsql.codegen.typemap import BASE_TYPES, BINARY_ONLY, TypeMapper
+from postsql.codegen.variants import AFTER, DynamicDef, variant_key, variant_label, variant_query
 from postsql.errors import CodegenError, ConfigurationError, QueryCheckError, UnsupportedTypeError
 from postsql.project import ProjectConfig, parse_annotation
 
@@ -1097,13 +1099,16 @@ def build_project(
                 "rename one of the files",
             )
         d = described.get(q.name)
-        if d is None:
+        if d is None and q.dynamic is None:
             continue
         clash = _function_name_problem(q.name) or _generated_name_clash(q, generated)
         if clash is not None:
             builder.errors.add(QueryCheckError, f"{q.location}: {q.name}: {clash}")
             continue
-        result = builder.query(q, d, tables)
+        if q.dynamic is not None:
+            result = _dynamic_query(builder, q, q.dynamic, described, tables)
+        elif d is not None:
+            result = builder.query(q, d, tables)
         if result is not None:
             built.append(result)
     known = {q.name for q in queries}
@@ -1140,6 +1145,8 @@ def _generated_name_clash(q: QueryDef, generated: dict[tuple[str, str], QueryDef
     ``getUser`` next to ``getuser``, would define one name twice and silently keep the last.
     """
     names = {q.name, q.name.upper()} | ({f"iter_{q.name}"} if q.operation == "select" else set())
+    if q.dynamic is not None and q.dynamic.keyset:
+        names.add(f"{q.name}_cursor")  # a keyset query's cursor helper
     for name in sorted(names):
         other = generated.get((q.file, name))
         if other is not None:
@@ -1213,3 +1220,124 @@ def _function_name_problem(name: str) -> str | None:
     if name in _MODULE_NAMES:
         return f"the generated module already uses the name {name!r}; rename the query"
     return None
+
+
+def _dynamic_query(
+    builder: _Builder,
+    q: QueryDef,
+    dynamic: DynamicDef,
+    described: Mapping[str, Described],
+    tables: Sequence[Table],
+) -> Query | None:
+    """Build every variant of a dynamic query and merge them into one :class:`Query`.
+
+    All variants must return the same columns (names, types, JSON shapes); a column is nullable
+    when it is in any variant (the row model is shared). A parameter must have one type in every
+    variant that uses it.
+    """
+    where = f"{q.location}: {q.name}:"
+    built: list[Variant] = []
+    for v in dynamic.variants:
+        d = described.get(variant_key(q.name, v))
+        if d is None:
+            return None  # the server refused it: already reported, naming the variant
+        one = builder.query(variant_query(q, v), d, tables)
+        if one is None:
+            return None
+        built.append(Variant(v.given, v.order, one))
+    # The variant with every fragment (but no cursor), in the default order.
+    everything = tuple(o for o in dynamic.optional if o != AFTER)
+    full = next(
+        b.query for b in built if b.given == everything and b.order == dynamic.default_order
+    )
+    first = built[0]
+    problems = 0
+    unlike = [
+        b
+        for b in built[1:]
+        if [(c.name, c.pg_type) for c in b.query.columns]
+        != [(c.name, c.pg_type) for c in first.query.columns]
+    ]
+    if unlike:
+        # The first that differs, and how many more: one cause usually breaks many variants.
+        other = unlike[0]
+        more = f" (and {len(unlike) - 1} more variants)" if len(unlike) > 1 else ""
+        builder.errors.add(
+            QueryCheckError,
+            f"{where} variant ({variant_label(other.given, other.order)}){more} returns "
+            f"{_columns_text([(c.name, c.pg_type) for c in other.query.columns])}, but variant "
+            f"({variant_label(first.given, first.order)}) returns "
+            f"{_columns_text([(c.name, c.pg_type) for c in first.query.columns])}; every "
+            "variant must return the same columns",
+        )
+        return None
+    for other in built[1:]:
+        label = f"variant ({variant_label(other.given, other.order)})"
+        base = f"variant ({variant_label(first.given, first.order)})"
+        for mine, yours in zip(first.query.columns, other.query.columns, strict=True):
+            if mine.nested != yours.nested or mine.py != yours.py:
+                builder.errors.add(
+                    QueryCheckError,
+                    f"{where} column {mine.name} has another shape in {label} than in {base}",
+                )
+                problems += 1
+    param_types: dict[str, tuple[str, str]] = {}
+    for b in built:
+        for p in b.query.params:
+            seen = param_types.setdefault(p.sql_name, (p.pg_type, variant_label(b.given, b.order)))
+            if seen[0] != p.pg_type:
+                builder.errors.add(
+                    QueryCheckError,
+                    f"{where} parameter :{p.sql_name} is {seen[0]} in variant ({seen[1]}) but "
+                    f"{p.pg_type} in variant ({variant_label(b.given, b.order)}); cast it",
+                )
+                problems += 1
+    returned = {c.name for c in full.columns}
+    for order, keys, _ in dynamic.keyset:
+        missing = [k for k in keys if k not in returned]
+        if missing:
+            builder.errors.add(
+                QueryCheckError,
+                f"{where} order {order}: a cursor holds the last row's {', '.join(missing)}, "
+                "which the query does not return (select it)",
+            )
+            problems += 1
+    if problems:
+        return None
+    columns = tuple(
+        replace(
+            col,
+            nullable=any(b.query.columns[i].nullable for b in built),
+            reason=next(
+                (b.query.columns[i].reason for b in built if b.query.columns[i].nullable),
+                col.reason,
+            ),
+        )
+        for i, col in enumerate(full.columns)
+    )
+    reuses: str | None = None
+    if q.operation in ("select", "select_one") and columns:
+        reuses = _matching_table(columns, tables)
+    row_class = reuses or pascal(q.name) + "Row"
+    return replace(
+        full,
+        columns=columns,
+        row_class=row_class,
+        reuses_table=reuses,
+        tables_read=frozenset().union(*(b.query.tables_read for b in built)),
+        read_only=all(b.query.read_only for b in built),
+        returns_optional=any(b.query.returns_optional for b in built),
+        value_nullable=any(b.query.value_nullable for b in built),
+        optional=dynamic.optional,
+        orders=tuple(o.name for o in dynamic.orders),
+        default_order=dynamic.default_order,
+        keyset=dynamic.keyset,
+        variants=tuple(
+            Variant(b.given, b.order, replace(b.query, row_class=row_class, reuses_table=reuses))
+            for b in built
+        ),
+    )
+
+
+def _columns_text(columns: Sequence[tuple[str, str]]) -> str:
+    return "(" + ", ".join(f"{name} {pg_type}" for name, pg_type in columns) + ")"

@@ -42,6 +42,7 @@ from postsql.codegen.ir import CheckConstraint, Project
 from postsql.codegen.loader import QueryDef, load_queries
 from postsql.codegen.options import add_arguments
 from postsql.codegen.render import HEADER, OLD_HEADER_MARKERS, render
+from postsql.codegen.variants import variant_key, variant_query
 from postsql.errors import CodegenError, PostsqlError
 from postsql.project import ProjectConfig, find_project
 
@@ -135,6 +136,16 @@ async def describe_all(
             described: dict[str, Described] = {}
             errors: list[str] = []
             for query in queries:
+                if query.dynamic is not None:
+                    # Every variant is described; an error names the variant (variant_key).
+                    for variant in query.dynamic.variants:
+                        key = variant_key(query.name, variant)
+                        target = variant_query(query, variant)
+                        try:
+                            described[key] = await describe(conn, target.sql)
+                        except asyncpg.PostgresError as exc:
+                            errors.append(server_error(replace(target, name=key), exc))
+                    continue
                 try:
                     if query.operation == "script":
                         await _check_script(conn, query.sql)

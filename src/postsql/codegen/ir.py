@@ -22,6 +22,7 @@ __all__ = [
     "ResultColumn",
     "Table",
     "TableKind",
+    "Variant",
 ]
 
 Operation = Literal[
@@ -195,6 +196,24 @@ class Query:
     returns_optional: bool = True
     value_nullable: bool = True
     cache_ttl: float | None = None
+    # A dynamic query (``-- @if`` / ``-- @sort``): its optional parameters, its sort orders
+    # (``default_order`` first written in the body) and every static variant; ``sql`` and
+    # ``params`` above are then the variant with every fragment, in the default order.
+    optional: tuple[str, ...] = ()
+    orders: tuple[str, ...] = ()
+    default_order: str = ""
+    variants: tuple[Variant, ...] = ()
+    # With ``-- @after``: per order, the result columns a cursor holds and the parameters they bind.
+    keyset: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One static statement of a dynamic query: ``given`` optional parameters, sort ``order``."""
+
+    given: tuple[str, ...]
+    order: str
+    query: Query
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from aiosql.query_loader import _QUERY_DEF, _UNCOMMENT, QueryLoader
 from aiosql.utils import SQLLoadException, SQLParseException
 
 from postsql.codegen.ir import Operation
+from postsql.codegen.variants import DynamicDef, expand, is_marker
 from postsql.errors import QueryParseError
 
 __all__ = [
@@ -70,6 +71,8 @@ class QueryDef:
     line: int
     sql_lines: tuple[int, ...]
     directives: Directives
+    # Optional fragments and sort orders (``-- @if``, ``-- @sort``): see codegen/variants.py.
+    dynamic: DynamicDef | None = None
 
     @property
     def location(self) -> str:
@@ -147,6 +150,8 @@ def parse_directives(doc: str, *, file: str, doc_lines: list[int]) -> tuple[str,
         if match is None:
             kept.append(raw)
             continue
+        if is_marker(text):  # -- @if / @end / @sort: read by variants.expand from the block
+            continue
         kind, rest = match.group("kind"), match.group("rest").strip()
         where = f"{file}:{line_no}"
         if kind in ("nonnull", "nullable"):
@@ -180,7 +185,7 @@ def parse_directives(doc: str, *, file: str, doc_lines: list[int]) -> tuple[str,
         else:
             raise QueryParseError(
                 f"{where}: unknown directive @{kind} "
-                "(known: @nonnull, @nullable, @param, @json, @cache)"
+                "(known: @nonnull, @nullable, @param, @json, @cache, @if, @end, @sort, @after)"
             )
     text = "\n".join(kept).strip("\n")
     return text, Directives(tuple(nonnull), tuple(nullable), tuple(params), tuple(json), cache_ttl)
@@ -215,6 +220,15 @@ def load_file(path: Path, *, display: str | None = None) -> list[QueryDef]:
             if i > 0 and _is_comment(raw.rstrip())
         ]
         doc, directives = parse_directives(datum.doc_comments, file=shown, doc_lines=doc_lines)
+        params = tuple(adapter.var_sorted[datum.query_name])
+        dynamic = expand(
+            name=datum.query_name,
+            operation=operation,
+            body=body,
+            first_line=line,
+            file=shown,
+            params=params,
+        )
         out.append(
             QueryDef(
                 name=datum.query_name,
@@ -222,11 +236,12 @@ def load_file(path: Path, *, display: str | None = None) -> list[QueryDef]:
                 sql=datum.sql,
                 doc=doc,
                 raw_doc=datum.doc_comments,
-                params=tuple(adapter.var_sorted[datum.query_name]),
+                params=params,
                 file=shown,
                 line=line,
                 sql_lines=_sql_lines(body, line),
                 directives=directives,
+                dynamic=dynamic,
             )
         )
     return out

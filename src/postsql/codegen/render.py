@@ -13,7 +13,16 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from postsql.codegen.ir import CheckConstraint, Column, NestedModel, Project, PyType, Query, Table
+from postsql.codegen.ir import (
+    CheckConstraint,
+    Column,
+    NestedModel,
+    Param,
+    Project,
+    PyType,
+    Query,
+    Table,
+)
 from postsql.codegen.naming import pascal, python_field
 from postsql.codegen.typemap import wire_exact
 
@@ -736,11 +745,22 @@ def render_queries(module: str, queries: Sequence[Query], package: str, source: 
     for query in sorted(queries, key=lambda q: q.name):
         infos.append(_info(query, imports))
         exported.append(_const(query))
-        fns = _function(query, imports, here)
+        if query.keyset:
+            klass, table, helper = _keyset_parts(query, imports)
+            classes.append(klass)
+            adapters.append(table)
+            functions.append(helper)
+            exported.extend([_cursor_class_name(query), f"{query.name}_cursor"])
+        if query.variants:
+            infos.append(_variants_table(query, imports))
+            fns = _dynamic_function(query, imports, here)
+        else:
+            fns = _function(query, imports, here)
         functions.extend(fns)
         exported.append(query.name)
-        if query.operation == "select":
+        if query.operation == "select" and not query.variants:
             exported.append(f"iter_{query.name}")
+        if query.operation == "select":
             imports.add("pydantic", "TypeAdapter")
             adapters.append(f"_{_const(query)}_ROWS = TypeAdapter(list[{query.row_class}])\n")
         if _renamed(query) and query.operation in ("select", "select_one", "insert_returning"):
@@ -820,3 +840,188 @@ def render(project: Project, *, package: str, migrations_source: str) -> dict[st
         + _all(["models", "queries"])
     )
     return dict(sorted(files.items()))
+
+
+# -- dynamic queries (-- @if / -- @sort; see codegen/variants.py) ---------------------------------
+def _variants_table(query: Query, imports: _Imports) -> str:
+    """``_<CONST>_VARIANTS``: every variant's ``QueryInfo``, keyed by (given optional
+    parameters in declaration order, sort order)."""
+    imports.add("postsql.runtime.executor", "QueryInfo")
+    const = _const(query)
+    entries = ""
+    for variant in query.variants:
+        given = "(" + "".join(f"{_quote(g)}, " for g in variant.given) + ")"
+        info = _info(variant.query, imports).split(" = ", 1)[1].rstrip("\n")
+        entries += f"    ({given}, {_quote(variant.order)}): {info},\n"
+    return (
+        f"_{const}_OPTIONAL = {_tuple_literal([_quote(o) for o in query.optional])}\n"
+        f"_{const}_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {{\n{entries}}}\n"
+    )
+
+
+def _dynamic_function(query: Query, imports: _Imports, here: str) -> list[str]:
+    """The function of a dynamic query: optional parameters are keyword arguments defaulting to
+    ``None`` (not given), ``order`` a ``Literal`` of the declared orders; the body picks one of
+    the precomputed statements, builds no SQL."""
+    const = _const(query)
+    optional = set(query.optional)
+    params = ["db: Executor", "/", "*"]
+    required = [p for p in query.params if p.sql_name not in optional]
+    for p in required:
+        if not p.nullable:
+            imports.add_type(p.py, here=here)
+            params.append(f"{p.name}: {p.py.annotation}")
+    for p in query.params:
+        # A parameter that accepts NULL may be omitted here too (None), like the optional ones.
+        if p.sql_name in optional or p.nullable:
+            annotation = p.py.optional(True)
+            imports.add_type(annotation, here=here)
+            params.append(f"{p.name}: {annotation.annotation} = None")
+    if query.orders:
+        imports.add("typing", "Literal")
+        names = ", ".join(_quote(o) for o in query.orders)
+        params.append(f"order: Literal[{names}] = {_quote(query.default_order)}")
+    if query.keyset:
+        params.append(f"after: {_cursor_class_name(query)} | None = None")
+    sig = ", ".join(params)
+    doc_text = _doc(query)
+    notes = []
+    if query.optional:
+        names = ", ".join(p.name for p in query.params if p.sql_name in optional)
+        notes.append(f"Optional (omitted or None: the fragment is left out): {names}.")
+    if query.orders:
+        notes.append(
+            f"Orders: {', '.join(query.orders)} (default {query.default_order}); each of the "
+            f"{len(query.variants)} variants is a static statement."
+        )
+    doc = _docstring(doc_text + "\n\n" + " ".join(notes), "    ")
+    body = ""
+    if query.orders:
+        # A caller without a type checker may pass anything: refuse it by name, before any
+        # lookup (a list is unhashable) and without echoing it (a huge int has no repr).
+        imports.add("postsql.errors", "InvalidArgument")
+        orders = _tuple_literal([_quote(o) for o in query.orders])
+        body += (
+            f"    if order not in {orders}:\n"
+            f'        raise InvalidArgument("order", "must be one of {", ".join(query.orders)}")\n'
+        )
+    for p in query.params:
+        if p.py.annotation == "AwareDatetime":
+            imports.add("postsql.runtime.executor", "require_aware")
+            body += f"    require_aware({const}, {_quote(p.name)}, {p.name})\n"
+
+    def value(p: Param) -> str:
+        return f"_composite_arg({p.name})" if p.composite else p.name
+
+    pairs = ", ".join(f"{_quote(p.sql_name)}: {value(p)}" for p in required)
+    body += f"    given: dict[str, object] = {{{pairs}}}\n"
+    for p in query.params:
+        if p.sql_name in optional:
+            body += f"    if {p.name} is not None:\n"
+            body += f"        given[{_quote(p.sql_name)}] = {value(p)}\n"
+    if query.keyset:
+        cursor = _cursor_class_name(query)
+        body += (
+            "    if after is not None:\n"
+            f"        if not isinstance(after, {cursor}) or after.order != order:\n"
+            "            raise InvalidArgument(\n"
+            f'                "after", "must be a {cursor} of the same order "\n'
+            f'                "({query.name}_cursor)"\n'
+            "            )\n"
+            f"        keys = _{const}_AFTER[order]\n"
+            "        if len(after.values) != len(keys):\n"
+            '            raise InvalidArgument("after", f"must hold {len(keys)} values")\n'
+            '        given["after"] = True\n'
+            "        given.update(zip(keys, after.values, strict=True))\n"
+        )
+    order = "order" if query.orders else '""'
+    body += f"    key = (tuple(name for name in _{const}_OPTIONAL if name in given), {order})\n"
+    body += f"    info = _{const}_VARIANTS[key]\n"
+    call = "info.sql, *[given[name] for name in info.params]"
+    op = query.operation
+    row = query.row_class
+    if query.reuses_table is not None:
+        imports.add(f"{imports.package}.models", row)
+    trusted = _wire_exact_row(query) and not _renamed(query)
+    if op == "select":
+        if _renamed(query):
+            fetch = (
+                f"_{const}_ROWS.validate_python([{_record_dict(query, 'r')} "
+                f"for r in await db.fetch({call})])"
+            )
+        elif trusted:
+            imports.add("postsql.runtime.executor", "construct_rows")
+            fetch = f"construct_rows({row}, _{const}_ROWS, await db.fetch({call}))"
+        else:
+            imports.add("postsql.runtime.executor", "validate_rows")
+            fetch = f"validate_rows(_{const}_ROWS, await db.fetch({call}))"
+        returns, result = f"list[{row}]", f"        return {fetch}\n"
+    elif op == "select_one":
+        build = f"{row}.model_validate({_record_dict(query, 'record')})"
+        if trusted:
+            imports.add("postsql.runtime.executor", "construct_row")
+            build = f"construct_row({row}, record)"
+        returns = f"{row} | None"
+        result = (
+            f"        record = await db.fetchrow({call})\n"
+            f"        return None if record is None else {build}\n"
+        )
+    else:
+        col = query.columns[0] if query.columns else None
+        annotation = (col.py if col else PyType("None")).optional(query.value_nullable)
+        imports.add_type(annotation, here=here)
+        returns = annotation.annotation
+        result = f"        return _{const}_VALUE.validate_python(await db.fetchval({call}))\n"
+    imports.add("postsql.runtime.executor", "query_failed")
+    body += (
+        "    try:\n"
+        + result
+        + "    except Exception as exc:\n"
+        + "        query_failed(info, exc)\n"
+        + "        raise\n"
+    )
+    return [f"async def {query.name}({sig}) -> {returns}:\n{doc}{body}"]
+
+
+def _cursor_class_name(query: Query) -> str:
+    return f"{pascal(query.name)}Cursor"
+
+
+def _keyset_parts(query: Query, imports: _Imports) -> tuple[str, str, str]:
+    """The cursor class, the table of parameters each order's cursor binds, and
+    ``<name>_cursor(row, order)``, which makes the cursor after a row."""
+    imports.add("typing", "NamedTuple")
+    imports.add("typing", "Literal")
+    imports.add("postsql.errors", "InvalidArgument")
+    cursor = _cursor_class_name(query)
+    const = _const(query)
+    doc = (
+        f"Where a page of ``{query.name}`` ended: the order it was read in and the last row's "
+        f"sort keys.\n\nMake one with ``{query.name}_cursor(row, order)`` and pass it as "
+        f"``after=`` with the same ``order``; a cursor of another order is refused."
+    )
+    klass = _class(cursor, "NamedTuple", doc, "    order: str\n    values: tuple[object, ...]\n")
+    table = (
+        f"_{const}_AFTER: dict[str, tuple[str, ...]] = {{\n"
+        + "".join(
+            f"    {_quote(order)}: {_tuple_literal([_quote(p) for p in params])},\n"
+            for order, _, params in query.keyset
+        )
+        + "}\n"
+    )
+    names = ", ".join(_quote(o) for o in query.orders)
+    body = ""
+    for order, columns, _ in query.keyset:
+        values = _tuple_literal([f"row.{c}" for c in columns])
+        body += f"    if order == {_quote(order)}:\n        return {cursor}(order, {values})\n"
+    body += f'    raise InvalidArgument("order", "must be one of {", ".join(query.orders)}")\n'
+    function = (
+        f"def {query.name}_cursor(row: {query.row_class}, order: Literal[{names}]) -> {cursor}:\n"
+        + _docstring(
+            f"The cursor after ``row`` in ``order``: pass it as ``{query.name}(..., "
+            "order=order, after=cursor)`` for the next page.",
+            "    ",
+        )
+        + body
+    )
+    return klass, table, function

@@ -1,8 +1,10 @@
 """SQL text → :class:`~postsql.runtime.executor.QueryInfo` for every generated query.
 
-Generated functions call the executor with the query's exact ``sql`` string, so looking that string
-up tells the runtime which query runs: its name, ``file:line``, tables and whether it only reads
-(replica routing, hooks, cache invalidation). Unknown SQL (ad-hoc statements) maps to ``None``.
+Generated functions call the executor with the query's exact ``sql`` string (a dynamic query
+with one of its variants', each a ``QueryInfo`` in the module's ``_<NAME>_VARIANTS``), so looking
+that string up tells the runtime which query runs: its name, ``file:line``, tables and whether it
+only reads (replica routing, hooks, cache invalidation). Unknown SQL (ad-hoc statements) maps
+to ``None``.
 
 Example::
 
@@ -52,6 +54,11 @@ class QueryRegistry:
                 for value in vars(module).values():
                     if isinstance(value, QueryInfo):
                         registry.register(value)
+                    elif isinstance(value, dict):
+                        # A dynamic query's variants: ``_<NAME>_VARIANTS``, one QueryInfo each.
+                        for variant in value.values():
+                            if isinstance(variant, QueryInfo):
+                                registry.register(variant)
         return registry
 
     def register(self, info: QueryInfo) -> None:

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Literal, NamedTuple
 
 from asyncpg import Connection
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import AwareDatetime, BaseModel, JsonValue, TypeAdapter
 
 from blog.generated.models import PostStatus
+from postsql.errors import InvalidArgument
 from postsql.runtime.executor import (
     Executor,
     Numeric,
@@ -24,18 +26,16 @@ from postsql.runtime.executor import (
 __all__ = [
     "BULK_UPDATE_STATUS",
     "COUNT_LIVE_POSTS",
-    "COUNT_MATCHING_POSTS",
     "COUNT_POSTS",
     "CREATE_POST",
     "FIND_POSTS",
-    "FIND_POSTS_AFTER",
     "FIND_POST_BY_SLUG",
     "FIND_PUBLISHED_POSTS_AFTER",
     "INCREMENT_VIEW_COUNT",
     "POST_STATISTICS",
     "POST_STATUS_COUNTS",
     "RESTORE_POST",
-    "SEARCH_POSTS",
+    "SCROLL_POSTS",
     "SOFT_DELETE_POST",
     "CreatePostRow",
     "FindPostBySlugRow",
@@ -44,40 +44,35 @@ __all__ = [
     "FindPostBySlugRowComment",
     "FindPostBySlugRowCommentAuthor",
     "FindPostBySlugRowTag",
-    "FindPostsAfterRow",
-    "FindPostsAfterRowAuthor",
-    "FindPostsAfterRowCategory",
     "FindPostsRow",
     "FindPostsRowAuthor",
     "FindPostsRowCategory",
+    "FindPublishedPostsAfterCursor",
     "FindPublishedPostsAfterRow",
     "FindPublishedPostsAfterRowAuthor",
     "FindPublishedPostsAfterRowCategory",
     "IncrementViewCountRow",
     "PostStatisticsRow",
     "PostStatusCountsRow",
-    "SearchPostsRow",
-    "SearchPostsRowAuthor",
-    "SearchPostsRowCategory",
+    "ScrollPostsCursor",
+    "ScrollPostsRow",
+    "ScrollPostsRowAuthor",
+    "ScrollPostsRowCategory",
     "bulk_update_status",
     "count_live_posts",
-    "count_matching_posts",
     "count_posts",
     "create_post",
     "find_post_by_slug",
     "find_posts",
-    "find_posts_after",
     "find_published_posts_after",
+    "find_published_posts_after_cursor",
     "increment_view_count",
-    "iter_find_posts",
-    "iter_find_posts_after",
-    "iter_find_published_posts_after",
     "iter_post_status_counts",
-    "iter_search_posts",
     "post_statistics",
     "post_status_counts",
     "restore_post",
-    "search_posts",
+    "scroll_posts",
+    "scroll_posts_cursor",
     "soft_delete_post",
 ]
 
@@ -85,7 +80,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=544,
+    line=397,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -110,7 +105,7 @@ WHERE
 COUNT_LIVE_POSTS = QueryInfo(
     name="count_live_posts",
     file="sql/queries/posts.sql",
-    line=249,
+    line=129,
     operation="select_value",
     sql="""\
 SELECT count(*) AS total_count
@@ -123,100 +118,1294 @@ WHERE p.deleted_at IS NULL;""",
 )
 
 
-COUNT_MATCHING_POSTS = QueryInfo(
-    name="count_matching_posts",
+COUNT_POSTS = QueryInfo(
+    name="count_posts",
     file="sql/queries/posts.sql",
-    line=295,
+    line=137,
     operation="select_value",
-    sql=r"""WITH search AS MATERIALIZED (
+    sql=r"""WITH
+search AS MATERIALIZED (
     SELECT
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
     FROM (SELECT btrim($1::text) AS term) AS t
-    WHERE t.term <> ''
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
 )
 
 SELECT count(*) AS total_count
-FROM posts AS p
-CROSS JOIN search AS s
-WHERE
-    p.deleted_at IS NULL
-    AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-    AND ($2::post_status IS NULL OR p.status = $2::post_status)
-    AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-    AND (
-        $4::bigint IS NULL
-        OR EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-    )
-    AND (
-        $5::bigint IS NULL
-        OR EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-    );""",
-    params=("search", "status", "author_id", "category_id", "tag_id"),
+FROM matching;""",
+    params=("search", "since", "until", "status", "author_id", "category_id", "tag_id"),
     tables_read=frozenset({"post_categories", "post_tags", "posts"}),
     tables_written=frozenset(),
     read_only=True,
 )
 
 
-COUNT_POSTS = QueryInfo(
-    name="count_posts",
-    file="sql/queries/posts.sql",
-    line=257,
-    operation="select_value",
-    sql=r"""WITH search AS NOT MATERIALIZED (
+_COUNT_POSTS_OPTIONAL = ("search", "status", "author_id", "category_id", "tag_id")
+_COUNT_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
+    ((), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "author_id"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "author_id", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "author_id", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "author_id", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "author_id"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "author_id", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "author_id", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql="""\
+WITH
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("since", "until", "status", "author_id", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), ""): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
     SELECT
-        t.term,
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
-    FROM (SELECT nullif(btrim($1::text), '') AS term) AS t
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
 )
 
 SELECT count(*) AS total_count
-FROM posts AS p
-CROSS JOIN search AS s
-WHERE
-    p.deleted_at IS NULL
-    AND ($2::post_status IS NULL OR p.status = $2::post_status)
-    AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-    AND (
-        $4::bigint IS NULL
-        OR EXISTS (
+FROM matching;""",
+        params=("search", "since", "until"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
             SELECT FROM post_categories AS pc
             WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
         )
-    )
-    AND (
-        $5::bigint IS NULL
-        OR EXISTS (
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
             SELECT FROM post_tags AS pt
             WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
         )
-    )
-    AND (
-        s.term IS NULL
-        OR p.search_vector @@ s.query
-        OR lower(p.title) LIKE s.pattern
-    );""",
-    params=("search", "status", "author_id", "category_id", "tag_id"),
-    tables_read=frozenset({"post_categories", "post_tags", "posts"}),
-    tables_written=frozenset(),
-    read_only=True,
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
 )
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "author_id"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "author_id", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "author_id", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "author_id", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "author_id"),
+        tables_read=frozenset({"posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id"),
+        tables_read=frozenset({"post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "author_id", "category_id"),
+        tables_read=frozenset({"post_categories", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "",
+    ): QueryInfo(
+        name="count_posts",
+        file="sql/queries/posts.sql",
+        line=137,
+        operation="select_value",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+matching AS (
+    SELECT p.id
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+)
+
+SELECT count(*) AS total_count
+FROM matching;""",
+        params=("search", "since", "until", "status", "author_id", "category_id", "tag_id"),
+        tables_read=frozenset({"post_categories", "post_tags", "posts"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+}
 
 
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=528,
+    line=381,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -242,7 +1431,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=459,
+    line=312,
     operation="select_one",
     sql="""\
 SELECT
@@ -332,13 +1521,13 @@ FIND_POSTS = QueryInfo(
     file="sql/queries/posts.sql",
     line=4,
     operation="select",
-    sql=r"""WITH search AS NOT MATERIALIZED (
+    sql=r"""WITH
+search AS MATERIALIZED (
     SELECT
-        t.term,
         websearch_to_tsquery('english', t.term) AS query,
         '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
             AS pattern
-    FROM (SELECT nullif(btrim($1::text), '') AS term) AS t
+    FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
 page AS (
@@ -354,77 +1543,49 @@ page AS (
         p.view_count,
         p.created_at,
         p.updated_at,
-        CASE WHEN s.term IS NOT NULL THEN ts_rank(p.search_vector, s.query) END AS rank
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
     FROM posts AS p
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND ($2::post_status IS NULL OR p.status = $2::post_status)
-        AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-        AND (
-            $4::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
         )
-        AND (
-            $5::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
         )
-        AND (
-            s.term IS NULL
-            OR p.search_vector @@ s.query
-            OR lower(p.title) LIKE s.pattern
-        )
-    ORDER BY rank DESC NULLS LAST, p.created_at DESC, p.id DESC
-    LIMIT $6 OFFSET $7
-),
-
-total AS MATERIALIZED (
-    SELECT count(*) AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
-    WHERE
-        p.deleted_at IS NULL
-        AND ($2::post_status IS NULL OR p.status = $2::post_status)
-        AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-        AND (
-            $4::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-        )
-        AND (
-            $5::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-        )
-        AND (
-            s.term IS NULL
-            OR p.search_vector @@ s.query
-            OR lower(p.title) LIKE s.pattern
-        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $8 OFFSET $9
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
-    pg.rank,
-    t.total_count,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -437,29 +1598,30 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
-    ) AS comment_count,
-    CASE
-        WHEN s.term IS NOT NULL
-            THEN
-                ts_headline(
-                    'english',
-                    pg.content,
-                    s.query,
-                    'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
-                )
-    END AS headline
-FROM page AS pg
-CROSS JOIN total AS t
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
 CROSS JOIN search AS s
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;""",
-    params=("search", "status", "author_id", "category_id", "tag_id", "limit", "offset"),
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+    params=(
+        "search",
+        "since",
+        "until",
+        "status",
+        "author_id",
+        "category_id",
+        "tag_id",
+        "limit",
+        "offset",
+    ),
     tables_read=frozenset(
         {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
     ),
@@ -468,47 +1630,54 @@ ORDER BY pg.rank DESC NULLS LAST, pg.created_at DESC, pg.id DESC;""",
 )
 
 
-FIND_POSTS_AFTER = QueryInfo(
-    name="find_posts_after",
-    file="sql/queries/posts.sql",
-    line=333,
-    operation="select",
-    sql="""\
-WITH page AS (
+_FIND_POSTS_OPTIONAL = ("search", "status", "author_id", "category_id", "tag_id")
+_FIND_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
+    ((), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
     SELECT
         p.id,
         p.title,
         p.slug,
         p.excerpt,
+        p.content,
         p.status,
         p.published_at,
         p.author_id,
         p.view_count,
         p.created_at,
-        p.updated_at
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND ($1::post_status IS NULL OR p.status = $1::post_status)
-        AND ($2::bigint IS NULL OR p.author_id = $2::bigint)
-        AND (
-            $3::timestamptz IS NULL
-            OR (p.created_at, p.id) < ($3::timestamptz, $4::bigint)
-        )
-    ORDER BY p.created_at DESC, p.id DESC
-    LIMIT $5
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $3 OFFSET $4
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -521,27 +1690,12083 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS pg
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.created_at DESC, pg.id DESC;""",
-    params=("status", "author_id", "after_created_at", "after_id", "limit"),
-    tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
-    tables_written=frozenset(),
-    read_only=True,
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $3 OFFSET $4
 )
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $3 OFFSET $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+    ORDER BY
+        p.title, p.id
+    LIMIT $3 OFFSET $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("category_id",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+    ORDER BY
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+    ORDER BY
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+    ORDER BY
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+    ORDER BY
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at DESC, p.id DESC;""",
+        params=(
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+    ORDER BY
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.created_at, p.id;""",
+        params=(
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+    ORDER BY
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.view_count DESC, p.id DESC;""",
+        params=(
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql="""\
+WITH
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        NULL::real AS rank,
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND p.status = $3::post_status
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+    ORDER BY
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    NULL::text AS headline,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.title, p.id;""",
+        params=(
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), "newest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), "oldest"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), "most_viewed"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("search",), "title"): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $4 OFFSET $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.author_id = $4::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $5 OFFSET $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $6 OFFSET $7
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $7 OFFSET $8
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at DESC, p.id DESC
+    LIMIT $8 OFFSET $9
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.created_at, p.id
+    LIMIT $8 OFFSET $9
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.created_at, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.view_count DESC, p.id DESC
+    LIMIT $8 OFFSET $9
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.view_count DESC, p.id DESC;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "search",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="find_posts",
+        file="sql/queries/posts.sql",
+        line=4,
+        operation="select",
+        sql=r"""WITH
+search AS MATERIALIZED (
+    SELECT
+        websearch_to_tsquery('english', t.term) AS query,
+        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+            AS pattern
+    FROM (SELECT btrim($1::text) AS term) AS t
+),
+
+page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.content,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at,
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        count(*) OVER () AS total_count
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND p.status = $4::post_status
+        AND p.author_id = $5::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+    ORDER BY
+        ts_rank(p.search_vector, s.query) DESC,
+        p.title, p.id
+    LIMIT $8 OFFSET $9
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    p.rank,
+    p.total_count,
+    ts_headline(
+        'english',
+        p.content,
+        s.query,
+        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
+    ) AS headline, -- noqa: AL08
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+CROSS JOIN search AS s
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY
+    p.rank DESC,
+    p.title, p.id;""",
+        params=(
+            "search",
+            "since",
+            "until",
+            "status",
+            "author_id",
+            "category_id",
+            "tag_id",
+            "limit",
+            "offset",
+        ),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+}
 
 
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=396,
+    line=251,
     operation="select",
     sql="""\
 WITH page AS (
@@ -561,24 +13786,20 @@ WITH page AS (
         p.deleted_at IS NULL
         AND p.status = 'PUBLISHED'
         AND p.published_at IS NOT NULL
-        AND (
-            $1::timestamptz IS NULL
-            OR (p.published_at, p.id) < ($1::timestamptz, $2::bigint)
-        )
     ORDER BY p.published_at DESC, p.id DESC
-    LIMIT $3
+    LIMIT $1
 )
 
 SELECT
-    pg.id,
-    pg.title,
-    pg.slug,
-    pg.excerpt,
-    pg.status,
-    pg.published_at,
-    pg.view_count,
-    pg.created_at,
-    pg.updated_at,
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -591,27 +13812,161 @@ SELECT
             )
         FROM post_categories AS pc
         INNER JOIN categories AS c ON pc.category_id = c.id
-        WHERE pc.post_id = pg.id
+        WHERE pc.post_id = p.id
     ) AS categories,
     (
         SELECT count(*)
         FROM comments AS cm
-        WHERE cm.post_id = pg.id AND cm.deleted_at IS NULL
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS pg
-INNER JOIN users AS u ON pg.author_id = u.id
-ORDER BY pg.published_at DESC, pg.id DESC;""",
-    params=("after_published_at", "after_id", "limit"),
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.published_at DESC, p.id DESC;""",
+    params=("limit",),
     tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
     tables_written=frozenset(),
     read_only=True,
 )
 
 
+_FIND_PUBLISHED_POSTS_AFTER_OPTIONAL = ("after",)
+_FIND_PUBLISHED_POSTS_AFTER_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
+    ((), "newest"): QueryInfo(
+        name="find_published_posts_after",
+        file="sql/queries/posts.sql",
+        line=251,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = 'PUBLISHED'
+        AND p.published_at IS NOT NULL
+    ORDER BY p.published_at DESC, p.id DESC
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.published_at DESC, p.id DESC;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "newest"): QueryInfo(
+        name="find_published_posts_after",
+        file="sql/queries/posts.sql",
+        line=251,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = 'PUBLISHED'
+        AND p.published_at IS NOT NULL
+        AND (p.published_at, p.id) < ($1, $2)
+    ORDER BY p.published_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.published_at DESC, p.id DESC;""",
+        params=("after_published_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+}
+
+
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=572,
+    line=425,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -627,7 +13982,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=579,
+    line=432,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -657,7 +14012,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=601,
+    line=454,
     operation="select",
     sql="""\
 SELECT
@@ -679,7 +14034,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=566,
+    line=419,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -691,60 +14046,35 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 )
 
 
-SEARCH_POSTS = QueryInfo(
-    name="search_posts",
+SCROLL_POSTS = QueryInfo(
+    name="scroll_posts",
     file="sql/queries/posts.sql",
-    line=143,
+    line=179,
     operation="select",
-    sql=r"""WITH search AS MATERIALIZED (
-    SELECT
-        t.term,
-        websearch_to_tsquery('english', t.term) AS query,
-        '%' || replace(replace(replace(lower(t.term), '\', '\\'), '%', '\%'), '_', '\_') || '%'
-            AS pattern
-    FROM (SELECT btrim($1::text) AS term) AS t
-),
-
-matches AS MATERIALIZED (
+    sql="""\
+WITH page AS (
     SELECT
         p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
         p.created_at,
-        ts_rank(p.search_vector, s.query) AS rank
+        p.updated_at
     FROM posts AS p
-    CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND s.term <> ''
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        AND ($2::post_status IS NULL OR p.status = $2::post_status)
-        AND ($3::bigint IS NULL OR p.author_id = $3::bigint)
-        AND (
-            $4::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
         )
-        AND (
-            $5::bigint IS NULL
-            OR EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-        )
-),
-
-page AS (
-    SELECT
-        m.id,
-        m.rank
-    FROM matches AS m
-    ORDER BY m.rank DESC, m.created_at DESC, m.id DESC
-    LIMIT $6 OFFSET $7
-),
-
-total AS MATERIALIZED (
-    SELECT count(*) AS total_count FROM matches
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
 )
 
 SELECT
@@ -757,8 +14087,6 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    pg.rank,
-    t.total_count,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
         SELECT
@@ -777,20 +14105,11 @@ SELECT
         SELECT count(*)
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
-    ) AS comment_count,
-    ts_headline(
-        'english',
-        p.content,
-        s.query,
-        'StartSel=<mark>, StopSel=</mark>, MaxWords=35, MinWords=15, MaxFragments=2'
-    ) AS headline
-FROM page AS pg
-INNER JOIN posts AS p ON pg.id = p.id
-CROSS JOIN total AS t
-CROSS JOIN search AS s
+    ) AS comment_count
+FROM page AS p
 INNER JOIN users AS u ON p.author_id = u.id
-ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
-    params=("search", "status", "author_id", "category_id", "tag_id", "limit", "offset"),
+ORDER BY p.created_at DESC, p.id DESC;""",
+    params=("status", "author_id", "tag_id", "limit"),
     tables_read=frozenset(
         {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
     ),
@@ -799,10 +14118,4559 @@ ORDER BY pg.rank DESC, p.created_at DESC, p.id DESC;""",
 )
 
 
+_SCROLL_POSTS_OPTIONAL = ("status", "author_id", "tag_id", "after")
+_SCROLL_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
+    ((), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+    ORDER BY p.created_at, p.id
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    ((), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+    ORDER BY p.title, p.id
+    LIMIT $1
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("limit",),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.created_at, p.id) < ($1, $2)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.created_at, p.id) > ($1, $2)
+    ORDER BY p.created_at, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.view_count, p.id) < ($1, $2)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("after_view_count", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("after",), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.title, p.id) > ($1, $2)
+    ORDER BY p.title, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("after_title", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+    ORDER BY p.created_at, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("tag_id",), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+    ORDER BY p.title, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "tag_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND (p.created_at, p.id) < ($2, $3)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "tag_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND (p.created_at, p.id) > ($2, $3)
+    ORDER BY p.created_at, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "tag_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND (p.view_count, p.id) < ($2, $3)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("tag_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "tag_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND (p.title, p.id) > ($2, $3)
+    ORDER BY p.title, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("tag_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+    ORDER BY p.created_at, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("author_id",), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+    ORDER BY p.title, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND (p.created_at, p.id) < ($2, $3)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("author_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND (p.created_at, p.id) > ($2, $3)
+    ORDER BY p.created_at, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("author_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND (p.view_count, p.id) < ($2, $3)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("author_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND (p.title, p.id) > ($2, $3)
+    ORDER BY p.title, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("author_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.created_at, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.title, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.created_at, p.id) < ($3, $4)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("author_id", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.created_at, p.id) > ($3, $4)
+    ORDER BY p.created_at, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("author_id", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.view_count, p.id) < ($3, $4)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("author_id", "tag_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.title, p.id) > ($3, $4)
+    ORDER BY p.title, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("author_id", "tag_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "newest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "oldest"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+    ORDER BY p.created_at, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "most_viewed"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (("status",), "title"): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+    ORDER BY p.title, p.id
+    LIMIT $2
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND (p.created_at, p.id) < ($2, $3)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND (p.created_at, p.id) > ($2, $3)
+    ORDER BY p.created_at, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND (p.view_count, p.id) < ($2, $3)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND (p.title, p.id) > ($2, $3)
+    ORDER BY p.title, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "after_title", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.created_at, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+    ORDER BY p.title, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.created_at, p.id) < ($3, $4)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.created_at, p.id) > ($3, $4)
+    ORDER BY p.created_at, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.view_count, p.id) < ($3, $4)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "tag_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "tag_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.title, p.id) > ($3, $4)
+    ORDER BY p.title, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "tag_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+    ORDER BY p.created_at, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+    ORDER BY p.title, p.id
+    LIMIT $3
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "author_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND (p.created_at, p.id) < ($3, $4)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "author_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND (p.created_at, p.id) > ($3, $4)
+    ORDER BY p.created_at, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "author_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND (p.view_count, p.id) < ($3, $4)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "author_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND (p.title, p.id) > ($3, $4)
+    ORDER BY p.title, p.id
+    LIMIT $5
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "author_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.created_at, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+    ORDER BY p.title, p.id
+    LIMIT $4
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "author_id", "tag_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "newest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.created_at, p.id) < ($4, $5)
+    ORDER BY p.created_at DESC, p.id DESC
+    LIMIT $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at DESC, p.id DESC;""",
+        params=("status", "author_id", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "oldest",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.created_at, p.id) > ($4, $5)
+    ORDER BY p.created_at, p.id
+    LIMIT $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.created_at, p.id;""",
+        params=("status", "author_id", "tag_id", "after_created_at", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "most_viewed",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.view_count, p.id) < ($4, $5)
+    ORDER BY p.view_count DESC, p.id DESC
+    LIMIT $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.view_count DESC, p.id DESC;""",
+        params=("status", "author_id", "tag_id", "after_view_count", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+    (
+        (
+            "status",
+            "author_id",
+            "tag_id",
+            "after",
+        ),
+        "title",
+    ): QueryInfo(
+        name="scroll_posts",
+        file="sql/queries/posts.sql",
+        line=179,
+        operation="select",
+        sql="""\
+WITH page AS (
+    SELECT
+        p.id,
+        p.title,
+        p.slug,
+        p.excerpt,
+        p.status,
+        p.published_at,
+        p.author_id,
+        p.view_count,
+        p.created_at,
+        p.updated_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.title, p.id) > ($4, $5)
+    ORDER BY p.title, p.id
+    LIMIT $6
+)
+
+SELECT
+    p.id,
+    p.title,
+    p.slug,
+    p.excerpt,
+    p.status,
+    p.published_at,
+    p.view_count,
+    p.created_at,
+    p.updated_at,
+    jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
+    (
+        SELECT
+            coalesce(
+                jsonb_agg(
+                    jsonb_build_object('id', c.id, 'name', c.name, 'slug', c.slug)
+                    ORDER BY c.name, c.id
+                ),
+                '[]'::jsonb
+            )
+        FROM post_categories AS pc
+        INNER JOIN categories AS c ON pc.category_id = c.id
+        WHERE pc.post_id = p.id
+    ) AS categories,
+    (
+        SELECT count(*)
+        FROM comments AS cm
+        WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
+    ) AS comment_count
+FROM page AS p
+INNER JOIN users AS u ON p.author_id = u.id
+ORDER BY p.title, p.id;""",
+        params=("status", "author_id", "tag_id", "after_title", "after_id", "limit"),
+        tables_read=frozenset(
+            {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
+        ),
+        tables_written=frozenset(),
+        read_only=True,
+    ),
+}
+
+
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=561,
+    line=414,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -907,10 +18775,10 @@ class FindPostsRow(BaseModel):
     updated_at: AwareDatetime
     rank: float | None
     total_count: int
+    headline: str | None
     author: FindPostsRowAuthor
     categories: list[FindPostsRowCategory]
     comment_count: int
-    headline: str | None
 
 
 class FindPostsRowAuthor(BaseModel):
@@ -929,37 +18797,16 @@ class FindPostsRowCategory(BaseModel):
     slug: str
 
 
-class FindPostsAfterRow(BaseModel):
-    """A row of ``find_posts_after``."""
+class FindPublishedPostsAfterCursor(NamedTuple):
+    """Where a page of ``find_published_posts_after`` ended: the order it was read in and the
+    last row's sort keys.
 
-    id: int
-    title: str
-    slug: str
-    excerpt: str | None
-    status: PostStatus
-    published_at: AwareDatetime | None
-    view_count: int
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
-    author: FindPostsAfterRowAuthor
-    categories: list[FindPostsAfterRowCategory]
-    comment_count: int
+    Make one with ``find_published_posts_after_cursor(row, order)`` and pass it as ``after=``
+    with the same ``order``; a cursor of another order is refused.
+    """
 
-
-class FindPostsAfterRowAuthor(BaseModel):
-    """A JSON object nested in a result row."""
-
-    id: int
-    name: str
-    email: str
-
-
-class FindPostsAfterRowCategory(BaseModel):
-    """A JSON object nested in a result row."""
-
-    id: int
-    name: str
-    slug: str
+    order: str
+    values: tuple[object, ...]
 
 
 class FindPublishedPostsAfterRow(BaseModel):
@@ -1017,8 +18864,20 @@ class PostStatusCountsRow(BaseModel):
     post_count: int
 
 
-class SearchPostsRow(BaseModel):
-    """A row of ``search_posts``."""
+class ScrollPostsCursor(NamedTuple):
+    """Where a page of ``scroll_posts`` ended: the order it was read in and the last row's sort
+    keys.
+
+    Make one with ``scroll_posts_cursor(row, order)`` and pass it as ``after=`` with the same
+    ``order``; a cursor of another order is refused.
+    """
+
+    order: str
+    values: tuple[object, ...]
+
+
+class ScrollPostsRow(BaseModel):
+    """A row of ``scroll_posts``."""
 
     id: int
     title: str
@@ -1029,15 +18888,12 @@ class SearchPostsRow(BaseModel):
     view_count: int
     created_at: AwareDatetime
     updated_at: AwareDatetime
-    rank: float | None
-    total_count: int
-    author: SearchPostsRowAuthor
-    categories: list[SearchPostsRowCategory]
+    author: ScrollPostsRowAuthor
+    categories: list[ScrollPostsRowCategory]
     comment_count: int
-    headline: str
 
 
-class SearchPostsRowAuthor(BaseModel):
+class ScrollPostsRowAuthor(BaseModel):
     """A JSON object nested in a result row."""
 
     id: int
@@ -1045,7 +18901,7 @@ class SearchPostsRowAuthor(BaseModel):
     email: str
 
 
-class SearchPostsRowCategory(BaseModel):
+class ScrollPostsRowCategory(BaseModel):
     """A JSON object nested in a result row."""
 
     id: int
@@ -1056,16 +18912,15 @@ class SearchPostsRowCategory(BaseModel):
 _COUNT_LIVE_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
-_COUNT_MATCHING_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
-
-
 _COUNT_POSTS_VALUE: TypeAdapter[int] = TypeAdapter(int)
 
 
 _FIND_POSTS_ROWS = TypeAdapter(list[FindPostsRow])
 
 
-_FIND_POSTS_AFTER_ROWS = TypeAdapter(list[FindPostsAfterRow])
+_FIND_PUBLISHED_POSTS_AFTER_AFTER: dict[str, tuple[str, ...]] = {
+    "newest": ("after_published_at", "after_id"),
+}
 
 
 _FIND_PUBLISHED_POSTS_AFTER_ROWS = TypeAdapter(list[FindPublishedPostsAfterRow])
@@ -1074,7 +18929,15 @@ _FIND_PUBLISHED_POSTS_AFTER_ROWS = TypeAdapter(list[FindPublishedPostsAfterRow])
 _POST_STATUS_COUNTS_ROWS = TypeAdapter(list[PostStatusCountsRow])
 
 
-_SEARCH_POSTS_ROWS = TypeAdapter(list[SearchPostsRow])
+_SCROLL_POSTS_AFTER: dict[str, tuple[str, ...]] = {
+    "newest": ("after_created_at", "after_id"),
+    "oldest": ("after_created_at", "after_id"),
+    "most_viewed": ("after_view_count", "after_id"),
+    "title": ("after_title", "after_id"),
+}
+
+
+_SCROLL_POSTS_ROWS = TypeAdapter(list[ScrollPostsRow])
 
 
 async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[int]) -> int:
@@ -1082,7 +18945,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:544``.
+    SQL: ``sql/queries/posts.sql:397``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -1096,7 +18959,7 @@ async def count_live_posts(db: Executor, /) -> int:
     parameters, so the server plans it once (an index-only scan of a partial index) instead of
     re-planning the filterable form on every call.
 
-    SQL: ``sql/queries/posts.sql:249``.
+    SQL: ``sql/queries/posts.sql:129``.
     """
     try:
         return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
@@ -1105,57 +18968,47 @@ async def count_live_posts(db: Executor, /) -> int:
         raise
 
 
-async def count_matching_posts(
-    db: Executor,
-    /,
-    *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
-) -> int:
-    """Returns the number of live posts matching a search term and every given filter (NULL: no
-    filter): the total of search_posts, alone. A term that is blank matches nothing here.
-    MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
-    plan (a prepared statement run 5+ times) rebuilt both for every post it read: a
-    200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
-    matches.
-
-    SQL: ``sql/queries/posts.sql:295``.
-    """
-    try:
-        return _COUNT_MATCHING_POSTS_VALUE.validate_python(
-            await db.fetchval(
-                COUNT_MATCHING_POSTS.sql, search, status, author_id, category_id, tag_id
-            )
-        )
-    except Exception as exc:
-        query_failed(COUNT_MATCHING_POSTS, exc)
-        raise
-
-
 async def count_posts(
     db: Executor,
     /,
     *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
+    search: str | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    status: PostStatus | None = None,
+    author_id: int | None = None,
+    category_id: int | None = None,
+    tag_id: int | None = None,
 ) -> int:
-    """Returns the number of live posts matching the filters of find_posts (same meaning, same
-    NULLs).
+    """Returns the number of live posts matching the filters of find_posts (the same fragments: a
+    filter not given is left out).
 
-    SQL: ``sql/queries/posts.sql:257``.
+    SQL: ``sql/queries/posts.sql:137``.
+
+    Optional (omitted or None: the fragment is left out): search, status, author_id,
+    category_id, tag_id.
     """
+    require_aware(COUNT_POSTS, "since", since)
+    require_aware(COUNT_POSTS, "until", until)
+    given: dict[str, object] = {"since": since, "until": until}
+    if search is not None:
+        given["search"] = search
+    if status is not None:
+        given["status"] = status
+    if author_id is not None:
+        given["author_id"] = author_id
+    if category_id is not None:
+        given["category_id"] = category_id
+    if tag_id is not None:
+        given["tag_id"] = tag_id
+    key = (tuple(name for name in _COUNT_POSTS_OPTIONAL if name in given), "")
+    info = _COUNT_POSTS_VARIANTS[key]
     try:
         return _COUNT_POSTS_VALUE.validate_python(
-            await db.fetchval(COUNT_POSTS.sql, search, status, author_id, category_id, tag_id)
+            await db.fetchval(info.sql, *[given[name] for name in info.params])
         )
     except Exception as exc:
-        query_failed(COUNT_POSTS, exc)
+        query_failed(info, exc)
         raise
 
 
@@ -1173,7 +19026,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:528``.
+    SQL: ``sql/queries/posts.sql:381``.
     """
     try:
         record = await db.fetchrow(
@@ -1193,7 +19046,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:459``.
+    SQL: ``sql/queries/posts.sql:312``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -1207,207 +19060,121 @@ async def find_posts(
     db: Executor,
     /,
     *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
     limit: int,
     offset: int,
+    search: str | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    status: PostStatus | None = None,
+    author_id: int | None = None,
+    category_id: int | None = None,
+    tag_id: int | None = None,
+    order: Literal["newest", "oldest", "most_viewed", "title"] = "newest",
 ) -> list[FindPostsRow]:
-    """Returns one page of live posts matching every given filter (NULL: no filter), newest
-    first; with a search term, by search rank, then newest first. search matches the full-text
-    document (websearch syntax; any text is valid input) or a title substring
-    (case-insensitive, taken literally); a blank term is no filter. Each row carries its
-    author, its categories, its live comment count, and total_count: the number of posts
-    matching the filter (an empty page carries none; count_posts gives it alone). rank and
-    headline are NULL without a search term; headline wraps matches in <mark></mark> and is
-    NOT HTML-escaped: escape it before rendering. Deliberately includes soft-deleted rows.
-    (Authors: a post outlives its author's soft delete.) MATERIALIZED: counted once, even if a
-    generic plan would otherwise rescan it per page row.
+    """Returns one page of live posts matching every filter given, in the order asked for; with a
+    search term, best match first (ts_rank), then that order. A dynamic query: each optional
+    filter (status, author_id, category_id, tag_id, search) is a fragment left out when not
+    given, and each sort order a static ORDER BY, so every combination is its own prepared
+    statement and a selective filter keeps its index under a generic plan (docs/codegen.md,
+    "Dynamic queries"). since/until bound created_at (since inclusive, until exclusive; NULL:
+    open). Not fragments: an open end is -/+infinity, a range the index on created_at serves
+    under any plan, and two more fragments would make 4 times the variants. The outer query
+    reads the page as p too, so the page and the outer query sort by the same list. search and
+    the tsquery and LIKE pattern it makes are MATERIALIZED: built once per call. search
+    matches the full-text document (websearch syntax; any text is valid input) or a title
+    substring (case-insensitive, taken literally). Each row carries its author, its
+    categories, its live comment count, and total_count: the number of posts matching the
+    filter (an empty page carries none; count_posts gives it alone). rank and headline are
+    NULL without a search term; headline wraps matches in <mark></mark> and is NOT
+    HTML-escaped: escape it before rendering. Deliberately includes soft-deleted rows.
+    (Authors: a post outlives its author's soft delete.)
 
     SQL: ``sql/queries/posts.sql:4``.
+
+    Optional (omitted or None: the fragment is left out): search, status, author_id,
+    category_id, tag_id. Orders: newest, oldest, most_viewed, title (default newest); each of
+    the 128 variants is a static statement.
     """
+    if order not in ("newest", "oldest", "most_viewed", "title"):
+        raise InvalidArgument("order", "must be one of newest, oldest, most_viewed, title")
+    require_aware(FIND_POSTS, "since", since)
+    require_aware(FIND_POSTS, "until", until)
+    given: dict[str, object] = {"since": since, "until": until, "limit": limit, "offset": offset}
+    if search is not None:
+        given["search"] = search
+    if status is not None:
+        given["status"] = status
+    if author_id is not None:
+        given["author_id"] = author_id
+    if category_id is not None:
+        given["category_id"] = category_id
+    if tag_id is not None:
+        given["tag_id"] = tag_id
+    key = (tuple(name for name in _FIND_POSTS_OPTIONAL if name in given), order)
+    info = _FIND_POSTS_VARIANTS[key]
     try:
         return validate_rows(
-            _FIND_POSTS_ROWS,
-            await db.fetch(
-                FIND_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
-            ),
+            _FIND_POSTS_ROWS, await db.fetch(info.sql, *[given[name] for name in info.params])
         )
     except Exception as exc:
-        query_failed(FIND_POSTS, exc)
+        query_failed(info, exc)
         raise
 
 
-async def iter_find_posts(
-    db: Connection | PoolConnectionProxy,
-    /,
-    *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
-    limit: int,
-    offset: int,
-    prefetch: int = 100,
-) -> AsyncGenerator[FindPostsRow, None]:
-    """Stream the rows of :func:`find_posts` through a server-side cursor, in a transaction on
-    ``db`` (a connection) that lasts until the generator is closed.
-
-    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
-    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
-    deterministically::
-
-        async with contextlib.aclosing(iter_find_posts(conn, ...)) as rows:
-            async for row in rows:
-                ...
+def find_published_posts_after_cursor(
+    row: FindPublishedPostsAfterRow, order: Literal["newest"]
+) -> FindPublishedPostsAfterCursor:
+    """The cursor after ``row`` in ``order``: pass it as ``find_published_posts_after(...,
+    order=order, after=cursor)`` for the next page.
     """
-    try:
-        async with db.transaction():
-            async for record in db.cursor(
-                FIND_POSTS.sql,
-                search,
-                status,
-                author_id,
-                category_id,
-                tag_id,
-                limit,
-                offset,
-                prefetch=prefetch,
-            ):
-                yield FindPostsRow.model_validate(dict(record))
-    except Exception as exc:
-        query_failed(FIND_POSTS, exc)
-        raise
-
-
-async def find_posts_after(
-    db: Executor,
-    /,
-    *,
-    status: PostStatus | None,
-    author_id: int | None,
-    after_created_at: AwareDatetime | None,
-    after_id: int,
-    limit: int,
-) -> list[FindPostsAfterRow]:
-    """Returns the next keyset page of live posts, newest created first, after the row
-    (after_created_at, after_id); both NULL for the first page. Same row shape as find_posts,
-    without rank, headline and total_count. Status and author filters are optional (NULL).
-    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
-    delete.)
-
-    SQL: ``sql/queries/posts.sql:333``.
-    """
-    require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
-    try:
-        return validate_rows(
-            _FIND_POSTS_AFTER_ROWS,
-            await db.fetch(
-                FIND_POSTS_AFTER.sql, status, author_id, after_created_at, after_id, limit
-            ),
-        )
-    except Exception as exc:
-        query_failed(FIND_POSTS_AFTER, exc)
-        raise
-
-
-async def iter_find_posts_after(
-    db: Connection | PoolConnectionProxy,
-    /,
-    *,
-    status: PostStatus | None,
-    author_id: int | None,
-    after_created_at: AwareDatetime | None,
-    after_id: int,
-    limit: int,
-    prefetch: int = 100,
-) -> AsyncGenerator[FindPostsAfterRow, None]:
-    """Stream the rows of :func:`find_posts_after` through a server-side cursor, in a transaction
-    on ``db`` (a connection) that lasts until the generator is closed.
-
-    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
-    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
-    deterministically::
-
-        async with contextlib.aclosing(iter_find_posts_after(conn, ...)) as rows:
-            async for row in rows:
-                ...
-    """
-    require_aware(FIND_POSTS_AFTER, "after_created_at", after_created_at)
-    try:
-        async with db.transaction():
-            async for record in db.cursor(
-                FIND_POSTS_AFTER.sql,
-                status,
-                author_id,
-                after_created_at,
-                after_id,
-                limit,
-                prefetch=prefetch,
-            ):
-                yield FindPostsAfterRow.model_validate(dict(record))
-    except Exception as exc:
-        query_failed(FIND_POSTS_AFTER, exc)
-        raise
+    if order == "newest":
+        return FindPublishedPostsAfterCursor(order, (row.published_at, row.id))
+    raise InvalidArgument("order", "must be one of newest")
 
 
 async def find_published_posts_after(
-    db: Executor, /, *, after_published_at: AwareDatetime | None, after_id: int, limit: int
+    db: Executor,
+    /,
+    *,
+    limit: int,
+    order: Literal["newest"] = "newest",
+    after: FindPublishedPostsAfterCursor | None = None,
 ) -> list[FindPublishedPostsAfterRow]:
     """Returns the next keyset page of the public feed: live PUBLISHED posts, newest publication
-    first, after the row (after_published_at, after_id); both NULL for the first page. Same
-    row shape as find_posts_after. Deliberately includes soft-deleted rows. (Authors: a post
-    outlives its author's soft delete.)
+    first, after the cursor given (none: the first page;
+    find_published_posts_after_cursor(row, "newest") makes the cursor after a row). Same row
+    shape as scroll_posts. Deliberately includes soft-deleted rows. (Authors: a post outlives
+    its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:396``.
+    SQL: ``sql/queries/posts.sql:251``.
+
+    Optional (omitted or None: the fragment is left out): . Orders: newest (default newest);
+    each of the 2 variants is a static statement.
     """
-    require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
+    if order not in ("newest",):
+        raise InvalidArgument("order", "must be one of newest")
+    given: dict[str, object] = {"limit": limit}
+    if after is not None:
+        if not isinstance(after, FindPublishedPostsAfterCursor) or after.order != order:
+            raise InvalidArgument(
+                "after",
+                "must be a FindPublishedPostsAfterCursor of the same order "
+                "(find_published_posts_after_cursor)",
+            )
+        keys = _FIND_PUBLISHED_POSTS_AFTER_AFTER[order]
+        if len(after.values) != len(keys):
+            raise InvalidArgument("after", f"must hold {len(keys)} values")
+        given["after"] = True
+        given.update(zip(keys, after.values, strict=True))
+    key = (tuple(name for name in _FIND_PUBLISHED_POSTS_AFTER_OPTIONAL if name in given), order)
+    info = _FIND_PUBLISHED_POSTS_AFTER_VARIANTS[key]
     try:
         return validate_rows(
             _FIND_PUBLISHED_POSTS_AFTER_ROWS,
-            await db.fetch(FIND_PUBLISHED_POSTS_AFTER.sql, after_published_at, after_id, limit),
+            await db.fetch(info.sql, *[given[name] for name in info.params]),
         )
     except Exception as exc:
-        query_failed(FIND_PUBLISHED_POSTS_AFTER, exc)
-        raise
-
-
-async def iter_find_published_posts_after(
-    db: Connection | PoolConnectionProxy,
-    /,
-    *,
-    after_published_at: AwareDatetime | None,
-    after_id: int,
-    limit: int,
-    prefetch: int = 100,
-) -> AsyncGenerator[FindPublishedPostsAfterRow, None]:
-    """Stream the rows of :func:`find_published_posts_after` through a server-side cursor, in a
-    transaction on ``db`` (a connection) that lasts until the generator is closed.
-
-    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
-    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
-    deterministically::
-
-        async with contextlib.aclosing(iter_find_published_posts_after(conn, ...)) as rows:
-            async for row in rows:
-                ...
-    """
-    require_aware(FIND_PUBLISHED_POSTS_AFTER, "after_published_at", after_published_at)
-    try:
-        async with db.transaction():
-            async for record in db.cursor(
-                FIND_PUBLISHED_POSTS_AFTER.sql,
-                after_published_at,
-                after_id,
-                limit,
-                prefetch=prefetch,
-            ):
-                yield FindPublishedPostsAfterRow.model_validate(dict(record))
-    except Exception as exc:
-        query_failed(FIND_PUBLISHED_POSTS_AFTER, exc)
+        query_failed(info, exc)
         raise
 
 
@@ -1415,7 +19182,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:572``.
+    SQL: ``sql/queries/posts.sql:425``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -1430,7 +19197,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:579``.
+    SQL: ``sql/queries/posts.sql:432``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -1443,7 +19210,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:601``.
+    SQL: ``sql/queries/posts.sql:454``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -1479,7 +19246,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:566``.
+    SQL: ``sql/queries/posts.sql:419``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -1488,91 +19255,82 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
         raise
 
 
-async def search_posts(
+def scroll_posts_cursor(
+    row: ScrollPostsRow, order: Literal["newest", "oldest", "most_viewed", "title"]
+) -> ScrollPostsCursor:
+    """The cursor after ``row`` in ``order``: pass it as ``scroll_posts(..., order=order,
+    after=cursor)`` for the next page.
+    """
+    if order == "newest":
+        return ScrollPostsCursor(order, (row.created_at, row.id))
+    if order == "oldest":
+        return ScrollPostsCursor(order, (row.created_at, row.id))
+    if order == "most_viewed":
+        return ScrollPostsCursor(order, (row.view_count, row.id))
+    if order == "title":
+        return ScrollPostsCursor(order, (row.title, row.id))
+    raise InvalidArgument("order", "must be one of newest, oldest, most_viewed, title")
+
+
+async def scroll_posts(
     db: Executor,
     /,
     *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
     limit: int,
-    offset: int,
-) -> list[SearchPostsRow]:
-    """Returns one page of live posts matching a search term and every given filter (NULL: no
-    filter), best match first (ts_rank), then newest first; same row shape as find_posts, with
-    rank and headline always set. find_posts answers this too; this form is faster for a term:
-    the matching posts are found and ranked in one scan, which gives both the page and the
-    total (find_posts scans twice). A term that is blank matches nothing here. Deliberately
-    includes soft-deleted rows. (Authors: a post outlives its author's soft delete.)
-    MATERIALIZED: the tsquery and the LIKE pattern are built once per call. Inlined, a generic
-    plan (a prepared statement run 5+ times) rebuilt both for every post it read: a
-    200-character term cost 450 ms instead of 27 on 12,500 posts. The indexes still serve both
-    matches. MATERIALIZED: counted once, even if a generic plan would otherwise rescan it per
-    page row.
+    status: PostStatus | None = None,
+    author_id: int | None = None,
+    tag_id: int | None = None,
+    order: Literal["newest", "oldest", "most_viewed", "title"] = "newest",
+    after: ScrollPostsCursor | None = None,
+) -> list[ScrollPostsRow]:
+    """Returns the next keyset page of live posts in the order asked for, after the cursor given
+    (none: the first page). A dynamic query: status, author_id and tag_id are fragments left
+    out when not given, each order is a static ORDER BY, and -- @after continues each order
+    from its own keys (scroll_posts_cursor(row, order) makes the cursor after a row; one of
+    another order is refused). PostRepository.find_posts_after pages it newest first with its
+    own cursors. Deliberately includes soft-deleted rows. (Authors: a post outlives its
+    author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:143``.
+    SQL: ``sql/queries/posts.sql:179``.
+
+    Optional (omitted or None: the fragment is left out): status, author_id, tag_id. Orders:
+    newest, oldest, most_viewed, title (default newest); each of the 64 variants is a static
+    statement.
     """
+    if order not in ("newest", "oldest", "most_viewed", "title"):
+        raise InvalidArgument("order", "must be one of newest, oldest, most_viewed, title")
+    given: dict[str, object] = {"limit": limit}
+    if status is not None:
+        given["status"] = status
+    if author_id is not None:
+        given["author_id"] = author_id
+    if tag_id is not None:
+        given["tag_id"] = tag_id
+    if after is not None:
+        if not isinstance(after, ScrollPostsCursor) or after.order != order:
+            raise InvalidArgument(
+                "after", "must be a ScrollPostsCursor of the same order (scroll_posts_cursor)"
+            )
+        keys = _SCROLL_POSTS_AFTER[order]
+        if len(after.values) != len(keys):
+            raise InvalidArgument("after", f"must hold {len(keys)} values")
+        given["after"] = True
+        given.update(zip(keys, after.values, strict=True))
+    key = (tuple(name for name in _SCROLL_POSTS_OPTIONAL if name in given), order)
+    info = _SCROLL_POSTS_VARIANTS[key]
     try:
         return validate_rows(
-            _SEARCH_POSTS_ROWS,
-            await db.fetch(
-                SEARCH_POSTS.sql, search, status, author_id, category_id, tag_id, limit, offset
-            ),
+            _SCROLL_POSTS_ROWS, await db.fetch(info.sql, *[given[name] for name in info.params])
         )
     except Exception as exc:
-        query_failed(SEARCH_POSTS, exc)
-        raise
-
-
-async def iter_search_posts(
-    db: Connection | PoolConnectionProxy,
-    /,
-    *,
-    search: str,
-    status: PostStatus | None,
-    author_id: int | None,
-    category_id: int | None,
-    tag_id: int | None,
-    limit: int,
-    offset: int,
-    prefetch: int = 100,
-) -> AsyncGenerator[SearchPostsRow, None]:
-    """Stream the rows of :func:`search_posts` through a server-side cursor, in a transaction on
-    ``db`` (a connection) that lasts until the generator is closed.
-
-    Leaving the loop early (``break``, an exception) leaves that transaction open until Python
-    finalizes the generator, and what runs on ``db`` meanwhile runs inside it; close it
-    deterministically::
-
-        async with contextlib.aclosing(iter_search_posts(conn, ...)) as rows:
-            async for row in rows:
-                ...
-    """
-    try:
-        async with db.transaction():
-            async for record in db.cursor(
-                SEARCH_POSTS.sql,
-                search,
-                status,
-                author_id,
-                category_id,
-                tag_id,
-                limit,
-                offset,
-                prefetch=prefetch,
-            ):
-                yield SearchPostsRow.model_validate(dict(record))
-    except Exception as exc:
-        query_failed(SEARCH_POSTS, exc)
+        query_failed(info, exc)
         raise
 
 
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:561``.
+    SQL: ``sql/queries/posts.sql:414``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
