@@ -20,18 +20,14 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import asyncpg
 
@@ -39,6 +35,7 @@ from postsql.errors import MigrationError
 from postsql.executables import find_executable
 from postsql.ops.embedded import bin_dir
 from postsql.ops.pgtools import libpq_target
+from postsql.runtime.blocking import run_sync
 from postsql.runtime.failover import writable_url_sync
 from postsql.runtime.urls import database_name, dbmate_url, redact
 
@@ -49,10 +46,8 @@ __all__ = [
     "dbmate_executable",
     "normalize_schema_dump",
     "read_migrations",
-    "run_sync",
 ]
 
-T = TypeVar("T")
 CHECKSUM_TABLE = "postsql_migrations"
 _CREATE_CHECKSUMS = """
 CREATE TABLE IF NOT EXISTS postsql_migrations (
@@ -98,20 +93,6 @@ def normalize_schema_dump(text: str) -> str:
     version and pg_dump wrote it."""
     text = _VERSION_LINES.sub("", _ATTVER_LINE.sub("", text))
     return _CHECKSUM_ENTRIES.sub("", text).lstrip("\n")
-
-
-def run_sync(make: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine from synchronous code, also when an event loop is running (a thread)."""
-
-    async def main() -> T:
-        return await make()
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, main()).result()
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,13 +27,13 @@ Example::
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 from dataclasses import dataclass
 from typing import Literal
 
 import asyncpg
 
 from postsql.errors import NoWritableHost
+from postsql.runtime.blocking import run_sync
 from postsql.runtime.urls import host_urls, is_multi_host, redact, resolve, url_hosts
 
 __all__ = [
@@ -149,12 +149,7 @@ def writable_url_sync(url: str, *, within: float = 5.0) -> str:
     """
     if not is_multi_host(url):
         return url
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(writable_url(url, within=within))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
-        return worker.submit(asyncio.run, writable_url(url, within=within)).result()
+    return run_sync(lambda: writable_url(url, within=within))
 
 
 def direct_writable_url() -> str:

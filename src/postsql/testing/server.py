@@ -32,8 +32,9 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from postsql.migrations.migrator import Migrator, run_sync
+from postsql.migrations.migrator import Migrator
 from postsql.ops.embedded import EmbeddedPostgres
+from postsql.runtime.blocking import run_sync
 from postsql.runtime.executor import init_connection
 from postsql.runtime.urls import redact, validate_url, with_database
 
