@@ -12,8 +12,9 @@ On the benchmark database (``_db.BENCH_SIZES``), every write in a transaction th
 
 Audit on and off alternate in blocks (a trigger is enabled or disabled by a committed ``ALTER
 TABLE`` between blocks, with one unmeasured call after each switch); the report gives medians
-and the ratio of each pair. ``--explain`` also prints which of posts' indexes each shipped query
-touches (see docs/benchmarks.md).
+and the ratio of each pair, twice: wall time, and the CPU time of the server process that ran
+the write (``/proc/<pid>/schedstat``: what the write cost the database, which other processes on
+a shared machine disturb far less than wall time; shown when the server runs on this machine).
 
 Run: ``.venv/bin/python bench/audited_writes.py [--rounds N]`` (``make bench`` runs it).
 """
@@ -22,11 +23,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncpg
 
@@ -46,16 +49,39 @@ class _Rollback(Exception):
     pass
 
 
-async def rolled_back(conn: asyncpg.Connection, job: Job) -> float:
-    """Seconds ``job`` took inside a transaction that is then rolled back."""
+class Sample(NamedTuple):
+    wall: float
+    server_cpu: float  # NaN when the server's process cannot be read
+
+
+def server_cpu(pid: int | None) -> float:
+    """Seconds of CPU the server process ``pid`` has run (``/proc/<pid>/schedstat``), or NaN."""
+    if pid is None:
+        return math.nan
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return math.nan
+
+
+async def rolled_back(conn: asyncpg.Connection, job: Job, pid: int | None = None) -> Sample:
+    """Wall and server CPU seconds ``job`` took inside a transaction that is then rolled back."""
     tx = conn.transaction()
     await tx.start()
     try:
+        cpu = server_cpu(pid)
         started = time.perf_counter()
         await job(conn)
-        return time.perf_counter() - started
+        return Sample(time.perf_counter() - started, server_cpu(pid) - cpu)
     finally:
         await tx.rollback()
+
+
+def medians(samples: list[Sample]) -> Sample:
+    return Sample(
+        statistics.median(s.wall for s in samples),
+        statistics.median(s.server_cpu for s in samples),
+    )
 
 
 async def set_trigger(conn: asyncpg.Connection, table: str, trigger: str, *, on: bool) -> None:
@@ -65,10 +91,11 @@ async def set_trigger(conn: asyncpg.Connection, table: str, trigger: str, *, on:
 
 async def audit_pair(
     conn: asyncpg.Connection, table: str, trigger: str, job: Job, rounds: int, block: int
-) -> tuple[float, float]:
-    """Median seconds of ``job`` with ``trigger`` enabled and disabled, alternating blocks."""
-    on: list[float] = []
-    off: list[float] = []
+) -> tuple[Sample, Sample]:
+    """Medians of ``job`` with ``trigger`` enabled and disabled, alternating blocks."""
+    pid = await backend_pid(conn)
+    on: list[Sample] = []
+    off: list[Sample] = []
     try:
         for i in range(rounds):
             for enabled in (True, False) if i % 2 == 0 else (False, True):
@@ -76,17 +103,23 @@ async def audit_pair(
                 await rolled_back(conn, job)  # re-plans after the ALTER: not measured
                 sink = on if enabled else off
                 for _ in range(block):
-                    sink.append(await rolled_back(conn, job))
+                    sink.append(await rolled_back(conn, job, pid))
             if i % 4 == 3:  # rolled-back writes leave dead rows and index entries behind
-                await conn.execute(f"VACUUM {table}")
+                await conn.execute(f"VACUUM {table}, audit_log")
     finally:
         await set_trigger(conn, table, trigger, on=True)
-    return statistics.median(on), statistics.median(off)
+    return medians(on), medians(off)
+
+
+async def backend_pid(conn: asyncpg.Connection) -> int | None:
+    """The pid of ``conn``'s server process when it runs on this machine, else None."""
+    pid = int(await conn.fetchval("SELECT pg_backend_pid()"))
+    return pid if not math.isnan(server_cpu(pid)) else None
 
 
 async def copy_pair(
     conn: asyncpg.Connection, posts: list[int], authors: list[int], rounds: int
-) -> tuple[float, float]:
+) -> tuple[Sample, Sample]:
     """Median seconds: asyncpg's copy_records_to_table, postsql's COPY with model validation."""
     dicts = [
         {
@@ -106,25 +139,32 @@ async def copy_pair(
         rows = [CommentInsert.model_validate(d) for d in dicts]
         return await CommentRepository(c).bulk_insert_comments(rows)
 
-    a: list[float] = []
-    b: list[float] = []
+    a: list[Sample] = []
+    b: list[Sample] = []
     for job in (raw, ours):
         await rolled_back(conn, job)
     for i in range(rounds):
         for job, sink in ((raw, a), (ours, b)) if i % 2 == 0 else ((ours, b), (raw, a)):
             sink.append(await rolled_back(conn, job))
         if i % 4 == 3:
-            await conn.execute("VACUUM comments")
-    return statistics.median(a), statistics.median(b)
+            await conn.execute("VACUUM comments, audit_log")
+    return medians(a), medians(b)
 
 
-def line(label: str, a: float | str, b: float | str, *, flip: bool = False) -> None:
-    """One row of the report: two medians (or two headings) and their ratio."""
-    if isinstance(a, str) or isinstance(b, str):
-        print(f"{label:<44} {a:>10} {b:>10}  ratio")
-        return
-    ratio = b / a if flip else a / b
-    print(f"{label:<44} {a * 1e3:7.2f} ms {b * 1e3:7.2f} ms  {ratio:5.2f}x", flush=True)
+def header(label: str, a: str, b: str) -> None:
+    print(f"{label:<36} {a:>10} {b:>10}  ratio | server CPU: {a:>10} {b:>10}  ratio")
+
+
+def line(label: str, a: Sample, b: Sample, *, flip: bool = False) -> None:
+    """One row of the report: two medians and their ratio, in wall time and server CPU."""
+    cells = []
+    for x, y in ((a.wall, b.wall), (a.server_cpu, b.server_cpu)):
+        if math.isnan(x) or math.isnan(y):
+            cells.append(f"{'-':>10} {'-':>10}  {'-':>5}")
+            continue
+        ratio = y / x if flip else x / y
+        cells.append(f"{x * 1e3:7.2f} ms {y * 1e3:7.2f} ms  {ratio:5.2f}x")
+    print(f"{label:<36} {cells[0]} | {'':>11} {cells[1]}", flush=True)
 
 
 async def main(rounds: int, fresh: bool) -> None:
@@ -159,7 +199,7 @@ async def main(rounds: int, fresh: bool) -> None:
         async def bulk_copy(c: asyncpg.Connection) -> object:
             return await CommentRepository(c).bulk_insert_comments(rows)
 
-        line("write", "audit on", "audit off")
+        header("write", "audit on", "audit off")
         on, off = await audit_pair(conn, "posts", "posts_audit_update", bulk_status, rounds, 5)
         line("bulk_update_status, 100 posts", on, off)
         on, off = await audit_pair(
@@ -174,7 +214,7 @@ async def main(rounds: int, fresh: bool) -> None:
         line("UPDATE of 1 post", on, off)
         raw, ours = await copy_pair(conn, posts, authors, max(5, rounds))
         print()
-        line(f"COPY {BULK_ROWS:,} comments, audited", "asyncpg", "postsql")
+        header(f"COPY {BULK_ROWS:,} comments, audited", "asyncpg", "postsql")
         line("copy_records_to_table vs validate + COPY", raw, ours, flip=True)
     finally:
         await conn.close()

@@ -61,13 +61,114 @@ CREATE TYPE public.user_role AS ENUM (
 
 
 --
--- Name: audit_compare(text[], boolean[], boolean, text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: audit_differs(text, boolean); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.audit_compare(column_names text[], comparable boolean[], differing boolean, ignored text) RETURNS text
+CREATE FUNCTION public.audit_differs(name text, comparable boolean) RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN COALESCE((SELECT (('array_remove(ARRAY['::text || string_agg(format('CASE WHEN %1$s IS %2$s DISTINCT FROM %3$s THEN %4$L END'::text, CASE WHEN (audit_compare.comparable)[c.ord] THEN format('o.%I'::text, c.name) ELSE format('to_jsonb(o.%I)'::text, c.name) END, CASE WHEN audit_compare.differing THEN ''::text ELSE 'NOT'::text END, CASE WHEN (audit_compare.comparable)[c.ord] THEN format('n.%I'::text, c.name) ELSE format('to_jsonb(n.%I)'::text, c.name) END, c.name), ', '::text ORDER BY c.ord)) || ']::text[], NULL)'::text) FROM unnest(audit_compare.column_names) WITH ORDINALITY c(name, ord) WHERE (c.name IS DISTINCT FROM audit_compare.ignored)), '''{}''::text[]'::text);
+    RETURN CASE WHEN comparable THEN format('o.%1$I IS DISTINCT FROM n.%1$I'::text, name) ELSE format('to_jsonb(o.%1$I) IS DISTINCT FROM to_jsonb(n.%1$I)'::text, name) END;
+
+
+--
+-- Name: audit_enable(regclass, text, text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_enable(target regclass, key_columns text, VARIADIC left_out text[] DEFAULT '{}'::text[]) RETURNS regprocedure
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    keys text[] := string_to_array(key_columns, ',');
+    table_name text;
+    schema_name text;
+    function_name text;
+    call text;
+    body text;
+    event record;
+BEGIN
+    SELECT c.relname, n.nspname INTO table_name, schema_name
+    FROM pg_class AS c INNER JOIN pg_namespace AS n ON c.relnamespace = n.oid
+    WHERE c.oid = target;
+    function_name := format('%I.%I', schema_name, left(table_name, 57) || '_audit');
+    call := format(
+        'SELECT audit_enable(%L, %L%s)',
+        target::text,
+        key_columns,
+        (SELECT string_agg(', ' || quote_literal(c), '') FROM unnest(left_out) AS c)
+    );
+    body := format(
+        $body$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: %1$s
+    IF audit_signature(TG_RELID) IS DISTINCT FROM %2$L THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, %3$L, %4$L, '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        %5$s;
+    ELSIF TG_OP = 'INSERT' THEN
+        %6$s;
+    ELSE
+        %7$s;
+    END IF;
+    RETURN NULL;
+END
+$body$,
+        call,
+        audit_signature(target),
+        keys,
+        left_out,
+        audit_statement(target, 'UPDATE', keys, left_out, 'TG_TABLE_NAME', 'actor_name'),
+        audit_statement(target, 'INSERT', keys, left_out, 'TG_TABLE_NAME', 'actor_name'),
+        audit_statement(target, 'DELETE', keys, left_out, 'TG_TABLE_NAME', 'actor_name')
+    );
+    EXECUTE format(
+        'CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER'
+        ' SET search_path = pg_catalog, public, pg_temp AS %L',
+        function_name,
+        body
+    );
+    EXECUTE format(
+        'COMMENT ON FUNCTION %s() IS %L',
+        function_name,
+        format('Audit trigger function of %s (audit_log), compiled by: %s', target, call)
+    );
+    FOR event IN
+        SELECT * FROM (
+            VALUES
+            ('insert', 'NEW TABLE AS new_rows'),
+            ('update', 'OLD TABLE AS old_rows NEW TABLE AS new_rows'),
+            ('delete', 'OLD TABLE AS old_rows')
+        ) AS e (name, transition)
+    LOOP
+        EXECUTE format(
+            'DROP TRIGGER IF EXISTS %I ON %s',
+            left(table_name, 50) || '_audit_' || event.name,
+            target
+        );
+        EXECUTE format(
+            'CREATE TRIGGER %I AFTER %s ON %s REFERENCING %s FOR EACH STATEMENT'
+            ' EXECUTE FUNCTION %s()',
+            left(table_name, 50) || '_audit_' || event.name,
+            upper(event.name),
+            target,
+            event.transition,
+            function_name
+        );
+    END LOOP;
+    RETURN (function_name || '()')::regprocedure;
+END;
+$_$;
+
+
+--
+-- Name: FUNCTION audit_enable(target regclass, key_columns text, VARIADIC left_out text[]); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.audit_enable(target regclass, key_columns text, VARIADIC left_out text[]) IS 'Compile an audit trigger function for one table and (re)create its three statement triggers. Args: table, key columns (1 to 3, comma-separated, NOT NULL), then columns to leave out. Run again after an ALTER TABLE of its columns.';
 
 
 --
@@ -91,6 +192,26 @@ CREATE FUNCTION public.audit_record_id(key_columns text[], key_plain boolean[], 
 
 
 --
+-- Name: audit_key_text(text[], boolean[], text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_key_text(key_columns text[], key_plain boolean[], pattern text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN CASE WHEN ((cardinality(key_columns) = 1) AND (key_plain)[1]) THEN format((('('::text || pattern) || ')::text'::text), (key_columns)[1]) ELSE public.audit_record_id(key_columns, key_plain, pattern) END;
+
+
+--
+-- Name: audit_object(text[], text[]); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_object(keys text[], refs text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN COALESCE((SELECT string_agg((('jsonb_build_object('::text || g.pairs) || ')'::text), ' || '::text) AS string_agg FROM (SELECT string_agg(format('%L, %s'::text, k.key, (audit_object.refs)[k.ord]), ', '::text ORDER BY k.ord) AS pairs FROM unnest(audit_object.keys) WITH ORDINALITY k(key, ord) GROUP BY ((k.ord - 1) / 50)) g), '''{}''::jsonb'::text);
+
+
+--
 -- Name: audit_row_change(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -98,130 +219,95 @@ CREATE FUNCTION public.audit_row_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'public', 'pg_temp'
     AS $_$
+BEGIN
+    EXECUTE audit_statement(
+        TG_RELID, TG_OP, string_to_array(TG_ARGV[0], ','), TG_ARGV[1:], '$1', '$2'
+    ) USING TG_TABLE_NAME, nullif(current_setting('postsql.actor', true), '');
+    RETURN NULL;
+END;
+$_$;
+
+
+--
+-- Name: FUNCTION audit_row_change(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.audit_row_change() IS 'AFTER STATEMENT trigger (transition tables old_rows/new_rows): one audit_log row per changed row. Args: key columns (1 to 3, comma-separated), then columns to leave out. audit_enable() compiles a faster trigger function per table.';
+
+
+--
+-- Name: audit_signature(regclass); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_signature(target regclass) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN (SELECT string_agg(format('%s %s %s %s'::text, quote_ident((a.attname)::text), format_type(a.atttypid, a.atttypmod), (a.attcollation)::regcollation, a.attnotnull), ', '::text ORDER BY a.attnum) AS string_agg FROM pg_attribute a WHERE ((a.attrelid = (audit_signature.target)::oid) AND (a.attnum > 0) AND (NOT a.attisdropped)));
+
+
+--
+-- Name: audit_statement(regclass, text, text[], text[], text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.audit_statement(target regclass, op text, key_columns text[], left_out text[], table_expr text, actor_expr text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
 DECLARE
-    key_columns text[] := string_to_array(TG_ARGV[0], ',');
-    left_out text[] := coalesce(TG_ARGV[1:], '{}');
-    actor_name text := nullif(current_setting('postsql.actor', true), '');
+    table_name text := (SELECT c.relname FROM pg_class AS c WHERE c.oid = target);
     bad_keys text;
     -- Per audited column, sorted by name: its name and whether its type's = agrees with jsonb's.
     column_names text[];
     comparable boolean[];
+    -- Whether every column is audited (then an image is to_jsonb of the whole row).
+    whole boolean;
     -- Per key column: whether ::text spells its values as jsonb does.
     key_plain boolean[];
-    statement text;
-    -- The small-statement path: up to three key columns read by name out of each jsonb image.
-    k1 text := key_columns[1];
-    k2 text := key_columns[2];
-    k3 text := key_columns[3];
-    small boolean;
+    key1 text := key_columns[1];
+    -- An UPDATE leaves this column out of what counts as a change: set_updated_at() stamps it.
+    ignored text := 'updated_at';
+    key_order text;
+    keys_sql text;
+    join_sql text;
+    columns_sql text;
+    masks_sql text;
+    any_change text;
+    changed_sql text;
+    old_image text;
+    new_image text;
+    old_delta text;
+    new_delta text;
 BEGIN
     IF coalesce(cardinality(key_columns), 0) NOT BETWEEN 1 AND 3 THEN
-        RAISE EXCEPTION 'audit_row_change() on %: expected 1 to 3 key columns, got %',
-            TG_TABLE_NAME, coalesce(TG_ARGV[0], 'none');
+        RAISE EXCEPTION 'audit on %: expected 1 to 3 key columns, got %',
+            table_name, coalesce(array_to_string(key_columns, ','), 'none');
     END IF;
-    -- The key pairs old and new rows and names the record: a key column that is absent (a typo
-    -- in the trigger's arguments) or may hold NULL would read as NULL, and NULL keys pair every
-    -- old row with every new one.
     SELECT string_agg(k.name, ', ' ORDER BY k.ord) INTO bad_keys
     FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
     WHERE NOT EXISTS (
         SELECT FROM pg_attribute AS a
         WHERE
-            a.attrelid = TG_RELID AND a.attname = k.name AND a.attnum > 0
+            a.attrelid = target AND a.attname = k.name AND a.attnum > 0
             AND NOT a.attisdropped AND a.attnotnull
     );
     IF bad_keys IS NOT NULL THEN
-        RAISE EXCEPTION 'audit_row_change() on %: key column % is not a NOT NULL column of %',
-            TG_TABLE_NAME, bad_keys, TG_TABLE_NAME
+        RAISE EXCEPTION 'audit on %: key column % is not a NOT NULL column of %',
+            table_name, bad_keys, table_name
             USING HINT = 'Name the table''s primary key (or NOT NULL unique) columns as the '
-            || 'trigger''s first argument.';
+            || 'audit''s key columns.';
     END IF;
-    -- A statement of up to 31 rows (most writes: one row) takes the generic path below, whose
-    -- plans PL/pgSQL caches: the per-table statement costs a catalog read and a planning that
-    -- only a larger statement earns back. Both paths record the same rows (tested).
-    IF TG_OP = 'INSERT' THEN
-        small := NOT EXISTS (SELECT FROM new_rows OFFSET 31);
-    ELSE
-        small := NOT EXISTS (SELECT FROM old_rows OFFSET 31);
-    END IF;
-    IF small AND TG_OP = 'INSERT' THEN
-        WITH r AS MATERIALIZED (SELECT to_jsonb(n) - left_out AS data FROM new_rows AS n)
-        INSERT INTO audit_log (
-            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
-        )
-        SELECT
-            TG_TABLE_NAME, concat_ws(',', r.data ->> k1, r.data ->> k2, r.data ->> k3),
-            'INSERT', actor_name, session_user, NULL, r.data, NULL
-        FROM r
-        ORDER BY jsonb_build_array(r.data -> k1, r.data -> k2, r.data -> k3);
-        RETURN NULL;
-    ELSIF small AND TG_OP = 'DELETE' THEN
-        WITH r AS MATERIALIZED (SELECT to_jsonb(o) - left_out AS data FROM old_rows AS o)
-        INSERT INTO audit_log (
-            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
-        )
-        SELECT
-            TG_TABLE_NAME, concat_ws(',', r.data ->> k1, r.data ->> k2, r.data ->> k3),
-            'DELETE', actor_name, session_user, r.data, NULL, NULL
-        FROM r
-        ORDER BY jsonb_build_array(r.data -> k1, r.data -> k2, r.data -> k3);
-        RETURN NULL;
-    ELSIF small THEN
-        WITH
-        old_image AS MATERIALIZED (
-            SELECT to_jsonb(o) - left_out AS data FROM old_rows AS o
-        ),
-        new_image AS MATERIALIZED (
-            SELECT to_jsonb(n) - left_out AS data FROM new_rows AS n
-        ),
-        pairs AS MATERIALIZED (
-            SELECT
-                n.data AS new_data,
-                coalesce(o.data, n.data) AS either,
-                -- A key change: the whole old row (a DELETE); else the differing columns.
-                CASE WHEN n.data IS NULL THEN o.data WHEN o.data IS NOT NULL THEN (
-                    SELECT coalesce(jsonb_object_agg(e.key, e.value), '{}')
-                    FROM jsonb_each(o.data) AS e
-                    WHERE e.value IS DISTINCT FROM n.data -> e.key
-                ) END AS old_data,
-                CASE WHEN o.data IS NOT NULL AND n.data IS NOT NULL THEN (
-                    SELECT coalesce(array_agg(e.key ORDER BY e.key), '{}')
-                    FROM jsonb_each(n.data) AS e
-                    WHERE e.value IS DISTINCT FROM o.data -> e.key AND e.key <> 'updated_at'
-                ) END AS changed
-            FROM old_image AS o
-            FULL JOIN new_image AS n
-                ON
-                    jsonb_build_array(o.data -> k1, o.data -> k2, o.data -> k3)
-                    = jsonb_build_array(n.data -> k1, n.data -> k2, n.data -> k3)
-        )
-        INSERT INTO audit_log (
-            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
-        )
-        SELECT
-            TG_TABLE_NAME, concat_ws(',', p.either ->> k1, p.either ->> k2, p.either ->> k3),
-            CASE
-                WHEN p.new_data IS NULL THEN 'DELETE'
-                WHEN p.old_data IS NULL THEN 'INSERT'
-                ELSE 'UPDATE'
-            END,
-            actor_name, session_user, p.old_data, p.new_data, p.changed
-        FROM pairs AS p
-        WHERE p.changed IS NULL OR cardinality(p.changed) > 0
-        ORDER BY
-            p.old_data IS NULL, jsonb_build_array(p.either -> k1, p.either -> k2, p.either -> k3);
-        RETURN NULL;
-    END IF;
-    -- The audited columns. A domain counts as its base type; an enum compares as itself. Text
-    -- under a nondeterministic collation ('a' = 'A'), intervals ('1 day' = '24 hours'),
-    -- arrays, ranges and every other type compare by their jsonb values, as before.
+    -- A domain counts as its base type; an enum compares as itself. Text under a
+    -- nondeterministic collation ('a' = 'A'), intervals ('1 day' = '24 hours'), arrays, ranges
+    -- and every other type compare by their jsonb values.
     SELECT
-        array_agg(c.name ORDER BY c.name),
-        array_agg(c.comparable ORDER BY c.name)
-    INTO column_names, comparable
+        array_agg(c.name ORDER BY c.name) FILTER (WHERE c.audited),
+        array_agg(c.comparable ORDER BY c.name) FILTER (WHERE c.audited),
+        bool_and(c.audited)
+    INTO column_names, comparable, whole
     FROM (
         SELECT
             a.attname::text AS name,
+            a.attname <> ALL (coalesce(left_out, '{}')) AS audited,
             (
                 bt.typtype = 'e'
                 OR bt.oid = ANY (
@@ -238,9 +324,7 @@ BEGIN
         FROM pg_attribute AS a
         INNER JOIN pg_type AS t ON a.atttypid = t.oid
         INNER JOIN pg_type AS bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
-        WHERE
-            a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped
-            AND a.attname <> ALL (left_out)
+        WHERE a.attrelid = target AND a.attnum > 0 AND NOT a.attisdropped
     ) AS c;
     SELECT array_agg(
         bt.oid = ANY ('{int2,int4,int8,numeric,text,varchar,uuid,bool}'::regtype[])
@@ -248,89 +332,561 @@ BEGIN
     )
     INTO key_plain
     FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
-    INNER JOIN pg_attribute AS a ON a.attrelid = TG_RELID AND a.attname = k.name
+    INNER JOIN pg_attribute AS a ON a.attrelid = target AND a.attname = k.name
     INNER JOIN pg_type AS t ON a.atttypid = t.oid
     INNER JOIN pg_type AS bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END;
 
-    IF TG_OP = 'UPDATE' THEN
+    IF op = 'UPDATE' THEN
         -- Old and new rows joined on their key; a side without a partner is a key change:
         -- a DELETE of the old key (the whole old row), an INSERT of the new one (written after
-        -- the other rows).
-        statement := format(
-            $sql$
-            INSERT INTO audit_log (
-                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        -- the other rows). The inner query compares each column once per row into bit masks
+        -- (62 columns a bigint); the changed columns and both deltas are read off the masks,
+        -- and a row whose masks are 0 (nothing audited changed) writes nothing.
+        SELECT
+            string_agg(
+                format('o.%1$I AS o_%2$s, n.%1$I AS n_%2$s', c.name, c.ord), ', ' ORDER BY c.ord
+            ),
+            audit_object(
+                array_agg(c.name ORDER BY c.ord), array_agg('p.o_' || c.ord ORDER BY c.ord)
+            ),
+            audit_object(
+                array_agg(c.name ORDER BY c.ord), array_agg('p.n_' || c.ord ORDER BY c.ord)
+            ),
+            coalesce(
+                'array_remove(ARRAY['
+                || string_agg(
+                    format('CASE WHEN %s THEN %L END', c.test, c.name), ', ' ORDER BY c.ord
+                ) FILTER (WHERE c.masked)
+                || ']::text[], NULL)',
+                '''{}''::text[]'
+            ),
+            coalesce(
+                string_agg(
+                    format(
+                        'CASE WHEN %s THEN jsonb_build_object(%L, p.o_%s) ELSE ''{}''::jsonb END',
+                        c.test, c.name, c.ord
+                    ),
+                    ' || ' ORDER BY c.ord
+                ) FILTER (WHERE c.masked),
+                '''{}''::jsonb'
+            ),
+            coalesce(
+                string_agg(
+                    format(
+                        'CASE WHEN %s THEN jsonb_build_object(%L, p.n_%s) ELSE ''{}''::jsonb END',
+                        c.test, c.name, c.ord
+                    ),
+                    ' || ' ORDER BY c.ord
+                ) FILTER (WHERE c.masked),
+                '''{}''::jsonb'
             )
-            SELECT $1, p.record_id, p.action, $2, session_user, p.old_data, p.new_data, p.changed
+        INTO columns_sql, old_image, new_image, changed_sql, old_delta, new_delta
+        FROM (
+            SELECT
+                c.name,
+                c.ord,
+                c.masked,
+                format('(p.m_%s & %s::bigint) <> 0', c.bit / 62 + 1, 1::bigint << (c.bit % 62)::int) AS test
             FROM (
                 SELECT
-                    %1$s AS record_id,
-                    CASE WHEN n.%2$I IS NULL THEN 'DELETE' WHEN o.%2$I IS NULL THEN 'INSERT'
-                    ELSE 'UPDATE' END AS action,
-                    CASE
-                        WHEN n.%2$I IS NULL THEN %3$s
-                        WHEN o.%2$I IS NOT NULL THEN (%3$s) - %9$s
-                    END AS old_data,
-                    CASE WHEN n.%2$I IS NOT NULL THEN %4$s END AS new_data,
-                    CASE WHEN o.%2$I IS NOT NULL AND n.%2$I IS NOT NULL THEN %5$s END AS changed,
-                    o.%2$I IS NULL AS is_insert,
-                    %6$s
-                FROM old_rows AS o FULL JOIN new_rows AS n ON %7$s
-            ) AS p
-            WHERE p.changed IS NULL OR cardinality(p.changed) > 0
-            ORDER BY p.is_insert, %8$s
-            $sql$,
-            audit_record_id(key_columns, key_plain, 'coalesce(o.%1$I, n.%1$I)'),
-            key_columns[1],
-            audit_image(column_names, 'o'),
-            audit_image(column_names, 'n'),
-            audit_compare(column_names, comparable, TRUE, 'updated_at'),
-            (
-                SELECT string_agg(format('coalesce(o.%1$I, n.%1$I) AS key_%2$s', k.name, k.ord), ', ')
-                FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+                    c.name,
+                    c.ord,
+                    c.name IS DISTINCT FROM ignored AS masked,
+                    -- The column's bit: its place among the masked columns.
+                    (count(*) FILTER (WHERE c.name IS DISTINCT FROM ignored) OVER (ORDER BY c.ord))
+                    - 1 AS bit
+                FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
+            ) AS c
+        ) AS c;
+        SELECT
+            coalesce(
+                string_agg(
+                    format('%s AS m_%s', g.bits, g.mask), ', ' ORDER BY g.mask
+                ),
+                'NULL AS m_none'
             ),
-            (
-                SELECT string_agg(format('o.%1$I = n.%1$I', k.name), ' AND ')
-                FROM unnest(key_columns) AS k (name)
-            ),
-            (
-                SELECT string_agg(format('p.key_%s', k.ord), ', ' ORDER BY k.ord)
-                FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
-            ),
-            audit_compare(column_names, comparable, FALSE, NULL)
-        );
-    ELSE
-        statement := format(
+            coalesce(
+                string_agg(format('p.m_%s <> 0', g.mask), ' OR ' ORDER BY g.mask), 'FALSE'
+            )
+        INTO masks_sql, any_change
+        FROM (
+            SELECT
+                c.bit / 62 + 1 AS mask,
+                string_agg(
+                    format(
+                        'CASE WHEN %s THEN %s::bigint ELSE 0::bigint END',
+                        audit_differs(c.name, comparable[c.ord]),
+                        1::bigint << (c.bit % 62)::int
+                    ),
+                    ' | ' ORDER BY c.ord
+                ) AS bits
+            FROM (
+                SELECT
+                    c.name,
+                    c.ord,
+                    row_number() OVER (ORDER BY c.ord) - 1 AS bit
+                FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
+                WHERE c.name IS DISTINCT FROM ignored
+            ) AS c
+            GROUP BY c.bit / 62 + 1
+        ) AS g;
+        SELECT
+            string_agg(format('coalesce(o.%1$I, n.%1$I) AS key_%2$s', k.name, k.ord), ', '),
+            string_agg(format('o.%1$I = n.%1$I', k.name), ' AND '),
+            string_agg(format('p.key_%s', k.ord), ', ' ORDER BY k.ord)
+        INTO keys_sql, join_sql, key_order
+        FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord);
+        RETURN format(
             $sql$
             INSERT INTO audit_log (
                 table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
             )
-            SELECT $1, %1$s, %2$L, $2, session_user, %3$s, %4$s, NULL
-            FROM %5$s AS r
-            ORDER BY %6$s
+            SELECT
+                %1$s,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                %2$s,
+                session_user,
+                CASE WHEN p.is_delete THEN %3$s WHEN NOT p.is_insert THEN %4$s END,
+                CASE WHEN p.is_insert THEN %5$s WHEN NOT p.is_delete THEN %6$s END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN %7$s END
+            FROM (
+                SELECT
+                    %8$s AS record_id,
+                    o.%9$I IS NULL AS is_insert,
+                    n.%9$I IS NULL AS is_delete,
+                    %10$s,
+                    %11$s,
+                    %12$s
+                FROM old_rows AS o FULL JOIN new_rows AS n ON %13$s
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR %14$s
+            ORDER BY p.is_insert, %15$s
             $sql$,
-            audit_record_id(key_columns, key_plain, 'r.%1$I'),
-            TG_OP,
-            CASE WHEN TG_OP = 'DELETE' THEN audit_image(column_names, 'r') ELSE 'NULL' END,
-            CASE WHEN TG_OP = 'INSERT' THEN audit_image(column_names, 'r') ELSE 'NULL' END,
-            CASE WHEN TG_OP = 'INSERT' THEN 'new_rows' ELSE 'old_rows' END,
-            (
-                SELECT string_agg(format('r.%I', k.name), ', ' ORDER BY k.ord)
-                FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
-            )
+            table_expr,
+            actor_expr,
+            old_image,
+            old_delta,
+            new_image,
+            new_delta,
+            changed_sql,
+            audit_key_text(key_columns, key_plain, 'coalesce(o.%1$I, n.%1$I)'),
+            key1,
+            keys_sql,
+            columns_sql,
+            masks_sql,
+            join_sql,
+            any_change,
+            key_order
         );
     END IF;
-    EXECUTE statement USING TG_TABLE_NAME, actor_name;
-    RETURN NULL;
+    RETURN format(
+        $sql$
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT %1$s, %2$s, %3$L, %4$s, session_user, %5$s, %6$s, NULL
+        FROM %7$s AS r
+        ORDER BY %8$s
+        $sql$,
+        table_expr,
+        audit_key_text(key_columns, key_plain, 'r.%1$I'),
+        op,
+        actor_expr,
+        CASE
+            WHEN op <> 'DELETE' THEN 'NULL'
+            WHEN whole THEN 'to_jsonb(r)'
+            ELSE audit_image(column_names, 'r')
+        END,
+        CASE
+            WHEN op <> 'INSERT' THEN 'NULL'
+            WHEN whole THEN 'to_jsonb(r)'
+            ELSE audit_image(column_names, 'r')
+        END,
+        CASE WHEN op = 'INSERT' THEN 'new_rows' ELSE 'old_rows' END,
+        (
+            SELECT string_agg(format('r.%I', k.name), ', ' ORDER BY k.ord)
+            FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+        )
+    );
 END;
 $_$;
 
 
 --
--- Name: FUNCTION audit_row_change(); Type: COMMENT; Schema: public; Owner: -
+-- Name: categories_audit(); Type: FUNCTION; Schema: public; Owner: -
 --
 
-COMMENT ON FUNCTION public.audit_row_change() IS 'AFTER STATEMENT trigger (transition tables old_rows/new_rows): one audit_log row per changed row; an UPDATE''s old_data holds the changed columns (the row before is new_data || old_data). Args: key columns (1 to 3, comma-separated), then columns to leave out.';
+CREATE FUNCTION public.categories_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('categories', 'id')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'id bigint - t, name text "default" t, slug text "default" t, description text "default" f, created_at timestamp with time zone - t, updated_at timestamp with time zone - t' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{id}', '{}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('created_at', p.o_1, 'description', p.o_2, 'id', p.o_3, 'name', p.o_4, 'slug', p.o_5, 'updated_at', p.o_6) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('description', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('id', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('name', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('slug', p.o_5) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('created_at', p.n_1, 'description', p.n_2, 'id', p.n_3, 'name', p.n_4, 'slug', p.n_5, 'updated_at', p.n_6) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('description', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('id', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('name', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('slug', p.n_5) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'description' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'id' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'name' END, CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN 'slug' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    (coalesce(o.id, n.id))::text AS record_id,
+                    o.id IS NULL AS is_insert,
+                    n.id IS NULL AS is_delete,
+                    coalesce(o.id, n.id) AS key_1,
+                    o.created_at AS o_1, n.created_at AS n_1, o.description AS o_2, n.description AS n_2, o.id AS o_3, n.id AS n_3, o.name AS o_4, n.name AS n_4, o.slug AS o_5, n.slug AS n_5, o.updated_at AS o_6, n.updated_at AS n_6,
+                    CASE WHEN o.created_at IS DISTINCT FROM n.created_at THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.description IS DISTINCT FROM n.description THEN 2::bigint ELSE 0::bigint END | CASE WHEN o.id IS DISTINCT FROM n.id THEN 4::bigint ELSE 0::bigint END | CASE WHEN o.name IS DISTINCT FROM n.name THEN 8::bigint ELSE 0::bigint END | CASE WHEN o.slug IS DISTINCT FROM n.slug THEN 16::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.id = n.id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'INSERT', actor_name, session_user, NULL, to_jsonb(r), NULL
+        FROM new_rows AS r
+        ORDER BY r.id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'DELETE', actor_name, session_user, to_jsonb(r), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION categories_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.categories_audit() IS 'Audit trigger function of categories (audit_log), compiled by: SELECT audit_enable(''categories'', ''id'')';
+
+
+--
+-- Name: comments_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.comments_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('comments', 'id')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'id bigint - t, post_id bigint - t, author_id bigint - t, content text "default" t, created_at timestamp with time zone - t, updated_at timestamp with time zone - t, deleted_at timestamp with time zone - f' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{id}', '{}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('author_id', p.o_1, 'content', p.o_2, 'created_at', p.o_3, 'deleted_at', p.o_4, 'id', p.o_5, 'post_id', p.o_6, 'updated_at', p.o_7) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('author_id', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('content', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('id', p.o_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('post_id', p.o_6) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('author_id', p.n_1, 'content', p.n_2, 'created_at', p.n_3, 'deleted_at', p.n_4, 'id', p.n_5, 'post_id', p.n_6, 'updated_at', p.n_7) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('author_id', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('content', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('id', p.n_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('post_id', p.n_6) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'author_id' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'content' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'deleted_at' END, CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN 'id' END, CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN 'post_id' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    (coalesce(o.id, n.id))::text AS record_id,
+                    o.id IS NULL AS is_insert,
+                    n.id IS NULL AS is_delete,
+                    coalesce(o.id, n.id) AS key_1,
+                    o.author_id AS o_1, n.author_id AS n_1, o.content AS o_2, n.content AS n_2, o.created_at AS o_3, n.created_at AS n_3, o.deleted_at AS o_4, n.deleted_at AS n_4, o.id AS o_5, n.id AS n_5, o.post_id AS o_6, n.post_id AS n_6, o.updated_at AS o_7, n.updated_at AS n_7,
+                    CASE WHEN o.author_id IS DISTINCT FROM n.author_id THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.content IS DISTINCT FROM n.content THEN 2::bigint ELSE 0::bigint END | CASE WHEN o.created_at IS DISTINCT FROM n.created_at THEN 4::bigint ELSE 0::bigint END | CASE WHEN o.deleted_at IS DISTINCT FROM n.deleted_at THEN 8::bigint ELSE 0::bigint END | CASE WHEN o.id IS DISTINCT FROM n.id THEN 16::bigint ELSE 0::bigint END | CASE WHEN o.post_id IS DISTINCT FROM n.post_id THEN 32::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.id = n.id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'INSERT', actor_name, session_user, NULL, to_jsonb(r), NULL
+        FROM new_rows AS r
+        ORDER BY r.id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'DELETE', actor_name, session_user, to_jsonb(r), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION comments_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.comments_audit() IS 'Audit trigger function of comments (audit_log), compiled by: SELECT audit_enable(''comments'', ''id'')';
+
+
+--
+-- Name: post_categories_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.post_categories_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('post_categories', 'post_id,category_id')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'post_id bigint - t, category_id bigint - t' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{post_id,category_id}', '{}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('category_id', p.o_1, 'post_id', p.o_2) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('category_id', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('post_id', p.o_2) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('category_id', p.n_1, 'post_id', p.n_2) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('category_id', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('post_id', p.n_2) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'category_id' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'post_id' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    concat_ws(',', (coalesce(o.post_id, n.post_id))::text, (coalesce(o.category_id, n.category_id))::text) AS record_id,
+                    o.post_id IS NULL AS is_insert,
+                    n.post_id IS NULL AS is_delete,
+                    coalesce(o.post_id, n.post_id) AS key_1, coalesce(o.category_id, n.category_id) AS key_2,
+                    o.category_id AS o_1, n.category_id AS n_1, o.post_id AS o_2, n.post_id AS n_2,
+                    CASE WHEN o.category_id IS DISTINCT FROM n.category_id THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.post_id IS DISTINCT FROM n.post_id THEN 2::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.post_id = n.post_id AND o.category_id = n.category_id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1, p.key_2
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, concat_ws(',', (r.post_id)::text, (r.category_id)::text), 'INSERT', actor_name, session_user, NULL, to_jsonb(r), NULL
+        FROM new_rows AS r
+        ORDER BY r.post_id, r.category_id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, concat_ws(',', (r.post_id)::text, (r.category_id)::text), 'DELETE', actor_name, session_user, to_jsonb(r), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.post_id, r.category_id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION post_categories_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.post_categories_audit() IS 'Audit trigger function of post_categories (audit_log), compiled by: SELECT audit_enable(''post_categories'', ''post_id,category_id'')';
+
+
+--
+-- Name: post_tags_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.post_tags_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('post_tags', 'post_id,tag_id')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'post_id bigint - t, tag_id bigint - t' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{post_id,tag_id}', '{}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('post_id', p.o_1, 'tag_id', p.o_2) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('post_id', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('tag_id', p.o_2) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('post_id', p.n_1, 'tag_id', p.n_2) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('post_id', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('tag_id', p.n_2) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'post_id' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'tag_id' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    concat_ws(',', (coalesce(o.post_id, n.post_id))::text, (coalesce(o.tag_id, n.tag_id))::text) AS record_id,
+                    o.post_id IS NULL AS is_insert,
+                    n.post_id IS NULL AS is_delete,
+                    coalesce(o.post_id, n.post_id) AS key_1, coalesce(o.tag_id, n.tag_id) AS key_2,
+                    o.post_id AS o_1, n.post_id AS n_1, o.tag_id AS o_2, n.tag_id AS n_2,
+                    CASE WHEN o.post_id IS DISTINCT FROM n.post_id THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.tag_id IS DISTINCT FROM n.tag_id THEN 2::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.post_id = n.post_id AND o.tag_id = n.tag_id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1, p.key_2
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, concat_ws(',', (r.post_id)::text, (r.tag_id)::text), 'INSERT', actor_name, session_user, NULL, to_jsonb(r), NULL
+        FROM new_rows AS r
+        ORDER BY r.post_id, r.tag_id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, concat_ws(',', (r.post_id)::text, (r.tag_id)::text), 'DELETE', actor_name, session_user, to_jsonb(r), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.post_id, r.tag_id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION post_tags_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.post_tags_audit() IS 'Audit trigger function of post_tags (audit_log), compiled by: SELECT audit_enable(''post_tags'', ''post_id,tag_id'')';
+
+
+--
+-- Name: posts_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.posts_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('posts', 'id', 'search_vector', 'view_count')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'id bigint - t, title text "default" t, content text "default" t, excerpt text "default" f, slug text "default" t, status public.post_status - t, published_at timestamp with time zone - f, author_id bigint - t, view_count bigint - t, created_at timestamp with time zone - t, updated_at timestamp with time zone - t, deleted_at timestamp with time zone - f, search_vector tsvector - f' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{id}', '{search_vector,view_count}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('author_id', p.o_1, 'content', p.o_2, 'created_at', p.o_3, 'deleted_at', p.o_4, 'excerpt', p.o_5, 'id', p.o_6, 'published_at', p.o_7, 'slug', p.o_8, 'status', p.o_9, 'title', p.o_10, 'updated_at', p.o_11) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('author_id', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('content', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('excerpt', p.o_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('id', p.o_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('published_at', p.o_7) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 128::bigint) <> 0 THEN jsonb_build_object('slug', p.o_8) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 256::bigint) <> 0 THEN jsonb_build_object('status', p.o_9) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 512::bigint) <> 0 THEN jsonb_build_object('title', p.o_10) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('author_id', p.n_1, 'content', p.n_2, 'created_at', p.n_3, 'deleted_at', p.n_4, 'excerpt', p.n_5, 'id', p.n_6, 'published_at', p.n_7, 'slug', p.n_8, 'status', p.n_9, 'title', p.n_10, 'updated_at', p.n_11) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('author_id', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('content', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('excerpt', p.n_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('id', p.n_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('published_at', p.n_7) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 128::bigint) <> 0 THEN jsonb_build_object('slug', p.n_8) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 256::bigint) <> 0 THEN jsonb_build_object('status', p.n_9) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 512::bigint) <> 0 THEN jsonb_build_object('title', p.n_10) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'author_id' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'content' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'deleted_at' END, CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN 'excerpt' END, CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN 'id' END, CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN 'published_at' END, CASE WHEN (p.m_1 & 128::bigint) <> 0 THEN 'slug' END, CASE WHEN (p.m_1 & 256::bigint) <> 0 THEN 'status' END, CASE WHEN (p.m_1 & 512::bigint) <> 0 THEN 'title' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    (coalesce(o.id, n.id))::text AS record_id,
+                    o.id IS NULL AS is_insert,
+                    n.id IS NULL AS is_delete,
+                    coalesce(o.id, n.id) AS key_1,
+                    o.author_id AS o_1, n.author_id AS n_1, o.content AS o_2, n.content AS n_2, o.created_at AS o_3, n.created_at AS n_3, o.deleted_at AS o_4, n.deleted_at AS n_4, o.excerpt AS o_5, n.excerpt AS n_5, o.id AS o_6, n.id AS n_6, o.published_at AS o_7, n.published_at AS n_7, o.slug AS o_8, n.slug AS n_8, o.status AS o_9, n.status AS n_9, o.title AS o_10, n.title AS n_10, o.updated_at AS o_11, n.updated_at AS n_11,
+                    CASE WHEN o.author_id IS DISTINCT FROM n.author_id THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.content IS DISTINCT FROM n.content THEN 2::bigint ELSE 0::bigint END | CASE WHEN o.created_at IS DISTINCT FROM n.created_at THEN 4::bigint ELSE 0::bigint END | CASE WHEN o.deleted_at IS DISTINCT FROM n.deleted_at THEN 8::bigint ELSE 0::bigint END | CASE WHEN o.excerpt IS DISTINCT FROM n.excerpt THEN 16::bigint ELSE 0::bigint END | CASE WHEN o.id IS DISTINCT FROM n.id THEN 32::bigint ELSE 0::bigint END | CASE WHEN o.published_at IS DISTINCT FROM n.published_at THEN 64::bigint ELSE 0::bigint END | CASE WHEN o.slug IS DISTINCT FROM n.slug THEN 128::bigint ELSE 0::bigint END | CASE WHEN o.status IS DISTINCT FROM n.status THEN 256::bigint ELSE 0::bigint END | CASE WHEN o.title IS DISTINCT FROM n.title THEN 512::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.id = n.id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'INSERT', actor_name, session_user, NULL, jsonb_build_object('author_id', r.author_id, 'content', r.content, 'created_at', r.created_at, 'deleted_at', r.deleted_at, 'excerpt', r.excerpt, 'id', r.id, 'published_at', r.published_at, 'slug', r.slug, 'status', r.status, 'title', r.title, 'updated_at', r.updated_at), NULL
+        FROM new_rows AS r
+        ORDER BY r.id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'DELETE', actor_name, session_user, jsonb_build_object('author_id', r.author_id, 'content', r.content, 'created_at', r.created_at, 'deleted_at', r.deleted_at, 'excerpt', r.excerpt, 'id', r.id, 'published_at', r.published_at, 'slug', r.slug, 'status', r.status, 'title', r.title, 'updated_at', r.updated_at), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION posts_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.posts_audit() IS 'Audit trigger function of posts (audit_log), compiled by: SELECT audit_enable(''posts'', ''id'', ''search_vector'', ''view_count'')';
 
 
 --
@@ -356,6 +912,81 @@ COMMENT ON FUNCTION public.posts_search_vector() IS 'BEFORE INSERT OR UPDATE OF 
 
 
 --
+-- Name: roles_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.roles_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('roles', 'id')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'id bigint - t, name text "default" t, description text "default" f, permissions text[] "default" t, created_at timestamp with time zone - t, updated_at timestamp with time zone - t' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{id}', '{}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('created_at', p.o_1, 'description', p.o_2, 'id', p.o_3, 'name', p.o_4, 'permissions', p.o_5, 'updated_at', p.o_6) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('description', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('id', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('name', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('permissions', p.o_5) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('created_at', p.n_1, 'description', p.n_2, 'id', p.n_3, 'name', p.n_4, 'permissions', p.n_5, 'updated_at', p.n_6) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('description', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('id', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('name', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('permissions', p.n_5) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'description' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'id' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'name' END, CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN 'permissions' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    (coalesce(o.id, n.id))::text AS record_id,
+                    o.id IS NULL AS is_insert,
+                    n.id IS NULL AS is_delete,
+                    coalesce(o.id, n.id) AS key_1,
+                    o.created_at AS o_1, n.created_at AS n_1, o.description AS o_2, n.description AS n_2, o.id AS o_3, n.id AS n_3, o.name AS o_4, n.name AS n_4, o.permissions AS o_5, n.permissions AS n_5, o.updated_at AS o_6, n.updated_at AS n_6,
+                    CASE WHEN o.created_at IS DISTINCT FROM n.created_at THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.description IS DISTINCT FROM n.description THEN 2::bigint ELSE 0::bigint END | CASE WHEN o.id IS DISTINCT FROM n.id THEN 4::bigint ELSE 0::bigint END | CASE WHEN o.name IS DISTINCT FROM n.name THEN 8::bigint ELSE 0::bigint END | CASE WHEN to_jsonb(o.permissions) IS DISTINCT FROM to_jsonb(n.permissions) THEN 16::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.id = n.id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'INSERT', actor_name, session_user, NULL, to_jsonb(r), NULL
+        FROM new_rows AS r
+        ORDER BY r.id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'DELETE', actor_name, session_user, to_jsonb(r), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION roles_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.roles_audit() IS 'Audit trigger function of roles (audit_log), compiled by: SELECT audit_enable(''roles'', ''id'')';
+
+
+--
 -- Name: set_updated_at(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -376,6 +1007,231 @@ $$;
 COMMENT ON FUNCTION public.set_updated_at() IS 'BEFORE UPDATE trigger: stamps updated_at with the transaction time.';
 
 
+--
+-- Name: tags_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.tags_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('tags', 'id')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'id bigint - t, name text "default" t, slug text "default" t, created_at timestamp with time zone - t' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{id}', '{}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('created_at', p.o_1, 'id', p.o_2, 'name', p.o_3, 'slug', p.o_4) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('id', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('name', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('slug', p.o_4) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('created_at', p.n_1, 'id', p.n_2, 'name', p.n_3, 'slug', p.n_4) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('id', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('name', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('slug', p.n_4) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'id' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'name' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'slug' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    (coalesce(o.id, n.id))::text AS record_id,
+                    o.id IS NULL AS is_insert,
+                    n.id IS NULL AS is_delete,
+                    coalesce(o.id, n.id) AS key_1,
+                    o.created_at AS o_1, n.created_at AS n_1, o.id AS o_2, n.id AS n_2, o.name AS o_3, n.name AS n_3, o.slug AS o_4, n.slug AS n_4,
+                    CASE WHEN o.created_at IS DISTINCT FROM n.created_at THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.id IS DISTINCT FROM n.id THEN 2::bigint ELSE 0::bigint END | CASE WHEN o.name IS DISTINCT FROM n.name THEN 4::bigint ELSE 0::bigint END | CASE WHEN o.slug IS DISTINCT FROM n.slug THEN 8::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.id = n.id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'INSERT', actor_name, session_user, NULL, to_jsonb(r), NULL
+        FROM new_rows AS r
+        ORDER BY r.id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'DELETE', actor_name, session_user, to_jsonb(r), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION tags_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.tags_audit() IS 'Audit trigger function of tags (audit_log), compiled by: SELECT audit_enable(''tags'', ''id'')';
+
+
+--
+-- Name: user_profiles_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.user_profiles_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('user_profiles', 'user_id')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'user_id bigint - t, bio text "default" f, website text "default" f, location text "default" f, preferences jsonb - t, metadata jsonb - t, created_at timestamp with time zone - t, updated_at timestamp with time zone - t' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{user_id}', '{}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('bio', p.o_1, 'created_at', p.o_2, 'location', p.o_3, 'metadata', p.o_4, 'preferences', p.o_5, 'updated_at', p.o_6, 'user_id', p.o_7, 'website', p.o_8) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('bio', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('location', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('metadata', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('preferences', p.o_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('user_id', p.o_7) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('website', p.o_8) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('bio', p.n_1, 'created_at', p.n_2, 'location', p.n_3, 'metadata', p.n_4, 'preferences', p.n_5, 'updated_at', p.n_6, 'user_id', p.n_7, 'website', p.n_8) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('bio', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('location', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('metadata', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('preferences', p.n_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('user_id', p.n_7) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('website', p.n_8) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'bio' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'location' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'metadata' END, CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN 'preferences' END, CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN 'user_id' END, CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN 'website' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    (coalesce(o.user_id, n.user_id))::text AS record_id,
+                    o.user_id IS NULL AS is_insert,
+                    n.user_id IS NULL AS is_delete,
+                    coalesce(o.user_id, n.user_id) AS key_1,
+                    o.bio AS o_1, n.bio AS n_1, o.created_at AS o_2, n.created_at AS n_2, o.location AS o_3, n.location AS n_3, o.metadata AS o_4, n.metadata AS n_4, o.preferences AS o_5, n.preferences AS n_5, o.updated_at AS o_6, n.updated_at AS n_6, o.user_id AS o_7, n.user_id AS n_7, o.website AS o_8, n.website AS n_8,
+                    CASE WHEN o.bio IS DISTINCT FROM n.bio THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.created_at IS DISTINCT FROM n.created_at THEN 2::bigint ELSE 0::bigint END | CASE WHEN o.location IS DISTINCT FROM n.location THEN 4::bigint ELSE 0::bigint END | CASE WHEN to_jsonb(o.metadata) IS DISTINCT FROM to_jsonb(n.metadata) THEN 8::bigint ELSE 0::bigint END | CASE WHEN to_jsonb(o.preferences) IS DISTINCT FROM to_jsonb(n.preferences) THEN 16::bigint ELSE 0::bigint END | CASE WHEN o.user_id IS DISTINCT FROM n.user_id THEN 32::bigint ELSE 0::bigint END | CASE WHEN o.website IS DISTINCT FROM n.website THEN 64::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.user_id = n.user_id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.user_id)::text, 'INSERT', actor_name, session_user, NULL, to_jsonb(r), NULL
+        FROM new_rows AS r
+        ORDER BY r.user_id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.user_id)::text, 'DELETE', actor_name, session_user, to_jsonb(r), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.user_id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION user_profiles_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.user_profiles_audit() IS 'Audit trigger function of user_profiles (audit_log), compiled by: SELECT audit_enable(''user_profiles'', ''user_id'')';
+
+
+--
+-- Name: users_audit(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.users_audit() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'public', 'pg_temp'
+    AS $_$
+DECLARE
+    actor_name text := nullif(current_setting('postsql.actor', true), '');
+BEGIN
+    -- Compiled by: SELECT audit_enable('users', 'id')
+    IF audit_signature(TG_RELID) IS DISTINCT FROM 'id bigint - t, email text "default" t, name text "default" t, avatar text "default" f, role public.user_role - t, created_at timestamp with time zone - t, updated_at timestamp with time zone - t, deleted_at timestamp with time zone - f' THEN
+        -- The table's columns changed since: the generic statement, built for them now.
+        EXECUTE audit_statement(TG_RELID, TG_OP, '{id}', '{}', '$1', '$2')
+        USING TG_TABLE_NAME, actor_name;
+    ELSIF TG_OP = 'UPDATE' THEN
+        
+            INSERT INTO audit_log (
+                table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+            )
+            SELECT
+                TG_TABLE_NAME,
+                p.record_id,
+                CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
+                actor_name,
+                session_user,
+                CASE WHEN p.is_delete THEN jsonb_build_object('avatar', p.o_1, 'created_at', p.o_2, 'deleted_at', p.o_3, 'email', p.o_4, 'id', p.o_5, 'name', p.o_6, 'role', p.o_7, 'updated_at', p.o_8) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('avatar', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('email', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('id', p.o_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('name', p.o_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('role', p.o_7) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('avatar', p.n_1, 'created_at', p.n_2, 'deleted_at', p.n_3, 'email', p.n_4, 'id', p.n_5, 'name', p.n_6, 'role', p.n_7, 'updated_at', p.n_8) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('avatar', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('email', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('id', p.n_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('name', p.n_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('role', p.n_7) ELSE '{}'::jsonb END END,
+                CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'avatar' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'deleted_at' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'email' END, CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN 'id' END, CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN 'name' END, CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN 'role' END]::text[], NULL) END
+            FROM (
+                SELECT
+                    (coalesce(o.id, n.id))::text AS record_id,
+                    o.id IS NULL AS is_insert,
+                    n.id IS NULL AS is_delete,
+                    coalesce(o.id, n.id) AS key_1,
+                    o.avatar AS o_1, n.avatar AS n_1, o.created_at AS o_2, n.created_at AS n_2, o.deleted_at AS o_3, n.deleted_at AS n_3, o.email AS o_4, n.email AS n_4, o.id AS o_5, n.id AS n_5, o.name AS o_6, n.name AS n_6, o.role AS o_7, n.role AS n_7, o.updated_at AS o_8, n.updated_at AS n_8,
+                    CASE WHEN o.avatar IS DISTINCT FROM n.avatar THEN 1::bigint ELSE 0::bigint END | CASE WHEN o.created_at IS DISTINCT FROM n.created_at THEN 2::bigint ELSE 0::bigint END | CASE WHEN o.deleted_at IS DISTINCT FROM n.deleted_at THEN 4::bigint ELSE 0::bigint END | CASE WHEN o.email IS DISTINCT FROM n.email THEN 8::bigint ELSE 0::bigint END | CASE WHEN o.id IS DISTINCT FROM n.id THEN 16::bigint ELSE 0::bigint END | CASE WHEN o.name IS DISTINCT FROM n.name THEN 32::bigint ELSE 0::bigint END | CASE WHEN o.role IS DISTINCT FROM n.role THEN 64::bigint ELSE 0::bigint END AS m_1
+                FROM old_rows AS o FULL JOIN new_rows AS n ON o.id = n.id
+                OFFSET 0
+            ) AS p
+            WHERE p.is_insert OR p.is_delete OR p.m_1 <> 0
+            ORDER BY p.is_insert, p.key_1
+            ;
+    ELSIF TG_OP = 'INSERT' THEN
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'INSERT', actor_name, session_user, NULL, to_jsonb(r), NULL
+        FROM new_rows AS r
+        ORDER BY r.id
+        ;
+    ELSE
+        
+        INSERT INTO audit_log (
+            table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
+        )
+        SELECT TG_TABLE_NAME, (r.id)::text, 'DELETE', actor_name, session_user, to_jsonb(r), NULL, NULL
+        FROM old_rows AS r
+        ORDER BY r.id
+        ;
+    END IF;
+    RETURN NULL;
+END
+$_$;
+
+
+--
+-- Name: FUNCTION users_audit(); Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON FUNCTION public.users_audit() IS 'Audit trigger function of users (audit_log), compiled by: SELECT audit_enable(''users'', ''id'')';
+
+
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
@@ -386,8 +1242,8 @@ SET default_table_access_method = heap;
 
 CREATE TABLE public.audit_log (
     id bigint NOT NULL,
-    table_name text NOT NULL,
-    record_id text,
+    table_name text NOT NULL COLLATE pg_catalog."C",
+    record_id text COLLATE pg_catalog."C",
     action text NOT NULL,
     actor text,
     old_data jsonb,
@@ -419,7 +1275,14 @@ COMMENT ON COLUMN public.audit_log.actor IS 'The application user from the trans
 -- Name: COLUMN audit_log.old_data; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.audit_log.old_data IS 'DELETE: the row before. UPDATE: the previous values of the columns that differ (the row before is new_data || old_data). INSERT: NULL.';
+COMMENT ON COLUMN public.audit_log.old_data IS 'DELETE: the row before. UPDATE: the previous values of the columns in changed_columns. INSERT: NULL.';
+
+
+--
+-- Name: COLUMN audit_log.new_data; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.audit_log.new_data IS 'INSERT: the row written. UPDATE: the new values of the columns in changed_columns (before 20261207140100: the whole new row). DELETE: NULL.';
 
 
 --
@@ -876,17 +1739,17 @@ ALTER TABLE ONLY public.users
 
 
 --
--- Name: audit_log_changed_at_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: audit_log_changed_at_brin_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX audit_log_changed_at_idx ON public.audit_log USING btree (changed_at);
+CREATE INDEX audit_log_changed_at_brin_idx ON public.audit_log USING brin (changed_at);
 
 
 --
 -- Name: audit_log_table_record_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX audit_log_table_record_idx ON public.audit_log USING btree (table_name, record_id, changed_at);
+CREATE INDEX audit_log_table_record_idx ON public.audit_log USING btree (table_name, record_id);
 
 
 --
@@ -977,21 +1840,21 @@ CREATE INDEX users_live_created_at_idx ON public.users USING btree (created_at D
 -- Name: categories categories_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER categories_audit_delete AFTER DELETE ON public.categories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER categories_audit_delete AFTER DELETE ON public.categories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.categories_audit();
 
 
 --
 -- Name: categories categories_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER categories_audit_insert AFTER INSERT ON public.categories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER categories_audit_insert AFTER INSERT ON public.categories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.categories_audit();
 
 
 --
 -- Name: categories categories_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER categories_audit_update AFTER UPDATE ON public.categories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER categories_audit_update AFTER UPDATE ON public.categories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.categories_audit();
 
 
 --
@@ -1005,21 +1868,21 @@ CREATE TRIGGER categories_set_updated_at BEFORE UPDATE ON public.categories FOR 
 -- Name: comments comments_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER comments_audit_delete AFTER DELETE ON public.comments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER comments_audit_delete AFTER DELETE ON public.comments REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.comments_audit();
 
 
 --
 -- Name: comments comments_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER comments_audit_insert AFTER INSERT ON public.comments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER comments_audit_insert AFTER INSERT ON public.comments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.comments_audit();
 
 
 --
 -- Name: comments comments_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER comments_audit_update AFTER UPDATE ON public.comments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER comments_audit_update AFTER UPDATE ON public.comments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.comments_audit();
 
 
 --
@@ -1033,63 +1896,63 @@ CREATE TRIGGER comments_set_updated_at BEFORE UPDATE ON public.comments FOR EACH
 -- Name: post_categories post_categories_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER post_categories_audit_delete AFTER DELETE ON public.post_categories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,category_id');
+CREATE TRIGGER post_categories_audit_delete AFTER DELETE ON public.post_categories REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.post_categories_audit();
 
 
 --
 -- Name: post_categories post_categories_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER post_categories_audit_insert AFTER INSERT ON public.post_categories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,category_id');
+CREATE TRIGGER post_categories_audit_insert AFTER INSERT ON public.post_categories REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.post_categories_audit();
 
 
 --
 -- Name: post_categories post_categories_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER post_categories_audit_update AFTER UPDATE ON public.post_categories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,category_id');
+CREATE TRIGGER post_categories_audit_update AFTER UPDATE ON public.post_categories REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.post_categories_audit();
 
 
 --
 -- Name: post_tags post_tags_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER post_tags_audit_delete AFTER DELETE ON public.post_tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,tag_id');
+CREATE TRIGGER post_tags_audit_delete AFTER DELETE ON public.post_tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.post_tags_audit();
 
 
 --
 -- Name: post_tags post_tags_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER post_tags_audit_insert AFTER INSERT ON public.post_tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,tag_id');
+CREATE TRIGGER post_tags_audit_insert AFTER INSERT ON public.post_tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.post_tags_audit();
 
 
 --
 -- Name: post_tags post_tags_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER post_tags_audit_update AFTER UPDATE ON public.post_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('post_id,tag_id');
+CREATE TRIGGER post_tags_audit_update AFTER UPDATE ON public.post_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.post_tags_audit();
 
 
 --
 -- Name: posts posts_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER posts_audit_delete AFTER DELETE ON public.posts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id', 'search_vector', 'view_count');
+CREATE TRIGGER posts_audit_delete AFTER DELETE ON public.posts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.posts_audit();
 
 
 --
 -- Name: posts posts_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER posts_audit_insert AFTER INSERT ON public.posts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id', 'search_vector', 'view_count');
+CREATE TRIGGER posts_audit_insert AFTER INSERT ON public.posts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.posts_audit();
 
 
 --
 -- Name: posts posts_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER posts_audit_update AFTER UPDATE ON public.posts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id', 'search_vector', 'view_count');
+CREATE TRIGGER posts_audit_update AFTER UPDATE ON public.posts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.posts_audit();
 
 
 --
@@ -1110,21 +1973,21 @@ CREATE TRIGGER posts_set_updated_at BEFORE UPDATE ON public.posts FOR EACH ROW E
 -- Name: roles roles_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER roles_audit_delete AFTER DELETE ON public.roles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER roles_audit_delete AFTER DELETE ON public.roles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.roles_audit();
 
 
 --
 -- Name: roles roles_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER roles_audit_insert AFTER INSERT ON public.roles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER roles_audit_insert AFTER INSERT ON public.roles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.roles_audit();
 
 
 --
 -- Name: roles roles_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER roles_audit_update AFTER UPDATE ON public.roles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER roles_audit_update AFTER UPDATE ON public.roles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.roles_audit();
 
 
 --
@@ -1138,42 +2001,42 @@ CREATE TRIGGER roles_set_updated_at BEFORE UPDATE ON public.roles FOR EACH ROW E
 -- Name: tags tags_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tags_audit_delete AFTER DELETE ON public.tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER tags_audit_delete AFTER DELETE ON public.tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.tags_audit();
 
 
 --
 -- Name: tags tags_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tags_audit_insert AFTER INSERT ON public.tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER tags_audit_insert AFTER INSERT ON public.tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.tags_audit();
 
 
 --
 -- Name: tags tags_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER tags_audit_update AFTER UPDATE ON public.tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER tags_audit_update AFTER UPDATE ON public.tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.tags_audit();
 
 
 --
 -- Name: user_profiles user_profiles_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER user_profiles_audit_delete AFTER DELETE ON public.user_profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('user_id');
+CREATE TRIGGER user_profiles_audit_delete AFTER DELETE ON public.user_profiles REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.user_profiles_audit();
 
 
 --
 -- Name: user_profiles user_profiles_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER user_profiles_audit_insert AFTER INSERT ON public.user_profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('user_id');
+CREATE TRIGGER user_profiles_audit_insert AFTER INSERT ON public.user_profiles REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.user_profiles_audit();
 
 
 --
 -- Name: user_profiles user_profiles_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER user_profiles_audit_update AFTER UPDATE ON public.user_profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('user_id');
+CREATE TRIGGER user_profiles_audit_update AFTER UPDATE ON public.user_profiles REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.user_profiles_audit();
 
 
 --
@@ -1187,21 +2050,21 @@ CREATE TRIGGER user_profiles_set_updated_at BEFORE UPDATE ON public.user_profile
 -- Name: users users_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER users_audit_delete AFTER DELETE ON public.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER users_audit_delete AFTER DELETE ON public.users REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.users_audit();
 
 
 --
 -- Name: users users_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER users_audit_insert AFTER INSERT ON public.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER users_audit_insert AFTER INSERT ON public.users REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.users_audit();
 
 
 --
 -- Name: users users_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER users_audit_update AFTER UPDATE ON public.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_row_change('id');
+CREATE TRIGGER users_audit_update AFTER UPDATE ON public.users REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.users_audit();
 
 
 --
@@ -1304,4 +2167,10 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261207100100'),
     ('20261207110000'),
     ('20261207110100'),
-    ('20261207112000');
+    ('20261207112000'),
+    ('20261207140000'),
+    ('20261207140010'),
+    ('20261207140020'),
+    ('20261207140030'),
+    ('20261207140040'),
+    ('20261207140100');

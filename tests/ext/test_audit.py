@@ -219,8 +219,9 @@ async def test_a_multi_row_update_audits_only_the_rows_it_changed_with_their_col
         ("UPDATE", user_ids[0], ["name"]),
         ("UPDATE", user_ids[2], ["avatar", "name"]),
     ]
-    old, new = rows[1]["old_data"], rows[1]["new_data"]
-    assert (old["name"], new["name"], new["avatar"]) == ("Ann", "Renamed", "a.png")
+    # old_data and new_data hold exactly the changed columns, before and after.
+    assert rows[1]["old_data"] == {"avatar": None, "name": "Ann"}
+    assert rows[1]["new_data"] == {"avatar": "a.png", "name": "Renamed"}
 
 
 async def test_a_multi_row_delete_leaves_one_audit_row_per_row(db: asyncpg.Connection) -> None:
@@ -300,8 +301,16 @@ async def test_an_upsert_audits_its_inserted_rows_as_inserts_and_its_updated_row
         " ON CONFLICT (name) DO UPDATE SET description = excluded.description"
     )
     rows = await audit_rows(db, "roles", since)
-    actions = sorted((r["action"], r["new_data"]["name"], r["changed_columns"]) for r in rows)
-    assert actions == [("INSERT", "VIEWER", None), ("UPDATE", "EDITOR", ["description"])]
+    by_action = {r["action"]: r for r in rows}
+    assert sorted(by_action) == ["INSERT", "UPDATE"]
+    assert by_action["INSERT"]["new_data"]["name"] == "VIEWER"
+    assert by_action["INSERT"]["changed_columns"] is None
+    update = by_action["UPDATE"]
+    assert update["changed_columns"] == ["description"]
+    assert (update["old_data"], update["new_data"]) == (
+        {"description": "edits"},
+        {"description": "edits more"},
+    )
 
 
 async def test_a_trigger_given_more_than_three_key_columns_refuses_the_write_with_its_table(

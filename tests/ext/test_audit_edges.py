@@ -144,7 +144,7 @@ async def test_a_key_column_that_is_null_or_missing_refuses_the_write_naming_it(
         await db.execute("INSERT INTO notes VALUES (NULL, 'a'), (NULL, 'b')")
 
 
-async def test_an_update_records_the_whole_new_row_and_the_previous_values_of_what_changed(
+async def test_an_update_records_the_previous_and_new_values_of_exactly_what_changed(
     db: asyncpg.Connection,
 ) -> None:
     post = await new_post(db, await new_user(db), "p", "the content")
@@ -153,16 +153,21 @@ async def test_an_update_records_the_whole_new_row_and_the_previous_values_of_wh
         post,
     )
     await db.execute("UPDATE posts SET title = 'New title' WHERE id = $1", post)
-    update, _ = await history(db, "posts", post)
+    after = await db.fetchval(
+        "SELECT to_jsonb(p) - '{search_vector,view_count}'::text[] FROM posts AS p WHERE id = $1",
+        post,
+    )
+    update, insert = await history(db, "posts", post)
+    assert insert.new_data == before
     assert update.changed_columns == ["title"]
-    assert isinstance(update.old_data, dict)
+    # updated_at, stamped by every UPDATE, is neither a change nor in the two deltas.
+    assert update.old_data == {"title": "p"}
+    assert update.new_data == {"title": "New title"}
+    # The row after is the row before with the new values; the row before, the reverse.
     assert isinstance(update.new_data, dict)
-    # old_data: only the columns that differ (updated_at too); the rest is in new_data.
-    assert set(update.old_data) == {"title", "updated_at"}
-    assert update.old_data["title"] == "p"
-    assert update.new_data["title"] == "New title"
-    assert update.new_data["content"] == "the content"
-    assert {**update.new_data, **update.old_data} == before
+    assert isinstance(update.old_data, dict)
+    assert {**before, **update.new_data, "updated_at": after["updated_at"]} == after
+    assert {**after, **update.old_data, "updated_at": before["updated_at"]} == before
 
 
 async def test_changes_only_jsonb_can_tell_apart_are_recorded_and_wide_tables_are_imaged_whole(
@@ -187,58 +192,113 @@ async def test_changes_only_jsonb_can_tell_apart_are_recorded_and_wide_tables_ar
     assert insert.new_data["c59"] == 59
     assert update.changed_columns == ["span"]
     assert update.old_data == {"span": "1 day"}
-    assert isinstance(update.new_data, dict)
-    assert update.new_data["span"] == "24:00:00"
+    assert update.new_data == {"span": "24:00:00"}
 
 
-async def test_a_statement_of_many_rows_records_what_the_same_writes_one_by_one_record(
+def audit_triggers(table: str, function: str) -> str:
+    """The three statement triggers of the README, calling ``function``."""
+    return "".join(
+        f" CREATE TRIGGER {table}_audit_{event} AFTER {event} ON {table}"
+        f" REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION {function};"
+        for event, tables in (
+            ("insert", "NEW TABLE AS new_rows"),
+            ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ("delete", "OLD TABLE AS old_rows"),
+        )
+    )
+
+
+async def recorded(db: asyncpg.Connection, table: str) -> list[tuple[object, ...]]:
+    rows = await db.fetch(
+        "SELECT action, record_id, changed_columns, old_data::text, new_data::text"
+        " FROM audit_log WHERE table_name = $1",
+        table,
+    )
+    return sorted(tuple(r) for r in rows)
+
+
+MIXED_COLUMNS = (
+    "(id int PRIMARY KEY, n numeric, s text, j jsonb, i interval, ts timestamptz, flag bool,"
+    " note varchar(20))"
+)
+MIXED_WRITES = (
+    "INSERT INTO {t} SELECT k, k * 1.5, 's' || k, jsonb_build_object('k', k), '1 day',"
+    " timestamptz '2026-01-01 00:00+00' + k * interval '1 hour', k % 2 = 0, 'n' || k"
+    " FROM generate_series({lo}, {hi}) AS k",
+    "UPDATE {t} SET s = CASE WHEN id % 3 = 0 THEN s || 'x' ELSE s END,"
+    " i = CASE WHEN id % 4 = 0 THEN interval '24 hours' ELSE i END,"
+    " j = CASE WHEN id % 5 = 0 THEN '{{\"k\": 0}}' ELSE j END,"
+    " n = CASE WHEN id % 7 = 0 THEN n * 1.0 ELSE n END,"  # same value: not a change
+    " note = 'changed', id = CASE WHEN id = 40 THEN 140 ELSE id END"
+    " WHERE id BETWEEN {lo} AND {hi}",
+    "DELETE FROM {t} WHERE id BETWEEN {lo} AND {hi} OR id = 100 + {hi}",
+)
+
+
+async def test_a_compiled_audit_records_what_the_generic_function_records_row_by_row(
     db: asyncpg.Connection,
 ) -> None:
-    # A statement of 32 rows or more is audited by a statement written for its table, a smaller
-    # one by the generic statements: the same writes must leave the same audit rows either way.
-    for table in ("bulk", "single"):
-        await db.execute(
-            f"CREATE TABLE {table} (id int PRIMARY KEY, n numeric, s text, j jsonb,"
-            " i interval, ts timestamptz, flag bool, note varchar(20));"
-            + "".join(
-                f" CREATE TRIGGER {table}_{event} AFTER {event} ON {table}"
-                f" REFERENCING {tables} FOR EACH STATEMENT"
-                " EXECUTE FUNCTION audit_row_change('id', 'note');"
-                for event, tables in (
-                    ("insert", "NEW TABLE AS new_rows"),
-                    ("update", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-                    ("delete", "OLD TABLE AS old_rows"),
-                )
-            )
-        )
-    insert = (
-        "INSERT INTO {t} SELECT k, k * 1.5, 's' || k, jsonb_build_object('k', k), '1 day',"
-        " timestamptz '2026-01-01 00:00+00' + k * interval '1 hour', k % 2 = 0, 'n' || k"
-        " FROM generate_series({lo}, {hi}) AS k"
+    # compiled: audit_enable's function, one statement of 40 rows each; generic:
+    # audit_row_change(), the same writes one row at a time. The audit rows must be the same.
+    await db.execute(
+        f"CREATE TABLE compiled {MIXED_COLUMNS}; CREATE TABLE generic {MIXED_COLUMNS};"
+        + audit_triggers("generic", "audit_row_change('id', 'note')")
     )
-    update = (
-        "UPDATE {t} SET s = CASE WHEN id % 3 = 0 THEN s || 'x' ELSE s END,"
-        " i = CASE WHEN id % 4 = 0 THEN interval '24 hours' ELSE i END,"
-        " j = CASE WHEN id % 5 = 0 THEN '{{\"k\": 0}}' ELSE j END,"
-        " n = CASE WHEN id % 7 = 0 THEN n * 1.0 ELSE n END,"  # same value: not a change
-        " note = 'changed', id = CASE WHEN id = 40 THEN 140 ELSE id END"
-        " WHERE id BETWEEN {lo} AND {hi}"
+    assert await db.fetchval("SELECT audit_enable('compiled', 'id', 'note')::text") == (
+        "compiled_audit()"
     )
-    delete = "DELETE FROM {t} WHERE id BETWEEN {lo} AND {hi} OR id = 100 + {hi}"
-    for statement in (insert, update, delete):
-        await db.execute(statement.format(t="bulk", lo=1, hi=40))
+    for statement in MIXED_WRITES:
+        await db.execute(statement.format(t="compiled", lo=1, hi=40))
         for k in range(1, 41):
-            await db.execute(statement.format(t="single", lo=k, hi=k))
-
-    async def recorded(table: str) -> list[tuple[object, ...]]:
-        rows = await db.fetch(
-            "SELECT action, record_id, changed_columns, old_data::text, new_data::text"
-            " FROM audit_log WHERE table_name = $1",
-            table,
-        )
-        return sorted(tuple(r) for r in rows)
-
-    bulk, single = await recorded("bulk"), await recorded("single")
+            await db.execute(statement.format(t="generic", lo=k, hi=k))
+    compiled, generic = await recorded(db, "compiled"), await recorded(db, "generic")
     changed = {k for k in range(1, 40) if k % 3 == 0 or k % 4 == 0 or k % 5 == 0}
-    assert len(bulk) == 40 + len(changed) + 2 + 40  # inserts, updates, key change, deletes
-    assert bulk == single
+    assert len(compiled) == 40 + len(changed) + 2 + 40  # inserts, updates, key change, deletes
+    assert compiled == generic
+
+
+async def test_a_compiled_audit_keeps_recording_every_column_after_its_table_changes(
+    db: asyncpg.Connection,
+) -> None:
+    await db.execute("CREATE TABLE notes (id int PRIMARY KEY, body text, secret text)")
+    await db.execute("SELECT audit_enable('notes', 'id', 'secret')")
+    await db.execute("INSERT INTO notes VALUES (1, 'a', 's')")
+    # Compiled for (id, body, secret): a column added, one renamed, the left-out one retyped.
+    await db.execute(
+        "ALTER TABLE notes ADD COLUMN pages int DEFAULT 1;"
+        " ALTER TABLE notes RENAME COLUMN body TO text;"
+        " ALTER TABLE notes ALTER COLUMN secret TYPE varchar(10)"
+    )
+    await db.execute("UPDATE notes SET pages = 2, text = 'b', secret = 't' WHERE id = 1")
+    await db.execute("INSERT INTO notes VALUES (2, 'c', 'u', 3)")
+    update_1, insert_1 = await history(db, "notes", 1)
+    (insert_2,) = await history(db, "notes", 2)
+    assert insert_1.new_data == {"id": 1, "body": "a"}
+    assert update_1.changed_columns == ["pages", "text"]
+    assert (update_1.old_data, update_1.new_data) == (
+        {"pages": 1, "text": "a"},
+        {"pages": 2, "text": "b"},
+    )
+    assert insert_2.new_data == {"id": 2, "text": "c", "pages": 3}
+    # Compiled again, the function names the new columns and records the same way.
+    await db.execute("SELECT audit_enable('notes', 'id', 'secret')")
+    source = await db.fetchval("SELECT prosrc FROM pg_proc WHERE proname = 'notes_audit'")
+    assert "n.pages" in source
+    assert "n.body" not in source
+    await db.execute("UPDATE notes SET pages = 4 WHERE id = 2")
+    update_2, _ = await history(db, "notes", 2)
+    assert (update_2.old_data, update_2.new_data) == ({"pages": 3}, {"pages": 4})
+
+
+async def test_audit_enable_refuses_a_key_that_is_missing_or_nullable_naming_it(
+    db: asyncpg.Connection,
+) -> None:
+    await db.execute("CREATE TABLE loose (id int UNIQUE, body text)")
+    with pytest.raises(asyncpg.RaiseError, match=r"audit on loose: key column id\b"):
+        await db.execute("SELECT audit_enable('loose', 'id')")
+    with pytest.raises(asyncpg.RaiseError, match=r"audit on loose: key column idd\b"):
+        await db.execute("SELECT audit_enable('loose', 'idd')")
+    with pytest.raises(asyncpg.RaiseError, match=r"expected 1 to 3 key columns, got a,b,c,d"):
+        await db.execute("SELECT audit_enable('loose', 'a,b,c,d')")
+    triggers = "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'loose'::regclass"
+    assert await db.fetchval(triggers) == 0

@@ -55,6 +55,7 @@ async def test_migrator_owns_the_schema_and_every_table(
         "TRUNCATE posts CASCADE",
         "CREATE SCHEMA intruder",
         "CREATE FUNCTION intruder() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "SELECT audit_enable('posts', 'id')",  # would recompile posts' audit, leaving columns in
     ],
 )
 async def test_app_role_cannot_change_the_schema_or_truncate(

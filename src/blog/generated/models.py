@@ -106,10 +106,13 @@ class AuditLog(BaseModel):
     actor: str | None
     """The application user from the transaction-local setting postsql.actor; NULL when unset."""
     old_data: JsonValue | None
-    """DELETE: the row before. UPDATE: the previous values of the columns that differ (the row
-    before is new_data || old_data). INSERT: NULL.
+    """DELETE: the row before. UPDATE: the previous values of the columns in changed_columns.
+    INSERT: NULL.
     """
     new_data: JsonValue | None
+    """INSERT: the row written. UPDATE: the new values of the columns in changed_columns (before
+    20261207140100: the whole new row). DELETE: NULL.
+    """
     transaction_id: int
     changed_at: AwareDatetime
     db_role: str | None

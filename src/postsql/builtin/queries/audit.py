@@ -43,7 +43,7 @@ SELECT
     a.changed_at
 FROM audit_log AS a
 WHERE a.table_name = $1 AND a.record_id = $2
-ORDER BY a.changed_at DESC, a.id DESC
+ORDER BY a.id DESC
 LIMIT $3;""",
     params=("table_name", "record_id", "limit"),
     tables_read=frozenset({"audit_log"}),
@@ -55,7 +55,7 @@ LIMIT $3;""",
 LIST_RECENT_AUDIT = QueryInfo(
     name="list_recent_audit",
     file="queries/audit.sql",
-    line=25,
+    line=27,
     operation="select",
     sql="""\
 SELECT
@@ -71,7 +71,7 @@ SELECT
     a.transaction_id,
     a.changed_at
 FROM audit_log AS a
-ORDER BY a.changed_at DESC, a.id DESC
+ORDER BY a.id DESC
 LIMIT $1;""",
     params=("limit",),
     tables_read=frozenset({"audit_log"}),
@@ -123,7 +123,9 @@ async def list_audit_history(
 ) -> list[ListAuditHistoryRow]:
     """Returns the audit rows of one record (record_id: its key as text; "1,2" for a composite
     key), newest first: who (actor, and the database role db_role), what (action, old_data,
-    new_data, changed_columns for an UPDATE) and when (transaction_id, changed_at).
+    new_data, changed_columns for an UPDATE) and when (transaction_id, changed_at). Newest
+    first is the order the rows were written in (id): changes of one record are serialized by
+    its row lock, while changed_at is when each writing transaction began.
 
     SQL: ``queries/audit.sql:4``.
     """
@@ -169,9 +171,10 @@ async def iter_list_audit_history(
 
 
 async def list_recent_audit(db: Executor, /, *, limit: int) -> list[ListRecentAuditRow]:
-    """Returns the most recent audit rows of every audited table, newest first.
+    """Returns the most recent audit rows of every audited table, newest first (the order they
+    were written in, read backwards from the primary key).
 
-    SQL: ``queries/audit.sql:25``.
+    SQL: ``queries/audit.sql:27``.
     """
     try:
         return validate_rows(_LIST_RECENT_AUDIT_ROWS, await db.fetch(LIST_RECENT_AUDIT.sql, limit))

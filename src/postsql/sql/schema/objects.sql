@@ -5,8 +5,8 @@ CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 
 CREATE TABLE audit_log (
     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    table_name text NOT NULL,
-    record_id text,
+    table_name text COLLATE "C" NOT NULL,
+    record_id text COLLATE "C",
     action text NOT NULL,
     actor text,
     old_data jsonb,
