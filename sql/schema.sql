@@ -559,6 +559,7 @@ CREATE TABLE public.posts (
     CONSTRAINT posts_title_not_blank_check CHECK ((btrim(title) <> ''::text)),
     CONSTRAINT posts_view_count_check CHECK ((view_count >= 0))
 );
+ALTER TABLE ONLY public.posts ALTER COLUMN search_vector SET STORAGE MAIN;
 
 
 --
@@ -1304,4 +1305,5 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261207100100'),
     ('20261207110000'),
     ('20261207110100'),
-    ('20261207112000');
+    ('20261207112000'),
+    ('20261207133859');
