@@ -17,7 +17,7 @@
 -- needs (id, rank, the sort columns), count(*) OVER () counts them, and only the page's rows are
 -- read in full, joined back by id, with their headlines. With a search term, OFFSET 0 keeps the
 -- subquery apart: merged, the planner carries search_vector (and content) of every match through
--- the count and the sort, 3 times the cost. The page and the outer query sort by the same list
+-- the count and the sort, nearly twice the cost. The page and the outer query sort by the same list
 -- (both read their rows as p).
 -- search and the tsquery and LIKE pattern it makes are MATERIALIZED: built once per call.
 -- search matches the full-text document (websearch syntax; any text is valid input) or a title

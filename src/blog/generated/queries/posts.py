@@ -19151,15 +19151,16 @@ async def find_posts(
     (id, rank, the sort columns), count(*) OVER () counts them, and only the page's rows are
     read in full, joined back by id, with their headlines. With a search term, OFFSET 0 keeps
     the subquery apart: merged, the planner carries search_vector (and content) of every match
-    through the count and the sort, 3 times the cost. The page and the outer query sort by the
-    same list (both read their rows as p). search and the tsquery and LIKE pattern it makes
-    are MATERIALIZED: built once per call. search matches the full-text document (websearch
-    syntax; any text is valid input) or a title substring (case-insensitive, taken literally).
-    Each row carries its author, its categories, its live comment count, and total_count: the
-    number of posts matching the filter (an empty page carries none; count_posts gives it
-    alone). rank and headline are NULL without a search term; headline wraps matches in
-    <mark></mark> and is NOT HTML-escaped: escape it before rendering. Deliberately includes
-    soft-deleted rows. (Authors: a post outlives its author's soft delete.)
+    through the count and the sort, nearly twice the cost. The page and the outer query sort
+    by the same list (both read their rows as p). search and the tsquery and LIKE pattern it
+    makes are MATERIALIZED: built once per call. search matches the full-text document
+    (websearch syntax; any text is valid input) or a title substring (case-insensitive, taken
+    literally). Each row carries its author, its categories, its live comment count, and
+    total_count: the number of posts matching the filter (an empty page carries none;
+    count_posts gives it alone). rank and headline are NULL without a search term; headline
+    wraps matches in <mark></mark> and is NOT HTML-escaped: escape it before rendering.
+    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
+    delete.)
 
     SQL: ``sql/queries/posts.sql:4``.
 
