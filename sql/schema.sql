@@ -1422,6 +1422,7 @@ CREATE TABLE public.posts (
     CONSTRAINT posts_title_not_blank_check CHECK ((btrim(title) <> ''::text)),
     CONSTRAINT posts_view_count_check CHECK ((view_count >= 0))
 );
+ALTER TABLE ONLY public.posts ALTER COLUMN search_vector SET STORAGE MAIN;
 
 
 --
@@ -2168,6 +2169,7 @@ INSERT INTO public.schema_migrations (version) VALUES
     ('20261207110000'),
     ('20261207110100'),
     ('20261207112000'),
+    ('20261207133859'),
     ('20261207140000'),
     ('20261207140010'),
     ('20261207140020'),

@@ -356,6 +356,39 @@ async def test_search_ranks_title_matches_above_content_matches_before_recency(
     assert _slugs(await find_posts(conn, search="postgres")) == ["tuning", "archived"]
 
 
+async def test_search_pages_keep_the_rank_order_and_the_total(
+    conn: asyncpg.Connection, blog: Blog
+) -> None:
+    first = await find_posts(conn, search="postgres", limit=1)
+    second = await find_posts(conn, search="postgres", limit=1, offset=1)
+    assert _slugs(first) + _slugs(second) == ["tuning", "archived"]
+    assert {r["total_count"] for r in first + second} == {2}
+    assert first[0]["rank"] > second[0]["rank"]
+    assert await find_posts(conn, search="postgres", limit=1, offset=2) == []
+
+
+@pytest.mark.parametrize(
+    ("bounds", "expected"),
+    [
+        ({"since": 2}, ["archived"]),  # since is inclusive
+        ({"until": 5}, ["tuning"]),  # until is exclusive
+        ({"since": 1, "until": 6}, ["tuning", "archived"]),
+        ({"since": 2, "until": 5}, []),
+    ],
+)
+async def test_search_with_a_creation_range_ranks_and_counts_the_matches_inside_it(
+    conn: asyncpg.Connection, blog: Blog, bounds: dict[str, int], expected: list[str]
+) -> None:
+    # The range filters the matches the term's indexes find (it is not pushed into their scan).
+    params: dict[str, Any] = {
+        key: T0 + dt.timedelta(minutes=minute) for key, minute in bounds.items()
+    }
+    rows = await find_posts(conn, search="postgres", **params)
+    assert _slugs(rows) == expected
+    assert all(r["total_count"] == len(expected) for r in rows)
+    assert await count_posts(conn, search="postgres", **params) == len(expected)
+
+
 async def test_search_understands_websearch_syntax(conn: asyncpg.Connection, blog: Blog) -> None:
     assert _slugs(await find_posts(conn, search="postgres -btree")) == ["archived"]
     assert _slugs(await find_posts(conn, search='"release notes"')) == ["archived"]

@@ -60,3 +60,36 @@ async def test_the_title_substring_match_has_an_index_on_lower_title(
     assert "lower(title) gin_trgm_ops" in definition
     assert "ILIKE" not in SEARCH["find_posts"].sql
     assert "lower(p.title) LIKE s.pattern" in SEARCH["find_posts"].sql
+
+
+async def test_the_ranked_scan_carries_only_keys_and_the_date_index_is_not_scanned(
+    db: asyncpg.Connection,
+) -> None:
+    # The matches go through count(*) OVER () and the sort as (rank, id, sort keys): merged
+    # with the page, the planner carried search_vector and content of every match (3 times the
+    # cost). And a generic plan guesses the since/until range narrow: inside the scan it made a
+    # BitmapAnd with a scan of the whole date index whenever both are NULL.
+    query = SEARCH["find_posts"]
+    args = [{**VALUES, "search": "postgres"}[param] for param in query.params]
+    await db.execute("SET plan_cache_mode = force_generic_plan")
+    statement = await db.prepare(query.sql)
+    await statement.fetch(*args)
+    plan = [
+        r[0]
+        for r in await db.fetch(
+            f"EXPLAIN (VERBOSE, COSTS OFF) EXECUTE {statement.get_name()}" + _params(args)
+        )
+    ]
+    window = next(i for i, line in enumerate(plan) if "WindowAgg" in line)
+    output = next(line for line in plan[window:] if "Output:" in line)
+    assert "search_vector" not in output
+    assert "content" not in output
+    assert not any("posts_live_created_idx" in line for line in plan)
+
+
+async def test_the_search_vector_is_kept_in_the_row(db: asyncpg.Connection) -> None:
+    storage = await db.fetchval(
+        "SELECT attstorage::text FROM pg_attribute"
+        " WHERE attrelid = 'posts'::regclass AND attname = 'search_vector'"
+    )
+    assert storage == "m"

@@ -8,9 +8,17 @@
 -- and each sort order a static ORDER BY, so every combination is its own prepared statement and
 -- a selective filter keeps its index under a generic plan (docs/codegen.md, "Dynamic queries").
 -- since/until bound created_at (since inclusive, until exclusive; NULL: open). Not fragments: an
--- open end is -/+infinity, a range the index on created_at serves under any plan, and two more
--- fragments would make 4 times the variants. The outer query reads the page as p too, so the
--- page and the outer query sort by the same list.
+-- open end is -/+infinity, and two more fragments would make 4 times the variants. Without a
+-- search term the range is pushed into the scan (the index on created_at serves it under any
+-- plan); with one it filters the matches the full-text and title indexes find (a generic plan
+-- guesses any range narrow, and a BitmapAnd with a scan of the whole date index cost more than
+-- the filter; docs/benchmarks.md, "Search").
+-- One scan finds, ranks and counts the matches: the subquery p yields only the keys the page
+-- needs (id, rank, the sort columns), count(*) OVER () counts them, and only the page's rows are
+-- read in full, joined back by id, with their headlines. With a search term, OFFSET 0 keeps the
+-- subquery apart: merged, the planner carries search_vector (and content) of every match through
+-- the count and the sort, nearly twice the cost. The page and the outer query sort by the same list
+-- (both read their rows as p).
 -- search and the tsquery and LIKE pattern it makes are MATERIALIZED: built once per call.
 -- search matches the full-text document (websearch syntax; any text is valid input) or a title
 -- substring (case-insensitive, taken literally).
@@ -37,44 +45,46 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank, -- @if not search
-        -- @if search
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-        -- @end
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s -- @if search
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank, -- @if not search
+            -- @if search
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            -- @end
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s -- @if search
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = :status::post_status -- @if status
+            AND p.author_id = :author_id::bigint -- @if author_id
+            -- @if category_id
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
+            )
+            -- @end
+            -- @if tag_id
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
+            )
+            -- @end
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern) -- @if search
+        -- @if search
+        OFFSET 0 -- noqa: AM09
+        -- @end
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce(:since::timestamptz, '-infinity')
+        p.created_at >= coalesce(:since::timestamptz, '-infinity')
         AND p.created_at < coalesce(:until::timestamptz, 'infinity')
-        AND p.status = :status::post_status -- @if status
-        AND p.author_id = :author_id::bigint -- @if author_id
-        -- @if category_id
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
-        )
-        -- @end
-        -- @if tag_id
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
-        )
-        -- @end
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern) -- @if search
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC, -- @if search
+        p.rank DESC, -- @if search
         p.created_at DESC, p.id DESC -- @sort
     LIMIT :limit OFFSET :offset
 )
@@ -89,8 +99,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline, -- @if not search
     -- @if search
     ts_headline(
@@ -119,11 +129,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s -- @if search
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC, -- @if search
+    pg.rank DESC, -- @if search
     p.created_at DESC, p.id DESC; -- @sort
 
 -- name: count_live_posts()$

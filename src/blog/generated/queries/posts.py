@@ -80,7 +80,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=397,
+    line=408,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -105,7 +105,7 @@ WHERE
 COUNT_LIVE_POSTS = QueryInfo(
     name="count_live_posts",
     file="sql/queries/posts.sql",
-    line=129,
+    line=140,
     operation="select_value",
     sql="""\
 SELECT count(*) AS total_count
@@ -121,7 +121,7 @@ WHERE p.deleted_at IS NULL;""",
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=137,
+    line=148,
     operation="select_value",
     sql=r"""WITH
 search AS MATERIALIZED (
@@ -167,7 +167,7 @@ _COUNT_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
     ((), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -191,7 +191,7 @@ FROM matching;""",
     (("tag_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -219,7 +219,7 @@ FROM matching;""",
     (("category_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -253,7 +253,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -285,7 +285,7 @@ FROM matching;""",
     (("author_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -316,7 +316,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -351,7 +351,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -387,7 +387,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -420,7 +420,7 @@ FROM matching;""",
     (("status",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -451,7 +451,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -486,7 +486,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -522,7 +522,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -561,7 +561,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -594,7 +594,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -631,7 +631,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -669,7 +669,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql="""\
 WITH
@@ -703,7 +703,7 @@ FROM matching;""",
     (("search",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -741,7 +741,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -783,7 +783,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -826,7 +826,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -872,7 +872,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -912,7 +912,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -956,7 +956,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1001,7 +1001,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1048,7 +1048,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1088,7 +1088,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1132,7 +1132,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1177,7 +1177,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1225,7 +1225,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1267,7 +1267,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1313,7 +1313,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1360,7 +1360,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=137,
+        line=148,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1405,7 +1405,7 @@ FROM matching;""",
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=381,
+    line=392,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -1431,7 +1431,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=312,
+    line=323,
     operation="select_one",
     sql="""\
 SELECT
@@ -1533,37 +1533,37 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($6::timestamptz, '-infinity')
+        AND p.created_at < coalesce($7::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $8 OFFSET $9
 )
@@ -1578,8 +1578,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -1605,20 +1605,21 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
     params=(
         "search",
-        "since",
-        "until",
         "status",
         "author_id",
         "category_id",
         "tag_id",
+        "since",
+        "until",
         "limit",
         "offset",
     ),
@@ -1643,22 +1644,21 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        p.created_at >= coalesce($1::timestamptz, '-infinity')
         AND p.created_at < coalesce($2::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
@@ -1675,8 +1675,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -1697,7 +1697,8 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
@@ -1717,22 +1718,21 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        p.created_at >= coalesce($1::timestamptz, '-infinity')
         AND p.created_at < coalesce($2::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
@@ -1749,8 +1749,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -1771,7 +1771,8 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
@@ -1791,22 +1792,21 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        p.created_at >= coalesce($1::timestamptz, '-infinity')
         AND p.created_at < coalesce($2::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
@@ -1823,8 +1823,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -1845,7 +1845,8 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
@@ -1865,22 +1866,21 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
+        p.created_at >= coalesce($1::timestamptz, '-infinity')
         AND p.created_at < coalesce($2::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
@@ -1897,8 +1897,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -1919,7 +1919,8 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
@@ -1939,27 +1940,26 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-        )
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -1975,8 +1975,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -1997,11 +1997,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "tag_id", "limit", "offset"),
+        params=("tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -2019,27 +2020,26 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-        )
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -2055,8 +2055,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2077,11 +2077,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "tag_id", "limit", "offset"),
+        params=("tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -2099,27 +2100,26 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-        )
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2135,8 +2135,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2157,11 +2157,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "tag_id", "limit", "offset"),
+        params=("tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -2179,27 +2180,26 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-        )
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -2215,8 +2215,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2237,11 +2237,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "tag_id", "limit", "offset"),
+        params=("tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -2259,27 +2260,26 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-        )
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2295,8 +2295,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2317,11 +2317,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "category_id", "limit", "offset"),
+        params=("category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -2337,27 +2338,26 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-        )
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -2373,8 +2373,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2395,11 +2395,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "category_id", "limit", "offset"),
+        params=("category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -2415,27 +2416,26 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-        )
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2451,8 +2451,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2473,11 +2473,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "category_id", "limit", "offset"),
+        params=("category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -2493,27 +2494,26 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-        )
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -2529,8 +2529,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2551,11 +2551,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "category_id", "limit", "offset"),
+        params=("category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -2577,31 +2578,30 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -2617,8 +2617,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2639,11 +2639,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        params=("category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -2667,31 +2668,30 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -2707,8 +2707,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2729,11 +2729,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        params=("category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -2757,31 +2758,30 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -2797,8 +2797,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2819,11 +2819,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        params=("category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -2847,31 +2848,30 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -2887,8 +2887,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2909,11 +2909,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "category_id", "tag_id", "limit", "offset"),
+        params=("category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -2931,24 +2932,23 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2964,8 +2964,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -2986,11 +2986,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "author_id", "limit", "offset"),
+        params=("author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -3006,24 +3007,23 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -3039,8 +3039,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3061,11 +3061,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "author_id", "limit", "offset"),
+        params=("author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -3081,24 +3082,23 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -3114,8 +3114,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3136,11 +3136,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "author_id", "limit", "offset"),
+        params=("author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -3156,24 +3157,23 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -3189,8 +3189,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3211,11 +3211,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "author_id", "limit", "offset"),
+        params=("author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -3237,28 +3238,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3274,8 +3274,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3296,11 +3296,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        params=("author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -3324,28 +3325,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -3361,8 +3361,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3383,11 +3383,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        params=("author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -3411,28 +3412,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3448,8 +3448,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3470,11 +3470,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        params=("author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -3498,28 +3499,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -3535,8 +3535,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3557,11 +3557,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "author_id", "tag_id", "limit", "offset"),
+        params=("author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -3585,28 +3586,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3622,8 +3622,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3644,11 +3644,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        params=("author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -3670,28 +3671,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -3707,8 +3707,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3729,11 +3729,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        params=("author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -3755,28 +3756,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3792,8 +3792,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3814,11 +3814,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        params=("author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -3840,28 +3841,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -3877,8 +3877,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3899,11 +3899,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "author_id", "category_id", "limit", "offset"),
+        params=("author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -3926,32 +3927,31 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -3967,8 +3967,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -3989,11 +3989,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        params=("author_id", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -4018,32 +4019,31 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -4059,8 +4059,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4081,11 +4081,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        params=("author_id", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -4110,32 +4111,31 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -4151,8 +4151,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4173,11 +4173,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        params=("author_id", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -4202,32 +4203,31 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $1::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.author_id = $3::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -4243,8 +4243,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4265,11 +4265,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "author_id", "category_id", "tag_id", "limit", "offset"),
+        params=("author_id", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -4287,24 +4288,23 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -4320,8 +4320,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4342,11 +4342,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "status", "limit", "offset"),
+        params=("status", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -4362,24 +4363,23 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -4395,8 +4395,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4417,11 +4417,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "status", "limit", "offset"),
+        params=("status", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -4437,24 +4438,23 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -4470,8 +4470,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4492,11 +4492,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "status", "limit", "offset"),
+        params=("status", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -4512,24 +4513,23 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
+        AND p.created_at < coalesce($3::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -4545,8 +4545,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4567,11 +4567,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "status", "limit", "offset"),
+        params=("status", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -4593,28 +4594,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -4630,8 +4630,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4652,11 +4652,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        params=("status", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -4680,28 +4681,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -4717,8 +4717,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4739,11 +4739,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        params=("status", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -4767,28 +4768,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -4804,8 +4804,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4826,11 +4826,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        params=("status", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -4854,28 +4855,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -4891,8 +4891,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -4913,11 +4913,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "status", "tag_id", "limit", "offset"),
+        params=("status", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -4941,28 +4942,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -4978,8 +4978,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5000,11 +5000,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "status", "category_id", "limit", "offset"),
+        params=("status", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -5026,28 +5027,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -5063,8 +5063,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5085,11 +5085,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "status", "category_id", "limit", "offset"),
+        params=("status", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -5111,28 +5112,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5148,8 +5148,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5170,11 +5170,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "status", "category_id", "limit", "offset"),
+        params=("status", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -5196,28 +5197,27 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -5233,8 +5233,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5255,11 +5255,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "status", "category_id", "limit", "offset"),
+        params=("status", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -5282,32 +5283,31 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -5323,8 +5323,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5345,11 +5345,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        params=("status", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -5374,32 +5375,31 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -5415,8 +5415,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5437,11 +5437,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        params=("status", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -5466,32 +5467,31 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -5507,8 +5507,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5529,11 +5529,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        params=("status", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -5558,32 +5559,31 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -5599,8 +5599,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5621,11 +5621,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        params=("status", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -5649,25 +5650,24 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5683,8 +5683,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5705,11 +5705,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "status", "author_id", "limit", "offset"),
+        params=("status", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -5731,25 +5732,24 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -5765,8 +5765,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5787,11 +5787,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "status", "author_id", "limit", "offset"),
+        params=("status", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -5813,25 +5814,24 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5847,8 +5847,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5869,11 +5869,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "status", "author_id", "limit", "offset"),
+        params=("status", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -5895,25 +5896,24 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -5929,8 +5929,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -5951,11 +5951,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "status", "author_id", "limit", "offset"),
+        params=("status", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -5978,29 +5979,28 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6016,8 +6016,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6038,11 +6038,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        params=("status", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -6067,29 +6068,28 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -6105,8 +6105,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6127,11 +6127,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        params=("status", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -6156,29 +6157,28 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6194,8 +6194,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6216,11 +6216,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        params=("status", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -6245,29 +6246,28 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -6283,8 +6283,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6305,11 +6305,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        params=("status", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -6334,29 +6335,28 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6372,8 +6372,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6394,11 +6394,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
-        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        params=("status", "author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -6421,29 +6422,28 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -6459,8 +6459,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6481,11 +6481,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
-        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        params=("status", "author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -6508,29 +6509,28 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6546,8 +6546,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6568,11 +6568,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
-        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        params=("status", "author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -6595,29 +6596,28 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -6633,8 +6633,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6655,11 +6655,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
-        params=("since", "until", "status", "author_id", "category_id", "limit", "offset"),
+        params=("status", "author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -6683,33 +6684,32 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $7 OFFSET $8
@@ -6725,8 +6725,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6747,17 +6747,18 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at DESC, p.id DESC;""",
         params=(
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -6786,33 +6787,32 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
         p.created_at, p.id
     LIMIT $7 OFFSET $8
@@ -6828,8 +6828,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6850,17 +6850,18 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.created_at, p.id;""",
         params=(
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -6889,33 +6890,32 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $7 OFFSET $8
@@ -6931,8 +6931,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -6953,17 +6953,18 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.view_count DESC, p.id DESC;""",
         params=(
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -6992,33 +6993,32 @@ WITH
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        NULL::real AS rank,
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
+    FROM (
+        SELECT -- noqa: ST06
+            NULL::real AS rank,
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $1::post_status
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
-        AND p.status = $3::post_status
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
         p.title, p.id
     LIMIT $7 OFFSET $8
@@ -7034,8 +7034,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     NULL::text AS headline,
     jsonb_build_object('id', u.id, 'name', u.name, 'email', u.email) AS author,
     (
@@ -7056,17 +7056,18 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
     p.title, p.id;""",
         params=(
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -7093,27 +7094,27 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
         AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
 )
@@ -7128,8 +7129,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7155,11 +7156,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
         params=("search", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
@@ -7183,27 +7185,27 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
         AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $4 OFFSET $5
 )
@@ -7218,8 +7220,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7245,11 +7247,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
         params=("search", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
@@ -7273,27 +7276,27 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
         AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
 )
@@ -7308,8 +7311,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7335,11 +7338,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
         params=("search", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
@@ -7363,27 +7367,27 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
+        p.created_at >= coalesce($2::timestamptz, '-infinity')
         AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $4 OFFSET $5
 )
@@ -7398,8 +7402,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7425,11 +7429,12 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
         params=("search", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
@@ -7459,31 +7464,31 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
 )
@@ -7498,8 +7503,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7525,13 +7530,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        params=("search", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -7561,31 +7567,31 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $5 OFFSET $6
 )
@@ -7600,8 +7606,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7627,13 +7633,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        params=("search", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -7663,31 +7670,31 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
 )
@@ -7702,8 +7709,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7729,13 +7736,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        params=("search", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -7765,31 +7773,31 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $5 OFFSET $6
 )
@@ -7804,8 +7812,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7831,13 +7839,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "tag_id", "limit", "offset"),
+        params=("search", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -7867,31 +7876,31 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
 )
@@ -7906,8 +7915,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -7933,13 +7942,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "category_id", "limit", "offset"),
+        params=("search", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -7967,31 +7977,31 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $5 OFFSET $6
 )
@@ -8006,8 +8016,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8033,13 +8043,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "category_id", "limit", "offset"),
+        params=("search", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -8067,31 +8078,31 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
 )
@@ -8106,8 +8117,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8133,13 +8144,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "category_id", "limit", "offset"),
+        params=("search", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -8167,31 +8179,31 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $5 OFFSET $6
 )
@@ -8206,8 +8218,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8233,13 +8245,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "category_id", "limit", "offset"),
+        params=("search", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -8268,35 +8281,35 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -8311,8 +8324,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8338,13 +8351,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        params=("search", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -8375,35 +8389,35 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $6 OFFSET $7
 )
@@ -8418,8 +8432,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8445,13 +8459,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        params=("search", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -8482,35 +8497,35 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -8525,8 +8540,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8552,13 +8567,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        params=("search", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -8589,35 +8605,35 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $6 OFFSET $7
 )
@@ -8632,8 +8648,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8659,13 +8675,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "category_id", "tag_id", "limit", "offset"),
+        params=("search", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -8695,28 +8712,28 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
 )
@@ -8731,8 +8748,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8758,13 +8775,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "author_id", "limit", "offset"),
+        params=("search", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -8792,28 +8810,28 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $5 OFFSET $6
 )
@@ -8828,8 +8846,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8855,13 +8873,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "author_id", "limit", "offset"),
+        params=("search", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -8889,28 +8908,28 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
 )
@@ -8925,8 +8944,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -8952,13 +8971,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "author_id", "limit", "offset"),
+        params=("search", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -8986,28 +9006,28 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $5 OFFSET $6
 )
@@ -9022,8 +9042,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9049,13 +9069,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "author_id", "limit", "offset"),
+        params=("search", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -9084,32 +9105,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -9124,8 +9145,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9151,13 +9172,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        params=("search", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -9188,32 +9210,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $6 OFFSET $7
 )
@@ -9228,8 +9250,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9255,13 +9277,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        params=("search", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -9292,32 +9315,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -9332,8 +9355,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9359,13 +9382,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        params=("search", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -9396,32 +9420,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $6 OFFSET $7
 )
@@ -9436,8 +9460,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9463,13 +9487,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "author_id", "tag_id", "limit", "offset"),
+        params=("search", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -9500,32 +9525,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -9540,8 +9565,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9567,13 +9592,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        params=("search", "author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -9602,32 +9628,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $6 OFFSET $7
 )
@@ -9642,8 +9668,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9669,13 +9695,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        params=("search", "author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -9704,32 +9731,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -9744,8 +9771,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9771,13 +9798,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        params=("search", "author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -9806,32 +9834,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $6 OFFSET $7
 )
@@ -9846,8 +9874,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9873,13 +9901,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "author_id", "category_id", "limit", "offset"),
+        params=("search", "author_id", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -9909,36 +9938,36 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $7 OFFSET $8
 )
@@ -9953,8 +9982,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -9980,19 +10009,20 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
         params=(
             "search",
-            "since",
-            "until",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -10027,36 +10057,36 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $7 OFFSET $8
 )
@@ -10071,8 +10101,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10098,19 +10128,20 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
         params=(
             "search",
-            "since",
-            "until",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -10145,36 +10176,36 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $7 OFFSET $8
 )
@@ -10189,8 +10220,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10216,19 +10247,20 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
         params=(
             "search",
-            "since",
-            "until",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -10263,36 +10295,36 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.author_id = $2::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.author_id = $4::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $7 OFFSET $8
 )
@@ -10307,8 +10339,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10334,19 +10366,20 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
         params=(
             "search",
-            "since",
-            "until",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -10379,28 +10412,28 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
 )
@@ -10415,8 +10448,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10442,13 +10475,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "limit", "offset"),
+        params=("search", "status", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -10476,28 +10510,28 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $5 OFFSET $6
 )
@@ -10512,8 +10546,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10539,13 +10573,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "status", "limit", "offset"),
+        params=("search", "status", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -10573,28 +10608,28 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
 )
@@ -10609,8 +10644,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10636,13 +10671,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "limit", "offset"),
+        params=("search", "status", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -10670,28 +10706,28 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($3::timestamptz, '-infinity')
+        AND p.created_at < coalesce($4::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $5 OFFSET $6
 )
@@ -10706,8 +10742,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10733,13 +10769,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "status", "limit", "offset"),
+        params=("search", "status", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -10768,32 +10805,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -10808,8 +10845,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10835,13 +10872,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        params=("search", "status", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -10872,32 +10910,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $6 OFFSET $7
 )
@@ -10912,8 +10950,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -10939,13 +10977,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        params=("search", "status", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -10976,32 +11015,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -11016,8 +11055,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11043,13 +11082,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        params=("search", "status", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -11080,32 +11120,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $6 OFFSET $7
 )
@@ -11120,8 +11160,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11147,13 +11187,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "status", "tag_id", "limit", "offset"),
+        params=("search", "status", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -11184,32 +11225,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -11224,8 +11265,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11251,13 +11292,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        params=("search", "status", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -11286,32 +11328,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $6 OFFSET $7
 )
@@ -11326,8 +11368,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11353,13 +11395,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        params=("search", "status", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -11388,32 +11431,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -11428,8 +11471,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11455,13 +11498,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        params=("search", "status", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -11490,32 +11534,32 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $6 OFFSET $7
 )
@@ -11530,8 +11574,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11557,13 +11601,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "status", "category_id", "limit", "offset"),
+        params=("search", "status", "category_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -11593,36 +11638,36 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $7 OFFSET $8
 )
@@ -11637,8 +11682,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11664,13 +11709,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        params=("search", "status", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -11702,36 +11748,36 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $7 OFFSET $8
 )
@@ -11746,8 +11792,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11773,13 +11819,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        params=("search", "status", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -11811,36 +11858,36 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $7 OFFSET $8
 )
@@ -11855,8 +11902,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11882,13 +11929,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        params=("search", "status", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -11920,36 +11968,36 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $5::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $7 OFFSET $8
 )
@@ -11964,8 +12012,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -11991,13 +12039,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "status", "category_id", "tag_id", "limit", "offset"),
+        params=("search", "status", "category_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -12028,29 +12077,29 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -12065,8 +12114,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12092,13 +12141,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        params=("search", "status", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -12127,29 +12177,29 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $6 OFFSET $7
 )
@@ -12164,8 +12214,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12191,13 +12241,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        params=("search", "status", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -12226,29 +12277,29 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
 )
@@ -12263,8 +12314,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12290,13 +12341,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        params=("search", "status", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -12325,29 +12377,29 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($4::timestamptz, '-infinity')
+        AND p.created_at < coalesce($5::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $6 OFFSET $7
 )
@@ -12362,8 +12414,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12389,13 +12441,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "status", "author_id", "limit", "offset"),
+        params=("search", "status", "author_id", "since", "until", "limit", "offset"),
         tables_read=frozenset({"categories", "comments", "post_categories", "posts", "users"}),
         tables_written=frozenset(),
         read_only=True,
@@ -12425,33 +12478,33 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $7 OFFSET $8
 )
@@ -12466,8 +12519,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12493,13 +12546,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        params=("search", "status", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -12531,33 +12585,33 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $7 OFFSET $8
 )
@@ -12572,8 +12626,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12599,13 +12653,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
-        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        params=("search", "status", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -12637,33 +12692,33 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $7 OFFSET $8
 )
@@ -12678,8 +12733,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12705,13 +12760,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
-        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        params=("search", "status", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -12743,33 +12799,33 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $7 OFFSET $8
 )
@@ -12784,8 +12840,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12811,13 +12867,14 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
-        params=("search", "since", "until", "status", "author_id", "tag_id", "limit", "offset"),
+        params=("search", "status", "author_id", "tag_id", "since", "until", "limit", "offset"),
         tables_read=frozenset(
             {"categories", "comments", "post_categories", "post_tags", "posts", "users"}
         ),
@@ -12849,33 +12906,33 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $7 OFFSET $8
 )
@@ -12890,8 +12947,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -12917,19 +12974,20 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
         params=(
             "search",
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -12962,33 +13020,33 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $7 OFFSET $8
 )
@@ -13003,8 +13061,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -13030,19 +13088,20 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
         params=(
             "search",
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -13075,33 +13134,33 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $7 OFFSET $8
 )
@@ -13116,8 +13175,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -13143,19 +13202,20 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
         params=(
             "search",
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -13188,33 +13248,33 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($5::timestamptz, '-infinity')
+        AND p.created_at < coalesce($6::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $7 OFFSET $8
 )
@@ -13229,8 +13289,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -13256,19 +13316,20 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
         params=(
             "search",
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -13302,37 +13363,37 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($6::timestamptz, '-infinity')
+        AND p.created_at < coalesce($7::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at DESC, p.id DESC
     LIMIT $8 OFFSET $9
 )
@@ -13347,8 +13408,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -13374,20 +13435,21 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at DESC, p.id DESC;""",
         params=(
             "search",
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -13423,37 +13485,37 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($6::timestamptz, '-infinity')
+        AND p.created_at < coalesce($7::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.created_at, p.id
     LIMIT $8 OFFSET $9
 )
@@ -13468,8 +13530,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -13495,20 +13557,21 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.created_at, p.id;""",
         params=(
             "search",
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -13544,37 +13607,37 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($6::timestamptz, '-infinity')
+        AND p.created_at < coalesce($7::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.view_count DESC, p.id DESC
     LIMIT $8 OFFSET $9
 )
@@ -13589,8 +13652,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -13616,20 +13679,21 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.view_count DESC, p.id DESC;""",
         params=(
             "search",
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -13665,37 +13729,37 @@ search AS MATERIALIZED (
 page AS (
     SELECT
         p.id,
-        p.title,
-        p.slug,
-        p.excerpt,
-        p.content,
-        p.status,
-        p.published_at,
-        p.author_id,
-        p.view_count,
-        p.created_at,
-        p.updated_at,
-        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.rank,
         count(*) OVER () AS total_count
-    FROM posts AS p
-    CROSS JOIN search AS s
+    FROM (
+        SELECT -- noqa: ST06
+            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+            p.id,
+            p.title,
+            p.view_count,
+            p.created_at
+        FROM posts AS p
+        CROSS JOIN search AS s
+        WHERE
+            p.deleted_at IS NULL
+            AND p.status = $2::post_status
+            AND p.author_id = $3::bigint
+            AND EXISTS (
+                SELECT FROM post_categories AS pc
+                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+            )
+            AND EXISTS (
+                SELECT FROM post_tags AS pt
+                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+            )
+            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        OFFSET 0 -- noqa: AM09
+    ) AS p
     WHERE
-        p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
-        AND p.status = $4::post_status
-        AND p.author_id = $5::bigint
-        AND EXISTS (
-            SELECT FROM post_categories AS pc
-            WHERE pc.post_id = p.id AND pc.category_id = $6::bigint
-        )
-        AND EXISTS (
-            SELECT FROM post_tags AS pt
-            WHERE pt.post_id = p.id AND pt.tag_id = $7::bigint
-        )
-        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        p.created_at >= coalesce($6::timestamptz, '-infinity')
+        AND p.created_at < coalesce($7::timestamptz, 'infinity')
     ORDER BY
-        ts_rank(p.search_vector, s.query) DESC,
+        p.rank DESC,
         p.title, p.id
     LIMIT $8 OFFSET $9
 )
@@ -13710,8 +13774,8 @@ SELECT
     p.view_count,
     p.created_at,
     p.updated_at,
-    p.rank,
-    p.total_count,
+    pg.rank,
+    pg.total_count,
     ts_headline(
         'english',
         p.content,
@@ -13737,20 +13801,21 @@ SELECT
         FROM comments AS cm
         WHERE cm.post_id = p.id AND cm.deleted_at IS NULL
     ) AS comment_count
-FROM page AS p
+FROM page AS pg
+INNER JOIN posts AS p ON pg.id = p.id
 CROSS JOIN search AS s
 INNER JOIN users AS u ON p.author_id = u.id
 ORDER BY
-    p.rank DESC,
+    pg.rank DESC,
     p.title, p.id;""",
         params=(
             "search",
-            "since",
-            "until",
             "status",
             "author_id",
             "category_id",
             "tag_id",
+            "since",
+            "until",
             "limit",
             "offset",
         ),
@@ -13766,7 +13831,7 @@ ORDER BY
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=251,
+    line=262,
     operation="select",
     sql="""\
 WITH page AS (
@@ -13834,7 +13899,7 @@ _FIND_PUBLISHED_POSTS_AFTER_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInf
     ((), "newest"): QueryInfo(
         name="find_published_posts_after",
         file="sql/queries/posts.sql",
-        line=251,
+        line=262,
         operation="select",
         sql="""\
 WITH page AS (
@@ -13898,7 +13963,7 @@ ORDER BY p.published_at DESC, p.id DESC;""",
     (("after",), "newest"): QueryInfo(
         name="find_published_posts_after",
         file="sql/queries/posts.sql",
-        line=251,
+        line=262,
         operation="select",
         sql="""\
 WITH page AS (
@@ -13966,7 +14031,7 @@ ORDER BY p.published_at DESC, p.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=425,
+    line=436,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -13982,7 +14047,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=432,
+    line=443,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -14012,7 +14077,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=454,
+    line=465,
     operation="select",
     sql="""\
 SELECT
@@ -14034,7 +14099,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=419,
+    line=430,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -14049,7 +14114,7 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SCROLL_POSTS = QueryInfo(
     name="scroll_posts",
     file="sql/queries/posts.sql",
-    line=179,
+    line=190,
     operation="select",
     sql="""\
 WITH page AS (
@@ -14123,7 +14188,7 @@ _SCROLL_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
     ((), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14185,7 +14250,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ((), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14247,7 +14312,7 @@ ORDER BY p.created_at, p.id;""",
     ((), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14309,7 +14374,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ((), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14371,7 +14436,7 @@ ORDER BY p.title, p.id;""",
     (("after",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14434,7 +14499,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("after",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14497,7 +14562,7 @@ ORDER BY p.created_at, p.id;""",
     (("after",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14560,7 +14625,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("after",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14623,7 +14688,7 @@ ORDER BY p.title, p.id;""",
     (("tag_id",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14691,7 +14756,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("tag_id",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14759,7 +14824,7 @@ ORDER BY p.created_at, p.id;""",
     (("tag_id",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14827,7 +14892,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("tag_id",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14901,7 +14966,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14976,7 +15041,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15051,7 +15116,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15126,7 +15191,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15195,7 +15260,7 @@ ORDER BY p.title, p.id;""",
     (("author_id",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15258,7 +15323,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("author_id",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15321,7 +15386,7 @@ ORDER BY p.created_at, p.id;""",
     (("author_id",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15384,7 +15449,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("author_id",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15453,7 +15518,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15523,7 +15588,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15593,7 +15658,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15663,7 +15728,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15733,7 +15798,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15808,7 +15873,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15883,7 +15948,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15958,7 +16023,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16034,7 +16099,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16111,7 +16176,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16188,7 +16253,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16265,7 +16330,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16335,7 +16400,7 @@ ORDER BY p.title, p.id;""",
     (("status",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16398,7 +16463,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("status",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16461,7 +16526,7 @@ ORDER BY p.created_at, p.id;""",
     (("status",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16524,7 +16589,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("status",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16593,7 +16658,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16663,7 +16728,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16733,7 +16798,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16803,7 +16868,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16873,7 +16938,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16948,7 +17013,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17023,7 +17088,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17098,7 +17163,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17174,7 +17239,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17251,7 +17316,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17328,7 +17393,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17405,7 +17470,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17481,7 +17546,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17551,7 +17616,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17621,7 +17686,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17691,7 +17756,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17762,7 +17827,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17834,7 +17899,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17906,7 +17971,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17978,7 +18043,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18050,7 +18115,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18127,7 +18192,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18204,7 +18269,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18281,7 +18346,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18359,7 +18424,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18438,7 +18503,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18517,7 +18582,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18596,7 +18661,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=179,
+        line=190,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18670,7 +18735,7 @@ ORDER BY p.title, p.id;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=414,
+    line=425,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -18945,7 +19010,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:397``.
+    SQL: ``sql/queries/posts.sql:408``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -18959,7 +19024,7 @@ async def count_live_posts(db: Executor, /) -> int:
     parameters, so the server plans it once (an index-only scan of a partial index) instead of
     re-planning the filterable form on every call.
 
-    SQL: ``sql/queries/posts.sql:129``.
+    SQL: ``sql/queries/posts.sql:140``.
     """
     try:
         return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
@@ -18983,7 +19048,7 @@ async def count_posts(
     """Returns the number of live posts matching the filters of find_posts (the same fragments: a
     filter not given is left out).
 
-    SQL: ``sql/queries/posts.sql:137``.
+    SQL: ``sql/queries/posts.sql:148``.
 
     Optional (omitted or None: the fragment is left out): search, status, author_id,
     category_id, tag_id.
@@ -19026,7 +19091,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:381``.
+    SQL: ``sql/queries/posts.sql:392``.
     """
     try:
         record = await db.fetchrow(
@@ -19046,7 +19111,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:312``.
+    SQL: ``sql/queries/posts.sql:323``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -19063,12 +19128,12 @@ async def find_posts(
     limit: int,
     offset: int,
     search: str | None = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
     status: PostStatus | None = None,
     author_id: int | None = None,
     category_id: int | None = None,
     tag_id: int | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     order: Literal["newest", "oldest", "most_viewed", "title"] = "newest",
 ) -> list[FindPostsRow]:
     """Returns one page of live posts matching every filter given, in the order asked for; with a
@@ -19077,17 +19142,25 @@ async def find_posts(
     given, and each sort order a static ORDER BY, so every combination is its own prepared
     statement and a selective filter keeps its index under a generic plan (docs/codegen.md,
     "Dynamic queries"). since/until bound created_at (since inclusive, until exclusive; NULL:
-    open). Not fragments: an open end is -/+infinity, a range the index on created_at serves
-    under any plan, and two more fragments would make 4 times the variants. The outer query
-    reads the page as p too, so the page and the outer query sort by the same list. search and
-    the tsquery and LIKE pattern it makes are MATERIALIZED: built once per call. search
-    matches the full-text document (websearch syntax; any text is valid input) or a title
-    substring (case-insensitive, taken literally). Each row carries its author, its
-    categories, its live comment count, and total_count: the number of posts matching the
-    filter (an empty page carries none; count_posts gives it alone). rank and headline are
-    NULL without a search term; headline wraps matches in <mark></mark> and is NOT
-    HTML-escaped: escape it before rendering. Deliberately includes soft-deleted rows.
-    (Authors: a post outlives its author's soft delete.)
+    open). Not fragments: an open end is -/+infinity, and two more fragments would make 4
+    times the variants. Without a search term the range is pushed into the scan (the index on
+    created_at serves it under any plan); with one it filters the matches the full-text and
+    title indexes find (a generic plan guesses any range narrow, and a BitmapAnd with a scan
+    of the whole date index cost more than the filter; docs/benchmarks.md, "Search"). One scan
+    finds, ranks and counts the matches: the subquery p yields only the keys the page needs
+    (id, rank, the sort columns), count(*) OVER () counts them, and only the page's rows are
+    read in full, joined back by id, with their headlines. With a search term, OFFSET 0 keeps
+    the subquery apart: merged, the planner carries search_vector (and content) of every match
+    through the count and the sort, nearly twice the cost. The page and the outer query sort
+    by the same list (both read their rows as p). search and the tsquery and LIKE pattern it
+    makes are MATERIALIZED: built once per call. search matches the full-text document
+    (websearch syntax; any text is valid input) or a title substring (case-insensitive, taken
+    literally). Each row carries its author, its categories, its live comment count, and
+    total_count: the number of posts matching the filter (an empty page carries none;
+    count_posts gives it alone). rank and headline are NULL without a search term; headline
+    wraps matches in <mark></mark> and is NOT HTML-escaped: escape it before rendering.
+    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
+    delete.)
 
     SQL: ``sql/queries/posts.sql:4``.
 
@@ -19146,7 +19219,7 @@ async def find_published_posts_after(
     shape as scroll_posts. Deliberately includes soft-deleted rows. (Authors: a post outlives
     its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:251``.
+    SQL: ``sql/queries/posts.sql:262``.
 
     Optional (omitted or None: the fragment is left out): . Orders: newest (default newest);
     each of the 2 variants is a static statement.
@@ -19182,7 +19255,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:425``.
+    SQL: ``sql/queries/posts.sql:436``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -19197,7 +19270,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:432``.
+    SQL: ``sql/queries/posts.sql:443``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -19210,7 +19283,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:454``.
+    SQL: ``sql/queries/posts.sql:465``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -19246,7 +19319,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:419``.
+    SQL: ``sql/queries/posts.sql:430``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -19291,7 +19364,7 @@ async def scroll_posts(
     own cursors. Deliberately includes soft-deleted rows. (Authors: a post outlives its
     author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:179``.
+    SQL: ``sql/queries/posts.sql:190``.
 
     Optional (omitted or None: the fragment is left out): status, author_id, tag_id. Orders:
     newest, oldest, most_viewed, title (default newest); each of the 64 variants is a static
@@ -19330,7 +19403,7 @@ async def scroll_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:414``.
+    SQL: ``sql/queries/posts.sql:425``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
