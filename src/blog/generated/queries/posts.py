@@ -80,7 +80,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=408,
+    line=435,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -105,7 +105,7 @@ WHERE
 COUNT_LIVE_POSTS = QueryInfo(
     name="count_live_posts",
     file="sql/queries/posts.sql",
-    line=140,
+    line=167,
     operation="select_value",
     sql="""\
 SELECT count(*) AS total_count
@@ -121,7 +121,7 @@ WHERE p.deleted_at IS NULL;""",
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=148,
+    line=175,
     operation="select_value",
     sql=r"""WITH
 search AS MATERIALIZED (
@@ -138,8 +138,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND p.author_id = $5::bigint
         AND EXISTS (
@@ -167,7 +167,7 @@ _COUNT_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
     ((), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -177,8 +177,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
 )
 
 SELECT count(*) AS total_count
@@ -191,7 +191,7 @@ FROM matching;""",
     (("tag_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -201,8 +201,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND EXISTS (
             SELECT FROM post_tags AS pt
             WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
@@ -219,7 +219,7 @@ FROM matching;""",
     (("category_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -229,8 +229,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND EXISTS (
             SELECT FROM post_categories AS pc
             WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
@@ -253,7 +253,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -263,8 +263,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND EXISTS (
             SELECT FROM post_categories AS pc
             WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
@@ -285,7 +285,7 @@ FROM matching;""",
     (("author_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -295,8 +295,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.author_id = $3::bigint
 )
 
@@ -316,7 +316,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -326,8 +326,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.author_id = $3::bigint
         AND EXISTS (
             SELECT FROM post_tags AS pt
@@ -351,7 +351,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -361,8 +361,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.author_id = $3::bigint
         AND EXISTS (
             SELECT FROM post_categories AS pc
@@ -387,7 +387,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -397,8 +397,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.author_id = $3::bigint
         AND EXISTS (
             SELECT FROM post_categories AS pc
@@ -420,7 +420,7 @@ FROM matching;""",
     (("status",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -430,8 +430,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.status = $3::post_status
 )
 
@@ -451,7 +451,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -461,8 +461,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.status = $3::post_status
         AND EXISTS (
             SELECT FROM post_tags AS pt
@@ -486,7 +486,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -496,8 +496,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.status = $3::post_status
         AND EXISTS (
             SELECT FROM post_categories AS pc
@@ -522,7 +522,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -532,8 +532,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.status = $3::post_status
         AND EXISTS (
             SELECT FROM post_categories AS pc
@@ -561,7 +561,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -571,8 +571,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.status = $3::post_status
         AND p.author_id = $4::bigint
 )
@@ -594,7 +594,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -604,8 +604,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.status = $3::post_status
         AND p.author_id = $4::bigint
         AND EXISTS (
@@ -631,7 +631,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -641,8 +641,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.status = $3::post_status
         AND p.author_id = $4::bigint
         AND EXISTS (
@@ -669,7 +669,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql="""\
 WITH
@@ -679,8 +679,8 @@ matching AS (
     FROM posts AS p
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
         AND p.status = $3::post_status
         AND p.author_id = $4::bigint
         AND EXISTS (
@@ -703,7 +703,7 @@ FROM matching;""",
     (("search",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -720,8 +720,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
 )
 
@@ -741,7 +741,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -758,8 +758,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND EXISTS (
             SELECT FROM post_tags AS pt
             WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
@@ -783,7 +783,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -800,8 +800,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND EXISTS (
             SELECT FROM post_categories AS pc
             WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
@@ -826,7 +826,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -843,8 +843,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND EXISTS (
             SELECT FROM post_categories AS pc
             WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
@@ -872,7 +872,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -889,8 +889,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.author_id = $4::bigint
         AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
 )
@@ -912,7 +912,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -929,8 +929,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.author_id = $4::bigint
         AND EXISTS (
             SELECT FROM post_tags AS pt
@@ -956,7 +956,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -973,8 +973,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.author_id = $4::bigint
         AND EXISTS (
             SELECT FROM post_categories AS pc
@@ -1001,7 +1001,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1018,8 +1018,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.author_id = $4::bigint
         AND EXISTS (
             SELECT FROM post_categories AS pc
@@ -1048,7 +1048,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1065,8 +1065,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
 )
@@ -1088,7 +1088,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1105,8 +1105,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND EXISTS (
             SELECT FROM post_tags AS pt
@@ -1132,7 +1132,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1149,8 +1149,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND EXISTS (
             SELECT FROM post_categories AS pc
@@ -1177,7 +1177,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1194,8 +1194,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND EXISTS (
             SELECT FROM post_categories AS pc
@@ -1225,7 +1225,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1242,8 +1242,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND p.author_id = $5::bigint
         AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
@@ -1267,7 +1267,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1284,8 +1284,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND p.author_id = $5::bigint
         AND EXISTS (
@@ -1313,7 +1313,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1330,8 +1330,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND p.author_id = $5::bigint
         AND EXISTS (
@@ -1360,7 +1360,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=148,
+        line=175,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1377,8 +1377,8 @@ matching AS (
     CROSS JOIN search AS s
     WHERE
         p.deleted_at IS NULL
-        AND p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
         AND p.status = $4::post_status
         AND p.author_id = $5::bigint
         AND EXISTS (
@@ -1405,7 +1405,7 @@ FROM matching;""",
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=392,
+    line=419,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -1431,7 +1431,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=323,
+    line=350,
     operation="select_one",
     sql="""\
 SELECT
@@ -1531,10 +1531,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -1560,8 +1560,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($6::timestamptz, '-infinity')
-        AND p.created_at < coalesce($7::timestamptz, 'infinity')
+        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -1642,10 +1642,17 @@ _FIND_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz)
+                AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -1658,8 +1665,8 @@ page AS (
             p.deleted_at IS NULL
     ) AS p
     WHERE
-        p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $3 OFFSET $4
@@ -1716,10 +1723,17 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz)
+                AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -1732,8 +1746,8 @@ page AS (
             p.deleted_at IS NULL
     ) AS p
     WHERE
-        p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $3 OFFSET $4
@@ -1790,10 +1804,17 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz)
+                AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -1806,8 +1827,8 @@ page AS (
             p.deleted_at IS NULL
     ) AS p
     WHERE
-        p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $3 OFFSET $4
@@ -1864,10 +1885,17 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz)
+                AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -1880,8 +1908,8 @@ page AS (
             p.deleted_at IS NULL
     ) AS p
     WHERE
-        p.created_at >= coalesce($1::timestamptz, '-infinity')
-        AND p.created_at < coalesce($2::timestamptz, 'infinity')
+        ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $3 OFFSET $4
@@ -1938,10 +1966,21 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $1::bigint
+                )
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -1958,8 +1997,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2018,10 +2057,21 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $1::bigint
+                )
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2038,8 +2088,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -2098,10 +2148,21 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $1::bigint
+                )
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2118,8 +2179,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2178,10 +2239,21 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $1::bigint
+                )
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2198,8 +2270,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -2258,10 +2330,21 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
+                )
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2278,8 +2361,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2336,10 +2419,21 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
+                )
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2356,8 +2450,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -2414,10 +2508,21 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
+                )
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2434,8 +2539,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2492,10 +2597,21 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
+                )
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2512,8 +2628,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -2576,10 +2692,25 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2600,8 +2731,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -2666,10 +2797,25 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2690,8 +2836,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -2756,10 +2902,25 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2780,8 +2941,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -2846,10 +3007,25 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2870,8 +3046,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -2930,10 +3106,18 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -2947,8 +3131,8 @@ page AS (
             AND p.author_id = $1::bigint
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -3005,10 +3189,18 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3022,8 +3214,8 @@ page AS (
             AND p.author_id = $1::bigint
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -3080,10 +3272,18 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3097,8 +3297,8 @@ page AS (
             AND p.author_id = $1::bigint
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -3155,10 +3355,18 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3172,8 +3380,8 @@ page AS (
             AND p.author_id = $1::bigint
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -3236,10 +3444,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3257,8 +3477,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3323,10 +3543,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3344,8 +3576,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -3410,10 +3642,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3431,8 +3675,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3497,10 +3741,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3518,8 +3774,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -3584,10 +3840,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3605,8 +3873,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3669,10 +3937,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3690,8 +3970,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -3754,10 +4034,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3775,8 +4067,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3839,10 +4131,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3860,8 +4164,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -3925,10 +4229,26 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -3950,8 +4270,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -4017,10 +4337,26 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4042,8 +4378,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -4109,10 +4445,26 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4134,8 +4486,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -4201,10 +4553,26 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.author_id = $1::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4226,8 +4594,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -4286,10 +4654,18 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4303,8 +4679,8 @@ page AS (
             AND p.status = $1::post_status
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -4361,10 +4737,18 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4378,8 +4762,8 @@ page AS (
             AND p.status = $1::post_status
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -4436,10 +4820,18 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4453,8 +4845,8 @@ page AS (
             AND p.status = $1::post_status
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -4511,10 +4903,18 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
+                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4528,8 +4928,8 @@ page AS (
             AND p.status = $1::post_status
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -4592,10 +4992,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4613,8 +5025,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -4679,10 +5091,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4700,8 +5124,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -4766,10 +5190,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4787,8 +5223,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -4853,10 +5289,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4874,8 +5322,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -4940,10 +5388,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -4961,8 +5421,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5025,10 +5485,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5046,8 +5518,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -5110,10 +5582,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5131,8 +5615,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5195,10 +5679,22 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5216,8 +5712,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -5281,10 +5777,26 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5306,8 +5818,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -5373,10 +5885,26 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5398,8 +5926,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -5465,10 +5993,26 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5490,8 +6034,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -5557,10 +6101,26 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5582,8 +6142,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -5648,10 +6208,19 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5666,8 +6235,8 @@ page AS (
             AND p.author_id = $2::bigint
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5730,10 +6299,19 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5748,8 +6326,8 @@ page AS (
             AND p.author_id = $2::bigint
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -5812,10 +6390,19 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5830,8 +6417,8 @@ page AS (
             AND p.author_id = $2::bigint
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5894,10 +6481,19 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
+                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5912,8 +6508,8 @@ page AS (
             AND p.author_id = $2::bigint
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -5977,10 +6573,23 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -5999,8 +6608,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6066,10 +6675,23 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6088,8 +6710,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -6155,10 +6777,23 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6177,8 +6812,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6244,10 +6879,23 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6266,8 +6914,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -6333,10 +6981,23 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6355,8 +7016,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6420,10 +7081,23 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6442,8 +7116,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -6507,10 +7181,23 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6529,8 +7216,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6594,10 +7281,23 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
+                )
+                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
+                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6616,8 +7316,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -6682,10 +7382,27 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $4::bigint
+                )
+                AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
+                AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6708,8 +7425,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $7 OFFSET $8
@@ -6785,10 +7502,27 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $4::bigint
+                )
+                AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
+                AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6811,8 +7545,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.created_at, p.id
     LIMIT $7 OFFSET $8
@@ -6888,10 +7622,27 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $4::bigint
+                )
+                AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
+                AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -6914,8 +7665,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $7 OFFSET $8
@@ -6991,10 +7742,27 @@ ORDER BY
 WITH
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        (
+            SELECT count(*)
+            FROM posts AS c
+            WHERE
+                c.deleted_at IS NULL
+                AND c.status = $1::post_status
+                AND c.author_id = $2::bigint
+                AND EXISTS (
+                    SELECT FROM post_categories AS pc
+                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
+                )
+                AND EXISTS (
+                    SELECT FROM post_tags AS pt
+                    WHERE pt.post_id = c.id AND pt.tag_id = $4::bigint
+                )
+                AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
+                AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
+        ) AS total_count,
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             NULL::real AS rank,
@@ -7017,8 +7785,8 @@ page AS (
             )
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.title, p.id
     LIMIT $7 OFFSET $8
@@ -7092,10 +7860,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7111,8 +7879,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -7183,10 +7951,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7202,8 +7970,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -7274,10 +8042,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7293,8 +8061,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -7365,10 +8133,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7384,8 +8152,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($2::timestamptz, '-infinity')
-        AND p.created_at < coalesce($3::timestamptz, 'infinity')
+        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -7462,10 +8230,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7485,8 +8253,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -7565,10 +8333,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7588,8 +8356,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -7668,10 +8436,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7691,8 +8459,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -7771,10 +8539,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7794,8 +8562,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -7874,10 +8642,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7897,8 +8665,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -7975,10 +8743,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -7998,8 +8766,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -8076,10 +8844,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8099,8 +8867,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -8177,10 +8945,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8200,8 +8968,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -8279,10 +9047,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8306,8 +9074,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -8387,10 +9155,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8414,8 +9182,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -8495,10 +9263,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8522,8 +9290,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -8603,10 +9371,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8630,8 +9398,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -8710,10 +9478,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8730,8 +9498,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -8808,10 +9576,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8828,8 +9596,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -8906,10 +9674,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -8926,8 +9694,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -9004,10 +9772,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9024,8 +9792,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -9103,10 +9871,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9127,8 +9895,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -9208,10 +9976,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9232,8 +10000,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -9313,10 +10081,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9337,8 +10105,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -9418,10 +10186,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9442,8 +10210,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -9523,10 +10291,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9547,8 +10315,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -9626,10 +10394,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9650,8 +10418,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -9729,10 +10497,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9753,8 +10521,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -9832,10 +10600,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9856,8 +10624,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -9936,10 +10704,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -9964,8 +10732,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -10055,10 +10823,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10083,8 +10851,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -10174,10 +10942,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10202,8 +10970,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -10293,10 +11061,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10321,8 +11089,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -10410,10 +11178,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10430,8 +11198,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -10508,10 +11276,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10528,8 +11296,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -10606,10 +11374,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10626,8 +11394,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -10704,10 +11472,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10724,8 +11492,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($3::timestamptz, '-infinity')
-        AND p.created_at < coalesce($4::timestamptz, 'infinity')
+        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -10803,10 +11571,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10827,8 +11595,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -10908,10 +11676,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -10932,8 +11700,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -11013,10 +11781,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11037,8 +11805,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -11118,10 +11886,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11142,8 +11910,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -11223,10 +11991,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11247,8 +12015,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -11326,10 +12094,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11350,8 +12118,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -11429,10 +12197,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11453,8 +12221,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -11532,10 +12300,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11556,8 +12324,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -11636,10 +12404,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11664,8 +12432,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -11746,10 +12514,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11774,8 +12542,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -11856,10 +12624,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11884,8 +12652,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -11966,10 +12734,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -11994,8 +12762,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -12075,10 +12843,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12096,8 +12864,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -12175,10 +12943,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12196,8 +12964,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -12275,10 +13043,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12296,8 +13064,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -12375,10 +13143,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12396,8 +13164,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($4::timestamptz, '-infinity')
-        AND p.created_at < coalesce($5::timestamptz, 'infinity')
+        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -12476,10 +13244,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12501,8 +13269,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -12583,10 +13351,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12608,8 +13376,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -12690,10 +13458,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12715,8 +13483,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -12797,10 +13565,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12822,8 +13590,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -12904,10 +13672,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -12929,8 +13697,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -13018,10 +13786,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -13043,8 +13811,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -13132,10 +13900,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -13157,8 +13925,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -13246,10 +14014,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -13271,8 +14039,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($5::timestamptz, '-infinity')
-        AND p.created_at < coalesce($6::timestamptz, 'infinity')
+        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -13361,10 +14129,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -13390,8 +14158,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($6::timestamptz, '-infinity')
-        AND p.created_at < coalesce($7::timestamptz, 'infinity')
+        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -13483,10 +14251,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -13512,8 +14280,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($6::timestamptz, '-infinity')
-        AND p.created_at < coalesce($7::timestamptz, 'infinity')
+        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -13605,10 +14373,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -13634,8 +14402,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($6::timestamptz, '-infinity')
-        AND p.created_at < coalesce($7::timestamptz, 'infinity')
+        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -13727,10 +14495,10 @@ search AS MATERIALIZED (
 ),
 
 page AS (
-    SELECT
+    SELECT -- noqa: ST06
         p.id,
-        p.rank,
-        count(*) OVER () AS total_count
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
     FROM (
         SELECT -- noqa: ST06
             ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
@@ -13756,8 +14524,8 @@ page AS (
         OFFSET 0 -- noqa: AM09
     ) AS p
     WHERE
-        p.created_at >= coalesce($6::timestamptz, '-infinity')
-        AND p.created_at < coalesce($7::timestamptz, 'infinity')
+        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -13831,7 +14599,7 @@ ORDER BY
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=262,
+    line=289,
     operation="select",
     sql="""\
 WITH page AS (
@@ -13899,7 +14667,7 @@ _FIND_PUBLISHED_POSTS_AFTER_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInf
     ((), "newest"): QueryInfo(
         name="find_published_posts_after",
         file="sql/queries/posts.sql",
-        line=262,
+        line=289,
         operation="select",
         sql="""\
 WITH page AS (
@@ -13963,7 +14731,7 @@ ORDER BY p.published_at DESC, p.id DESC;""",
     (("after",), "newest"): QueryInfo(
         name="find_published_posts_after",
         file="sql/queries/posts.sql",
-        line=262,
+        line=289,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14031,7 +14799,7 @@ ORDER BY p.published_at DESC, p.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=436,
+    line=463,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -14047,7 +14815,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=443,
+    line=470,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -14077,7 +14845,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=465,
+    line=492,
     operation="select",
     sql="""\
 SELECT
@@ -14099,7 +14867,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=430,
+    line=457,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -14114,7 +14882,7 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SCROLL_POSTS = QueryInfo(
     name="scroll_posts",
     file="sql/queries/posts.sql",
-    line=190,
+    line=217,
     operation="select",
     sql="""\
 WITH page AS (
@@ -14188,7 +14956,7 @@ _SCROLL_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
     ((), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14250,7 +15018,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ((), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14312,7 +15080,7 @@ ORDER BY p.created_at, p.id;""",
     ((), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14374,7 +15142,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ((), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14436,7 +15204,7 @@ ORDER BY p.title, p.id;""",
     (("after",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14499,7 +15267,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("after",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14562,7 +15330,7 @@ ORDER BY p.created_at, p.id;""",
     (("after",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14625,7 +15393,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("after",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14688,7 +15456,7 @@ ORDER BY p.title, p.id;""",
     (("tag_id",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14756,7 +15524,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("tag_id",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14824,7 +15592,7 @@ ORDER BY p.created_at, p.id;""",
     (("tag_id",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14892,7 +15660,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("tag_id",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14966,7 +15734,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15041,7 +15809,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15116,7 +15884,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15191,7 +15959,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15260,7 +16028,7 @@ ORDER BY p.title, p.id;""",
     (("author_id",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15323,7 +16091,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("author_id",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15386,7 +16154,7 @@ ORDER BY p.created_at, p.id;""",
     (("author_id",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15449,7 +16217,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("author_id",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15518,7 +16286,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15588,7 +16356,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15658,7 +16426,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15728,7 +16496,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15798,7 +16566,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15873,7 +16641,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15948,7 +16716,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16023,7 +16791,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16099,7 +16867,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16176,7 +16944,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16253,7 +17021,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16330,7 +17098,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16400,7 +17168,7 @@ ORDER BY p.title, p.id;""",
     (("status",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16463,7 +17231,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("status",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16526,7 +17294,7 @@ ORDER BY p.created_at, p.id;""",
     (("status",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16589,7 +17357,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("status",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16658,7 +17426,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16728,7 +17496,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16798,7 +17566,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16868,7 +17636,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16938,7 +17706,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17013,7 +17781,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17088,7 +17856,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17163,7 +17931,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17239,7 +18007,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17316,7 +18084,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17393,7 +18161,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17470,7 +18238,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17546,7 +18314,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17616,7 +18384,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17686,7 +18454,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17756,7 +18524,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17827,7 +18595,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17899,7 +18667,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17971,7 +18739,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18043,7 +18811,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18115,7 +18883,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18192,7 +18960,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18269,7 +19037,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18346,7 +19114,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18424,7 +19192,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18503,7 +19271,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18582,7 +19350,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18661,7 +19429,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=190,
+        line=217,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18735,7 +19503,7 @@ ORDER BY p.title, p.id;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=425,
+    line=452,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -19010,7 +19778,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:408``.
+    SQL: ``sql/queries/posts.sql:435``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -19024,7 +19792,7 @@ async def count_live_posts(db: Executor, /) -> int:
     parameters, so the server plans it once (an index-only scan of a partial index) instead of
     re-planning the filterable form on every call.
 
-    SQL: ``sql/queries/posts.sql:140``.
+    SQL: ``sql/queries/posts.sql:167``.
     """
     try:
         return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
@@ -19048,7 +19816,7 @@ async def count_posts(
     """Returns the number of live posts matching the filters of find_posts (the same fragments: a
     filter not given is left out).
 
-    SQL: ``sql/queries/posts.sql:148``.
+    SQL: ``sql/queries/posts.sql:175``.
 
     Optional (omitted or None: the fragment is left out): search, status, author_id,
     category_id, tag_id.
@@ -19091,7 +19859,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:392``.
+    SQL: ``sql/queries/posts.sql:419``.
     """
     try:
         record = await db.fetchrow(
@@ -19111,7 +19879,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:323``.
+    SQL: ``sql/queries/posts.sql:350``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -19142,18 +19910,20 @@ async def find_posts(
     given, and each sort order a static ORDER BY, so every combination is its own prepared
     statement and a selective filter keeps its index under a generic plan (docs/codegen.md,
     "Dynamic queries"). since/until bound created_at (since inclusive, until exclusive; NULL:
-    open). Not fragments: an open end is -/+infinity, and two more fragments would make 4
-    times the variants. Without a search term the range is pushed into the scan (the index on
-    created_at serves it under any plan); with one it filters the matches the full-text and
-    title indexes find (a generic plan guesses any range narrow, and a BitmapAnd with a scan
-    of the whole date index cost more than the filter; docs/benchmarks.md, "Search"). One scan
-    finds, ranks and counts the matches: the subquery p yields only the keys the page needs
-    (id, rank, the sort columns), count(*) OVER () counts them, and only the page's rows are
-    read in full, joined back by id, with their headlines. With a search term, OFFSET 0 keeps
-    the subquery apart: merged, the planner carries search_vector (and content) of every match
-    through the count and the sort, nearly twice the cost. The page and the outer query sort
-    by the same list (both read their rows as p). search and the tsquery and LIKE pattern it
-    makes are MATERIALIZED: built once per call. search matches the full-text document
+    open). Not fragments (two more would make 4 times the variants) but written `(:since IS
+    NULL OR ...)`: a custom plan drops an open end, and a generic plan filters by the range
+    instead of guessing it narrow (a range of two parameters looks like 0.5% of the table to
+    the planner, which then read every post through the date index: 40-70 ms for a filter a
+    category or tag index answers in 1-10 ms). With a search term, one scan finds, ranks and
+    counts the matches: the subquery p yields only the keys the page needs (id, rank, the sort
+    columns), count(*) OVER () counts them, and only the page's rows are read in full, joined
+    back by id, with their headlines. OFFSET 0 keeps the subquery apart: merged, the planner
+    carries search_vector (and content) of every match through the count and the sort, nearly
+    twice the cost. Without one, the total is a count of its own (evaluated once, the same
+    filters over c), so the page stops after its rows in the order's index instead of sorting
+    every match, and the count reads the narrowest index it can. The page and the outer query
+    sort by the same list (both read their rows as p). search and the tsquery and LIKE pattern
+    it makes are MATERIALIZED: built once per call. search matches the full-text document
     (websearch syntax; any text is valid input) or a title substring (case-insensitive, taken
     literally). Each row carries its author, its categories, its live comment count, and
     total_count: the number of posts matching the filter (an empty page carries none;
@@ -19219,7 +19989,7 @@ async def find_published_posts_after(
     shape as scroll_posts. Deliberately includes soft-deleted rows. (Authors: a post outlives
     its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:262``.
+    SQL: ``sql/queries/posts.sql:289``.
 
     Optional (omitted or None: the fragment is left out): . Orders: newest (default newest);
     each of the 2 variants is a static statement.
@@ -19255,7 +20025,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:436``.
+    SQL: ``sql/queries/posts.sql:463``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -19270,7 +20040,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:443``.
+    SQL: ``sql/queries/posts.sql:470``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -19283,7 +20053,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:465``.
+    SQL: ``sql/queries/posts.sql:492``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -19319,7 +20089,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:430``.
+    SQL: ``sql/queries/posts.sql:457``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -19364,7 +20134,7 @@ async def scroll_posts(
     own cursors. Deliberately includes soft-deleted rows. (Authors: a post outlives its
     author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:190``.
+    SQL: ``sql/queries/posts.sql:217``.
 
     Optional (omitted or None: the fragment is left out): status, author_id, tag_id. Orders:
     newest, oldest, most_viewed, title (default newest); each of the 64 variants is a static
@@ -19403,7 +20173,7 @@ async def scroll_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:425``.
+    SQL: ``sql/queries/posts.sql:452``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
