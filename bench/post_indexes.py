@@ -1,8 +1,9 @@
 """Which shipped query uses which index of ``posts``, on the benchmark database.
 
 Every generated query that reads or writes ``posts`` is planned (``EXPLAIN``, nothing runs) with
-sample arguments: once with every optional filter unset, then once per filter set alone (status,
-author, category, tag, search, a keyset position). The report lists, per index of ``posts``, the
+sample arguments: a static one once with every optional filter unset, then once per filter set
+alone (status, author, category, tag, search, a keyset position); a dynamic one once per variant
+(each set of given filters and each order). The report lists, per index of ``posts``, the
 queries whose plans use it, and the indexes no plan uses (candidates to drop: each one costs
 every INSERT and every non-HOT UPDATE of posts, such as a status change).
 
@@ -29,12 +30,23 @@ from postsql.runtime.executor import QueryInfo, init_connection
 FILTERS = ("status", "author_id", "category_id", "tag_id", "search", "after_created_at")
 
 
-def shipped() -> Iterator[QueryInfo]:
+def shipped() -> Iterator[tuple[str, QueryInfo, bool]]:
+    """``(label, query, dynamic)`` for every generated statement that reads or writes posts.
+
+    A dynamic query is its variants (``_NAME_VARIANTS``: one static statement per set of given
+    filters and order), each labelled with what it was given; a static query once.
+    """
     for module_name in queries.__all__:
         module = getattr(queries, module_name)
-        for value in vars(module).values():
-            if isinstance(value, QueryInfo) and "posts" in value.tables_read | value.tables_written:
-                yield value
+        for name, value in vars(module).items():
+            if name.endswith("_VARIANTS") and isinstance(value, dict):
+                for (given, order), info in value.items():
+                    if "posts" in info.tables_read | info.tables_written:
+                        yield f"{info.name} ({', '.join((*given, order))})", info, True
+            elif name.isupper() and isinstance(value, QueryInfo):
+                dynamic = f"_{name}_VARIANTS" in vars(module)
+                if not dynamic and "posts" in value.tables_read | value.tables_written:
+                    yield value.name, value, False
 
 
 def indexes_in(plan: Any) -> set[str]:
@@ -49,6 +61,26 @@ def indexes_in(plan: Any) -> set[str]:
         for value in plan:
             found |= indexes_in(value)
     return found
+
+
+def summary(used_by: set[str], statements: dict[str, int]) -> str:
+    """The queries among ``used_by`` labels, each with how many of its statements use the index
+    and (for a dynamic query) the first two of them."""
+    if not used_by:
+        return "**no shipped query**"
+    by_query: dict[str, list[str]] = {}
+    for label in sorted(used_by):
+        name, _, rest = label.partition(" (")
+        by_query.setdefault(name, []).append(rest.rstrip(")"))
+    parts = []
+    for name, labels in by_query.items():
+        if statements[name] == 1 or labels == [""]:
+            parts.append(name)
+            continue
+        shown = "; ".join(label.rstrip(", ") or "no filter" for label in labels[:2])
+        more = ", ..." if len(labels) > 2 else ""
+        parts.append(f"{name} ({len(labels)} of {statements[name]}: {shown}{more})")
+    return ", ".join(parts)
 
 
 async def main() -> None:
@@ -93,12 +125,15 @@ async def main() -> None:
             )
         ]
         users: dict[str, set[str]] = {name: set() for name in names}
-        for query in shipped():
-            variants = [("", {p: None for p in FILTERS if p in query.params})]
+        statements: dict[str, int] = {}  # per query: the statements planned (variants, filters)
+        for name, query, dynamic in shipped():
+            # A static query: every optional filter unset, then each set alone. A dynamic
+            # query's variant: the filters it was given set (since/until stay open).
+            variants = [("", {p: None for p in FILTERS if p in query.params and not dynamic})]
             variants += [
                 (f" ({p})", {q: None for q in FILTERS if q in query.params and q != p})
                 for p in FILTERS
-                if p in query.params
+                if p in query.params and not dynamic
             ]
             for label, unset in variants:
                 args = [None if p in unset else sample.get(p) for p in query.params]
@@ -106,10 +141,10 @@ async def main() -> None:
                     args[query.params.index("after_id")] = None
                 plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {query.sql}", *args)
                 for index in indexes_in(plan) & users.keys():
-                    users[index].add(f"{query.name}{label}")
+                    users[index].add(f"{name}{label}")
+                statements[query.name] = statements.get(query.name, 0) + 1
         for index, used_by in users.items():
-            listed = ", ".join(sorted(used_by)) if used_by else "**no shipped query**"
-            print(f"| `{index}` | {listed} |")
+            print(f"| `{index}` | {summary(used_by, statements)} |")
     finally:
         await conn.close()
 
