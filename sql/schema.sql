@@ -259,6 +259,9 @@ DECLARE
     -- Per audited column, sorted by name: its name and whether its type's = agrees with jsonb's.
     column_names text[];
     comparable boolean[];
+    -- Per audited column: its value as a jsonb image shows it ('::text' for an enum: the same
+    -- label, without looking the type's output function up for every value).
+    casts text[];
     -- Whether every column is audited (then an image is to_jsonb of the whole row).
     whole boolean;
     -- Per key column: whether ::text spells its values as jsonb does.
@@ -277,6 +280,7 @@ DECLARE
     new_image text;
     old_delta text;
     new_delta text;
+    row_refs text[];
 BEGIN
     IF coalesce(cardinality(key_columns), 0) NOT BETWEEN 1 AND 3 THEN
         RAISE EXCEPTION 'audit on %: expected 1 to 3 key columns, got %',
@@ -302,12 +306,14 @@ BEGIN
     SELECT
         array_agg(c.name ORDER BY c.name) FILTER (WHERE c.audited),
         array_agg(c.comparable ORDER BY c.name) FILTER (WHERE c.audited),
+        array_agg(c.cast ORDER BY c.name) FILTER (WHERE c.audited),
         bool_and(c.audited)
-    INTO column_names, comparable, whole
+    INTO column_names, comparable, casts, whole
     FROM (
         SELECT
             a.attname::text AS name,
             a.attname <> ALL (coalesce(left_out, '{}')) AS audited,
+            CASE WHEN bt.typtype = 'e' THEN '::text' ELSE '' END AS cast,
             (
                 bt.typtype = 'e'
                 OR bt.oid = ANY (
@@ -347,10 +353,12 @@ BEGIN
                 format('o.%1$I AS o_%2$s, n.%1$I AS n_%2$s', c.name, c.ord), ', ' ORDER BY c.ord
             ),
             audit_object(
-                array_agg(c.name ORDER BY c.ord), array_agg('p.o_' || c.ord ORDER BY c.ord)
+                array_agg(c.name ORDER BY c.ord),
+                array_agg('p.o_' || c.ord || c.cast ORDER BY c.ord)
             ),
             audit_object(
-                array_agg(c.name ORDER BY c.ord), array_agg('p.n_' || c.ord ORDER BY c.ord)
+                array_agg(c.name ORDER BY c.ord),
+                array_agg('p.n_' || c.ord || c.cast ORDER BY c.ord)
             ),
             coalesce(
                 'array_remove(ARRAY['
@@ -363,8 +371,8 @@ BEGIN
             coalesce(
                 string_agg(
                     format(
-                        'CASE WHEN %s THEN jsonb_build_object(%L, p.o_%s) ELSE ''{}''::jsonb END',
-                        c.test, c.name, c.ord
+                        'CASE WHEN %s THEN jsonb_build_object(%L, p.o_%s%s) ELSE ''{}''::jsonb END',
+                        c.test, c.name, c.ord, c.cast
                     ),
                     ' || ' ORDER BY c.ord
                 ) FILTER (WHERE c.masked),
@@ -373,8 +381,8 @@ BEGIN
             coalesce(
                 string_agg(
                     format(
-                        'CASE WHEN %s THEN jsonb_build_object(%L, p.n_%s) ELSE ''{}''::jsonb END',
-                        c.test, c.name, c.ord
+                        'CASE WHEN %s THEN jsonb_build_object(%L, p.n_%s%s) ELSE ''{}''::jsonb END',
+                        c.test, c.name, c.ord, c.cast
                     ),
                     ' || ' ORDER BY c.ord
                 ) FILTER (WHERE c.masked),
@@ -386,6 +394,7 @@ BEGIN
                 c.name,
                 c.ord,
                 c.masked,
+                casts[c.ord] AS cast,
                 format('(p.m_%s & %s::bigint) <> 0', c.bit / 62 + 1, 1::bigint << (c.bit % 62)::int) AS test
             FROM (
                 SELECT
@@ -481,6 +490,8 @@ BEGIN
             key_order
         );
     END IF;
+    SELECT array_agg(format('r.%I%s', c.name, casts[c.ord]) ORDER BY c.ord) INTO row_refs
+    FROM unnest(column_names) WITH ORDINALITY AS c (name, ord);
     RETURN format(
         $sql$
         INSERT INTO audit_log (
@@ -497,12 +508,12 @@ BEGIN
         CASE
             WHEN op <> 'DELETE' THEN 'NULL'
             WHEN whole THEN 'to_jsonb(r)'
-            ELSE audit_image(column_names, 'r')
+            ELSE audit_object(column_names, row_refs)
         END,
         CASE
             WHEN op <> 'INSERT' THEN 'NULL'
             WHEN whole THEN 'to_jsonb(r)'
-            ELSE audit_image(column_names, 'r')
+            ELSE audit_object(column_names, row_refs)
         END,
         CASE WHEN op = 'INSERT' THEN 'new_rows' ELSE 'old_rows' END,
         (
@@ -841,8 +852,8 @@ BEGIN
                 CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
                 actor_name,
                 session_user,
-                CASE WHEN p.is_delete THEN jsonb_build_object('author_id', p.o_1, 'content', p.o_2, 'created_at', p.o_3, 'deleted_at', p.o_4, 'excerpt', p.o_5, 'id', p.o_6, 'published_at', p.o_7, 'slug', p.o_8, 'status', p.o_9, 'title', p.o_10, 'updated_at', p.o_11) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('author_id', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('content', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('excerpt', p.o_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('id', p.o_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('published_at', p.o_7) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 128::bigint) <> 0 THEN jsonb_build_object('slug', p.o_8) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 256::bigint) <> 0 THEN jsonb_build_object('status', p.o_9) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 512::bigint) <> 0 THEN jsonb_build_object('title', p.o_10) ELSE '{}'::jsonb END END,
-                CASE WHEN p.is_insert THEN jsonb_build_object('author_id', p.n_1, 'content', p.n_2, 'created_at', p.n_3, 'deleted_at', p.n_4, 'excerpt', p.n_5, 'id', p.n_6, 'published_at', p.n_7, 'slug', p.n_8, 'status', p.n_9, 'title', p.n_10, 'updated_at', p.n_11) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('author_id', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('content', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('excerpt', p.n_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('id', p.n_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('published_at', p.n_7) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 128::bigint) <> 0 THEN jsonb_build_object('slug', p.n_8) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 256::bigint) <> 0 THEN jsonb_build_object('status', p.n_9) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 512::bigint) <> 0 THEN jsonb_build_object('title', p.n_10) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_delete THEN jsonb_build_object('author_id', p.o_1, 'content', p.o_2, 'created_at', p.o_3, 'deleted_at', p.o_4, 'excerpt', p.o_5, 'id', p.o_6, 'published_at', p.o_7, 'slug', p.o_8, 'status', p.o_9::text, 'title', p.o_10, 'updated_at', p.o_11) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('author_id', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('content', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('excerpt', p.o_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('id', p.o_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('published_at', p.o_7) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 128::bigint) <> 0 THEN jsonb_build_object('slug', p.o_8) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 256::bigint) <> 0 THEN jsonb_build_object('status', p.o_9::text) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 512::bigint) <> 0 THEN jsonb_build_object('title', p.o_10) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('author_id', p.n_1, 'content', p.n_2, 'created_at', p.n_3, 'deleted_at', p.n_4, 'excerpt', p.n_5, 'id', p.n_6, 'published_at', p.n_7, 'slug', p.n_8, 'status', p.n_9::text, 'title', p.n_10, 'updated_at', p.n_11) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('author_id', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('content', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('excerpt', p.n_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('id', p.n_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('published_at', p.n_7) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 128::bigint) <> 0 THEN jsonb_build_object('slug', p.n_8) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 256::bigint) <> 0 THEN jsonb_build_object('status', p.n_9::text) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 512::bigint) <> 0 THEN jsonb_build_object('title', p.n_10) ELSE '{}'::jsonb END END,
                 CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'author_id' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'content' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'deleted_at' END, CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN 'excerpt' END, CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN 'id' END, CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN 'published_at' END, CASE WHEN (p.m_1 & 128::bigint) <> 0 THEN 'slug' END, CASE WHEN (p.m_1 & 256::bigint) <> 0 THEN 'status' END, CASE WHEN (p.m_1 & 512::bigint) <> 0 THEN 'title' END]::text[], NULL) END
             FROM (
                 SELECT
@@ -863,7 +874,7 @@ BEGIN
         INSERT INTO audit_log (
             table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
         )
-        SELECT TG_TABLE_NAME, (r.id)::text, 'INSERT', actor_name, session_user, NULL, jsonb_build_object('author_id', r.author_id, 'content', r.content, 'created_at', r.created_at, 'deleted_at', r.deleted_at, 'excerpt', r.excerpt, 'id', r.id, 'published_at', r.published_at, 'slug', r.slug, 'status', r.status, 'title', r.title, 'updated_at', r.updated_at), NULL
+        SELECT TG_TABLE_NAME, (r.id)::text, 'INSERT', actor_name, session_user, NULL, jsonb_build_object('author_id', r.author_id, 'content', r.content, 'created_at', r.created_at, 'deleted_at', r.deleted_at, 'excerpt', r.excerpt, 'id', r.id, 'published_at', r.published_at, 'slug', r.slug, 'status', r.status::text, 'title', r.title, 'updated_at', r.updated_at), NULL
         FROM new_rows AS r
         ORDER BY r.id
         ;
@@ -872,7 +883,7 @@ BEGIN
         INSERT INTO audit_log (
             table_name, record_id, action, actor, db_role, old_data, new_data, changed_columns
         )
-        SELECT TG_TABLE_NAME, (r.id)::text, 'DELETE', actor_name, session_user, jsonb_build_object('author_id', r.author_id, 'content', r.content, 'created_at', r.created_at, 'deleted_at', r.deleted_at, 'excerpt', r.excerpt, 'id', r.id, 'published_at', r.published_at, 'slug', r.slug, 'status', r.status, 'title', r.title, 'updated_at', r.updated_at), NULL, NULL
+        SELECT TG_TABLE_NAME, (r.id)::text, 'DELETE', actor_name, session_user, jsonb_build_object('author_id', r.author_id, 'content', r.content, 'created_at', r.created_at, 'deleted_at', r.deleted_at, 'excerpt', r.excerpt, 'id', r.id, 'published_at', r.published_at, 'slug', r.slug, 'status', r.status::text, 'title', r.title, 'updated_at', r.updated_at), NULL, NULL
         FROM old_rows AS r
         ORDER BY r.id
         ;
@@ -1184,8 +1195,8 @@ BEGIN
                 CASE WHEN p.is_delete THEN 'DELETE' WHEN p.is_insert THEN 'INSERT' ELSE 'UPDATE' END,
                 actor_name,
                 session_user,
-                CASE WHEN p.is_delete THEN jsonb_build_object('avatar', p.o_1, 'created_at', p.o_2, 'deleted_at', p.o_3, 'email', p.o_4, 'id', p.o_5, 'name', p.o_6, 'role', p.o_7, 'updated_at', p.o_8) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('avatar', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('email', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('id', p.o_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('name', p.o_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('role', p.o_7) ELSE '{}'::jsonb END END,
-                CASE WHEN p.is_insert THEN jsonb_build_object('avatar', p.n_1, 'created_at', p.n_2, 'deleted_at', p.n_3, 'email', p.n_4, 'id', p.n_5, 'name', p.n_6, 'role', p.n_7, 'updated_at', p.n_8) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('avatar', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('email', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('id', p.n_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('name', p.n_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('role', p.n_7) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_delete THEN jsonb_build_object('avatar', p.o_1, 'created_at', p.o_2, 'deleted_at', p.o_3, 'email', p.o_4, 'id', p.o_5, 'name', p.o_6, 'role', p.o_7::text, 'updated_at', p.o_8) WHEN NOT p.is_insert THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('avatar', p.o_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('created_at', p.o_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.o_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('email', p.o_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('id', p.o_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('name', p.o_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('role', p.o_7::text) ELSE '{}'::jsonb END END,
+                CASE WHEN p.is_insert THEN jsonb_build_object('avatar', p.n_1, 'created_at', p.n_2, 'deleted_at', p.n_3, 'email', p.n_4, 'id', p.n_5, 'name', p.n_6, 'role', p.n_7::text, 'updated_at', p.n_8) WHEN NOT p.is_delete THEN CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN jsonb_build_object('avatar', p.n_1) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN jsonb_build_object('created_at', p.n_2) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN jsonb_build_object('deleted_at', p.n_3) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN jsonb_build_object('email', p.n_4) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN jsonb_build_object('id', p.n_5) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN jsonb_build_object('name', p.n_6) ELSE '{}'::jsonb END || CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN jsonb_build_object('role', p.n_7::text) ELSE '{}'::jsonb END END,
                 CASE WHEN NOT (p.is_insert OR p.is_delete) THEN array_remove(ARRAY[CASE WHEN (p.m_1 & 1::bigint) <> 0 THEN 'avatar' END, CASE WHEN (p.m_1 & 2::bigint) <> 0 THEN 'created_at' END, CASE WHEN (p.m_1 & 4::bigint) <> 0 THEN 'deleted_at' END, CASE WHEN (p.m_1 & 8::bigint) <> 0 THEN 'email' END, CASE WHEN (p.m_1 & 16::bigint) <> 0 THEN 'id' END, CASE WHEN (p.m_1 & 32::bigint) <> 0 THEN 'name' END, CASE WHEN (p.m_1 & 64::bigint) <> 0 THEN 'role' END]::text[], NULL) END
             FROM (
                 SELECT

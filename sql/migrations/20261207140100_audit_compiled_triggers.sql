@@ -43,6 +43,9 @@ DECLARE
     -- Per audited column, sorted by name: its name and whether its type's = agrees with jsonb's.
     column_names text[];
     comparable boolean[];
+    -- Per audited column: its value as a jsonb image shows it ('::text' for an enum: the same
+    -- label, without looking the type's output function up for every value).
+    casts text[];
     -- Whether every column is audited (then an image is to_jsonb of the whole row).
     whole boolean;
     -- Per key column: whether ::text spells its values as jsonb does.
@@ -61,6 +64,7 @@ DECLARE
     new_image text;
     old_delta text;
     new_delta text;
+    row_refs text[];
 BEGIN
     IF coalesce(cardinality(key_columns), 0) NOT BETWEEN 1 AND 3 THEN
         RAISE EXCEPTION 'audit on %: expected 1 to 3 key columns, got %',
@@ -86,12 +90,14 @@ BEGIN
     SELECT
         array_agg(c.name ORDER BY c.name) FILTER (WHERE c.audited),
         array_agg(c.comparable ORDER BY c.name) FILTER (WHERE c.audited),
+        array_agg(c.cast ORDER BY c.name) FILTER (WHERE c.audited),
         bool_and(c.audited)
-    INTO column_names, comparable, whole
+    INTO column_names, comparable, casts, whole
     FROM (
         SELECT
             a.attname::text AS name,
             a.attname <> ALL (coalesce(left_out, '{}')) AS audited,
+            CASE WHEN bt.typtype = 'e' THEN '::text' ELSE '' END AS cast,
             (
                 bt.typtype = 'e'
                 OR bt.oid = ANY (
@@ -131,10 +137,12 @@ BEGIN
                 format('o.%1$I AS o_%2$s, n.%1$I AS n_%2$s', c.name, c.ord), ', ' ORDER BY c.ord
             ),
             audit_object(
-                array_agg(c.name ORDER BY c.ord), array_agg('p.o_' || c.ord ORDER BY c.ord)
+                array_agg(c.name ORDER BY c.ord),
+                array_agg('p.o_' || c.ord || c.cast ORDER BY c.ord)
             ),
             audit_object(
-                array_agg(c.name ORDER BY c.ord), array_agg('p.n_' || c.ord ORDER BY c.ord)
+                array_agg(c.name ORDER BY c.ord),
+                array_agg('p.n_' || c.ord || c.cast ORDER BY c.ord)
             ),
             coalesce(
                 'array_remove(ARRAY['
@@ -147,8 +155,8 @@ BEGIN
             coalesce(
                 string_agg(
                     format(
-                        'CASE WHEN %s THEN jsonb_build_object(%L, p.o_%s) ELSE ''{}''::jsonb END',
-                        c.test, c.name, c.ord
+                        'CASE WHEN %s THEN jsonb_build_object(%L, p.o_%s%s) ELSE ''{}''::jsonb END',
+                        c.test, c.name, c.ord, c.cast
                     ),
                     ' || ' ORDER BY c.ord
                 ) FILTER (WHERE c.masked),
@@ -157,8 +165,8 @@ BEGIN
             coalesce(
                 string_agg(
                     format(
-                        'CASE WHEN %s THEN jsonb_build_object(%L, p.n_%s) ELSE ''{}''::jsonb END',
-                        c.test, c.name, c.ord
+                        'CASE WHEN %s THEN jsonb_build_object(%L, p.n_%s%s) ELSE ''{}''::jsonb END',
+                        c.test, c.name, c.ord, c.cast
                     ),
                     ' || ' ORDER BY c.ord
                 ) FILTER (WHERE c.masked),
@@ -170,6 +178,7 @@ BEGIN
                 c.name,
                 c.ord,
                 c.masked,
+                casts[c.ord] AS cast,
                 format('(p.m_%s & %s::bigint) <> 0', c.bit / 62 + 1, 1::bigint << (c.bit % 62)::int) AS test
             FROM (
                 SELECT
@@ -265,6 +274,8 @@ BEGIN
             key_order
         );
     END IF;
+    SELECT array_agg(format('r.%I%s', c.name, casts[c.ord]) ORDER BY c.ord) INTO row_refs
+    FROM unnest(column_names) WITH ORDINALITY AS c (name, ord);
     RETURN format(
         $sql$
         INSERT INTO audit_log (
@@ -281,12 +292,12 @@ BEGIN
         CASE
             WHEN op <> 'DELETE' THEN 'NULL'
             WHEN whole THEN 'to_jsonb(r)'
-            ELSE audit_image(column_names, 'r')
+            ELSE audit_object(column_names, row_refs)
         END,
         CASE
             WHEN op <> 'INSERT' THEN 'NULL'
             WHEN whole THEN 'to_jsonb(r)'
-            ELSE audit_image(column_names, 'r')
+            ELSE audit_object(column_names, row_refs)
         END,
         CASE WHEN op = 'INSERT' THEN 'new_rows' ELSE 'old_rows' END,
         (

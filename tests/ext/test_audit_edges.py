@@ -302,3 +302,23 @@ async def test_audit_enable_refuses_a_key_that_is_missing_or_nullable_naming_it(
         await db.execute("SELECT audit_enable('loose', 'a,b,c,d')")
     triggers = "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'loose'::regclass"
     assert await db.fetchval(triggers) == 0
+
+
+async def test_an_enum_column_is_recorded_by_its_label_in_images_and_deltas(
+    db: asyncpg.Connection,
+) -> None:
+    post = await new_post(db, await new_user(db), "enum-label")
+    await db.execute(
+        "UPDATE posts SET status = 'PUBLISHED', published_at = now() WHERE id = $1", post
+    )
+    await db.execute("DELETE FROM posts WHERE id = $1", post)
+    delete, update, insert = await history(db, "posts", post)
+    assert isinstance(insert.new_data, dict)
+    assert insert.new_data["status"] == "DRAFT"
+    assert isinstance(update.old_data, dict)
+    assert isinstance(update.new_data, dict)
+    assert (update.old_data["status"], update.new_data["status"]) == ("DRAFT", "PUBLISHED")
+    assert isinstance(delete.old_data, dict)
+    assert delete.old_data["status"] == "PUBLISHED"
+    # The same jsonb as to_jsonb gives the enum.
+    assert await db.fetchval("SELECT to_jsonb('PUBLISHED'::post_status) #>> '{}'") == "PUBLISHED"

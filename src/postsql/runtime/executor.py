@@ -287,7 +287,13 @@ def strict_rows() -> bool:
 
 
 _new = object.__new__
-_set = object.__setattr__
+# BaseModel's slots, set through their descriptors: object.__setattr__ would look each name up
+# in the model's MRO first, four times per row.
+_SLOTS: Mapping[str, Any] = vars(BaseModel)
+_set_dict = _SLOTS["__dict__"].__set__
+_set_fields = _SLOTS["__pydantic_fields_set__"].__set__
+_set_extra = _SLOTS["__pydantic_extra__"].__set__
+_set_private = _SLOTS["__pydantic_private__"].__set__
 # Per model: its field names, or None when building it must run code of its own (validators,
 # model_post_init) and so goes through validation. model_fields costs microseconds per access.
 _plain_fields: dict[type[BaseModel], frozenset[str] | None] = {}
@@ -331,10 +337,10 @@ def construct_rows(
     for record in records:
         row = _new(model)
         # One row description for all records: the lengths match by construction.
-        _set(row, "__dict__", dict(zip(names, record)))  # noqa: B905
-        _set(row, "__pydantic_fields_set__", copy())
-        _set(row, "__pydantic_extra__", None)
-        _set(row, "__pydantic_private__", None)
+        _set_dict(row, dict(zip(names, record)))  # noqa: B905
+        _set_fields(row, copy())
+        _set_extra(row, None)
+        _set_private(row, None)
         append(row)
     return rows
 
@@ -348,10 +354,10 @@ def construct_row(model: type[M], record: asyncpg.Record) -> M:
     if expected is None or values.keys() != expected:
         return model.model_validate(values)
     row = _new(model)
-    _set(row, "__dict__", values)
-    _set(row, "__pydantic_fields_set__", set(values))
-    _set(row, "__pydantic_extra__", None)
-    _set(row, "__pydantic_private__", None)
+    _set_dict(row, values)
+    _set_fields(row, set(values))
+    _set_extra(row, None)
+    _set_private(row, None)
     return row
 
 
