@@ -161,6 +161,13 @@ class Case:
 
 
 CASES = [
+    # ----------------------------------------------------------------- sequences
+    Case(
+        "nextval_of_a_literal_is_not_null_of_a_looked_up_sequence_nullable",
+        "SELECT nextval('s') AS a, nextval(pg_get_serial_sequence($1, 'id')) AS b,"
+        " currval($2::regclass) AS c",
+        {"a": False, "b": True, "c": False},  # a parameter is non-null unless made optional
+    ),
     # ----------------------------------------------------------------- plain tables
     Case(
         "not_null_and_nullable_table_columns",

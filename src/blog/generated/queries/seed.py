@@ -199,7 +199,7 @@ class DemoContentCountsRow(BaseModel):
 class ReserveIdsRow(BaseModel):
     """A row of ``reserve_ids``."""
 
-    id: int
+    id: int | None
 
 
 class SeedAdminUserRow(BaseModel):

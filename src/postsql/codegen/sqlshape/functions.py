@@ -46,6 +46,9 @@ STRICT_NON_NULL = frozenset(
         "tsvector_to_array",
         # network, uuid, misc
         "host", "masklen", "network", "family", "abbrev", "inet_same_family",
+        # sequences: nextval(NULL) is NULL (a sequence named by a NULL, such as
+        # pg_get_serial_sequence of a column without one)
+        "nextval", "currval",
     }
 )  # fmt: skip
 
@@ -73,7 +76,7 @@ ALWAYS_NON_NULL = frozenset(
         "jsonb_build_array", "now", "clock_timestamp", "statement_timestamp",
         "transaction_timestamp", "timeofday", "random", "gen_random_uuid", "uuidv4", "uuidv7",
         "pg_typeof", "quote_nullable", "num_nulls", "num_nonnulls", "version",
-        "current_database", "pg_backend_pid", "txid_current", "nextval", "currval", "lastval",
+        "current_database", "pg_backend_pid", "txid_current", "lastval",
         "generate_series", "enum_range",
     }
 )  # fmt: skip
