@@ -172,13 +172,13 @@ COMMENT ON FUNCTION public.audit_enable(target regclass, key_columns text, VARIA
 
 
 --
--- Name: audit_image(text[], text); Type: FUNCTION; Schema: public; Owner: -
+-- Name: audit_object(text[], text[]); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.audit_image(column_names text[], alias text) RETURNS text
+CREATE FUNCTION public.audit_object(keys text[], refs text[]) RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN COALESCE((SELECT string_agg((('jsonb_build_object('::text || g.pairs) || ')'::text), ' || '::text) AS string_agg FROM (SELECT string_agg(format('%L, %I.%I'::text, c.name, audit_image.alias, c.name), ', '::text ORDER BY c.ord) AS pairs FROM unnest(audit_image.column_names) WITH ORDINALITY c(name, ord) GROUP BY ((c.ord - 1) / 50)) g), '''{}''::jsonb'::text);
+    RETURN COALESCE((SELECT string_agg((('jsonb_build_object('::text || g.pairs) || ')'::text), ' || '::text) AS string_agg FROM (SELECT string_agg(format('%L, %s'::text, k.key, (audit_object.refs)[k.ord]), ', '::text ORDER BY k.ord) AS pairs FROM unnest(audit_object.keys) WITH ORDINALITY k(key, ord) GROUP BY ((k.ord - 1) / 50)) g), '''{}''::jsonb'::text);
 
 
 --
@@ -188,27 +188,7 @@ CREATE FUNCTION public.audit_image(column_names text[], alias text) RETURNS text
 CREATE FUNCTION public.audit_record_id(key_columns text[], key_plain boolean[], pattern text) RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN (('concat_ws('','', '::text || (SELECT string_agg(CASE WHEN (audit_record_id.key_plain)[k.ord] THEN format((('('::text || audit_record_id.pattern) || ')::text'::text), k.name) ELSE format((('to_jsonb('::text || audit_record_id.pattern) || ') #>> ''{}'''::text), k.name) END, ', '::text ORDER BY k.ord) AS string_agg FROM unnest(audit_record_id.key_columns) WITH ORDINALITY k(name, ord))) || ')'::text);
-
-
---
--- Name: audit_key_text(text[], boolean[], text); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.audit_key_text(key_columns text[], key_plain boolean[], pattern text) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN CASE WHEN ((cardinality(key_columns) = 1) AND (key_plain)[1]) THEN format((('('::text || pattern) || ')::text'::text), (key_columns)[1]) ELSE public.audit_record_id(key_columns, key_plain, pattern) END;
-
-
---
--- Name: audit_object(text[], text[]); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.audit_object(keys text[], refs text[]) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN COALESCE((SELECT string_agg((('jsonb_build_object('::text || g.pairs) || ')'::text), ' || '::text) AS string_agg FROM (SELECT string_agg(format('%L, %s'::text, k.key, (audit_object.refs)[k.ord]), ', '::text ORDER BY k.ord) AS pairs FROM unnest(audit_object.keys) WITH ORDINALITY k(key, ord) GROUP BY ((k.ord - 1) / 50)) g), '''{}''::jsonb'::text);
+    RETURN CASE WHEN ((cardinality(key_columns) = 1) AND (key_plain)[1]) THEN format((('('::text || pattern) || ')::text'::text), (key_columns)[1]) ELSE (('concat_ws('','', '::text || (SELECT string_agg(CASE WHEN (audit_record_id.key_plain)[k.ord] THEN format((('('::text || audit_record_id.pattern) || ')::text'::text), k.name) ELSE format((('to_jsonb('::text || audit_record_id.pattern) || ') #>> ''{}'''::text), k.name) END, ', '::text ORDER BY k.ord) AS string_agg FROM unnest(audit_record_id.key_columns) WITH ORDINALITY k(name, ord))) || ')'::text) END;
 
 
 --
@@ -281,6 +261,8 @@ DECLARE
     old_delta text;
     new_delta text;
     row_refs text[];
+    column_mask int[];
+    column_bit bigint[];
 BEGIN
     IF coalesce(cardinality(key_columns), 0) NOT BETWEEN 1 AND 3 THEN
         RAISE EXCEPTION 'audit on %: expected 1 to 3 key columns, got %',
@@ -348,6 +330,21 @@ BEGIN
         -- the other rows). The inner query compares each column once per row into bit masks
         -- (62 columns a bigint); the changed columns and both deltas are read off the masks,
         -- and a row whose masks are 0 (nothing audited changed) writes nothing.
+        -- Each masked column's mask (1, 2, ...) and bit in it: its place among the masked
+        -- columns, 62 to a bigint. NULL for the column left out of the changes.
+        SELECT
+            array_agg(c.place / 62 + 1 ORDER BY c.ord),
+            array_agg(1::bigint << (c.place % 62)::int ORDER BY c.ord)
+        INTO column_mask, column_bit
+        FROM (
+            SELECT
+                c.ord,
+                CASE WHEN c.name IS DISTINCT FROM ignored THEN
+                    count(*) FILTER (WHERE c.name IS DISTINCT FROM ignored)
+                        OVER (ORDER BY c.ord) - 1
+                END AS place
+            FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
+        ) AS c;
         SELECT
             string_agg(
                 format('o.%1$I AS o_%2$s, n.%1$I AS n_%2$s', c.name, c.ord), ', ' ORDER BY c.ord
@@ -364,7 +361,7 @@ BEGIN
                 'array_remove(ARRAY['
                 || string_agg(
                     format('CASE WHEN %s THEN %L END', c.test, c.name), ', ' ORDER BY c.ord
-                ) FILTER (WHERE c.masked)
+                ) FILTER (WHERE c.test IS NOT NULL)
                 || ']::text[], NULL)',
                 '''{}''::text[]'
             ),
@@ -375,7 +372,7 @@ BEGIN
                         c.test, c.name, c.ord, c.cast
                     ),
                     ' || ' ORDER BY c.ord
-                ) FILTER (WHERE c.masked),
+                ) FILTER (WHERE c.test IS NOT NULL),
                 '''{}''::jsonb'
             ),
             coalesce(
@@ -385,7 +382,7 @@ BEGIN
                         c.test, c.name, c.ord, c.cast
                     ),
                     ' || ' ORDER BY c.ord
-                ) FILTER (WHERE c.masked),
+                ) FILTER (WHERE c.test IS NOT NULL),
                 '''{}''::jsonb'
             )
         INTO columns_sql, old_image, new_image, changed_sql, old_delta, new_delta
@@ -393,19 +390,12 @@ BEGIN
             SELECT
                 c.name,
                 c.ord,
-                c.masked,
                 casts[c.ord] AS cast,
-                format('(p.m_%s & %s::bigint) <> 0', c.bit / 62 + 1, 1::bigint << (c.bit % 62)::int) AS test
-            FROM (
-                SELECT
-                    c.name,
-                    c.ord,
-                    c.name IS DISTINCT FROM ignored AS masked,
-                    -- The column's bit: its place among the masked columns.
-                    (count(*) FILTER (WHERE c.name IS DISTINCT FROM ignored) OVER (ORDER BY c.ord))
-                    - 1 AS bit
-                FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
-            ) AS c
+                -- NULL (format of NULLs is not NULL: test it) for the column left out.
+                CASE WHEN column_mask[c.ord] IS NOT NULL THEN
+                    format('(p.m_%s & %s::bigint) <> 0', column_mask[c.ord], column_bit[c.ord])
+                END AS test
+            FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
         ) AS c;
         SELECT
             coalesce(
@@ -420,24 +410,18 @@ BEGIN
         INTO masks_sql, any_change
         FROM (
             SELECT
-                c.bit / 62 + 1 AS mask,
+                column_mask[c.ord] AS mask,
                 string_agg(
                     format(
                         'CASE WHEN %s THEN %s::bigint ELSE 0::bigint END',
                         audit_differs(c.name, comparable[c.ord]),
-                        1::bigint << (c.bit % 62)::int
+                        column_bit[c.ord]
                     ),
                     ' | ' ORDER BY c.ord
                 ) AS bits
-            FROM (
-                SELECT
-                    c.name,
-                    c.ord,
-                    row_number() OVER (ORDER BY c.ord) - 1 AS bit
-                FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
-                WHERE c.name IS DISTINCT FROM ignored
-            ) AS c
-            GROUP BY c.bit / 62 + 1
+            FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
+            WHERE column_mask[c.ord] IS NOT NULL
+            GROUP BY column_mask[c.ord]
         ) AS g;
         SELECT
             string_agg(format('coalesce(o.%1$I, n.%1$I) AS key_%2$s', k.name, k.ord), ', '),
@@ -480,7 +464,7 @@ BEGIN
             new_image,
             new_delta,
             changed_sql,
-            audit_key_text(key_columns, key_plain, 'coalesce(o.%1$I, n.%1$I)'),
+            audit_record_id(key_columns, key_plain, 'coalesce(o.%1$I, n.%1$I)'),
             key1,
             keys_sql,
             columns_sql,
@@ -502,7 +486,7 @@ BEGIN
         ORDER BY %8$s
         $sql$,
         table_expr,
-        audit_key_text(key_columns, key_plain, 'r.%1$I'),
+        audit_record_id(key_columns, key_plain, 'r.%1$I'),
         op,
         actor_expr,
         CASE

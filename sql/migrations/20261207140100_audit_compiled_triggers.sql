@@ -65,6 +65,8 @@ DECLARE
     old_delta text;
     new_delta text;
     row_refs text[];
+    column_mask int[];
+    column_bit bigint[];
 BEGIN
     IF coalesce(cardinality(key_columns), 0) NOT BETWEEN 1 AND 3 THEN
         RAISE EXCEPTION 'audit on %: expected 1 to 3 key columns, got %',
@@ -132,6 +134,21 @@ BEGIN
         -- the other rows). The inner query compares each column once per row into bit masks
         -- (62 columns a bigint); the changed columns and both deltas are read off the masks,
         -- and a row whose masks are 0 (nothing audited changed) writes nothing.
+        -- Each masked column's mask (1, 2, ...) and bit in it: its place among the masked
+        -- columns, 62 to a bigint. NULL for the column left out of the changes.
+        SELECT
+            array_agg(c.place / 62 + 1 ORDER BY c.ord),
+            array_agg(1::bigint << (c.place % 62)::int ORDER BY c.ord)
+        INTO column_mask, column_bit
+        FROM (
+            SELECT
+                c.ord,
+                CASE WHEN c.name IS DISTINCT FROM ignored THEN
+                    count(*) FILTER (WHERE c.name IS DISTINCT FROM ignored)
+                        OVER (ORDER BY c.ord) - 1
+                END AS place
+            FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
+        ) AS c;
         SELECT
             string_agg(
                 format('o.%1$I AS o_%2$s, n.%1$I AS n_%2$s', c.name, c.ord), ', ' ORDER BY c.ord
@@ -148,7 +165,7 @@ BEGIN
                 'array_remove(ARRAY['
                 || string_agg(
                     format('CASE WHEN %s THEN %L END', c.test, c.name), ', ' ORDER BY c.ord
-                ) FILTER (WHERE c.masked)
+                ) FILTER (WHERE c.test IS NOT NULL)
                 || ']::text[], NULL)',
                 '''{}''::text[]'
             ),
@@ -159,7 +176,7 @@ BEGIN
                         c.test, c.name, c.ord, c.cast
                     ),
                     ' || ' ORDER BY c.ord
-                ) FILTER (WHERE c.masked),
+                ) FILTER (WHERE c.test IS NOT NULL),
                 '''{}''::jsonb'
             ),
             coalesce(
@@ -169,7 +186,7 @@ BEGIN
                         c.test, c.name, c.ord, c.cast
                     ),
                     ' || ' ORDER BY c.ord
-                ) FILTER (WHERE c.masked),
+                ) FILTER (WHERE c.test IS NOT NULL),
                 '''{}''::jsonb'
             )
         INTO columns_sql, old_image, new_image, changed_sql, old_delta, new_delta
@@ -177,19 +194,12 @@ BEGIN
             SELECT
                 c.name,
                 c.ord,
-                c.masked,
                 casts[c.ord] AS cast,
-                format('(p.m_%s & %s::bigint) <> 0', c.bit / 62 + 1, 1::bigint << (c.bit % 62)::int) AS test
-            FROM (
-                SELECT
-                    c.name,
-                    c.ord,
-                    c.name IS DISTINCT FROM ignored AS masked,
-                    -- The column's bit: its place among the masked columns.
-                    (count(*) FILTER (WHERE c.name IS DISTINCT FROM ignored) OVER (ORDER BY c.ord))
-                    - 1 AS bit
-                FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
-            ) AS c
+                -- NULL (format of NULLs is not NULL: test it) for the column left out.
+                CASE WHEN column_mask[c.ord] IS NOT NULL THEN
+                    format('(p.m_%s & %s::bigint) <> 0', column_mask[c.ord], column_bit[c.ord])
+                END AS test
+            FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
         ) AS c;
         SELECT
             coalesce(
@@ -204,24 +214,18 @@ BEGIN
         INTO masks_sql, any_change
         FROM (
             SELECT
-                c.bit / 62 + 1 AS mask,
+                column_mask[c.ord] AS mask,
                 string_agg(
                     format(
                         'CASE WHEN %s THEN %s::bigint ELSE 0::bigint END',
                         audit_differs(c.name, comparable[c.ord]),
-                        1::bigint << (c.bit % 62)::int
+                        column_bit[c.ord]
                     ),
                     ' | ' ORDER BY c.ord
                 ) AS bits
-            FROM (
-                SELECT
-                    c.name,
-                    c.ord,
-                    row_number() OVER (ORDER BY c.ord) - 1 AS bit
-                FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
-                WHERE c.name IS DISTINCT FROM ignored
-            ) AS c
-            GROUP BY c.bit / 62 + 1
+            FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
+            WHERE column_mask[c.ord] IS NOT NULL
+            GROUP BY column_mask[c.ord]
         ) AS g;
         SELECT
             string_agg(format('coalesce(o.%1$I, n.%1$I) AS key_%2$s', k.name, k.ord), ', '),
@@ -264,7 +268,7 @@ BEGIN
             new_image,
             new_delta,
             changed_sql,
-            audit_key_text(key_columns, key_plain, 'coalesce(o.%1$I, n.%1$I)'),
+            audit_record_id(key_columns, key_plain, 'coalesce(o.%1$I, n.%1$I)'),
             key1,
             keys_sql,
             columns_sql,
@@ -286,7 +290,7 @@ BEGIN
         ORDER BY %8$s
         $sql$,
         table_expr,
-        audit_key_text(key_columns, key_plain, 'r.%1$I'),
+        audit_record_id(key_columns, key_plain, 'r.%1$I'),
         op,
         actor_expr,
         CASE
@@ -308,9 +312,9 @@ BEGIN
 END;
 $$;
 
--- The record's key as text, as audit_record_id() spells it; a single key column that ::text
--- spells as jsonb does is cast alone (concat_ws, a variadic call, costs more per row).
-CREATE FUNCTION audit_key_text(key_columns text[], key_plain boolean[], pattern text)
+-- The key as text, as 20261207110100 made it, with a single key column that ::text spells as
+-- jsonb does cast alone (concat_ws, a variadic call, cost more per row for the same text).
+CREATE OR REPLACE FUNCTION audit_record_id(key_columns text[], key_plain boolean[], pattern text)
 RETURNS text
 LANGUAGE sql
 IMMUTABLE
@@ -318,7 +322,17 @@ SET search_path = pg_catalog, pg_temp
 RETURN CASE
     WHEN cardinality(key_columns) = 1 AND key_plain[1]
         THEN format('(' || pattern || ')::text', key_columns[1])
-    ELSE audit_record_id(key_columns, key_plain, pattern)
+    ELSE 'concat_ws('','', ' || (
+        SELECT
+            string_agg(
+                CASE
+                    WHEN key_plain[k.ord] THEN format('(' || pattern || ')::text', k.name)
+                    ELSE format('to_jsonb(' || pattern || ') #>> ''{}''', k.name)
+                END,
+                ', ' ORDER BY k.ord
+            )
+        FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+    ) || ')'
 END;
 
 -- Whether the values of column name differ between the rows o and n: by the type's own
@@ -349,7 +363,10 @@ RETURN coalesce((
     ) AS g
 ), '''{}''::jsonb');
 
+-- Unused now: the bit masks compare the columns, and audit_object() builds every image (of any
+-- value expressions; audit_image() named a row's columns only).
 DROP FUNCTION audit_compare(text[], boolean[], boolean, text);
+DROP FUNCTION audit_image(text[], text);
 
 -- What a compiled trigger function depends on: the table's live columns, in order, with their
 -- types, collations and NOT NULL. Names, not OIDs, so a restored database compares equal.
@@ -528,7 +545,6 @@ DROP FUNCTION audit_enable(regclass, text, text[]);
 DROP FUNCTION audit_statement(regclass, text, text[], text[], text, text);
 DROP FUNCTION audit_signature(regclass);
 DROP FUNCTION audit_object(text[], text[]);
-DROP FUNCTION audit_key_text(text[], boolean[], text);
 DROP FUNCTION audit_differs(text, boolean);
 
 
@@ -563,6 +579,42 @@ RETURN coalesce((
     FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
     WHERE c.name IS DISTINCT FROM ignored
 ), '''{}''::text[]');
+
+-- audit_record_id() and audit_image() of 20261207110100, as they were.
+-- The key as text, comma-separated: key column values as jsonb spells them ('3,9'). Integers,
+-- numeric, text, uuid and booleans are spelt alike by ::text, which is cheaper.
+CREATE OR REPLACE FUNCTION audit_record_id(key_columns text[], key_plain boolean[], pattern text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN 'concat_ws('','', ' || (
+    SELECT
+        string_agg(
+            CASE
+                WHEN key_plain[k.ord] THEN format('(' || pattern || ')::text', k.name)
+                ELSE format('to_jsonb(' || pattern || ') #>> ''{}''', k.name)
+            END,
+            ', ' ORDER BY k.ord
+        )
+    FROM unnest(key_columns) WITH ORDINALITY AS k (name, ord)
+) || ')';
+
+-- A row's jsonb image over the given columns: jsonb_build_object(name, alias.name, ...), in
+-- groups of 50 columns joined by || (a function call takes at most 100 arguments).
+CREATE FUNCTION audit_image(column_names text[], alias text)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+RETURN coalesce((
+    SELECT string_agg('jsonb_build_object(' || g.pairs || ')', ' || ')
+    FROM (
+        SELECT string_agg(format('%L, %I.%I', c.name, alias, c.name), ', ' ORDER BY c.ord) AS pairs
+        FROM unnest(column_names) WITH ORDINALITY AS c (name, ord)
+        GROUP BY (c.ord - 1) / 50
+    ) AS g
+), '''{}''::jsonb');
 
 -- The body of 20261207112000, as it was.
 CREATE OR REPLACE FUNCTION audit_row_change() RETURNS trigger
