@@ -12,13 +12,14 @@
 -- an open end, and a generic plan filters by the range instead of guessing it narrow (a range of
 -- two parameters looks like 0.5% of the table to the planner, which then read every post through
 -- the date index: 40-70 ms for a filter a category or tag index answers in 1-10 ms).
--- With a search term, one scan finds, ranks and counts the matches: the subquery p yields only
--- the keys the page needs (id, rank, the sort columns), count(*) OVER () counts them, and only the
--- page's rows are read in full, joined back by id, with their headlines. OFFSET 0 keeps the
--- subquery apart: merged, the planner carries search_vector (and content) of every match through
--- the count and the sort, nearly twice the cost. Without one, the total is a count of its own
--- (evaluated once, the same filters over c), so the page stops after its rows in the order's
--- index instead of sorting every match, and the count reads the narrowest index it can.
+-- With a search term, one scan finds, ranks and counts the matches: matching yields only the
+-- keys the page needs (id, rank, the sort columns), count(*) OVER () counts them, and only the
+-- page's rows are read in full, joined back by id, with their headlines. OFFSET 0 keeps matching
+-- apart: merged, the planner carries search_vector (and content) of every match through the
+-- count and the sort, nearly twice the cost. Without one, the total is a count of its own
+-- (evaluated once over the same matching rows, a CTE inlined into both), so the page stops
+-- after its rows in the order's index instead of sorting every match, and the count reads the
+-- narrowest index it can.
 -- The page and the outer query sort by the same list (both read their rows as p).
 -- search and the tsquery and LIKE pattern it makes are MATERIALIZED: built once per call.
 -- search matches the full-text document (websearch syntax; any text is valid input) or a title
@@ -43,73 +44,53 @@ search AS MATERIALIZED (
 ),
 -- @end
 
+-- The live posts matching the filters, with the columns the page sorts by: written once, read
+-- by the page and (without a search term) by its count, each planned on its own.
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank, -- @if not search
+        -- @if search
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        -- @end
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s -- @if search
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = :status::post_status -- @if status
+        AND p.author_id = :author_id::bigint -- @if author_id
+        -- @if category_id
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
+        )
+        -- @end
+        -- @if tag_id
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
+        )
+        -- @end
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern) -- @if search
+        AND (:since::timestamptz IS NULL OR p.created_at >= :since::timestamptz)
+        AND (:until::timestamptz IS NULL OR p.created_at < :until::timestamptz)
+    -- @if search
+    OFFSET 0 -- noqa: AM09
+    -- @end
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        -- @if not search
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = :status::post_status -- @if status
-                AND c.author_id = :author_id::bigint -- @if author_id
-                -- @if category_id
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = :category_id::bigint
-                )
-                -- @end
-                -- @if tag_id
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = :tag_id::bigint
-                )
-                -- @end
-                AND (:since::timestamptz IS NULL OR c.created_at >= :since::timestamptz)
-                AND (:until::timestamptz IS NULL OR c.created_at < :until::timestamptz)
-        ) AS total_count,
-        -- @end
+        (SELECT count(*) FROM matching) AS total_count, -- @if not search
         -- @if search
         count(*) OVER () AS total_count, -- noqa: AL08
         -- @end
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank, -- @if not search
-            -- @if search
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            -- @end
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s -- @if search
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = :status::post_status -- @if status
-            AND p.author_id = :author_id::bigint -- @if author_id
-            -- @if category_id
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = :category_id::bigint
-            )
-            -- @end
-            -- @if tag_id
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = :tag_id::bigint
-            )
-            -- @end
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern) -- @if search
-        -- @if search
-        OFFSET 0 -- noqa: AM09
-        -- @end
-    ) AS p
-    WHERE
-        (:since::timestamptz IS NULL OR p.created_at >= :since::timestamptz)
-        AND (:until::timestamptz IS NULL OR p.created_at < :until::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC, -- @if search
         p.created_at DESC, p.id DESC -- @sort

@@ -80,7 +80,7 @@ __all__ = [
 BULK_UPDATE_STATUS = QueryInfo(
     name="bulk_update_status",
     file="sql/queries/posts.sql",
-    line=435,
+    line=416,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts AS p
@@ -105,7 +105,7 @@ WHERE
 COUNT_LIVE_POSTS = QueryInfo(
     name="count_live_posts",
     file="sql/queries/posts.sql",
-    line=167,
+    line=148,
     operation="select_value",
     sql="""\
 SELECT count(*) AS total_count
@@ -121,7 +121,7 @@ WHERE p.deleted_at IS NULL;""",
 COUNT_POSTS = QueryInfo(
     name="count_posts",
     file="sql/queries/posts.sql",
-    line=175,
+    line=156,
     operation="select_value",
     sql=r"""WITH
 search AS MATERIALIZED (
@@ -167,7 +167,7 @@ _COUNT_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
     ((), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -191,7 +191,7 @@ FROM matching;""",
     (("tag_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -219,7 +219,7 @@ FROM matching;""",
     (("category_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -253,7 +253,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -285,7 +285,7 @@ FROM matching;""",
     (("author_id",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -316,7 +316,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -351,7 +351,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -387,7 +387,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -420,7 +420,7 @@ FROM matching;""",
     (("status",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -451,7 +451,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -486,7 +486,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -522,7 +522,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -561,7 +561,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -594,7 +594,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -631,7 +631,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -669,7 +669,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql="""\
 WITH
@@ -703,7 +703,7 @@ FROM matching;""",
     (("search",), ""): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -741,7 +741,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -783,7 +783,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -826,7 +826,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -872,7 +872,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -912,7 +912,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -956,7 +956,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1001,7 +1001,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1048,7 +1048,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1088,7 +1088,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1132,7 +1132,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1177,7 +1177,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1225,7 +1225,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1267,7 +1267,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1313,7 +1313,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1360,7 +1360,7 @@ FROM matching;""",
     ): QueryInfo(
         name="count_posts",
         file="sql/queries/posts.sql",
-        line=175,
+        line=156,
         operation="select_value",
         sql=r"""WITH
 search AS MATERIALIZED (
@@ -1405,7 +1405,7 @@ FROM matching;""",
 CREATE_POST = QueryInfo(
     name="create_post",
     file="sql/queries/posts.sql",
-    line=419,
+    line=400,
     operation="insert_returning",
     sql="""\
 INSERT INTO posts (title, content, excerpt, slug, status, published_at, author_id)
@@ -1431,7 +1431,7 @@ RETURNING
 FIND_POST_BY_SLUG = QueryInfo(
     name="find_post_by_slug",
     file="sql/queries/posts.sql",
-    line=350,
+    line=331,
     operation="select_one",
     sql="""\
 SELECT
@@ -1530,38 +1530,39 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
-        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -1641,32 +1642,26 @@ _FIND_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz)
-                AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-    ) AS p
-    WHERE
-        ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
-        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $3 OFFSET $4
@@ -1722,32 +1717,26 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz)
-                AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-    ) AS p
-    WHERE
-        ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
-        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $3 OFFSET $4
@@ -1803,32 +1792,26 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz)
-                AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-    ) AS p
-    WHERE
-        ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
-        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $3 OFFSET $4
@@ -1884,32 +1867,26 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
+        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz)
-                AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-    ) AS p
-    WHERE
-        ($1::timestamptz IS NULL OR p.created_at >= $1::timestamptz)
-        AND ($2::timestamptz IS NULL OR p.created_at < $2::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $3 OFFSET $4
@@ -1965,40 +1942,30 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $1::bigint
-                )
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
-            )
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2056,40 +2023,30 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $1::bigint
-                )
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
-            )
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -2147,40 +2104,30 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $1::bigint
-                )
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
-            )
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2238,40 +2185,30 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
+        )
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $1::bigint
-                )
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $1::bigint
-            )
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -2329,40 +2266,30 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+        )
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
-                )
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
-            )
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2418,40 +2345,30 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+        )
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
-                )
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
-            )
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -2507,40 +2424,30 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+        )
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
-                )
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
-            )
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -2596,40 +2503,30 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+        )
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
-                )
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
-            )
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -2691,48 +2588,34 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -2796,48 +2679,34 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -2901,48 +2770,34 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3006,48 +2861,34 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $1::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $1::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -3105,34 +2946,27 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -3188,34 +3022,27 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -3271,34 +3098,27 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -3354,34 +3174,27 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -3443,42 +3256,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3542,42 +3344,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -3641,42 +3432,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3740,42 +3520,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -3839,42 +3608,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -3936,42 +3694,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -4033,42 +3780,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -4130,42 +3866,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -4228,50 +3953,35 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -4336,50 +4046,35 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -4444,50 +4139,35 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -4552,50 +4232,35 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $1::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.author_id = $1::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $1::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -4653,34 +4318,27 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -4736,34 +4394,27 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $4 OFFSET $5
@@ -4819,34 +4470,27 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $4 OFFSET $5
@@ -4902,34 +4546,27 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND ($2::timestamptz IS NULL OR c.created_at >= $2::timestamptz)
-                AND ($3::timestamptz IS NULL OR c.created_at < $3::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $4 OFFSET $5
@@ -4991,42 +4628,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5090,42 +4716,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -5189,42 +4804,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5288,42 +4892,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -5387,42 +4980,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5484,42 +5066,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -5581,42 +5152,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -5678,42 +5238,31 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -5776,50 +5325,35 @@ ORDER BY
         sql="""\
 WITH
 
-page AS (
+matching AS NOT MATERIALIZED (
     SELECT -- noqa: ST06
+        NULL::real AS rank,
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
-        p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
     WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
         AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
+page AS (
+    SELECT -- noqa: ST06
+        p.id,
+        (SELECT count(*) FROM matching) AS total_count,
+        p.rank
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -5884,50 +5418,35 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -5992,50 +5511,35 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6100,50 +5604,35 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $2::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -6207,36 +5696,28 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -6298,36 +5779,28 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $5 OFFSET $6
@@ -6389,36 +5862,28 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $5 OFFSET $6
@@ -6480,36 +5945,28 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND ($3::timestamptz IS NULL OR c.created_at >= $3::timestamptz)
-                AND ($4::timestamptz IS NULL OR c.created_at < $4::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $5 OFFSET $6
@@ -6572,44 +6029,32 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6674,44 +6119,32 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -6776,44 +6209,32 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -6878,44 +6299,32 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -6980,44 +6389,32 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -7080,44 +6477,32 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $6 OFFSET $7
@@ -7180,44 +6565,32 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $6 OFFSET $7
@@ -7280,44 +6653,32 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
-                )
-                AND ($4::timestamptz IS NULL OR c.created_at >= $4::timestamptz)
-                AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $6 OFFSET $7
@@ -7381,52 +6742,36 @@ ORDER BY
         sql="""\
 WITH
 
-page AS (
+matching AS NOT MATERIALIZED (
     SELECT -- noqa: ST06
+        NULL::real AS rank,
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $4::bigint
-                )
-                AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
-                AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
-        ) AS total_count,
-        p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-    ) AS p
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
     WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
         AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+),
+
+page AS (
+    SELECT -- noqa: ST06
+        p.id,
+        (SELECT count(*) FROM matching) AS total_count,
+        p.rank
+    FROM matching AS p
     ORDER BY
         p.created_at DESC, p.id DESC
     LIMIT $7 OFFSET $8
@@ -7501,52 +6846,36 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $4::bigint
-                )
-                AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
-                AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.created_at, p.id
     LIMIT $7 OFFSET $8
@@ -7621,52 +6950,36 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $4::bigint
-                )
-                AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
-                AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.view_count DESC, p.id DESC
     LIMIT $7 OFFSET $8
@@ -7741,52 +7054,36 @@ ORDER BY
         sql="""\
 WITH
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        NULL::real AS rank,
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $1::post_status
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
-        (
-            SELECT count(*)
-            FROM posts AS c
-            WHERE
-                c.deleted_at IS NULL
-                AND c.status = $1::post_status
-                AND c.author_id = $2::bigint
-                AND EXISTS (
-                    SELECT FROM post_categories AS pc
-                    WHERE pc.post_id = c.id AND pc.category_id = $3::bigint
-                )
-                AND EXISTS (
-                    SELECT FROM post_tags AS pt
-                    WHERE pt.post_id = c.id AND pt.tag_id = $4::bigint
-                )
-                AND ($5::timestamptz IS NULL OR c.created_at >= $5::timestamptz)
-                AND ($6::timestamptz IS NULL OR c.created_at < $6::timestamptz)
-        ) AS total_count,
+        (SELECT count(*) FROM matching) AS total_count,
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            NULL::real AS rank,
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $1::post_status
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.title, p.id
     LIMIT $7 OFFSET $8
@@ -7859,28 +7156,29 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -7950,28 +7248,29 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -8041,28 +7340,29 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -8132,28 +7432,29 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
+        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($2::timestamptz IS NULL OR p.created_at >= $2::timestamptz)
-        AND ($3::timestamptz IS NULL OR p.created_at < $3::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -8229,32 +7530,33 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -8332,32 +7634,33 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -8435,32 +7738,33 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -8538,32 +7842,33 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $2::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -8641,32 +7946,33 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -8742,32 +8048,33 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -8843,32 +8150,33 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -8944,32 +8252,33 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -9046,36 +8355,37 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
-page AS (
+matching AS NOT MATERIALIZED (
     SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
         p.id,
-        count(*) OVER () AS total_count, -- noqa: AL08
-        p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
     WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
         AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
+page AS (
+    SELECT -- noqa: ST06
+        p.id,
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -9154,36 +8464,37 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -9262,36 +8573,37 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -9370,36 +8682,37 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $2::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -9477,29 +8790,30 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -9575,29 +8889,30 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -9673,29 +8988,30 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -9771,29 +9087,30 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -9870,33 +9187,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -9975,33 +9293,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -10080,33 +9399,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -10185,33 +9505,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -10290,33 +9611,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -10393,33 +9715,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -10496,33 +9819,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -10599,33 +9923,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -10703,37 +10028,38 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
-page AS (
+matching AS NOT MATERIALIZED (
     SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
         p.id,
-        count(*) OVER () AS total_count, -- noqa: AL08
-        p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
     WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
         AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
+page AS (
+    SELECT -- noqa: ST06
+        p.id,
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -10822,37 +10148,38 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -10941,37 +10268,38 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -11060,37 +10388,38 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.author_id = $2::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.author_id = $2::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -11177,29 +10506,30 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -11275,29 +10605,30 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -11373,29 +10704,30 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -11471,29 +10803,30 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
+        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($3::timestamptz IS NULL OR p.created_at >= $3::timestamptz)
-        AND ($4::timestamptz IS NULL OR p.created_at < $4::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -11570,33 +10903,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -11675,33 +11009,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -11780,33 +11115,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -11885,33 +11221,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -11990,33 +11327,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -12093,33 +11431,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -12196,33 +11535,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -12299,33 +11639,34 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -12403,37 +11744,38 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
-page AS (
+matching AS NOT MATERIALIZED (
     SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
         p.id,
-        count(*) OVER () AS total_count, -- noqa: AL08
-        p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
     WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
         AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
+page AS (
+    SELECT -- noqa: ST06
+        p.id,
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -12513,37 +11855,38 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -12623,37 +11966,38 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -12733,37 +12077,38 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $3::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -12842,30 +12187,31 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -12942,30 +12288,31 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -13042,30 +12389,31 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -13142,30 +12490,31 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
+        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($4::timestamptz IS NULL OR p.created_at >= $4::timestamptz)
-        AND ($5::timestamptz IS NULL OR p.created_at < $5::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -13243,34 +12592,35 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -13350,34 +12700,35 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -13457,34 +12808,35 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -13564,34 +12916,35 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -13671,34 +13024,35 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -13785,34 +13139,35 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -13899,34 +13254,35 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -14013,34 +13369,35 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
+        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($5::timestamptz IS NULL OR p.created_at >= $5::timestamptz)
-        AND ($6::timestamptz IS NULL OR p.created_at < $6::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -14128,38 +13485,39 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
-page AS (
+matching AS NOT MATERIALIZED (
     SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
         p.id,
-        count(*) OVER () AS total_count, -- noqa: AL08
-        p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
     WHERE
-        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
         AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
+page AS (
+    SELECT -- noqa: ST06
+        p.id,
+        count(*) OVER () AS total_count, -- noqa: AL08
+        p.rank
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at DESC, p.id DESC
@@ -14250,38 +13608,39 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
-        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.created_at, p.id
@@ -14372,38 +13731,39 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
-        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.view_count DESC, p.id DESC
@@ -14494,38 +13854,39 @@ search AS MATERIALIZED (
     FROM (SELECT btrim($1::text) AS term) AS t
 ),
 
+matching AS NOT MATERIALIZED (
+    SELECT -- noqa: ST06
+        ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
+        p.id,
+        p.title,
+        p.view_count,
+        p.created_at
+    FROM posts AS p
+    CROSS JOIN search AS s
+    WHERE
+        p.deleted_at IS NULL
+        AND p.status = $2::post_status
+        AND p.author_id = $3::bigint
+        AND EXISTS (
+            SELECT FROM post_categories AS pc
+            WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
+        )
+        AND EXISTS (
+            SELECT FROM post_tags AS pt
+            WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
+        )
+        AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
+        AND ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
+        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    OFFSET 0 -- noqa: AM09
+),
+
 page AS (
     SELECT -- noqa: ST06
         p.id,
         count(*) OVER () AS total_count, -- noqa: AL08
         p.rank
-    FROM (
-        SELECT -- noqa: ST06
-            ts_rank(p.search_vector, s.query) AS rank, -- noqa: AL08
-            p.id,
-            p.title,
-            p.view_count,
-            p.created_at
-        FROM posts AS p
-        CROSS JOIN search AS s
-        WHERE
-            p.deleted_at IS NULL
-            AND p.status = $2::post_status
-            AND p.author_id = $3::bigint
-            AND EXISTS (
-                SELECT FROM post_categories AS pc
-                WHERE pc.post_id = p.id AND pc.category_id = $4::bigint
-            )
-            AND EXISTS (
-                SELECT FROM post_tags AS pt
-                WHERE pt.post_id = p.id AND pt.tag_id = $5::bigint
-            )
-            AND (p.search_vector @@ s.query OR lower(p.title) LIKE s.pattern)
-        OFFSET 0 -- noqa: AM09
-    ) AS p
-    WHERE
-        ($6::timestamptz IS NULL OR p.created_at >= $6::timestamptz)
-        AND ($7::timestamptz IS NULL OR p.created_at < $7::timestamptz)
+    FROM matching AS p
     ORDER BY
         p.rank DESC,
         p.title, p.id
@@ -14599,7 +13960,7 @@ ORDER BY
 FIND_PUBLISHED_POSTS_AFTER = QueryInfo(
     name="find_published_posts_after",
     file="sql/queries/posts.sql",
-    line=289,
+    line=270,
     operation="select",
     sql="""\
 WITH page AS (
@@ -14667,7 +14028,7 @@ _FIND_PUBLISHED_POSTS_AFTER_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInf
     ((), "newest"): QueryInfo(
         name="find_published_posts_after",
         file="sql/queries/posts.sql",
-        line=289,
+        line=270,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14731,7 +14092,7 @@ ORDER BY p.published_at DESC, p.id DESC;""",
     (("after",), "newest"): QueryInfo(
         name="find_published_posts_after",
         file="sql/queries/posts.sql",
-        line=289,
+        line=270,
         operation="select",
         sql="""\
 WITH page AS (
@@ -14799,7 +14160,7 @@ ORDER BY p.published_at DESC, p.id DESC;""",
 INCREMENT_VIEW_COUNT = QueryInfo(
     name="increment_view_count",
     file="sql/queries/posts.sql",
-    line=463,
+    line=444,
     operation="insert_returning",
     sql="""\
 UPDATE posts SET view_count = view_count + 1
@@ -14815,7 +14176,7 @@ RETURNING view_count;""",
 POST_STATISTICS = QueryInfo(
     name="post_statistics",
     file="sql/queries/posts.sql",
-    line=470,
+    line=451,
     operation="select_one",
     sql="""\
 WITH per_status AS (
@@ -14845,7 +14206,7 @@ LEFT JOIN per_status AS ps ON s.status = ps.status;""",
 POST_STATUS_COUNTS = QueryInfo(
     name="post_status_counts",
     file="sql/queries/posts.sql",
-    line=492,
+    line=473,
     operation="select",
     sql="""\
 SELECT
@@ -14867,7 +14228,7 @@ ORDER BY s.ord;""",
 RESTORE_POST = QueryInfo(
     name="restore_post",
     file="sql/queries/posts.sql",
-    line=457,
+    line=438,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = NULL
@@ -14882,7 +14243,7 @@ WHERE id = $1 AND deleted_at IS NOT NULL;""",
 SCROLL_POSTS = QueryInfo(
     name="scroll_posts",
     file="sql/queries/posts.sql",
-    line=217,
+    line=198,
     operation="select",
     sql="""\
 WITH page AS (
@@ -14956,7 +14317,7 @@ _SCROLL_POSTS_VARIANTS: dict[tuple[tuple[str, ...], str], QueryInfo] = {
     ((), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15018,7 +14379,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ((), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15080,7 +14441,7 @@ ORDER BY p.created_at, p.id;""",
     ((), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15142,7 +14503,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ((), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15204,7 +14565,7 @@ ORDER BY p.title, p.id;""",
     (("after",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15267,7 +14628,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("after",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15330,7 +14691,7 @@ ORDER BY p.created_at, p.id;""",
     (("after",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15393,7 +14754,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("after",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15456,7 +14817,7 @@ ORDER BY p.title, p.id;""",
     (("tag_id",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15524,7 +14885,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("tag_id",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15592,7 +14953,7 @@ ORDER BY p.created_at, p.id;""",
     (("tag_id",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15660,7 +15021,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("tag_id",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15734,7 +15095,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15809,7 +15170,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15884,7 +15245,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -15959,7 +15320,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16028,7 +15389,7 @@ ORDER BY p.title, p.id;""",
     (("author_id",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16091,7 +15452,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("author_id",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16154,7 +15515,7 @@ ORDER BY p.created_at, p.id;""",
     (("author_id",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16217,7 +15578,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("author_id",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16286,7 +15647,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16356,7 +15717,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16426,7 +15787,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16496,7 +15857,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16566,7 +15927,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16641,7 +16002,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16716,7 +16077,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16791,7 +16152,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16867,7 +16228,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -16944,7 +16305,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17021,7 +16382,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17098,7 +16459,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17168,7 +16529,7 @@ ORDER BY p.title, p.id;""",
     (("status",), "newest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17231,7 +16592,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     (("status",), "oldest"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17294,7 +16655,7 @@ ORDER BY p.created_at, p.id;""",
     (("status",), "most_viewed"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17357,7 +16718,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     (("status",), "title"): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17426,7 +16787,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17496,7 +16857,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17566,7 +16927,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17636,7 +16997,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17706,7 +17067,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17781,7 +17142,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17856,7 +17217,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -17931,7 +17292,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18007,7 +17368,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18084,7 +17445,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18161,7 +17522,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18238,7 +17599,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18314,7 +17675,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18384,7 +17745,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18454,7 +17815,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18524,7 +17885,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18595,7 +17956,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18667,7 +18028,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18739,7 +18100,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18811,7 +18172,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18883,7 +18244,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -18960,7 +18321,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -19037,7 +18398,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -19114,7 +18475,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -19192,7 +18553,7 @@ ORDER BY p.title, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -19271,7 +18632,7 @@ ORDER BY p.created_at DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -19350,7 +18711,7 @@ ORDER BY p.created_at, p.id;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -19429,7 +18790,7 @@ ORDER BY p.view_count DESC, p.id DESC;""",
     ): QueryInfo(
         name="scroll_posts",
         file="sql/queries/posts.sql",
-        line=217,
+        line=198,
         operation="select",
         sql="""\
 WITH page AS (
@@ -19503,7 +18864,7 @@ ORDER BY p.title, p.id;""",
 SOFT_DELETE_POST = QueryInfo(
     name="soft_delete_post",
     file="sql/queries/posts.sql",
-    line=452,
+    line=433,
     operation="insert_update_delete",
     sql="""\
 UPDATE posts SET deleted_at = now()
@@ -19778,7 +19139,7 @@ async def bulk_update_status(db: Executor, /, *, status: PostStatus, ids: list[i
     that status, soft-deleted rows and unknown ids are skipped). Publishing sets published_at
     only once; back to DRAFT clears it (a draft has no publication date); ARCHIVED keeps it.
 
-    SQL: ``sql/queries/posts.sql:435``.
+    SQL: ``sql/queries/posts.sql:416``.
     """
     try:
         return affected_rows(await db.execute(BULK_UPDATE_STATUS.sql, status, ids))
@@ -19792,7 +19153,7 @@ async def count_live_posts(db: Executor, /) -> int:
     parameters, so the server plans it once (an index-only scan of a partial index) instead of
     re-planning the filterable form on every call.
 
-    SQL: ``sql/queries/posts.sql:167``.
+    SQL: ``sql/queries/posts.sql:148``.
     """
     try:
         return _COUNT_LIVE_POSTS_VALUE.validate_python(await db.fetchval(COUNT_LIVE_POSTS.sql))
@@ -19816,7 +19177,7 @@ async def count_posts(
     """Returns the number of live posts matching the filters of find_posts (the same fragments: a
     filter not given is left out).
 
-    SQL: ``sql/queries/posts.sql:175``.
+    SQL: ``sql/queries/posts.sql:156``.
 
     Optional (omitted or None: the fragment is left out): search, status, author_id,
     category_id, tag_id.
@@ -19859,7 +19220,7 @@ async def create_post(
     """Inserts a post and returns it; status NULL means DRAFT; a PUBLISHED post gets published_at
     now.
 
-    SQL: ``sql/queries/posts.sql:419``.
+    SQL: ``sql/queries/posts.sql:400``.
     """
     try:
         record = await db.fetchrow(
@@ -19879,7 +19240,7 @@ async def find_post_by_slug(db: Executor, /, *, slug: str) -> FindPostBySlugRow 
     has the slug. Deliberately includes soft-deleted rows. (Authors of the post and comments:
     their work stays.)
 
-    SQL: ``sql/queries/posts.sql:350``.
+    SQL: ``sql/queries/posts.sql:331``.
     """
     try:
         record = await db.fetchrow(FIND_POST_BY_SLUG.sql, slug)
@@ -19915,22 +19276,24 @@ async def find_posts(
     instead of guessing it narrow (a range of two parameters looks like 0.5% of the table to
     the planner, which then read every post through the date index: 40-70 ms for a filter a
     category or tag index answers in 1-10 ms). With a search term, one scan finds, ranks and
-    counts the matches: the subquery p yields only the keys the page needs (id, rank, the sort
+    counts the matches: matching yields only the keys the page needs (id, rank, the sort
     columns), count(*) OVER () counts them, and only the page's rows are read in full, joined
-    back by id, with their headlines. OFFSET 0 keeps the subquery apart: merged, the planner
+    back by id, with their headlines. OFFSET 0 keeps matching apart: merged, the planner
     carries search_vector (and content) of every match through the count and the sort, nearly
-    twice the cost. Without one, the total is a count of its own (evaluated once, the same
-    filters over c), so the page stops after its rows in the order's index instead of sorting
-    every match, and the count reads the narrowest index it can. The page and the outer query
-    sort by the same list (both read their rows as p). search and the tsquery and LIKE pattern
-    it makes are MATERIALIZED: built once per call. search matches the full-text document
-    (websearch syntax; any text is valid input) or a title substring (case-insensitive, taken
-    literally). Each row carries its author, its categories, its live comment count, and
-    total_count: the number of posts matching the filter (an empty page carries none;
-    count_posts gives it alone). rank and headline are NULL without a search term; headline
-    wraps matches in <mark></mark> and is NOT HTML-escaped: escape it before rendering.
-    Deliberately includes soft-deleted rows. (Authors: a post outlives its author's soft
-    delete.)
+    twice the cost. Without one, the total is a count of its own (evaluated once over the same
+    matching rows, a CTE inlined into both), so the page stops after its rows in the order's
+    index instead of sorting every match, and the count reads the narrowest index it can. The
+    page and the outer query sort by the same list (both read their rows as p). search and the
+    tsquery and LIKE pattern it makes are MATERIALIZED: built once per call. search matches
+    the full-text document (websearch syntax; any text is valid input) or a title substring
+    (case-insensitive, taken literally). Each row carries its author, its categories, its live
+    comment count, and total_count: the number of posts matching the filter (an empty page
+    carries none; count_posts gives it alone). rank and headline are NULL without a search
+    term; headline wraps matches in <mark></mark> and is NOT HTML-escaped: escape it before
+    rendering. Deliberately includes soft-deleted rows. (Authors: a post outlives its author's
+    soft delete.) The live posts matching the filters, with the columns the page sorts by:
+    written once, read by the page and (without a search term) by its count, each planned on
+    its own.
 
     SQL: ``sql/queries/posts.sql:4``.
 
@@ -19989,7 +19352,7 @@ async def find_published_posts_after(
     shape as scroll_posts. Deliberately includes soft-deleted rows. (Authors: a post outlives
     its author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:289``.
+    SQL: ``sql/queries/posts.sql:270``.
 
     Optional (omitted or None: the fragment is left out): . Orders: newest (default newest);
     each of the 2 variants is a static statement.
@@ -20025,7 +19388,7 @@ async def increment_view_count(db: Executor, /, *, id: int) -> IncrementViewCoun
     """Adds one view to a live post atomically and returns its new view count; NULL when no live
     post has that id.
 
-    SQL: ``sql/queries/posts.sql:463``.
+    SQL: ``sql/queries/posts.sql:444``.
     """
     try:
         record = await db.fetchrow(INCREMENT_VIEW_COUNT.sql, id)
@@ -20040,7 +19403,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
     are none; the average rounded to 2 places), and posts_by_status: a JSON object with every
     status as a key, 0 when it has no posts.
 
-    SQL: ``sql/queries/posts.sql:470``.
+    SQL: ``sql/queries/posts.sql:451``.
     """
     try:
         record = await db.fetchrow(POST_STATISTICS.sql)
@@ -20053,7 +19416,7 @@ async def post_statistics(db: Executor, /) -> PostStatisticsRow | None:
 async def post_status_counts(db: Executor, /) -> list[PostStatusCountsRow]:
     """Returns every post status (in enum order) with its number of live posts, 0 when none.
 
-    SQL: ``sql/queries/posts.sql:492``.
+    SQL: ``sql/queries/posts.sql:473``.
     """
     try:
         return validate_rows(_POST_STATUS_COUNTS_ROWS, await db.fetch(POST_STATUS_COUNTS.sql))
@@ -20089,7 +19452,7 @@ async def restore_post(db: Executor, /, *, id: int) -> int:
     """Restores a soft-deleted post; returns 1, or 0 when it is unknown or live. Deliberately
     includes soft-deleted rows.
 
-    SQL: ``sql/queries/posts.sql:457``.
+    SQL: ``sql/queries/posts.sql:438``.
     """
     try:
         return affected_rows(await db.execute(RESTORE_POST.sql, id))
@@ -20134,7 +19497,7 @@ async def scroll_posts(
     own cursors. Deliberately includes soft-deleted rows. (Authors: a post outlives its
     author's soft delete.)
 
-    SQL: ``sql/queries/posts.sql:217``.
+    SQL: ``sql/queries/posts.sql:198``.
 
     Optional (omitted or None: the fragment is left out): status, author_id, tag_id. Orders:
     newest, oldest, most_viewed, title (default newest); each of the 64 variants is a static
@@ -20173,7 +19536,7 @@ async def scroll_posts(
 async def soft_delete_post(db: Executor, /, *, id: int) -> int:
     """Soft-deletes a live post; returns 1, or 0 when it is unknown or already soft-deleted.
 
-    SQL: ``sql/queries/posts.sql:452``.
+    SQL: ``sql/queries/posts.sql:433``.
     """
     try:
         return affected_rows(await db.execute(SOFT_DELETE_POST.sql, id))
