@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -86,6 +86,25 @@ async def bench_database(
 
 async def _mark_layout(conn: asyncpg.Connection) -> None:
     await conn.execute(f"COMMENT ON TABLE bench_ready IS '{LAYOUT}'")  # LAYOUT has no quote
+
+
+async def rotating_medians(
+    jobs: Sequence[Callable[[], Awaitable[object]]], rounds: int, *, warmup: int = 3
+) -> list[float]:
+    """Median wall seconds of each job, in order: every round runs each job once, the order
+    rotating by one each round, so drift on a shared machine hits them all alike; ``warmup``
+    unmeasured rounds first (prepared statements, validators)."""
+    for _ in range(warmup):
+        for job in jobs:
+            await job()
+    times: list[list[float]] = [[] for _ in jobs]
+    for i in range(rounds):
+        for k in range(len(jobs)):
+            j = (i + k) % len(jobs)
+            started = time.perf_counter()
+            await jobs[j]()
+            times[j].append(time.perf_counter() - started)
+    return [statistics.median(t) for t in times]
 
 
 async def median_seconds(

@@ -18,39 +18,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _db import ROOT, bench_database  # bench/ is not a package
+from _db import ROOT, bench_database, rotating_medians  # bench/ is not a package
 
 from blog.generated.queries import comments as cq
 from postsql.runtime.executor import init_connection, set_strict_rows
-
-Job = Callable[[], Awaitable[object]]
-
-
-async def interleaved(jobs: dict[str, Job], rounds: int) -> dict[str, float]:
-    """Median seconds per job, each round running every job once in a rotating order."""
-    names = list(jobs)
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for name in names:  # warm up: prepare statements, build validators
-        for _ in range(5):
-            await jobs[name]()
-    for i in range(rounds):
-        order = names[i % len(names) :] + names[: i % len(names)]
-        for name in order:
-            started = time.perf_counter()
-            await jobs[name]()
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 async def main(rounds: int, fresh: bool) -> None:
@@ -90,10 +70,11 @@ async def main(rounds: int, fresh: bool) -> None:
             got = await generated()
             if not isinstance(got, list) or len(got) != limit:
                 raise SystemExit(f"expected {limit} rows from the generated function")
-            result = await interleaved(
-                {"raw": raw, "generated": generated, "strict": strict, "naive": naive},
-                rounds if limit > 1 else rounds * 4,
+            jobs = {"raw": raw, "generated": generated, "strict": strict, "naive": naive}
+            medians = await rotating_medians(
+                list(jobs.values()), rounds if limit > 1 else rounds * 4, warmup=5
             )
+            result = dict(zip(jobs, medians, strict=True))
             print(f"{limit} row(s), 8 columns:")
             for name, seconds in result.items():
                 ratio = seconds / result["raw"]

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +28,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _db import bench_database  # bench/ is not a package
+from _db import bench_database, rotating_medians  # bench/ is not a package
 from sa_models import Category, Comment, Post, PostStatus, User
 
 from blog.generated.models import CommentInsert
@@ -56,33 +54,9 @@ class Result:
 
 
 async def pair(ours: Job, theirs: Job, rounds: int) -> tuple[float, float]:
-    for _ in range(3):
-        await ours()
-        await theirs()
-    a: list[float] = []
-    b: list[float] = []
-    for i in range(rounds):
-        for job, sink in ((ours, a), (theirs, b)) if i % 2 == 0 else ((theirs, b), (ours, a)):
-            started = time.perf_counter()
-            await job()
-            sink.append(time.perf_counter() - started)
-    return statistics.median(a), statistics.median(b)
-
-
-async def trio(a: Job, b: Job, c: Job, rounds: int) -> tuple[float, float, float]:
-    """Medians of three jobs run in turn each round, the order rotating (as :func:`pair`)."""
-    jobs = [a, b, c]
-    for _ in range(3):
-        for job in jobs:
-            await job()
-    times: list[list[float]] = [[], [], []]
-    for i in range(rounds):
-        for k in range(3):
-            j = (i + k) % 3
-            started = time.perf_counter()
-            await jobs[j]()
-            times[j].append(time.perf_counter() - started)
-    return statistics.median(times[0]), statistics.median(times[1]), statistics.median(times[2])
+    """Medians of two jobs run in turn each round, which goes first alternating."""
+    a, b = await rotating_medians([ours, theirs], rounds)
+    return a, b
 
 
 def like_pattern(term: str) -> str:
@@ -244,8 +218,8 @@ async def main(rounds: int, fresh: bool) -> list[Result]:
     async def sa_search(word: str) -> object:
         query = func.websearch_to_tsquery("english", word)
         rank = func.ts_rank(Post.search_vector, query)
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where = [live(), or_(Post.search_vector.op("@@")(query), Post.title.ilike(pattern))]
+        matches = or_(Post.search_vector.op("@@")(query), Post.title.ilike(like_pattern(word)))
+        where = [live(), matches]
         async with Session() as s:
             total, page, counts = await sa_page(
                 s, where=where, order=[rank.desc(), *newest], offset=0
@@ -276,10 +250,12 @@ async def main(rounds: int, fresh: bool) -> list[Result]:
             for term in (word, rare)
         ]
     for term, label, matches in ((word, "common", counts[0]), (rare, "rarer", counts[1])):
-        ours, raw, theirs = await trio(
-            lambda term=term: posts.find_posts(page=1, limit=LIMIT, search=term),
-            lambda term=term: raw_search(term),
-            lambda term=term: sa_search(term),
+        ours, raw, theirs = await rotating_medians(
+            [
+                lambda term=term: posts.find_posts(page=1, limit=LIMIT, search=term),
+                lambda term=term: raw_search(term),
+                lambda term=term: sa_search(term),
+            ],
             rounds,
         )
         name = f"find_posts search page 1, {label} term"
