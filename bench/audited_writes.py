@@ -45,10 +45,6 @@ Job = Callable[[asyncpg.Connection], Awaitable[object]]
 BULK_ROWS = 10_000
 
 
-class _Rollback(Exception):
-    pass
-
-
 class Sample(NamedTuple):
     wall: float
     server_cpu: float  # NaN when the server's process cannot be read
